@@ -1,0 +1,53 @@
+"""Invoice number patterns such as ``F-{YYYY}-{NNNN}``."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.utils.translation import gettext as _
+
+TOKEN = re.compile(r"\{(YYYY|YY|MM|N+)\}")
+
+
+class PatternError(ValueError):
+    pass
+
+
+def validate_pattern(pattern: str) -> None:
+    """Raise ``PatternError`` with a French message if the pattern cannot number invoices."""
+    counters = re.findall(r"\{N+\}", pattern)
+    if len(counters) != 1:
+        raise PatternError(
+            _("Le modèle « %(pattern)s » doit contenir exactement un compteur, par exemple {NNNN}.")
+            % {"pattern": pattern}
+        )
+    leftover = TOKEN.sub("", pattern)
+    if "{" in leftover or "}" in leftover:
+        raise PatternError(
+            _("Le modèle « %(pattern)s » contient une balise inconnue : utilisez {YYYY}, {YY}, {MM} et {NNNN}.")
+            % {"pattern": pattern}
+        )
+
+
+def counter_period(pattern: str, date: datetime.date) -> str:
+    """Return the period whose counter applies: the counter restarts when it changes."""
+    if "{MM}" in pattern and ("{YYYY}" in pattern or "{YY}" in pattern):
+        return date.strftime("%Y-%m")
+    if "{YYYY}" in pattern or "{YY}" in pattern:
+        return date.strftime("%Y")
+    return "all"
+
+
+def format_number(pattern: str, date: datetime.date, value: int) -> str:
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(1)
+        if token == "YYYY":
+            return "%04d" % date.year
+        if token == "YY":
+            return "%02d" % (date.year % 100)
+        if token == "MM":
+            return "%02d" % date.month
+        return str(value).zfill(len(token))
+
+    return TOKEN.sub(replace, pattern)

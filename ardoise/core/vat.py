@@ -1,0 +1,48 @@
+"""French VAT rates, categories (UNTDID 5305) and exemption wordings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+
+VAT_RATE_CHOICES = [
+    (Decimal("20.00"), "20 %"),
+    (Decimal("10.00"), "10 %"),
+    (Decimal("5.50"), "5,5 %"),
+    (Decimal("2.10"), "2,1 %"),
+    (Decimal("0.00"), "0 %"),
+]
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """Why a line carries no VAT: its category, VATEX code and legal wording."""
+
+    key: str
+    category: str
+    code: str
+    wording: str | Promise
+
+
+EXEMPTIONS = {
+    e.key: e
+    for e in [
+        Exemption("franchise", "E", "VATEX-FR-FRANCHISE", _("TVA non applicable, art. 293 B du CGI")),
+        Exemption("article_261", "E", "", _("Exonération de TVA, article 261 du CGI")),
+        Exemption("intra_eu_goods", "K", "VATEX-EU-IC", _("Exonération de TVA, article 262 ter I du CGI")),
+        Exemption("export", "G", "VATEX-EU-G", _("Exonération de TVA, article 262 I du CGI")),
+        Exemption("reverse_charge", "AE", "VATEX-EU-AE", _("Autoliquidation")),
+    ]
+}
+EXEMPTION_CHOICES = [("", _("—"))] + [(e.key, e.wording) for e in EXEMPTIONS.values()]
+
+
+def category_for(rate: Decimal, exemption_key: str) -> str:
+    """Return the VAT category code of a line from its rate and exemption."""
+    if rate > 0:
+        return "S"
+    exemption = EXEMPTIONS.get(exemption_key)
+    return exemption.category if exemption else "Z"

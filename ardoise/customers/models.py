@@ -1,0 +1,77 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.core.document import Address, Party
+
+
+class CustomerKind(models.TextChoices):
+    COMPANY = "company", _("Entreprise")
+    INDIVIDUAL = "individual", _("Particulier")
+
+
+class Customer(models.Model):
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="customers")
+    kind = models.CharField(_("type de client"), max_length=20, choices=CustomerKind, default=CustomerKind.COMPANY)
+    name = models.CharField(_("nom ou raison sociale"), max_length=200)
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    vat_number = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail de facturation"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    address_line1 = models.CharField(_("adresse de facturation"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=20, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    country_code = models.CharField(_("pays (code ISO)"), max_length=2, default="FR")
+    delivery_address_line1 = models.CharField(_("adresse de livraison"), max_length=200, blank=True)
+    delivery_address_line2 = models.CharField(_("complément d'adresse de livraison"), max_length=200, blank=True)
+    delivery_postcode = models.CharField(_("code postal de livraison"), max_length=20, blank=True)
+    delivery_city = models.CharField(_("ville de livraison"), max_length=100, blank=True)
+    delivery_country_code = models.CharField(_("pays de livraison (code ISO)"), max_length=2, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("délai de paiement (jours)"), null=True, blank=True,
+        help_text=_("Laissez vide pour appliquer le délai par défaut de l'entreprise."),
+    )
+    notes = models.TextField(_("notes internes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["organisation", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("customers:detail", args=[self.pk])
+
+    @property
+    def is_company(self) -> bool:
+        return self.kind == CustomerKind.COMPANY
+
+    def billing_address(self) -> Address:
+        return Address(
+            line1=self.address_line1, line2=self.address_line2,
+            postcode=self.postcode, city=self.city, country_code=self.country_code or "FR",
+        )
+
+    def delivery_address(self) -> Address | None:
+        """Return the delivery address when it differs from the billing address."""
+        if not (self.delivery_address_line1 or self.delivery_city):
+            return None
+        address = Address(
+            line1=self.delivery_address_line1, line2=self.delivery_address_line2,
+            postcode=self.delivery_postcode, city=self.delivery_city,
+            country_code=self.delivery_country_code or self.country_code or "FR",
+        )
+        return None if address == self.billing_address() else address
+
+    def to_party(self) -> Party:
+        return Party(
+            name=self.name, address=self.billing_address(), siren=self.siren, siret=self.siret,
+            vat_number=self.vat_number, email=self.email, phone=self.phone, is_company=self.is_company,
+        )

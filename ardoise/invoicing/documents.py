@@ -1,0 +1,223 @@
+"""Build the ``InvoiceDocument`` snapshot of an invoice: what is printed and sent."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import Organisation
+from ardoise.core.document import Address, DocumentLine, InvoiceDocument, Note, Party, VatExemption
+from ardoise.core.formats import format_amount
+from ardoise.core.money import Adjustment, VatKey, compute_totals, quantize
+from ardoise.core.units import unit_label
+from ardoise.core.vat import EXEMPTIONS
+from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
+
+RECOVERY_INDEMNITY = Decimal("40")
+
+
+def seller_party(organisation: Organisation) -> Party:
+    capital = ""
+    if organisation.share_capital is not None:
+        capital = format_amount(organisation.share_capital, "EUR")
+    return Party(
+        name=organisation.name,
+        trading_name=organisation.trading_name,
+        address=Address(
+            line1=organisation.address_line1, line2=organisation.address_line2,
+            postcode=organisation.postcode, city=organisation.city, country_code=organisation.country_code,
+        ),
+        legal_form=organisation.legal_form,
+        share_capital=capital,
+        siren=organisation.siren,
+        siret=organisation.siret,
+        vat_number=organisation.vat_number,
+        registration=("RCS %s" % organisation.rcs_city) if organisation.rcs_city else "",
+        email=organisation.email,
+        phone=organisation.phone,
+        website=organisation.website,
+    )
+
+
+def line_adjustments(line: InvoiceLine) -> tuple[tuple[Adjustment, ...], tuple[Adjustment, ...]]:
+    """Return the line's allowances and charges, the discount percentage first."""
+    allowances: list[Adjustment] = []
+    charges: list[Adjustment] = []
+    if line.discount_percent:
+        allowances.append(Adjustment(percent=line.discount_percent, reason=_("Remise"), reason_code="95"))
+    for raw in line.extra_adjustments:
+        adjustment = Adjustment(
+            is_charge=raw.get("is_charge", False),
+            amount=Decimal(raw["amount"]) if raw.get("amount") not in (None, "") else None,
+            percent=Decimal(raw["percent"]) if raw.get("percent") not in (None, "") else None,
+            base=Decimal(raw["base"]) if raw.get("base") not in (None, "") else None,
+            reason=raw.get("reason", ""),
+            reason_code=raw.get("reason_code", ""),
+        )
+        (charges if adjustment.is_charge else allowances).append(adjustment)
+    return tuple(allowances), tuple(charges)
+
+
+def document_line(line: InvoiceLine, places: int) -> DocumentLine:
+    allowances, charges = line_adjustments(line)
+    draft = DocumentLine(
+        name=line.name, description=line.description, quantity=line.quantity, unit_code=line.unit,
+        unit_label=unit_label(line.unit), net_price=line.unit_price, base_quantity=line.base_quantity,
+        vat_category=line.vat_category, vat_rate=line.vat_rate, net_amount=Decimal("0"),
+        allowances=allowances, charges=charges, is_service=line.is_service,
+    )
+    return DocumentLine(**{**draft.__dict__, "net_amount": draft.to_money_line().net_amount(places)})
+
+
+def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int) -> tuple[Adjustment, ...]:
+    """Spread the document discount over the VAT groups, in proportion to their net amounts.
+
+    EN 16931 requires each document-level allowance to carry one VAT category
+    and rate (BR-32, BR-33), so a discount on an invoice with several rates
+    becomes one allowance per rate.
+    """
+    if not invoice.discount_value or not lines:
+        return ()
+    group_nets: dict[VatKey, Decimal] = {}
+    for line in lines:
+        key = VatKey(line.vat_category, line.vat_rate)
+        group_nets[key] = group_nets.get(key, Decimal("0")) + line.net_amount
+    reason = _("Remise globale")
+    if invoice.discount_kind == DiscountKind.PERCENT:
+        return tuple(
+            Adjustment(percent=invoice.discount_value, base=net, reason=reason, reason_code="95", vat=key)
+            for key, net in group_nets.items()
+        )
+    from ardoise.core.money import split_proportionally
+
+    keys = list(group_nets)
+    parts = split_proportionally(invoice.discount_value, [group_nets[k] for k in keys], places)
+    return tuple(
+        Adjustment(amount=part, reason=reason, reason_code="95", vat=key) for key, part in zip(keys, parts, strict=True)
+    )
+
+
+def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]:
+    seen: dict[tuple[str, Decimal], VatExemption] = {}
+    for line in invoice_lines:
+        if line.vat_category == "S":
+            continue
+        exemption = EXEMPTIONS.get(line.exemption)
+        text = line.exemption_text or (str(exemption.wording) if exemption else "")
+        code = exemption.code if exemption else ""
+        key = (line.vat_category, line.vat_rate)
+        seen.setdefault(key, VatExemption(line.vat_category, line.vat_rate, text, code))
+    return tuple(seen.values())
+
+
+def business_process(lines: list[DocumentLine]) -> str:
+    """Return the French billing framework BT-23: B1 goods, S1 services, M1 both."""
+    kinds = {line.is_service for line in lines}
+    if kinds == {False}:
+        return "B1"
+    if kinds == {True, False}:
+        return "M1"
+    return "S1"
+
+
+def nature_of_operation(process: str) -> str:
+    return {
+        "B1": _("Nature de l'opération : livraison de biens"),
+        "M1": _("Nature de l'opération : livraison de biens et prestation de services"),
+    }.get(process, _("Nature de l'opération : prestation de services"))
+
+
+def legal_notes(organisation: Organisation, customer_is_company: bool) -> tuple[Note, ...]:
+    """Return the payment notes French rules require, with their UNTDID 4451 subject codes."""
+    notes = [
+        Note(organisation.late_penalty_text or _("Pénalités de retard : taux de la BCE majoré de 10 points."), "PMD"),
+        Note(organisation.early_payment_text or _("Pas d'escompte pour paiement anticipé."), "AAB"),
+    ]
+    if customer_is_company:
+        notes.insert(1, Note(_("Indemnité forfaitaire pour frais de recouvrement : 40 €"), "PMT"))
+    else:
+        notes.insert(1, Note(_("Indemnité forfaitaire pour frais de recouvrement : non applicable (client particulier)"), "PMT"))
+    return tuple(notes)
+
+
+def legal_mentions(organisation: Organisation, process: str, notes: tuple[Note, ...], exemptions: tuple[VatExemption, ...]) -> tuple[str, ...]:
+    mentions = [nature_of_operation(process)]
+    mentions.extend(exemption.reason for exemption in exemptions if exemption.reason)
+    if organisation.vat_on_debits:
+        mentions.append(_("Option pour le paiement de la taxe d'après les débits"))
+    mentions.extend(note.text for note in notes)
+    identity = [organisation.name]
+    if organisation.legal_form:
+        identity.append(organisation.legal_form)
+    if organisation.share_capital is not None:
+        identity.append(_("au capital de %(capital)s") % {"capital": format_amount(organisation.share_capital, "EUR")})
+    if organisation.rcs_city and organisation.siren:
+        identity.append("RCS %s %s" % (organisation.rcs_city, organisation.siren))
+    elif organisation.siren:
+        identity.append("SIREN %s" % organisation.siren)
+    mentions.append(" – ".join(identity))
+    return tuple(dict.fromkeys(mentions))
+
+
+def payment_terms_text(issue_date: datetime.date, due_date: datetime.date) -> str:
+    days = (due_date - issue_date).days
+    if days == 0:
+        return _("Paiement à réception de la facture.")
+    return _("Paiement à %(days)s jours, au plus tard le %(date)s, par virement bancaire.") % {
+        "days": days, "date": due_date.strftime("%d/%m/%Y"),
+    }
+
+
+def build_document(
+    invoice: Invoice, *, number: str, issue_date: datetime.date, due_date: datetime.date
+) -> InvoiceDocument:
+    """Snapshot the invoice, its organisation and its customer as an ``InvoiceDocument``."""
+    organisation = invoice.organisation
+    customer = invoice.customer
+    db_lines = list(invoice.lines.all())
+    places = 2
+    lines = [document_line(line, places) for line in db_lines]
+    exemptions = vat_exemptions(db_lines)
+    process = business_process(lines)
+    notes = legal_notes(organisation, customer.is_company)
+    if invoice.notes:
+        notes = (Note(invoice.notes, "AAI"), *notes)
+    return InvoiceDocument(
+        number=number,
+        type_code=invoice.type_code,
+        issue_date=issue_date,
+        due_date=due_date,
+        delivery_date=invoice.delivery_date,
+        currency=invoice.currency,
+        seller=seller_party(organisation),
+        buyer=customer.to_party(),
+        delivery_address=customer.delivery_address(),
+        lines=tuple(lines),
+        business_process=process,
+        buyer_reference=invoice.buyer_reference,
+        purchase_order=invoice.purchase_order,
+        allowances=document_allowances(invoice, lines, places),
+        vat_exemptions=exemptions,
+        notes=notes,
+        payment_terms=payment_terms_text(issue_date, due_date),
+        iban=organisation.iban,
+        bic=organisation.bic,
+        payment_reference=number,
+        legal_mentions=legal_mentions(organisation, process, notes, exemptions),
+    )
+
+
+def draft_totals(invoice: Invoice):  # type: ignore[no-untyped-def]
+    """Compute the live totals of a draft, exactly as they will be issued."""
+    places = 2
+    lines = [document_line(line, places) for line in invoice.lines.all()]
+    return compute_totals(
+        (line.to_money_line() for line in lines),
+        allowances=document_allowances(invoice, lines, places),
+        places=places,
+    )
+
+
+__all__ = ["build_document", "draft_totals", "quantize"]

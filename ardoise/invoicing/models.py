@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.core.units import UNIT_CHOICES
+from ardoise.core.vat import EXEMPTION_CHOICES, VAT_RATE_CHOICES
+from ardoise.invoicing.exceptions import IssuedInvoiceError
+
+ZERO = Decimal("0.00")
+
+
+class NumberingSeries(models.Model):
+    """A gapless numbering sequence (séquence de numérotation).
+
+    ``pattern`` accepts {YYYY}, {YY}, {MM} and {N…} (the counter, zero-padded to
+    as many digits as N). A pattern with a year restarts the counter each year.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="series")
+    name = models.CharField(_("nom"), max_length=60)
+    pattern = models.CharField(_("modèle de numéro"), max_length=60, default="F-{YYYY}-{NNNN}")
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("séquence de numérotation")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_series_name"),
+            models.UniqueConstraint(
+                fields=["organisation"], condition=Q(is_default=True), name="one_default_series"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "%s (%s)" % (self.name, self.pattern)
+
+
+class SeriesCounter(models.Model):
+    """The last number used in a series for one period (a year, or "all")."""
+
+    series = models.ForeignKey(NumberingSeries, on_delete=models.PROTECT, related_name="counters")
+    period = models.CharField(max_length=10)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "period"], name="unique_counter_period")]
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    ISSUED = "issued", _("Émise")
+
+
+class PaymentState(models.TextChoices):
+    """What the user sees: derived from the status, the payments and the due date."""
+
+    DRAFT = "draft", _("Brouillon")
+    ISSUED = "issued", _("Émise")
+    PARTIALLY_PAID = "partially_paid", _("Partiellement payée")
+    PAID = "paid", _("Payée")
+    OVERDUE = "overdue", _("En retard")
+
+
+class DiscountKind(models.TextChoices):
+    PERCENT = "percent", _("%")
+    AMOUNT = "amount", _("€ HT")
+
+
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    def for_organisation(self, organisation: Any) -> InvoiceQuerySet:
+        return self.filter(organisation=organisation)
+
+    def with_paid(self) -> InvoiceQuerySet:
+        return self.annotate(
+            paid_amount=Coalesce(Sum("payments__amount"), Value(ZERO), output_field=models.DecimalField())
+        )
+
+    def issued(self) -> InvoiceQuerySet:
+        return self.exclude(status=InvoiceStatus.DRAFT)
+
+
+class Invoice(models.Model):
+    """An invoice: a draft while editable, then an issued, immutable document.
+
+    Issuing copies the seller and the customer into ``document`` (a JSON
+    snapshot of ``InvoiceDocument``), so that later edits of the organisation or
+    the customer never change an issued invoice. The database refuses any update
+    or deletion of an issued row (triggers in migration 0002).
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="invoices")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client"))
+    series = models.ForeignKey(NumberingSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
+    status = models.CharField(max_length=10, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
+    type_code = models.CharField(max_length=3, default="380")
+    number = models.CharField(_("numéro"), max_length=40, blank=True)
+    currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    issue_date = models.DateField(_("date d'émission"), null=True, blank=True)
+    due_date = models.DateField(_("date d'échéance"), null=True, blank=True)
+    delivery_date = models.DateField(
+        _("date de livraison ou d'exécution"), null=True, blank=True,
+        help_text=_("À indiquer si elle diffère de la date d'émission."),
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        _("délai de paiement (jours)"), null=True, blank=True,
+        validators=[MaxValueValidator(60)],
+        help_text=_("Laissez vide pour appliquer le délai du client ou de l'entreprise."),
+    )
+    purchase_order = models.CharField(_("référence de commande du client"), max_length=100, blank=True)
+    buyer_reference = models.CharField(_("référence acheteur"), max_length=100, blank=True)
+    discount_kind = models.CharField(_("type de remise globale"), max_length=10, choices=DiscountKind, default=DiscountKind.PERCENT)
+    discount_value = models.DecimalField(
+        _("remise globale"), max_digits=14, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    notes = models.TextField(_("notes imprimées sur la facture"), blank=True)
+    imported_from = models.CharField(max_length=200, blank=True)
+
+    total_without_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    total_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    total_with_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    amount_due = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+
+    document = models.JSONField(null=True, blank=True, editable=False)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+        ordering = ["-issue_date", "-number", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "number"], condition=~Q(number=""), name="unique_invoice_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", number="") | (~Q(status="draft") & ~Q(number="")),
+                name="number_iff_issued",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.number or str(_("Brouillon n° %(id)s") % {"id": self.pk})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded_status = self.status if self.pk else None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._loaded_status not in (None, InvoiceStatus.DRAFT):
+            raise IssuedInvoiceError(self)
+        super().save(*args, **kwargs)
+        self._loaded_status = self.status
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.status != InvoiceStatus.DRAFT:
+            raise IssuedInvoiceError(self)
+        return super().delete(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoicing:detail", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == InvoiceStatus.DRAFT
+
+    def paid_total(self) -> Decimal:
+        annotated = getattr(self, "paid_amount", None)
+        if annotated is not None:
+            return Decimal(annotated)
+        return self.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+
+    def balance(self) -> Decimal:
+        return self.amount_due - self.paid_total()
+
+    def payment_state(self, today: Any = None) -> PaymentState:
+        if self.is_draft:
+            return PaymentState.DRAFT
+        paid = self.paid_total()
+        if paid >= self.amount_due:
+            return PaymentState.PAID
+        today = today or timezone.localdate()
+        if self.due_date and self.due_date < today:
+            return PaymentState.OVERDUE
+        if paid > 0:
+            return PaymentState.PARTIALLY_PAID
+        return PaymentState.ISSUED
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    product = models.ForeignKey("catalogue.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(_("désignation"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_service = models.BooleanField(_("prestation de services"), default=True)
+    quantity = models.DecimalField(_("quantité"), max_digits=16, decimal_places=4, default=Decimal("1"))
+    unit = models.CharField(_("unité"), max_length=3, choices=UNIT_CHOICES, default="C62")
+    unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=16, decimal_places=4)
+    base_quantity = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal("1"))
+    vat_rate = models.DecimalField(_("TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00"))
+    vat_category = models.CharField(max_length=2, default="S")
+    exemption = models.CharField(_("motif d'exonération"), max_length=20, choices=EXEMPTION_CHOICES, blank=True)
+    exemption_text = models.CharField(_("texte du motif d'exonération"), max_length=300, blank=True)
+    discount_percent = models.DecimalField(
+        _("remise (%)"), max_digits=5, decimal_places=2, default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    # Allowances and charges imported from an e-invoice, as JSON lists of
+    # ``Adjustment`` fields, when they are richer than a single percentage.
+    extra_adjustments = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("ligne de facture")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.invoice_id and not Invoice.objects.filter(pk=self.invoice_id, status=InvoiceStatus.DRAFT).exists():
+            raise IssuedInvoiceError(self.invoice)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.invoice.is_draft:
+            raise IssuedInvoiceError(self.invoice)
+        return super().delete(*args, **kwargs)
+
+
+class IssuedFile(models.Model):
+    """The PDF and XML bytes of an issued invoice, stored once and served unchanged."""
+
+    invoice = models.OneToOneField(Invoice, on_delete=models.PROTECT, related_name="files")
+    pdf = models.BinaryField()
+    xml = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,216 @@
+"""Invoicing operations: drafts, issuing, numbering. Each runs in one transaction."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import Organisation
+from ardoise.audit.services import record
+from ardoise.core.dates import due_date_net
+from ardoise.core.document import InvoiceDocument
+from ardoise.core.numbering import counter_period, format_number
+from ardoise.core.vat import EXEMPTIONS, category_for
+from ardoise.invoicing.documents import build_document, draft_totals
+from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
+from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PATTERN = "F-{YYYY}-{NNNN}"
+
+
+def default_series(organisation: Organisation) -> NumberingSeries:
+    series = NumberingSeries.objects.filter(organisation=organisation, is_default=True).first()
+    if series is not None:
+        return series
+    try:
+        with transaction.atomic():
+            return NumberingSeries.objects.create(
+                organisation=organisation, name=_("Factures"), pattern=DEFAULT_PATTERN, is_default=True
+            )
+    except IntegrityError:
+        # Another request created it first.
+        return NumberingSeries.objects.get(organisation=organisation, is_default=True)
+
+
+def normalise_line_vat(line: InvoiceLine, organisation: Organisation) -> None:
+    """Derive the VAT category from the rate and exemption; franchise en base forces exemption."""
+    if organisation.is_franchise:
+        line.vat_rate = line.vat_rate.__class__("0.00")
+        line.exemption = "franchise"
+    if line.vat_rate > 0:
+        line.exemption = ""
+        line.exemption_text = ""
+    elif not line.exemption and not line.exemption_text:
+        line.exemption = "article_261"
+    line.vat_category = category_for(line.vat_rate, line.exemption)
+    exemption = EXEMPTIONS.get(line.exemption)
+    if exemption is not None and not line.exemption_text:
+        line.exemption_text = str(exemption.wording)
+
+
+def refresh_totals(invoice: Invoice) -> None:
+    """Store the draft's totals, computed by the money module from its lines."""
+    if not invoice.is_draft:
+        raise IssuedInvoiceError(invoice)
+    totals = draft_totals(invoice)
+    invoice.total_without_vat = totals.tax_exclusive
+    invoice.total_vat = totals.tax_total
+    invoice.total_with_vat = totals.tax_inclusive
+    invoice.amount_due = totals.due
+    invoice.save(update_fields=["total_without_vat", "total_vat", "total_with_vat", "amount_due", "updated_at"])
+
+
+def delete_draft(invoice: Invoice, *, user: Any = None, request: Any = None) -> None:
+    if not invoice.is_draft:
+        raise IssuedInvoiceError(invoice)
+    with transaction.atomic():
+        record(invoice.organisation, "invoice.draft_deleted", invoice, user=user, request=request)
+        invoice.lines.all().delete()
+        invoice.delete()
+
+
+def check_ready_to_issue(invoice: Invoice) -> None:
+    """Raise ``InvoicingError`` listing what must be fixed before the invoice can be issued."""
+    problems: list[str] = []
+    missing = invoice.organisation.missing_for_issue()
+    if missing:
+        problems.append(
+            _("Complétez le profil de l'entreprise (menu Entreprise) : %(fields)s.") % {"fields": ", ".join(missing)}
+        )
+    customer = invoice.customer
+    if not (customer.address_line1 and customer.city and customer.postcode):
+        problems.append(
+            _("Complétez l'adresse de facturation du client « %(name)s ».") % {"name": customer.name}
+        )
+    lines = list(invoice.lines.all())
+    if not lines:
+        problems.append(_("Ajoutez au moins une ligne à la facture."))
+    if invoice.amount_due < 0:
+        problems.append(
+            _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
+            % {"amount": invoice.amount_due}
+        )
+    if problems:
+        raise InvoicingError(_("La facture ne peut pas encore être émise."), details=problems)
+
+
+def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
+    """Take the next number of the series; the caller's transaction must hold the lock."""
+    period = counter_period(series.pattern, issue_date)
+    SeriesCounter.objects.bulk_create(
+        [SeriesCounter(series=series, period=period, last_value=0)], ignore_conflicts=True
+    )
+    counter = SeriesCounter.objects.select_for_update().get(series=series, period=period)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return format_number(series.pattern, issue_date, counter.last_value)
+
+
+def chain_hash(previous_hash: str, document: dict[str, Any], pdf_sha256: str) -> str:
+    """Hash an issued invoice's canonical content together with the previous invoice's hash."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    payload = "\n".join([previous_hash, canonical, pdf_sha256]).encode()
+    return hashlib.sha256(payload).hexdigest()
+
+
+def render_issued_files(document: InvoiceDocument, logo: bytes | None, logo_type: str) -> tuple[bytes, bytes]:
+    """Render and validate the XML, then render the PDF with the XML embedded."""
+    from ardoise.einvoice.cii import build_cii_xml
+    from ardoise.einvoice.validation import validate_cii
+    from ardoise.pdf.facturx import embed_facturx
+    from ardoise.pdf.render import render_invoice_pdf
+
+    xml = build_cii_xml(document)
+    report = validate_cii(xml)
+    if not report.ok:
+        raise InvoicingError(
+            _("La facture ne respecte pas les règles de la facture électronique (EN 16931, règles françaises)."),
+            details=[error.message_fr for error in report.errors],
+        )
+    pdf = render_invoice_pdf(document, logo=logo, logo_format=logo_type or None)
+    return embed_facturx(pdf, xml, document), xml
+
+
+def issue_invoice(invoice: Invoice, *, user: Any = None, request: Any = None, today: datetime.date | None = None) -> Invoice:
+    """Issue a draft: number, dates, snapshot, validated Factur-X PDF, hash chain.
+
+    Everything happens in one transaction, so a failure (validation, rendering)
+    rolls the counter back and never consumes a number.
+    """
+    if not invoice.is_draft:
+        raise IssuedInvoiceError(invoice)
+    organisation = invoice.organisation
+
+    with transaction.atomic():
+        # Serialise issuing per organisation: numbers and the hash chain follow the order of issue.
+        Organisation.objects.select_for_update().get(pk=organisation.pk)
+        invoice = Invoice.objects.select_for_update().select_related("organisation", "customer").get(pk=invoice.pk)
+        if not invoice.is_draft:
+            raise IssuedInvoiceError(invoice)
+        refresh_totals(invoice)
+        check_ready_to_issue(invoice)
+
+        issue_date = today or timezone.localdate()
+        series = invoice.series or default_series(organisation)
+        number = next_number(series, issue_date)
+        terms = invoice.payment_terms_days
+        if terms is None:
+            terms = invoice.customer.payment_terms_days
+        if terms is None:
+            terms = organisation.payment_terms_days
+        due_date = due_date_net(issue_date, terms)
+
+        document = build_document(invoice, number=number, issue_date=issue_date, due_date=due_date)
+        pdf, xml = render_issued_files(document, bytes(organisation.logo) if organisation.logo else None, organisation.logo_content_type)
+
+        totals = document.totals()
+        previous = (
+            Invoice.objects.filter(organisation=organisation).issued().order_by("-issued_at", "-id").values_list("chain_hash", flat=True).first()
+        ) or ""
+        document_json = document.to_json()
+        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+
+        invoice.series = series
+        invoice.number = number
+        invoice.issue_date = issue_date
+        invoice.due_date = due_date
+        invoice.payment_terms_days = terms
+        invoice.total_without_vat = totals.tax_exclusive
+        invoice.total_vat = totals.tax_total
+        invoice.total_with_vat = totals.tax_inclusive
+        invoice.amount_due = totals.due
+        invoice.document = document_json
+        invoice.issued_at = timezone.now()
+        invoice.issued_by = user if user is not None and getattr(user, "pk", None) else None
+        invoice.pdf_sha256 = pdf_sha256
+        invoice.previous_hash = previous
+        invoice.chain_hash = chain_hash(previous, document_json, pdf_sha256)
+        invoice.status = InvoiceStatus.ISSUED
+        invoice.save()
+        IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
+        record(organisation, "invoice.issued", invoice, user=user, request=request, data={"number": number, "amount_due": str(totals.due)})
+
+    logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
+    return invoice
+
+
+def verify_chain(organisation: Organisation) -> list[str]:
+    """Recompute the hash chain of the organisation's issued invoices; return the numbers that break it."""
+    broken: list[str] = []
+    previous = ""
+    for invoice in Invoice.objects.filter(organisation=organisation).issued().select_related("files").order_by("issued_at", "id"):
+        expected = chain_hash(previous, invoice.document or {}, invoice.pdf_sha256)
+        pdf_ok = hashlib.sha256(bytes(invoice.files.pdf)).hexdigest() == invoice.pdf_sha256
+        if invoice.previous_hash != previous or invoice.chain_hash != expected or not pdf_ok:
+            broken.append(invoice.number)
+        previous = invoice.chain_hash
+    return broken

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("ardoise.dashboard.urls")),
+    path("compte/", include("ardoise.accounts.urls")),
+    path("clients/", include("ardoise.customers.urls")),
+    path("catalogue/", include("ardoise.catalogue.urls")),
+    path("factures/", include("ardoise.invoicing.urls")),
+    path("paiements/", include("ardoise.payments.urls")),
+    path("emails/", include("ardoise.mailing.urls")),
+]

@@ -1,0 +1,96 @@
+"""Shared fixtures: three people (owner, team member, outsider) and a ready organisation."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import pytest
+
+from ardoise.accounts.models import Membership, Organisation, Role, User
+from ardoise.catalogue.models import Product
+from ardoise.customers.models import Customer
+
+os.environ.setdefault("ARDOISE_SECURE_COOKIES", "0")
+
+
+@pytest.fixture(autouse=True)
+def _outbox_in_tmp(settings, tmp_path):
+    settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_organisation(name: str = "Atelier Dupont SARL", **fields) -> Organisation:
+    defaults = dict(
+        legal_form="SARL", share_capital=Decimal("10000.00"), address_line1="12 rue des Lilas",
+        postcode="69003", city="Lyon", siren="732829320", siret="73282932000074",
+        vat_number="FR44732829320", rcs_city="Lyon", iban="FR7630006000011234567890189",
+        bic="AGRIFRPP", email="factures@atelier-dupont.fr", phone="04 78 00 00 00",
+    )
+    defaults.update(fields)
+    return Organisation.objects.create(name=name, **defaults)
+
+
+def make_user(email: str, organisation: Organisation | None, role: str = Role.MEMBER) -> User:
+    user = User.objects.create_user(username=email, email=email, password="motdepasse-solide-42")
+    if organisation is not None:
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def organisation(db) -> Organisation:
+    return make_organisation()
+
+
+@pytest.fixture
+def owner(organisation) -> User:
+    return make_user("alice@atelier-dupont.fr", organisation, Role.OWNER)
+
+
+@pytest.fixture
+def member(organisation) -> User:
+    return make_user("bob@atelier-dupont.fr", organisation)
+
+
+@pytest.fixture
+def other_organisation(db) -> Organisation:
+    return make_organisation("Concurrent SAS", siren="552100554", siret="55210055400013", vat_number="FR96552100554")
+
+
+@pytest.fixture
+def outsider(other_organisation) -> User:
+    """Someone from another organisation, who must see nothing of ``organisation``."""
+    return make_user("eve@concurrent.fr", other_organisation, Role.OWNER)
+
+
+@pytest.fixture
+def customer(organisation) -> Customer:
+    return Customer.objects.create(
+        organisation=organisation, name="Boulangerie Martin SAS", siren="552081317", siret="55208131766522",
+        vat_number="FR03552081317", email="compta@boulangerie-martin.fr", address_line1="3 place Bellecour",
+        postcode="69002", city="Lyon",
+    )
+
+
+@pytest.fixture
+def product(organisation) -> Product:
+    return Product.objects.create(
+        organisation=organisation, name="Développement web", unit="HUR", unit_price=Decimal("65.0000"),
+        vat_rate=Decimal("20.00"),
+    )
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
