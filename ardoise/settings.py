@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ardoise.core",
     "ardoise.accounts",
     "ardoise.audit",
     "ardoise.customers",
@@ -170,19 +171,29 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ARDOISE_LOGO_MAX_BYTES = env_int("ARDOISE_LOGO_MAX_BYTES", 1024 * 1024)
 
-# E-mail: SMTP when EMAIL_HOST is set, otherwise one .eml file per message in var/outbox/.
-EMAIL_HOST = env_str("EMAIL_HOST")
-EMAIL_PORT = env_int("EMAIL_PORT", 587)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=EMAIL_PORT == 587)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "factures@localhost")
+# E-mail (Django 6.1 mailers): SMTP when ARDOISE_SMTP_HOST is set, otherwise one
+# .eml file per message in var/outbox/, listed in the UI.
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "ardoise.mailing.backends.EmlFileBackend"
-)
+DEFAULT_FROM_EMAIL = env_str("ARDOISE_FROM_EMAIL", "factures@localhost")
+SMTP_HOST = env_str("ARDOISE_SMTP_HOST")
+if SMTP_HOST:
+    SMTP_PORT = env_int("ARDOISE_SMTP_PORT", 587)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": SMTP_HOST,
+                "port": SMTP_PORT,
+                "username": env_str("ARDOISE_SMTP_USER"),
+                "password": env_str("ARDOISE_SMTP_PASSWORD"),
+                "use_tls": env_bool("ARDOISE_SMTP_STARTTLS", default=SMTP_PORT == 587),
+                "use_ssl": env_bool("ARDOISE_SMTP_SSL", default=SMTP_PORT == 465),
+                "timeout": env_int("ARDOISE_SMTP_TIMEOUT", 30),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "ardoise.mailing.backends.EmlFileBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -94,3 +94,32 @@ def owner_client(client, owner):
 def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
+
+
+def _on_postgresql() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Route PostgreSQL-only tests to the PostgreSQL pass.
+
+    Without ``DATABASE_URL`` pointing at PostgreSQL they are skipped with a
+    message saying how to run them; in CI, where ``.ci/run`` runs the suite a
+    second time on PostgreSQL, they are deselected from the SQLite pass instead.
+    """
+    if _on_postgresql():
+        return
+    postgres_only = [item for item in items if item.get_closest_marker("postgres")]
+    if not postgres_only:
+        return
+    if os.environ.get("CI") == "true":
+        config.hook.pytest_deselected(items=postgres_only)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        return
+    skip = pytest.mark.skip(
+        reason="PostgreSQL only: start PostgreSQL on 127.0.0.1:5432 and run `make test-postgres`"
+    )
+    for item in postgres_only:
+        item.add_marker(skip)

@@ -43,6 +43,10 @@ class Party:
     vat_number: str = ""  # BT-31 / BT-48
     registration: str = ""  # "RCS Lyon" or "RM 69"
     email: str = ""  # BT-34 / BT-49 electronic address when no other is known
+    # BT-34 / BT-49 as registered in the e-invoicing directory, e.g. "123456789" or
+    # "123456789_FACTURES" with scheme "0225"; when empty, the SIREN is used.
+    electronic_address: str = ""
+    electronic_address_scheme: str = ""  # BT-34-1 / BT-49-1, EAS code list (0225, EM...)
     phone: str = ""
     website: str = ""
     is_company: bool = True
@@ -122,6 +126,8 @@ class InvoiceDocument:
     payment_reference: str = ""  # BT-83
     prepaid: Decimal = Decimal("0")  # BT-113
     rounding: Decimal = Decimal("0")  # BT-114
+    # BT-111: the VAT total in euros, required by the French rules when the currency is not EUR.
+    vat_total_eur: Decimal | None = None
     preceding_invoice: str = ""  # BT-25
     preceding_invoice_date: datetime.date | None = None  # BT-26
     language: str = "fr"

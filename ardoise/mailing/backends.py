@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
@@ -20,15 +19,13 @@ class EmlFileBackend(BaseEmailBackend):
     that the caller can record it.
     """
 
-    def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
-        super().__init__(fail_silently=fail_silently, **kwargs)
-        self.directory = Path(settings.EMAIL_OUTBOX_DIR)
-
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Read at send time, so that tests can point it elsewhere.
+        directory = Path(settings.EMAIL_OUTBOX_DIR)
+        directory.mkdir(parents=True, exist_ok=True)
         for message in email_messages:
             name = "%s-%s.eml" % (timezone.now().strftime("%Y%m%dT%H%M%S"), uuid.uuid4().hex[:12])
-            path = self.directory / name
+            path = directory / name
             path.write_bytes(message.message().as_bytes(linesep="\r\n"))
             message.eml_path = str(path)  # type: ignore[attr-defined]
         return len(email_messages)

@@ -1,0 +1,58 @@
+# Ardoise: `make run` installs and serves the demo, `make test` runs the test suite.
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+UV_VERSION := 0.13.9
+# The first Python >= 3.12 found; override with `make run PYTHON=/path/to/python3.13`.
+PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3; do \
+	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$candidate; break; }; done)
+export UV_PYTHON := $(abspath $(BIN)/python)
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: run install install-dev migrate setup serve test test-postgres lint bench clean
+
+run: install migrate setup serve
+
+$(BIN)/uv:
+	@test -n "$(PYTHON)" || { echo "Erreur : Python 3.12 ou plus récent est introuvable. Installez-le (https://www.python.org) puis relancez."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(BIN)/uv
+	$(BIN)/uv sync --frozen --no-dev --quiet
+
+install-dev: $(BIN)/uv
+	$(BIN)/uv sync --frozen --all-groups --quiet
+
+migrate:
+	$(BIN)/ardoise migrate --noinput -v0
+	$(BIN)/ardoise collectstatic --noinput -v0
+
+setup:
+	$(BIN)/ardoise setup --demo
+
+serve:
+	@echo "Ardoise écoute sur http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"
+	$(BIN)/gunicorn ardoise.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
+
+test: install-dev
+	$(BIN)/ardoise makemigrations --check --dry-run -v0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install-dev
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check ardoise tests bench
+	$(BIN)/ruff format --check ardoise tests bench
+	$(BIN)/mypy ardoise
+
+bench: install-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var/static

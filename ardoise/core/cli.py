@@ -1,0 +1,79 @@
+"""Shared pieces of the ``ardoise`` subcommands: French errors and organisation lookup."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any, NoReturn
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import Organisation
+
+# argparse has no French catalogue: translate the usage errors users can meet.
+ARGPARSE_ERRORS = [
+    (re.compile(r"the following arguments are required: (.+)"), "Argument obligatoire manquant : %s."),
+    (re.compile(r"unrecognized arguments: (.+)"), "Argument inconnu : %s."),
+    (re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"), "Option %s : valeur %s invalide, choisissez parmi %s."),
+    (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "Option %s : valeur %s invalide (%s)."),
+    (re.compile(r"argument (.+?): expected one argument"), "Option %s : une valeur est attendue."),
+]
+
+
+def translate_usage_error(message: str) -> str:
+    for pattern, french in ARGPARSE_ERRORS:
+        match = pattern.search(message)
+        if match:
+            return french % match.groups()
+    return message
+
+
+class FrenchCommandParser(CommandParser):
+    def error(self, message: str) -> NoReturn:
+        if getattr(self, "called_from_command_line", False):
+            self.print_usage(sys.stderr)
+            self.exit(2, "Erreur : %s\n" % translate_usage_error(message))
+        raise CommandError(translate_usage_error(message))
+
+
+class FrenchCommand(BaseCommand):
+    """A command whose errors print as « Erreur : … » in French and exit non-zero."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # BaseCommand builds a plain CommandParser; subparsers inherit this class.
+        parser.__class__ = FrenchCommandParser
+        return parser
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        with translation.override("fr"):
+            try:
+                return super().execute(*args, **options)
+            except CommandError as error:
+                if options.get("traceback") or not getattr(self, "_called_from_command_line", False):
+                    raise
+                self.stderr.write(_("Erreur : %(message)s") % {"message": error})
+                sys.exit(error.returncode)
+
+
+def resolve_organisation(value: str | None) -> Organisation:
+    """Find the organisation named by ``--organisation`` (SIREN or id), or the only one."""
+    organisations = Organisation.objects.order_by("id")
+    if value:
+        found = organisations.filter(siren=value).first()
+        if found is None and value.isdigit():
+            found = organisations.filter(pk=int(value)).first()
+        if found is None:
+            raise CommandError(
+                _("Aucune entreprise ne correspond à « %(value)s » : indiquez son SIREN ou son identifiant.")
+                % {"value": value}
+            )
+        return found
+    count = organisations.count()
+    if count == 0:
+        raise CommandError(_("Aucune entreprise n'est configurée : lancez d'abord « ardoise setup »."))
+    if count > 1:
+        raise CommandError(_("Plusieurs entreprises existent : précisez laquelle avec --organisation SIREN."))
+    return organisations.get()

@@ -1,0 +1,86 @@
+"""French display formats for amounts, quantities, rates and dates.
+
+Pure functions shared by the PDF documents and the web UI. They follow the
+French conventions of the Unicode CLDR: a narrow no-break space (U+202F) groups
+thousands, a comma separates decimals, a no-break space (U+00A0) precedes the
+currency symbol and a narrow no-break space precedes the percent sign.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from ardoise.core.money import currency_decimals, quantize
+
+NARROW_NBSP = "\u202f"
+NBSP = "\u00a0"
+
+# Only the euro has a symbol that no French reader can misread; other
+# currencies keep their ISO 4217 code ("1 234,56 USD").
+CURRENCY_SYMBOLS = {"EUR": "€"}
+
+# Python's "," grouping and "." decimal point, swapped for the French ones.
+_FRENCH_SEPARATORS = str.maketrans({",": NARROW_NBSP, ".": ","})
+
+
+def format_amount(value: Decimal, currency: str = "EUR") -> str:
+    """Format an amount rounded to the currency's minor unit: "1 234,56 €"."""
+    places = currency_decimals(currency)
+    return _with_currency(_format_fixed(quantize(value, places), places), currency)
+
+
+def format_unit_price(value: Decimal, currency: str = "EUR") -> str:
+    """Format a unit price, keeping the decimals beyond the minor unit: "0,0125 €".
+
+    EN 16931 allows unit prices finer than the currency's minor unit, and an
+    invoice must show the price that was actually applied.
+    """
+    places = max(currency_decimals(currency), _decimal_places(value))
+    return _with_currency(_format_fixed(value, places), currency)
+
+
+def format_quantity(value: Decimal) -> str:
+    """Format a quantity with its significant decimals only: "1 000", "1,5"."""
+    return _format_significant(value)
+
+
+def format_rate(value: Decimal) -> str:
+    """Format a percentage such as a VAT rate or a discount: "20 %", "5,5 %"."""
+    return "%s%s%%" % (_format_significant(value), NARROW_NBSP)
+
+
+def format_date(value: datetime.date) -> str:
+    """Format a calendar date as "04/12/2026"."""
+    return "%02d/%02d/%04d" % (value.day, value.month, value.year)
+
+
+def format_iban(iban: str) -> str:
+    """Group an IBAN in blocks of four characters, as printed on French RIBs."""
+    compact = "".join(iban.split()).upper()
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _with_currency(number: str, currency: str) -> str:
+    code = currency.upper()
+    return "%s%s%s" % (number, NBSP, CURRENCY_SYMBOLS.get(code, code))
+
+
+def _format_fixed(value: Decimal, places: int) -> str:
+    # Formatting a Decimal never goes through a float, so no digit is lost.
+    return format(_without_negative_zero(value), ",.%df" % places).translate(_FRENCH_SEPARATORS)
+
+
+def _format_significant(value: Decimal) -> str:
+    # normalize() drops trailing zeros; the "f" type then avoids "1E+3".
+    return format(_without_negative_zero(value).normalize(), ",f").translate(_FRENCH_SEPARATORS)
+
+
+def _decimal_places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _without_negative_zero(value: Decimal) -> Decimal:
+    # "-0,00 €" would read as a credit on an invoice.
+    return abs(value) if value.is_zero() else value
