@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from typing import Any, NoReturn
@@ -38,13 +39,21 @@ class FrenchCommandParser(CommandParser):
         raise CommandError(translate_usage_error(message))
 
 
+def _use_french_errors(parser: argparse.ArgumentParser) -> None:
+    """Switch a parser built by BaseCommand, and its subcommand parsers, to French errors."""
+    parser.__class__ = FrenchCommandParser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _use_french_errors(subparser)
+
+
 class FrenchCommand(BaseCommand):
     """A command whose errors print as « Erreur : … » in French and exit non-zero."""
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # BaseCommand builds a plain CommandParser; subparsers inherit this class.
-        parser.__class__ = FrenchCommandParser
+        _use_french_errors(parser)
         return parser
 
     def execute(self, *args: Any, **options: Any) -> Any:

@@ -35,9 +35,15 @@ EXEMPTIONS = {
         Exemption("intra_eu_goods", "K", "VATEX-EU-IC", _("Exonération de TVA, article 262 ter I du CGI")),
         Exemption("export", "G", "VATEX-EU-G", _("Exonération de TVA, article 262 I du CGI")),
         Exemption("reverse_charge", "AE", "VATEX-EU-AE", _("Autoliquidation")),
+        Exemption("outside_scope", "O", "VATEX-EU-O", _("Opération non soumise à la TVA")),
+        # A zero-rated supply is taxed at 0 %: EN 16931 forbids an exemption reason for it (BR-Z-10).
+        Exemption("zero_rated", "Z", "", ""),
     ]
 }
-EXEMPTION_CHOICES = [("", _("—"))] + [(e.key, e.wording) for e in EXEMPTIONS.values()]
+EXEMPTION_CHOICES = [("", _("—"))] + [
+    (e.key, e.wording or _("Taux zéro")) for e in EXEMPTIONS.values()
+]
+CATEGORY_EXEMPTIONS = {"K": "intra_eu_goods", "G": "export", "AE": "reverse_charge", "O": "outside_scope", "Z": "zero_rated"}
 
 
 def category_for(rate: Decimal, exemption_key: str) -> str:

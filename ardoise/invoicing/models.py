@@ -123,6 +123,14 @@ class Invoice(models.Model):
     )
     notes = models.TextField(_("notes imprimées sur la facture"), blank=True)
     imported_from = models.CharField(max_length=200, blank=True)
+    # Document-level allowances and charges imported from an e-invoice (BG-20, BG-21),
+    # as JSON lists of ``Adjustment`` fields with their VAT category and rate.
+    document_adjustments = models.JSONField(default=list, blank=True)
+    # VAT exemption reasons imported from an e-invoice (BT-120, BT-121), as a JSON
+    # list of {category, rate, reason, reason_code}; they win over the line wording.
+    vat_exemptions = models.JSONField(default=list, blank=True)
+    prepaid_amount = models.DecimalField(_("acomptes déjà versés"), max_digits=14, decimal_places=2, default=ZERO)
+    rounding_amount = models.DecimalField(_("arrondi"), max_digits=14, decimal_places=2, default=ZERO)
 
     total_without_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
     total_vat = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)

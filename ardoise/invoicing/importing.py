@@ -1,0 +1,186 @@
+"""Create a draft invoice from a CII XML or Factur-X PDF file."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import Organisation
+from ardoise.audit.services import record
+from ardoise.core.document import Party
+from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS
+from ardoise.customers.models import Customer, CustomerKind
+from ardoise.einvoice.parse import InvoiceFileError, ParsedInvoice, ParsedLine, parse_invoice_file
+from ardoise.invoicing.documents import adjustment_to_json
+from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.models import Invoice, InvoiceLine
+from ardoise.invoicing.services import refresh_totals
+
+logger = logging.getLogger(__name__)
+
+# Notes Ardoise writes itself from the organisation profile on every invoice.
+LEGAL_NOTE_CODES = {"PMT", "PMD", "AAB"}
+
+
+def import_invoice_file(
+    data: bytes, filename: str, *, organisation: Organisation | None = None, organisation_hint: str | None = None,
+    user: Any = None, request: Any = None,
+) -> Invoice:
+    """Parse the file and create a draft with the same lines, allowances, charges, VAT and notes."""
+    parsed = parse_invoice_file(data, filename)
+    if not parsed.has_lines:
+        raise InvoiceFileError(
+            _(
+                "La facture %(number)s du fichier « %(filename)s » est au profil %(profile)s, qui ne détaille "
+                "pas les lignes : elle ne peut pas être reprise en brouillon. Importez la facture au profil "
+                "EN 16931 ou EXTENDED."
+            )
+            % {"number": parsed.number, "filename": filename, "profile": parsed.profile_name},
+            filename,
+        )
+    with transaction.atomic():
+        organisation = organisation or find_or_create_organisation(parsed.seller, organisation_hint)
+        if organisation.profile_is_empty():
+            fill_profile_from_seller(organisation, parsed)
+        customer = find_or_create_customer(organisation, parsed.buyer)
+        if parsed.delivery_address is not None and not customer.delivery_city:
+            set_delivery_address(customer, parsed.delivery_address)
+        invoice = create_draft(organisation, customer, parsed, filename)
+        record(organisation, "invoice.imported", invoice, user=user, request=request,
+               data={"file": filename, "source_number": parsed.number})
+    logger.info("invoice imported organisation=%s invoice=%s file=%s", organisation.pk, invoice.pk, filename)
+    return invoice
+
+
+def find_or_create_organisation(seller: Party, hint: str | None) -> Organisation:
+    from ardoise.core.cli import resolve_organisation
+
+    if hint or Organisation.objects.exists():
+        try:
+            return resolve_organisation(hint)
+        except Exception as error:  # CommandError carries a French message
+            raise InvoicingError(str(error)) from None
+    return Organisation.objects.create(name=seller.name)
+
+
+def fill_profile_from_seller(organisation: Organisation, parsed: ParsedInvoice) -> None:
+    """Copy the seller's legal details into an organisation profile that was never filled in."""
+    seller = parsed.seller
+    organisation.name = seller.name or organisation.name
+    organisation.trading_name = seller.trading_name
+    organisation.address_line1 = seller.address.line1
+    organisation.address_line2 = " ".join(filter(None, [seller.address.line2, seller.address.line3]))
+    organisation.postcode = seller.address.postcode
+    organisation.city = seller.address.city
+    organisation.country_code = seller.address.country_code or "FR"
+    organisation.siren = seller.siren or (seller.siret[:9] if seller.siret else "")
+    organisation.siret = seller.siret
+    organisation.vat_number = seller.vat_number
+    organisation.email = seller.email if "@" in seller.email else organisation.email
+    organisation.phone = seller.phone
+    if parsed.iban:
+        organisation.iban = parsed.iban
+        organisation.bic = parsed.bic
+    for note in parsed.notes:
+        if note.subject_code == "PMD":
+            organisation.late_penalty_text = note.text
+        elif note.subject_code == "AAB":
+            organisation.early_payment_text = note.text[:300]
+    organisation.save()
+
+
+def find_or_create_customer(organisation: Organisation, buyer: Party) -> Customer:
+    """Match the buyer by SIREN, then VAT number, then name; create it when none matches."""
+    customers = Customer.objects.filter(organisation=organisation)
+    lookups = []
+    if buyer.siren:
+        lookups.append(Q(siren=buyer.siren))
+    if buyer.vat_number:
+        lookups.append(Q(vat_number__iexact=buyer.vat_number))
+    if buyer.name:
+        lookups.append(Q(name__iexact=buyer.name))
+    for lookup in lookups:
+        match = customers.filter(lookup).order_by("id").first()
+        if match is not None:
+            return match
+    address = buyer.address
+    return Customer.objects.create(
+        organisation=organisation,
+        kind=CustomerKind.COMPANY if (buyer.siren or buyer.vat_number or buyer.is_company) else CustomerKind.INDIVIDUAL,
+        name=buyer.name or _("Client sans nom"),
+        siren=buyer.siren, siret=buyer.siret, vat_number=buyer.vat_number,
+        email=buyer.email if "@" in buyer.email else "",
+        phone=buyer.phone,
+        address_line1=address.line1,
+        address_line2=" ".join(filter(None, [address.line2, address.line3])),
+        postcode=address.postcode, city=address.city, country_code=address.country_code or "FR",
+    )
+
+
+def set_delivery_address(customer: Customer, address: Any) -> None:
+    customer.delivery_address_line1 = address.line1
+    customer.delivery_address_line2 = " ".join(filter(None, [address.line2, address.line3]))
+    customer.delivery_postcode = address.postcode
+    customer.delivery_city = address.city
+    customer.delivery_country_code = address.country_code
+    customer.save()
+
+
+def create_draft(organisation: Organisation, customer: Customer, parsed: ParsedInvoice, filename: str) -> Invoice:
+    user_notes = [note.text for note in parsed.notes if note.subject_code not in LEGAL_NOTE_CODES]
+    invoice = Invoice.objects.create(
+        organisation=organisation,
+        customer=customer,
+        type_code=parsed.type_code if parsed.type_code in ("380", "386", "384", "389") else "380",
+        currency=parsed.currency,
+        delivery_date=parsed.delivery_date,
+        purchase_order=parsed.purchase_order,
+        buyer_reference=parsed.buyer_reference,
+        notes="\n\n".join(user_notes),
+        imported_from=filename[:200],
+        document_adjustments=[adjustment_to_json(a) for a in (*parsed.allowances, *parsed.charges)],
+        vat_exemptions=[
+            {"category": e.category, "rate": str(e.rate), "reason": e.reason, "reason_code": e.reason_code}
+            for e in parsed.vat_exemptions
+        ],
+        prepaid_amount=parsed.prepaid,
+        rounding_amount=parsed.rounding,
+    )
+    exemptions = {(e.category, e.rate): e for e in parsed.vat_exemptions}
+    for position, parsed_line in enumerate(parsed.lines, start=1):
+        draft_line(invoice, parsed_line, position, exemptions).save()
+    refresh_totals(invoice)
+    return invoice
+
+
+def draft_line(invoice: Invoice, parsed_line: ParsedLine, position: int, exemptions: dict) -> InvoiceLine:  # type: ignore[type-arg]
+    line = parsed_line.line
+    exemption = exemptions.get((line.vat_category, line.vat_rate))
+    exemption_key = CATEGORY_EXEMPTIONS.get(line.vat_category, "")
+    if line.vat_category == "E":
+        exemption_key = "franchise" if exemption and exemption.reason_code == "VATEX-FR-FRANCHISE" else "article_261"
+    exemption_text = exemption.reason if exemption else ""
+    if not exemption_text and exemption_key in EXEMPTIONS:
+        exemption_text = str(EXEMPTIONS[exemption_key].wording)
+    adjustments = [adjustment_to_json(a) for a in (*line.allowances, *line.charges)]
+    return InvoiceLine(
+        invoice=invoice,
+        position=position,
+        name=line.name[:200],
+        description=line.description,
+        is_service=line.is_service,
+        quantity=line.quantity,
+        unit=line.unit_code[:3],
+        unit_price=line.net_price,
+        base_quantity=line.base_quantity or Decimal("1"),
+        vat_rate=line.vat_rate,
+        vat_category=line.vat_category,
+        exemption=exemption_key,
+        exemption_text=exemption_text[:300],
+        extra_adjustments=adjustments,
+    )
