@@ -84,14 +84,28 @@ def fill_profile_from_seller(organisation: Organisation, parsed: ParsedInvoice) 
     organisation.email = seller.email if "@" in seller.email else organisation.email
     organisation.phone = seller.phone
     if parsed.iban:
-        organisation.iban = parsed.iban
+        organisation.iban = parsed.iban.replace(" ", "").upper()
         organisation.bic = parsed.bic
     for note in parsed.notes:
         if note.subject_code == "PMD":
             organisation.late_penalty_text = note.text
         elif note.subject_code == "AAB":
             organisation.early_payment_text = note.text[:300]
+    clip_to_field_lengths(organisation)
     organisation.save()
+
+
+def clip_to_field_lengths(instance: Any) -> None:
+    """Cut text copied from a file to the length of its column.
+
+    E-invoices allow longer texts than Ardoise stores (a BIC with spaces, a long
+    trading name); the draft stays editable, so the user can fix them.
+    """
+    for field in instance._meta.concrete_fields:
+        max_length = getattr(field, "max_length", None)
+        value = getattr(instance, field.attname)
+        if max_length and isinstance(value, str) and len(value) > max_length:
+            setattr(instance, field.attname, value[:max_length])
 
 
 def find_or_create_customer(organisation: Organisation, buyer: Party) -> Customer:
@@ -109,7 +123,7 @@ def find_or_create_customer(organisation: Organisation, buyer: Party) -> Custome
         if match is not None:
             return match
     address = buyer.address
-    return Customer.objects.create(
+    customer = Customer(
         organisation=organisation,
         kind=CustomerKind.COMPANY if (buyer.siren or buyer.vat_number or buyer.is_company) else CustomerKind.INDIVIDUAL,
         name=buyer.name or _("Client sans nom"),
@@ -120,6 +134,9 @@ def find_or_create_customer(organisation: Organisation, buyer: Party) -> Custome
         address_line2=" ".join(filter(None, [address.line2, address.line3])),
         postcode=address.postcode, city=address.city, country_code=address.country_code or "FR",
     )
+    clip_to_field_lengths(customer)
+    customer.save()
+    return customer
 
 
 def set_delivery_address(customer: Customer, address: Any) -> None:
@@ -128,6 +145,7 @@ def set_delivery_address(customer: Customer, address: Any) -> None:
     customer.delivery_postcode = address.postcode
     customer.delivery_city = address.city
     customer.delivery_country_code = address.country_code
+    clip_to_field_lengths(customer)
     customer.save()
 
 

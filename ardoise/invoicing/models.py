@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.money import quantize
 from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import EXEMPTION_CHOICES, VAT_RATE_CHOICES
 from ardoise.invoicing.exceptions import IssuedInvoiceError
@@ -191,9 +192,10 @@ class Invoice(models.Model):
 
     def paid_total(self) -> Decimal:
         annotated = getattr(self, "paid_amount", None)
-        if annotated is not None:
-            return Decimal(annotated)
-        return self.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+        if annotated is None:
+            annotated = self.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+        # SQLite returns sums without their decimal places ("500" for 500.00).
+        return quantize(Decimal(annotated))
 
     def balance(self) -> Decimal:
         return self.amount_due - self.paid_total()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -143,5 +142,5 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         "totals": totals,
         "vat_breakdown": vat_breakdown,
         "paid": str(paid),
-        "balance": str(invoice.amount_due - paid if paid else invoice.amount_due - Decimal("0")),
+        "balance": str(invoice.amount_due - paid),
     }

@@ -1,0 +1,129 @@
+"""The ``ardoise`` subcommands, on real reference invoices."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from ardoise.accounts.models import Organisation
+from ardoise.customers.models import Customer
+from ardoise.einvoice.parse import parse_invoice_file
+from ardoise.einvoice.validation import validate_facturx_pdf
+from ardoise.invoicing.models import Invoice, InvoiceStatus
+
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "reference-invoices"
+EN16931_SAMPLE = SAMPLES / "factur-x-samples" / "factur-x-en16931.xml"
+pytestmark = pytest.mark.skipif(not EN16931_SAMPLE.exists(), reason="../shared/reference-invoices is missing")
+
+
+def run(*args: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue().strip()
+
+
+@pytest.mark.django_db
+def test_import_issue_export_keeps_the_sample_totals_and_validates(tmp_path):
+    draft_id = run("invoice", "import", str(EN16931_SAMPLE))
+    number = run("invoice", "issue", draft_id)
+    output = tmp_path / "facture.pdf"
+    run("invoice", "export", number, "--format", "facturx", "--output", str(output))
+
+    pdf = output.read_bytes()
+    report = validate_facturx_pdf(pdf)
+    assert report.errors == ()
+    assert set(report.layers) >= {"xsd", "en16931", "br-fr"}
+
+    written = parse_invoice_file(EN16931_SAMPLE.read_bytes(), EN16931_SAMPLE.name).totals.as_bt_dict()
+    exported = parse_invoice_file(pdf, output.name).totals.as_bt_dict()
+    for term in ["BT-106", "BT-107", "BT-108", "BT-109", "BT-110", "BT-112", "BT-113", "BT-114", "BT-115"]:
+        assert exported.get(term, Decimal("0.00")) == written.get(term, Decimal("0.00")), term
+
+
+@pytest.mark.django_db
+def test_import_fills_an_empty_profile_and_creates_the_customer_once():
+    first = run("invoice", "import", str(EN16931_SAMPLE))
+    second = run("invoice", "import", str(EN16931_SAMPLE))
+    organisation = Organisation.objects.get()
+    assert first != second
+    assert organisation.siren != ""
+    assert Customer.objects.filter(organisation=organisation).count() == 1
+    assert Invoice.objects.filter(status=InvoiceStatus.DRAFT).count() == 2
+
+
+@pytest.mark.django_db
+def test_import_matches_an_existing_customer_by_siren(organisation):
+    parsed = parse_invoice_file(EN16931_SAMPLE.read_bytes(), EN16931_SAMPLE.name)
+    existing = Customer.objects.create(organisation=organisation, name="Nom différent", siren=parsed.buyer.siren)
+    draft = Invoice.objects.get(pk=run("invoice", "import", str(EN16931_SAMPLE)))
+    assert draft.customer == existing
+
+
+@pytest.mark.django_db
+def test_import_keeps_a_filled_profile(organisation):
+    run("invoice", "import", str(EN16931_SAMPLE))
+    organisation.refresh_from_db()
+    assert organisation.name == "Atelier Dupont SARL"
+
+
+@pytest.mark.django_db
+def test_show_json_gives_totals_with_bt_codes_paid_and_balance(draft_invoice):
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    run("payment", "add", number, "500,00", "--date", draft_invoice.created_at.date().isoformat(), "--method", "cheque")
+    shown = json.loads(run("invoice", "show", number, "--json"))
+    assert shown["number"] == number
+    assert shown["status"] == "partially_paid"
+    assert shown["totals"]["BT-109"] == "897.81"
+    assert shown["totals"]["BT-110"] == "167.19"
+    assert shown["totals"]["BT-112"] == "1065.00"
+    assert shown["totals"]["BT-115"] == "1065.00"
+    assert shown["paid"] == "500.00"
+    assert shown["balance"] == "565.00"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("invoice", "import", "/nonexistent/facture.xml"), "introuvable"),
+        (("invoice", "issue", "999"), "Aucun brouillon n° 999"),
+        (("invoice", "show", "F-1999-0001"), "Aucune facture"),
+        (("invoice", "export", "F-1999-0001", "--output", "/tmp/x.pdf"), "Aucune facture émise"),
+        (("payment", "add", "F-1999-0001", "12,5x", "--date", "2026-12-04"), "Montant « 12,5x » invalide"),
+        (("payment", "add", "F-1999-0001", "10", "--date", "04/12/2026"), "Date « 04/12/2026 » invalide"),
+    ],
+)
+def test_bad_input_gives_a_french_error(organisation, args, message):
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+
+
+@pytest.mark.django_db
+def test_import_of_a_text_file_is_refused_in_french(organisation, tmp_path):
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("bonjour")
+    with pytest.raises(CommandError, match="ni un PDF ni un XML"):
+        run("invoice", "import", str(bogus))
+
+
+@pytest.mark.django_db
+def test_issuing_an_issued_invoice_is_refused(draft_invoice):
+    run("invoice", "issue", str(draft_invoice.pk))
+    with pytest.raises(CommandError, match="ne peut plus être modifiée"):
+        run("invoice", "issue", str(draft_invoice.pk))
+
+
+def test_ardoise_command_exits_non_zero_with_french_usage_error():
+    ardoise = Path(sys.executable).parent / "ardoise"
+    result = subprocess.run([str(ardoise), "invoice", "issue"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Erreur : Argument obligatoire manquant : ID." in result.stderr
