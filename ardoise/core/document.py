@@ -41,6 +41,7 @@ class Party:
     siren: str = ""  # BT-30 / BT-47 with scheme 0002
     siret: str = ""
     vat_number: str = ""  # BT-31 / BT-48
+    tax_registration: str = ""  # BT-32, seller's local tax identifier (scheme FC)
     registration: str = ""  # "RCS Lyon" or "RM 69"
     email: str = ""  # BT-34 / BT-49 electronic address when no other is known
     # BT-34 / BT-49 as registered in the e-invoicing directory, e.g. "123456789" or

@@ -8,6 +8,7 @@ import re
 from django.utils.translation import gettext as _
 
 TOKEN = re.compile(r"\{(YYYY|YY|MM|N+)\}")
+NUMBER_CHARACTERS = re.compile(r"[A-Za-z0-9+\-_/]*")
 
 
 class PatternError(ValueError):
@@ -23,6 +24,15 @@ def validate_pattern(pattern: str) -> None:
             % {"pattern": pattern}
         )
     leftover = TOKEN.sub("", pattern)
+    if "{" not in leftover and "}" not in leftover and not NUMBER_CHARACTERS.fullmatch(leftover):
+        # French e-invoicing rules BR-FR-01/02 restrict invoice numbers to these characters.
+        raise PatternError(
+            _(
+                "Le modèle « %(pattern)s » contient des caractères interdits dans un numéro de facture : "
+                "utilisez seulement des lettres sans accent, des chiffres et les signes - + _ /."
+            )
+            % {"pattern": pattern}
+        )
     if "{" in leftover or "}" in leftover:
         raise PatternError(
             _("Le modèle « %(pattern)s » contient une balise inconnue : utilisez {YYYY}, {YY}, {MM} et {NNNN}.")

@@ -29,3 +29,13 @@ def test_counter_period_follows_the_pattern():
 def test_invalid_patterns_are_rejected_in_french(pattern):
     with pytest.raises(PatternError, match=r"modèle"):
         validate_pattern(pattern)
+
+
+@pytest.mark.parametrize("pattern", ["F {YYYY}-{NNNN}", "F.{YYYY}.{NNNN}", "Fé-{NNNN}"])
+def test_patterns_with_characters_the_french_rules_forbid_are_rejected(pattern):
+    with pytest.raises(PatternError, match="caractères interdits"):
+        validate_pattern(pattern)
+
+
+def test_valid_pattern_passes():
+    validate_pattern("FA/{YYYY}/{NNNN}")

@@ -1,0 +1,190 @@
+"""Reading of CII XML and Factur-X PDF invoices received from others.
+
+``parse_invoice_file`` returns everything an EN 16931 invoice carries that
+Ardoise can use, together with the totals written in the file, so that the
+caller can rebuild an ``InvoiceDocument`` (``document_from_parsed``) and
+compare the file's totals with Ardoise's own computation (``total_differences``).
+The factur-x library reads the XML into a dict keyed by business terms, which
+``TermReader`` turns into typed values.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from facturx import get_level, parse_ubl_cii_xml
+from lxml import etree
+
+from ardoise.core.document import InvoiceDocument
+from ardoise.core.money import ZERO, Totals
+from ardoise.einvoice.attachment import FACTURX_FILENAME, find_invoice_xml, looks_like_pdf
+from ardoise.einvoice.errors import InvoiceFileError
+from ardoise.einvoice.parsed import ParsedInvoice, ParsedLine, ParsedTotals
+from ardoise.einvoice.reader import TermReader, unit_label
+from ardoise.einvoice.xmlsafe import parse_untrusted_xml, starts_like_xml
+
+__all__ = [
+    "ParsedInvoice",
+    "ParsedLine",
+    "ParsedTotals",
+    "document_from_parsed",
+    "parse_invoice_file",
+    "total_differences",
+    "unit_label",
+]
+
+CII_ROOT = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice"
+UBL_ROOTS = (
+    "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice",
+    "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote",
+)
+
+
+def parse_invoice_file(data: bytes, filename: str) -> ParsedInvoice:
+    """Read a CII XML or Factur-X PDF invoice.
+
+    The format is detected from the first bytes. Raises ``InvoiceFileError``
+    with a French message when the file is not a readable CII invoice.
+    """
+    source = "xml"
+    warnings = []
+    if looks_like_pdf(data):
+        source = "pdf"
+        attachment = find_invoice_xml(data, filename)
+        if attachment.name != FACTURX_FILENAME:
+            warnings.append(
+                _("La pièce jointe XML du PDF s'appelle « %(name)s » au lieu de « factur-x.xml ».")
+                % {"name": attachment.name}
+            )
+        data = attachment.content
+    elif not starts_like_xml(data):
+        raise InvoiceFileError(
+            _(
+                "Le fichier « %(filename)s » n'est ni un PDF ni un XML. Importez une facture "
+                "au format Factur-X (PDF) ou CII (XML)."
+            )
+            % {"filename": filename},
+            filename,
+        )
+
+    root = parse_untrusted_xml(data, filename)
+    _check_root(root, filename)
+    profile = _profile(root, filename)
+    try:
+        terms = parse_ubl_cii_xml(root, flavor="factur-x", level=profile, float_as="string", check_xsd=False)
+    except (ValueError, TypeError) as error:
+        # The library raises ValueError on a date that is not YYYYMMDD, for example.
+        raise InvoiceFileError(
+            _("Le fichier « %(filename)s » contient une valeur illisible : %(error)s.")
+            % {"filename": filename, "error": error},
+            filename,
+        ) from error
+    return TermReader(terms, filename, source, profile, warnings).invoice()
+
+
+def document_from_parsed(parsed: ParsedInvoice) -> InvoiceDocument:
+    """Rebuild an ``InvoiceDocument`` from a parsed invoice, to recompute its totals.
+
+    Raises ``InvoiceFileError`` for the MINIMUM and BASIC WL profiles, which
+    carry no lines.
+    """
+    if not parsed.has_lines:
+        raise InvoiceFileError(
+            _(
+                "La facture %(number)s du fichier « %(filename)s » est au profil %(profile)s, qui "
+                "ne détaille pas les lignes : ses montants ne peuvent pas être recalculés. "
+                "Demandez à l'émetteur la facture au profil EN 16931 ou EXTENDED."
+            )
+            % {"number": parsed.number, "filename": parsed.filename, "profile": parsed.profile_name},
+            parsed.filename,
+        )
+    return InvoiceDocument(
+        number=parsed.number,
+        type_code=parsed.type_code,
+        issue_date=parsed.issue_date,
+        currency=parsed.currency,
+        seller=parsed.seller,
+        buyer=parsed.buyer,
+        lines=tuple(parsed_line.line for parsed_line in parsed.lines),
+        due_date=parsed.due_date,
+        delivery_date=parsed.delivery_date,
+        delivery_address=parsed.delivery_address,
+        business_process=parsed.business_process or "S1",
+        buyer_reference=parsed.buyer_reference,
+        purchase_order=parsed.purchase_order,
+        allowances=parsed.allowances,
+        charges=parsed.charges,
+        vat_exemptions=parsed.vat_exemptions,
+        notes=parsed.notes,
+        payment_terms=parsed.payment_terms,
+        payment_means_code=parsed.payment_means_code,
+        iban=parsed.iban,
+        bic=parsed.bic,
+        payment_reference=parsed.payment_reference,
+        prepaid=parsed.prepaid,
+        rounding=parsed.rounding,
+        vat_total_eur=parsed.vat_total_in_tax_currency if parsed.tax_currency == "EUR" else None,
+        preceding_invoice=parsed.preceding_invoice,
+        preceding_invoice_date=parsed.preceding_invoice_date,
+    )
+
+
+def total_differences(written: ParsedTotals, computed: Totals) -> dict[str, tuple[Decimal, Decimal]]:
+    """Return the totals where the file and the computation disagree.
+
+    Keys are business terms ("BT-109") or VAT breakdown rows ("BT-116 S 20",
+    "BT-117 S 20"); values are (written in the file, computed). Terms absent
+    from the file are not compared.
+    """
+    differences = {}
+    computed_terms = computed.as_bt_dict()
+    for term, value in written.as_bt_dict().items():
+        if value != computed_terms[term]:
+            differences[term] = (value, computed_terms[term])
+
+    computed_rows = {row.key: row for row in computed.breakdown}
+    for row in written.breakdown:
+        label = f"{row.key.category} {row.key.rate}"
+        other = computed_rows.pop(row.key, None)
+        if other is None:
+            differences["BT-116 " + label] = (row.taxable_amount, ZERO)
+            continue
+        if row.taxable_amount != other.taxable_amount:
+            differences["BT-116 " + label] = (row.taxable_amount, other.taxable_amount)
+        if row.tax_amount != other.tax_amount:
+            differences["BT-117 " + label] = (row.tax_amount, other.tax_amount)
+    for key, other in computed_rows.items():
+        differences[f"BT-116 {key.category} {key.rate}"] = (ZERO, other.taxable_amount)
+    return differences
+
+
+def _check_root(root: etree._Element, filename: str) -> None:
+    if root.tag == CII_ROOT:
+        return
+    if root.tag in UBL_ROOTS:
+        message = _(
+            "Le fichier « %(filename)s » est une facture UBL, qu'Ardoise ne sait pas encore lire. "
+            "Demandez-la au format Factur-X ou CII."
+        )
+    else:
+        message = _(
+            "Le fichier « %(filename)s » n'est pas une facture CII : son élément racine est "
+            "« %(root)s » au lieu de « CrossIndustryInvoice ». Importez une facture au format "
+            "Factur-X ou CII."
+        )
+    raise InvoiceFileError(message % {"filename": filename, "root": etree.QName(root).localname}, filename)
+
+
+def _profile(root: etree._Element, filename: str) -> str:
+    try:
+        return get_level(root, "factur-x")
+    except ValueError as error:
+        raise InvoiceFileError(
+            _(
+                "Le fichier « %(filename)s » n'indique pas un profil de facture connu (BT-24) : "
+                "seuls les profils Factur-X et EN 16931 sont pris en charge."
+            )
+            % {"filename": filename},
+            filename,
+        ) from error

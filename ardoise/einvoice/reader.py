@@ -1,0 +1,377 @@
+"""Typed values from the business-term dict of the factur-x library's parser."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ardoise.core.document import Address, DocumentLine, Note, Party, VatExemption
+from ardoise.core.money import ZERO, Adjustment, VatBreakdown, VatKey
+from ardoise.einvoice.cii import SIREN_SCHEME, SIRET_SCHEME
+from ardoise.einvoice.errors import InvoiceFileError
+from ardoise.einvoice.parsed import PROFILE_NAMES, PROFILES_WITHOUT_LINES, ParsedInvoice, ParsedLine, ParsedTotals
+
+# French labels of the UN/ECE Recommendation 20 units that French invoices use most.
+UNIT_LABELS = {
+    "C62": gettext_lazy("unité"),
+    "H87": gettext_lazy("pièce"),
+    "XPP": gettext_lazy("pièce"),
+    "EA": gettext_lazy("unité"),
+    "HUR": gettext_lazy("heure"),
+    "MIN": gettext_lazy("minute"),
+    "DAY": gettext_lazy("jour"),
+    "WEE": gettext_lazy("semaine"),
+    "MON": gettext_lazy("mois"),
+    "ANN": gettext_lazy("an"),
+    "LS": gettext_lazy("forfait"),
+    "E48": gettext_lazy("prestation"),
+    "SET": gettext_lazy("lot"),
+    "KGM": gettext_lazy("kg"),
+    "GRM": gettext_lazy("g"),
+    "TNE": gettext_lazy("tonne"),
+    "MTR": gettext_lazy("m"),
+    "KMT": gettext_lazy("km"),
+    "MTK": gettext_lazy("m²"),
+    "MTQ": gettext_lazy("m³"),
+    "LTR": gettext_lazy("litre"),
+}
+
+# French names of the business terms that an error message can point at.
+TERM_LABELS = {
+    "BT-1": gettext_lazy("le numéro de facture"),
+    "BT-2": gettext_lazy("la date d'émission"),
+    "BT-3": gettext_lazy("le type de document"),
+    "BT-5": gettext_lazy("la devise"),
+    "BT-27": gettext_lazy("le nom du vendeur"),
+    "BT-44": gettext_lazy("le nom de l'acheteur"),
+    "BT-109": gettext_lazy("le total HT"),
+    "BT-112": gettext_lazy("le total TTC"),
+    "BT-115": gettext_lazy("le net à payer"),
+    "BT-129": gettext_lazy("la quantité"),
+    "BT-130": gettext_lazy("l'unité"),
+    "BT-131": gettext_lazy("le montant HT de la ligne"),
+    "BT-146": gettext_lazy("le prix unitaire net"),
+    "BT-151": gettext_lazy("la catégorie de TVA"),
+    "BT-153": gettext_lazy("la désignation"),
+}
+
+
+def unit_label(unit_code: str) -> str:
+    """Return the French label of a UN/ECE Recommendation 20 unit, or the code itself."""
+    label = UNIT_LABELS.get(unit_code)
+    return str(label) if label is not None else unit_code
+
+
+class TermReader:
+    """Typed values from the factur-x library's business-term dict.
+
+    The library returns strings (``float_as="string"``), dates, lists for
+    repeated groups, and a list instead of a string when a term occurs twice.
+    """
+
+    def __init__(self, terms: dict[str, Any], filename: str, source: str, profile: str, warnings: list[str]) -> None:
+        self.terms = terms
+        self.filename = filename
+        self.source = source
+        self.profile = profile
+        self.warnings = warnings
+
+    def invoice(self) -> ParsedInvoice:
+        terms = self.terms
+        lines = self.lines()
+        if not lines and self.profile in PROFILES_WITHOUT_LINES:
+            self.warnings.append(
+                _(
+                    "Le fichier « %(filename)s » est au profil %(profile)s, qui ne contient pas "
+                    "le détail des lignes : seuls l'en-tête, les parties et les totaux ont été lus."
+                )
+                % {"filename": self.filename, "profile": PROFILE_NAMES[self.profile]}
+            )
+        business_process = self.text("BT-23")
+        if business_process[:1] == "B":
+            # A goods-only invoice: the lines are not services.
+            lines = tuple(ParsedLine(p.line_id, replace(p.line, is_service=False), p.note) for p in lines)
+        preceding = (terms.get("BG-3") or [{}])[0]
+        tax_currency = self.text("BT-6")
+
+        return ParsedInvoice(
+            filename=self.filename,
+            source=self.source,
+            profile=self.profile,
+            number=self.required_text("BT-1"),
+            type_code=self.required_text("BT-3"),
+            issue_date=self.required("BT-2"),
+            currency=self.required_text("BT-5"),
+            seller=self.party(terms.get("BG-4"), "BT-27"),
+            buyer=self.party(terms.get("BG-7"), "BT-44"),
+            totals=self.totals(),
+            lines=lines,
+            allowances=self.document_adjustments("BG-20", is_charge=False),
+            charges=self.document_adjustments("BG-21", is_charge=True),
+            notes=tuple(
+                Note(text=_text(note.get("BT-22")), subject_code=_text(note.get("BT-21")))
+                for note in terms.get("BG-1") or []
+            ),
+            vat_exemptions=self.vat_exemptions(),
+            business_process=business_process,
+            tax_currency=tax_currency,
+            vat_total_in_tax_currency=self.decimal("BT-111") if tax_currency else None,
+            due_date=self.date("BT-9"),
+            delivery_date=self.date("BT-72"),
+            delivery_address=self.delivery_address(),
+            period_start=self.date("BT-73"),
+            period_end=self.date("BT-74"),
+            buyer_reference=self.text("BT-10"),
+            purchase_order=self.text("BT-13"),
+            contract_reference=self.text("BT-12"),
+            preceding_invoice=_text(preceding.get("BT-25")),
+            preceding_invoice_date=_first(preceding.get("BT-26")),
+            seller_legal_info=_text((terms.get("BG-4") or {}).get("legal_info")),
+            payment_terms=self.text("BT-20"),
+            payment_means_code=self.text("BT-81"),
+            iban=self.text("BT-84"),
+            bic=self.text("BT-86"),
+            payment_reference=self.text("BT-83"),
+            prepaid=self.decimal("BT-113") or ZERO,
+            rounding=self.decimal("BT-114") or ZERO,
+            warnings=tuple(self.warnings),
+        )
+
+    # Scalar terms.
+
+    def text(self, term: str) -> str:
+        return _text(self.terms.get(term))
+
+    def required_text(self, term: str) -> str:
+        value = self.text(term)
+        if not value:
+            raise self.missing(term)
+        return value
+
+    def required(self, term: str) -> Any:
+        value = _first(self.terms.get(term))
+        if value is None:
+            raise self.missing(term)
+        return value
+
+    def date(self, term: str) -> datetime.date | None:
+        return _first(self.terms.get(term))
+
+    def decimal(self, term: str, source: dict[str, Any] | None = None) -> Decimal | None:
+        value = _first((self.terms if source is None else source).get(term))
+        if value in (None, ""):
+            return None
+        return self.to_decimal(value, term)
+
+    def required_decimal(self, term: str, source: dict[str, Any], where: str = "") -> Decimal:
+        value = self.decimal(term, source)
+        if value is None:
+            raise self.missing(term, where)
+        return value
+
+    def to_decimal(self, value: Any, term: str) -> Decimal:
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite():
+            raise InvoiceFileError(
+                _(
+                    "Le fichier « %(filename)s » contient une valeur illisible pour %(term)s : "
+                    "« %(value)s » n'est pas un nombre."
+                )
+                % {"filename": self.filename, "term": _term_name(term), "value": value},
+                self.filename,
+            )
+        return number
+
+    def missing(self, term: str, where: str = "") -> InvoiceFileError:
+        return InvoiceFileError(
+            _(
+                "Le fichier « %(filename)s » n'indique pas %(term)s%(where)s, obligatoire dans une "
+                "facture. Le fichier est incomplet : demandez à l'émetteur une facture conforme."
+            )
+            % {"filename": self.filename, "term": _term_name(term), "where": where},
+            self.filename,
+        )
+
+    # Groups.
+
+    def party(self, data: dict[str, Any] | None, name_term: str) -> Party:
+        data = data or {}
+        name = _text(data.get("name"))
+        if not name:
+            raise self.missing(name_term)
+        identifiers = data.get("identifiers") or {}
+        contact = (data.get("contacts") or [{}])[0]
+        address_scheme = _text(data.get("einvoicing_addr_schemeid"))
+        address = _text(data.get("einvoicing_addr"))
+        siren = ""
+        if _text(data.get("legal_identifier_schemeid")) == SIREN_SCHEME:
+            siren = _text(data.get("legal_identifier"))
+        return Party(
+            name=name,
+            address=_address(data),
+            trading_name=_text(data.get("biz_name")),
+            siren=siren,
+            siret=_text(identifiers.get(SIRET_SCHEME)),
+            vat_number=_text(data.get("vat_identifier")),
+            tax_registration=_text(data.get("tax_identifier")),
+            email=_text(contact.get("email")) or (address if address_scheme == "EM" else ""),
+            electronic_address=address,
+            electronic_address_scheme=address_scheme,
+            phone=_text(contact.get("phone")),
+        )
+
+    def delivery_address(self) -> Address | None:
+        data = self.terms.get("BG-13")
+        if not data or not data.get("country_code"):
+            return None
+        return _address(data)
+
+    def lines(self) -> tuple[ParsedLine, ...]:
+        return tuple(self.line(data, index) for index, data in enumerate(self.terms.get("BG-25") or [], 1))
+
+    def line(self, data: dict[str, Any], index: int) -> ParsedLine:
+        line_id = _text(data.get("BT-126")) or str(index)
+        where = _(" (ligne %(line)s)") % {"line": line_id}
+        unit_code = _text(data.get("BT-130"))
+        if not unit_code:
+            raise self.missing("BT-130", where)
+        category = _text(data.get("BT-151"))
+        if not category:
+            raise self.missing("BT-151", where)
+        name = _text(data.get("BT-153"))
+        if not name:
+            raise self.missing("BT-153", where)
+        base_quantity = self.decimal("BT-149", data) or Decimal("1")
+        if base_quantity <= ZERO:
+            raise InvoiceFileError(
+                _("Le fichier « %(filename)s » indique une quantité de base nulle ou négative%(where)s.")
+                % {"filename": self.filename, "where": where},
+                self.filename,
+            )
+
+        line = DocumentLine(
+            name=name,
+            description=_text(data.get("BT-154")),
+            seller_item_id=_text(data.get("BT-155")),
+            quantity=self.required_decimal("BT-129", data, where),
+            unit_code=unit_code,
+            unit_label=unit_label(unit_code),
+            net_price=self.required_decimal("BT-146", data, where),
+            gross_price=self.decimal("BT-148", data),
+            base_quantity=base_quantity,
+            vat_category=category,
+            vat_rate=self.decimal("BT-152", data) or ZERO,
+            net_amount=self.required_decimal("BT-131", data, where),
+            allowances=self.adjustments(data.get("BG-27"), is_charge=False),
+            charges=self.adjustments(data.get("BG-28"), is_charge=True),
+        )
+        notes = [_text(note.get("BT-127")) for note in data.get("BT-127-00") or []]
+        return ParsedLine(line_id=line_id, line=line, note="\n".join(n for n in notes if n))
+
+    def adjustments(self, rows: list[dict[str, Any]] | None, is_charge: bool) -> tuple[Adjustment, ...]:
+        return tuple(self.adjustment(row, is_charge) for row in rows or [])
+
+    def adjustment(self, row: dict[str, Any], is_charge: bool, vat: VatKey | None = None) -> Adjustment:
+        amount = self.decimal("amount", row)
+        percent = self.decimal("rate", row)
+        if amount is None and percent is None:
+            raise InvoiceFileError(
+                _(
+                    "Le fichier « %(filename)s » contient une remise ou des frais sans montant "
+                    "ni pourcentage. Le fichier est incomplet : demandez à l'émetteur une facture conforme."
+                )
+                % {"filename": self.filename},
+                self.filename,
+            )
+        return Adjustment(
+            is_charge=is_charge,
+            amount=amount,
+            percent=percent,
+            base=self.decimal("base_amount", row),
+            reason=_text(row.get("reason")),
+            reason_code=_text(row.get("reason_code")),
+            vat=vat,
+        )
+
+    def document_adjustments(self, group: str, is_charge: bool) -> tuple[Adjustment, ...]:
+        adjustments = []
+        for row in self.terms.get(group) or []:
+            key = VatKey(_text(row.get("vat_category_code")), self.decimal("vat_rate", row) or ZERO)
+            adjustments.append(self.adjustment(row, is_charge, vat=key))
+        return tuple(adjustments)
+
+    def vat_rows(self) -> list[tuple[VatKey, dict[str, Any]]]:
+        return [
+            (VatKey(_text(row.get("BT-118")), self.decimal("BT-119", row) or ZERO), row)
+            for row in self.terms.get("BG-23") or []
+        ]
+
+    def vat_exemptions(self) -> tuple[VatExemption, ...]:
+        return tuple(
+            VatExemption(
+                category=key.category,
+                rate=key.rate,
+                reason=_text(row.get("BT-120")),
+                reason_code=_text(row.get("BT-121")),
+            )
+            for key, row in self.vat_rows()
+            if row.get("BT-120") or row.get("BT-121")
+        )
+
+    def totals(self) -> ParsedTotals:
+        breakdown = tuple(
+            VatBreakdown(
+                key=key,
+                taxable_amount=self.decimal("BT-116", row) or ZERO,
+                tax_amount=self.decimal("BT-117", row) or ZERO,
+            )
+            for key, row in self.vat_rows()
+        )
+        return ParsedTotals(
+            line_total=self.decimal("BT-106"),
+            allowance_total=self.decimal("BT-107"),
+            charge_total=self.decimal("BT-108"),
+            tax_exclusive=self.required_decimal("BT-109", self.terms),
+            tax_total=self.decimal("BT-110"),
+            tax_inclusive=self.required_decimal("BT-112", self.terms),
+            prepaid=self.decimal("BT-113"),
+            rounding=self.decimal("BT-114"),
+            due=self.required_decimal("BT-115", self.terms),
+            breakdown=breakdown,
+        )
+
+
+def _first(value: Any) -> Any:
+    # A term that occurs twice comes back as a list; the first occurrence wins.
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _text(value: Any) -> str:
+    value = _first(value)
+    return "" if value is None else str(value).strip()
+
+
+def _term_name(term: str) -> str:
+    label = TERM_LABELS.get(term)
+    return f"{label} ({term})" if label is not None else term
+
+
+def _address(data: dict[str, Any]) -> Address:
+    return Address(
+        line1=_text(data.get("addr_l1")),
+        line2=_text(data.get("addr_l2")),
+        line3=_text(data.get("addr_l3")),
+        postcode=_text(data.get("postcode")),
+        city=_text(data.get("city")),
+        country_code=_text(data.get("country_code")),
+    )
