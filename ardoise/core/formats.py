@@ -16,7 +16,7 @@ from ardoise.core.money import currency_decimals, quantize
 NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
 
-# Only the euro has a symbol that no French reader can misread; other
+# Only the euro has a symbol that no French reader can misread. Other
 # currencies keep their ISO 4217 code ("1 234,56 USD").
 CURRENCY_SYMBOLS = {"EUR": "€"}
 
@@ -47,12 +47,12 @@ def format_quantity(value: Decimal) -> str:
 
 def format_rate(value: Decimal) -> str:
     """Format a percentage such as a VAT rate or a discount: "20 %", "5,5 %"."""
-    return "%s%s%%" % (_format_significant(value), NARROW_NBSP)
+    return f"{_format_significant(value)}{NARROW_NBSP}%"
 
 
 def format_date(value: datetime.date) -> str:
     """Format a calendar date as "04/12/2026"."""
-    return "%02d/%02d/%04d" % (value.day, value.month, value.year)
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def format_iban(iban: str) -> str:
@@ -63,16 +63,16 @@ def format_iban(iban: str) -> str:
 
 def _with_currency(number: str, currency: str) -> str:
     code = currency.upper()
-    return "%s%s%s" % (number, NBSP, CURRENCY_SYMBOLS.get(code, code))
+    return f"{number}{NBSP}{CURRENCY_SYMBOLS.get(code, code)}"
 
 
 def _format_fixed(value: Decimal, places: int) -> str:
     # Formatting a Decimal never goes through a float, so no digit is lost.
-    return format(_without_negative_zero(value), ",.%df" % places).translate(_FRENCH_SEPARATORS)
+    return format(_without_negative_zero(value), f",.{places}f").translate(_FRENCH_SEPARATORS)
 
 
 def _format_significant(value: Decimal) -> str:
-    # normalize() drops trailing zeros; the "f" type then avoids "1E+3".
+    # normalize() drops trailing zeros, and the "f" type keeps 1000 from printing as "1E+3".
     return format(_without_negative_zero(value).normalize(), ",f").translate(_FRENCH_SEPARATORS)
 
 

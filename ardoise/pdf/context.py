@@ -1,0 +1,229 @@
+"""The data an invoice template prints, built from an ``InvoiceDocument``.
+
+Every value is already formatted the French way, so that a template only lays
+text out and never computes or formats a number. The same context feeds the
+Typst template and any other renderer (the benchmark's HTML route uses it).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from stdnum.fr import siren as siren_number
+from stdnum.fr import siret as siret_number
+
+from ardoise.core.document import Address, DocumentLine, InvoiceDocument, Party
+from ardoise.core.formats import (
+    format_amount,
+    format_date,
+    format_iban,
+    format_quantity,
+    format_rate,
+    format_unit_price,
+)
+from ardoise.core.money import Adjustment, Totals, VatBreakdown, currency_decimals, quantize
+from ardoise.pdf import labels
+
+# VAT categories printed with their rate. The other categories are printed by name.
+RATED_CATEGORIES = {"S", "Z", "L", "M"}
+
+
+def invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
+    """Build the invoice's printable data in the document's own language."""
+    with translation.override(doc.language):
+        totals = doc.totals()
+        mentions = list(doc.legal_mentions)
+        return {
+            "lang": doc.language,
+            "labels": labels.invoice_labels(doc.type_code),
+            "metadata": document_metadata(doc),
+            "title": labels.document_title(doc.type_code),
+            "number": doc.number,
+            "facts": _header_facts(doc),
+            "seller": _party(doc.seller),
+            "buyer": _party(doc.buyer),
+            "delivery": _delivery_address(doc),
+            "lines": [_line(line, doc.currency) for line in doc.lines],
+            "vat_rows": [_vat_row(doc, row) for row in totals.breakdown],
+            "totals": _total_rows(doc, totals),
+            "due": format_amount(totals.due, doc.currency),
+            "payment": _payment(doc),
+            # The snapshot repeats the legal notes in its mentions, so each text is printed once.
+            "notes": [note.text for note in doc.notes if note.text and note.text not in mentions],
+            "legal_mentions": mentions,
+        }
+
+
+def document_metadata(doc: InvoiceDocument) -> dict[str, str]:
+    """Return the PDF title, author and subject, shared by the renderer and the Factur-X step."""
+    with translation.override(doc.language):
+        title = f"{labels.document_title(doc.type_code)} {doc.number}"
+        subject = _("%(title)s du %(date)s, client : %(buyer)s") % {
+            "title": title,
+            "date": format_date(doc.issue_date),
+            "buyer": doc.buyer.name,
+        }
+        return {"title": title, "author": doc.seller.name, "subject": subject}
+
+
+def _header_facts(doc: InvoiceDocument) -> list[list[str]]:
+    facts = [[_("Date d'émission"), format_date(doc.issue_date)]]
+    if doc.due_date:
+        facts.append([_("Échéance"), format_date(doc.due_date)])
+    if doc.delivery_date:
+        label = _("Date d'exécution") if doc.business_process.startswith("S") else _("Date de livraison")
+        facts.append([label, format_date(doc.delivery_date)])
+    if doc.preceding_invoice:
+        facts.append([_("Facture d'origine"), _preceding_invoice(doc)])
+    if doc.purchase_order:
+        facts.append([_("Bon de commande"), doc.purchase_order])
+    if doc.buyer_reference:
+        facts.append([_("Votre référence"), doc.buyer_reference])
+    return facts
+
+
+def _preceding_invoice(doc: InvoiceDocument) -> str:
+    if doc.preceding_invoice_date is None:
+        return doc.preceding_invoice
+    return _("%(number)s du %(date)s") % {
+        "number": doc.preceding_invoice,
+        "date": format_date(doc.preceding_invoice_date),
+    }
+
+
+def _party(party: Party) -> dict[str, Any]:
+    details = _address_lines(party.address)
+    if party.siret:
+        details.append(_("SIRET : %(siret)s") % {"siret": siret_number.format(party.siret)})
+    elif party.siren:
+        details.append(_("SIREN : %(siren)s") % {"siren": siren_number.format(party.siren)})
+    if party.vat_number:
+        details.append(_("N° TVA : %(vat_number)s") % {"vat_number": party.vat_number})
+    contact = [value for value in (party.email, party.phone, party.website) if value]
+    return {"name": party.name, "trading_name": party.trading_name, "details": details, "contact": contact}
+
+
+def _address_lines(address: Address) -> list[str]:
+    lines = [address.line1, address.line2, address.line3, f"{address.postcode} {address.city}"]
+    # NOTE: a foreign country is printed as its ISO code ("DE"); a French name needs a country list.
+    if address.country_code and address.country_code.upper() != "FR":
+        lines.append(address.country_code.upper())
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _delivery_address(doc: InvoiceDocument) -> list[str]:
+    address = doc.delivery_address
+    if address is None or address.is_empty() or address == doc.buyer.address:
+        return []
+    return _address_lines(address)
+
+
+def _line(line: DocumentLine, currency: str) -> dict[str, str]:
+    unit_price = format_unit_price(line.net_price, currency)
+    if line.base_quantity != 1:
+        unit_price = f"{unit_price} / {format_quantity(line.base_quantity)}"
+    return {
+        "name": line.name,
+        "description": line.description,
+        "quantity": format_quantity(line.quantity),
+        "unit": line.unit_label,
+        "unit_price": unit_price,
+        "discount": _line_discount(line, currency),
+        "vat": _vat_label(line.vat_category, line.vat_rate),
+        "total": format_amount(line.net_amount, currency),
+    }
+
+
+def _line_discount(line: DocumentLine, currency: str) -> str:
+    """Show one percentage discount as "10 %", anything else as the signed amount it changes."""
+    if not line.allowances and not line.charges:
+        return ""
+    only = line.allowances[0] if len(line.allowances) == 1 and not line.charges else None
+    if only is not None and only.amount is None and only.percent is not None and only.base is None:
+        return format_rate(only.percent)
+
+    gross = quantize(line.quantity * line.net_price / line.base_quantity, currency_decimals(currency))
+    change = line.net_amount - gross
+    sign = "+" if change > 0 else ""
+    return sign + format_amount(change, currency)
+
+
+def _vat_label(category: str, rate: Decimal) -> str:
+    if category in RATED_CATEGORIES:
+        return format_rate(rate)
+    return labels.vat_category(category)
+
+
+def _vat_row(doc: InvoiceDocument, row: VatBreakdown) -> dict[str, str]:
+    exemption = doc.exemption_for(row.key.category, row.key.rate)
+    return {
+        "rate": _vat_label(row.key.category, row.key.rate),
+        "base": format_amount(row.taxable_amount, doc.currency),
+        "amount": format_amount(row.tax_amount, doc.currency),
+        "exemption": exemption.reason if exemption else "",
+    }
+
+
+def _total_rows(doc: InvoiceDocument, totals: Totals) -> list[list[str]]:
+    """List the totals box rows, from the lines' net total to the total including VAT."""
+    amount = partial(format_amount, currency=doc.currency)
+    rows: list[list[str]] = []
+    if doc.allowances or doc.charges:
+        rows.append([_("Total HT des lignes"), amount(totals.line_total)])
+        rows.extend(_adjustment_rows(doc.allowances, totals.allowance_amounts, doc.currency))
+        rows.extend(_adjustment_rows(doc.charges, totals.charge_amounts, doc.currency))
+    rows.append([_("Total HT"), amount(totals.tax_exclusive)])
+    rows.append([_("Total TVA"), amount(totals.tax_total)])
+    if doc.currency.upper() != "EUR" and doc.vat_total_eur is not None:
+        rows.append([_("Total TVA en euros"), format_amount(doc.vat_total_eur, "EUR")])
+    rows.append([_("Total TTC"), amount(totals.tax_inclusive)])
+    if totals.prepaid:
+        rows.append([_("Acomptes déjà versés"), amount(-totals.prepaid)])
+    if totals.rounding:
+        rows.append([_("Arrondi"), amount(totals.rounding)])
+    return rows
+
+
+def _adjustment_rows(
+    adjustments: tuple[Adjustment, ...], amounts: tuple[Decimal, ...], currency: str
+) -> list[list[str]]:
+    """Merge the per-VAT-rate parts of one document discount or charge into one row.
+
+    EN 16931 splits a document-level discount into one allowance per VAT rate,
+    but the customer was granted one discount, so it is printed once with its total.
+    """
+    merged: dict[tuple[bool, str, Decimal | None], Decimal] = {}
+    for adjustment, value in zip(adjustments, amounts, strict=True):
+        key = (adjustment.is_charge, adjustment.reason, adjustment.percent)
+        merged[key] = merged.get(key, Decimal(0)) + value
+
+    rows = []
+    for (is_charge, reason, percent), value in merged.items():
+        label = reason or (_("Frais") if is_charge else _("Remise"))
+        if percent is not None:
+            label = f"{label} ({format_rate(percent)})"
+        rows.append([label, format_amount(value if is_charge else -value, currency)])
+    return rows
+
+
+def _payment(doc: InvoiceDocument) -> dict[str, Any] | None:
+    # The seller settles a credit note, so it has no payment block.
+    if doc.type_code == labels.CREDIT_NOTE:
+        return None
+    rows = []
+    if doc.due_date:
+        rows.append([_("Date d'échéance"), format_date(doc.due_date)])
+    means = labels.payment_means(doc.payment_means_code)
+    if means:
+        rows.append([_("Mode de règlement"), means])
+    if doc.iban:
+        rows.append([_("IBAN"), format_iban(doc.iban)])
+    if doc.bic:
+        rows.append([_("BIC"), doc.bic])
+    if doc.payment_reference:
+        rows.append([_("Référence à rappeler"), doc.payment_reference])
+    return {"terms": doc.payment_terms, "rows": rows}

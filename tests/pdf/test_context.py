@@ -1,0 +1,104 @@
+import dataclasses
+from decimal import Decimal
+
+from ardoise.core.document import Note
+from ardoise.core.money import Adjustment, VatKey
+from ardoise.pdf.context import document_metadata, invoice_context
+from ardoise.pdf.samples import LEGAL_MENTIONS, document_discount, sample_invoice
+
+
+def with_line_adjustments(*adjustments: Adjustment, net_amount: str):
+    line = sample_invoice(1).lines[0]  # 12.5 h at 65 € = 812.50 €
+    allowances = tuple(a for a in adjustments if not a.is_charge)
+    charges = tuple(a for a in adjustments if a.is_charge)
+    changed = dataclasses.replace(line, allowances=allowances, charges=charges, net_amount=Decimal(net_amount))
+    return sample_invoice(0, lines=(changed,))
+
+
+def test_line_percentage_discount_shows_rate():
+    doc = with_line_adjustments(Adjustment(percent=Decimal("10")), net_amount="731.25")
+
+    assert invoice_context(doc)["lines"][0]["discount"] == "10\u202f%"
+
+
+def test_line_amount_discount_shows_signed_amount():
+    doc = with_line_adjustments(Adjustment(amount=Decimal("50")), net_amount="762.50")
+
+    assert invoice_context(doc)["lines"][0]["discount"] == "-50,00\u00a0€"
+
+
+def test_line_charge_shows_plus_sign():
+    doc = with_line_adjustments(Adjustment(is_charge=True, amount=Decimal("15")), net_amount="827.50")
+
+    assert invoice_context(doc)["lines"][0]["discount"] == "+15,00\u00a0€"
+
+
+def test_line_without_adjustment_has_empty_discount():
+    assert invoice_context(sample_invoice(1))["lines"][0]["discount"] == ""
+
+
+def test_unit_price_extra_decimals_and_base():
+    line = dataclasses.replace(
+        sample_invoice(1).lines[0],
+        net_price=Decimal("0.0125"),
+        base_quantity=Decimal("100"),
+        quantity=Decimal("1000"),
+        net_amount=Decimal("0.13"),
+    )
+
+    printed = invoice_context(sample_invoice(0, lines=(line,)))["lines"][0]
+
+    assert printed["unit_price"] == "0,0125\u00a0€ / 100"
+    assert printed["quantity"] == "1\u202f000"
+
+
+def test_document_charge_is_added_in_totals():
+    lines = sample_invoice(1).lines
+    charge = Adjustment(is_charge=True, amount=Decimal("25"), reason="Frais de port", vat=VatKey("S", Decimal("20")))
+
+    totals = invoice_context(sample_invoice(0, lines=lines, charges=(charge,)))["totals"]
+
+    assert totals[:3] == [
+        ["Total HT des lignes", "812,50\u00a0€"],
+        ["Frais de port", "25,00\u00a0€"],
+        ["Total HT", "837,50\u00a0€"],
+    ]
+
+
+def test_document_discount_split_by_rate_prints_one_row():
+    lines = sample_invoice(5).lines
+    doc = sample_invoice(0, lines=lines, allowances=document_discount(Decimal("10"), (Decimal("20"), Decimal("5.5"))))
+
+    rows = invoice_context(doc)["totals"]
+
+    assert [label for label, _ in rows].count("Remise globale (10\u202f%)") == 1
+
+
+def test_foreign_currency_shows_vat_in_euros():
+    doc = sample_invoice(1, currency="USD", vat_total_eur=Decimal("140.12"))
+
+    totals = invoice_context(doc)["totals"]
+
+    assert ["Total TVA", "162,50\u00a0USD"] in totals
+    assert ["Total TVA en euros", "140,12\u00a0€"] in totals
+
+
+def test_notes_skip_legal_mentions():
+    doc = sample_invoice(1, notes=(Note(LEGAL_MENTIONS[1], "PMD"), Note("Livraison semaine 51", "AAI")))
+
+    assert invoice_context(doc)["notes"] == ["Livraison semaine 51"]
+
+
+def test_foreign_address_shows_country_code():
+    buyer = sample_invoice(1).buyer
+    abroad = dataclasses.replace(buyer, address=dataclasses.replace(buyer.address, country_code="de"))
+
+    assert invoice_context(sample_invoice(1, buyer=abroad))["buyer"]["details"][3] == "DE"
+
+
+def test_metadata_names_document_seller_and_customer():
+    assert document_metadata(sample_invoice(1, type_code="381")) == {
+        "title": "Avoir F-2026-0042",
+        "author": "Atelier Dupont SARL",
+        "subject": "Avoir F-2026-0042 du 04/12/2026, client : Boulangerie Martin SAS",
+    }
