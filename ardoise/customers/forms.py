@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.core import validators
+from ardoise.core.forms import IdentifierField, add_identifier_errors, country_choices, fill_siren
+from ardoise.customers.models import Customer, CustomerKind
+
+DELIVERY_FIELDS = [
+    "delivery_address_line1",
+    "delivery_address_line2",
+    "delivery_postcode",
+    "delivery_city",
+    "delivery_country_code",
+]
+
+
+class CustomerForm(forms.ModelForm):
+    siren = IdentifierField(
+        validators.clean_siren,
+        label=_("SIREN"),
+        required=False,
+        help_text=_("9 chiffres. Facultatif pour un particulier."),
+    )
+    siret = IdentifierField(
+        validators.clean_siret,
+        label=_("SIRET"),
+        required=False,
+        help_text=_("14 chiffres, pour facturer un établissement précis."),
+    )
+    vat_number = IdentifierField(
+        validators.clean_vat_number,
+        label=_("Numéro de TVA intracommunautaire"),
+        required=False,
+        help_text=_("Avec le code du pays, par exemple FR03552081317."),
+    )
+    country_code = forms.ChoiceField(label=_("Pays"))
+    delivery_country_code = forms.ChoiceField(label=_("Pays de livraison"), required=False)
+    payment_terms_days = forms.IntegerField(
+        label=_("Délai de paiement (jours)"),
+        min_value=0,
+        required=False,
+        validators=[validators.validate_payment_terms_days],
+        help_text=_("Laissez vide pour appliquer le délai par défaut de l'entreprise. 60 jours au plus."),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "kind",
+            "name",
+            "siren",
+            "siret",
+            "vat_number",
+            "email",
+            "phone",
+            "address_line1",
+            "address_line2",
+            "postcode",
+            "city",
+            "country_code",
+            *DELIVERY_FIELDS,
+            "payment_terms_days",
+            "notes",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "email": _("Adresse à laquelle les factures sont envoyées."),
+            "notes": _("Visibles seulement dans Ardoise, jamais imprimées sur les factures."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["country_code"]).choices = country_choices(self.instance.country_code)
+        cast(forms.ChoiceField, self.fields["delivery_country_code"]).choices = country_choices(
+            self.instance.delivery_country_code, blank_label=_("Même pays que la facturation")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        siren = fill_siren(cleaned)
+        add_identifier_errors(self, cleaned, siren)
+        self._check_delivery_address(cleaned)
+        return cleaned
+
+    def warnings(self) -> list[str]:
+        """Return what is missing for a sound invoice, without blocking the save."""
+        customer = self.instance
+        found = []
+        if customer.is_company and customer.country_code == "FR" and not customer.siren:
+            found.append(
+                _(
+                    "Aucun SIREN n'est renseigné pour « %(name)s ». Le SIREN du client est une mention obligatoire "
+                    "des factures entre entreprises françaises : ajoutez-le avant d'émettre une facture."
+                )
+                % {"name": customer.name}
+            )
+        if customer.billing_address().is_empty():
+            found.append(
+                _(
+                    "L'adresse de facturation de « %(name)s » est vide. Elle est obligatoire sur une facture : "
+                    "complétez-la avant d'émettre une facture."
+                )
+                % {"name": customer.name}
+            )
+        return found
+
+    def _check_delivery_address(self, cleaned: dict[str, Any]) -> None:
+        # A delivery address is optional, but a partial one would print a wrong address.
+        filled = [name for name in DELIVERY_FIELDS if cleaned.get(name)]
+        if not filled or filled == ["delivery_country_code"]:
+            return
+        for name in ["delivery_address_line1", "delivery_postcode", "delivery_city"]:
+            if not cleaned.get(name):
+                self.add_error(
+                    name,
+                    ValidationError(
+                        _("Complétez l'adresse de livraison (adresse, code postal et ville) ou videz-la entièrement."),
+                        code="incomplete_delivery_address",
+                    ),
+                )
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher"), required=False, max_length=100)
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[("", _("Tous les clients")), *CustomerKind.choices],
+        widget=forms.Select(attrs={"aria-label": _("Type de client")}),
+    )
+
+
+# The customer form groups its fields in these sections.
+CUSTOMER_SECTIONS = [
+    (_("Client"), ["kind", "name", "email", "phone"], ""),
+    (_("Identifiants légaux"), ["siren", "siret", "vat_number"], ""),
+    (_("Adresse de facturation"), ["address_line1", "address_line2", "postcode", "city", "country_code"], ""),
+    (_("Adresse de livraison"), DELIVERY_FIELDS, _("À remplir seulement si elle diffère de l'adresse de facturation.")),
+    (_("Conditions"), ["payment_terms_days", "notes"], ""),
+]

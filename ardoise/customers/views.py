@@ -1,0 +1,160 @@
+"""Customers: list with search, detail with their invoices, create, edit, delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ardoise.audit.services import record
+from ardoise.core.formats import format_amount, format_date
+from ardoise.core.forms import country_name
+from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
+from ardoise.customers.forms import CUSTOMER_SECTIONS, CustomerForm, CustomerSearchForm
+from ardoise.customers.models import Customer
+from ardoise.invoicing.models import Invoice
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    search = CustomerSearchForm(request.GET)
+    customers = (
+        _search(scoped(request, Customer), search).annotate(invoice_count=Count("invoices")).order_by("name", "id")
+    )
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"search": search, "page": page, "query_string": _query_without_page(request)}
+
+    # A live search from htmx only needs the table, not the whole page.
+    template = "customers/customer_list.html#results" if request.htmx else "customers/customer_list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    form = CustomerForm(
+        request.POST if request.method == "POST" else None, instance=Customer(organisation=organisation)
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            customer = form.save()
+            record(organisation, "customer.created", customer, request=request)
+        messages.success(request, _("Le client « %(name)s » a été créé.") % {"name": customer.name})
+        return redirect(customer)
+    return _render_form(request, form, customer=None)
+
+
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_scoped_or_404(request, Customer, pk=pk)
+    form = CustomerForm(request.POST if request.method == "POST" else None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        if form.has_changed():
+            with transaction.atomic():
+                form.save()
+                record(
+                    current_organisation(request),
+                    "customer.updated",
+                    customer,
+                    request=request,
+                    data={"fields": form.changed_data},
+                )
+            messages.success(
+                request, _("Les modifications du client « %(name)s » ont été enregistrées.") % {"name": customer.name}
+            )
+        else:
+            messages.info(request, _("Aucune modification à enregistrer."))
+        return redirect(customer)
+    # On an invalid submission the instance carries the rejected values: show the stored name.
+    stored = get_scoped_or_404(request, Customer, pk=pk)
+    return _render_form(request, form, customer=stored)
+
+
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_scoped_or_404(request, Customer, pk=pk)
+    # Drafts have no issue date yet: they come first, as the work in progress.
+    newest_first = F("issue_date").desc(nulls_first=True)
+    invoices = Invoice.objects.filter(customer=customer).with_paid().order_by(newest_first, "-id")
+    context = {
+        "customer": customer,
+        "invoice_rows": [_invoice_row(invoice) for invoice in invoices],
+        "warnings": CustomerForm(instance=customer).warnings(),
+        "country": country_name(customer.country_code),
+        "delivery": customer.delivery_address(),
+        "delivery_country": country_name(customer.delivery_country_code or customer.country_code),
+        "default_terms": current_organisation(request).payment_terms_days,
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_scoped_or_404(request, Customer, pk=pk)
+    if Invoice.objects.filter(customer=customer).exists():
+        # Invoices keep a reference to their customer, and issued ones must be kept for 10 years.
+        messages.error(
+            request,
+            _(
+                "Le client « %(name)s » ne peut pas être supprimé : il a des factures, qui doivent être "
+                "conservées. Vous pouvez le garder sans lui facturer de nouvelles prestations."
+            )
+            % {"name": customer.name},
+        )
+        return redirect(customer)
+    if request.method == "POST":
+        with transaction.atomic():
+            record(current_organisation(request), "customer.deleted", customer, request=request)
+            customer.delete()
+        messages.success(request, _("Le client « %(name)s » a été supprimé.") % {"name": customer.name})
+        return redirect("customers:list")
+    return render(request, "customers/customer_confirm_delete.html", {"customer": customer})
+
+
+def _render_form(request: HttpRequest, form: CustomerForm, customer: Customer | None) -> HttpResponse:
+    sections = [(title, [form[name] for name in names], help_text) for title, names, help_text in CUSTOMER_SECTIONS]
+    context = {"form": form, "customer": customer, "sections": sections}
+    return render(request, "customers/customer_form.html", context)
+
+
+def _search(customers: QuerySet[Customer], search: CustomerSearchForm) -> QuerySet[Customer]:
+    """Filter by name, SIREN or SIRET, e-mail or city, and by kind."""
+    if not search.is_valid():
+        return customers
+    text = search.cleaned_data["q"].strip()
+    if text:
+        # NOTE: icontains is accent-sensitive on every database, and SQLite folds the case of
+        # ASCII letters only, so « societe » does not find « Société ».
+        digits = "".join(text.split())
+        customers = customers.filter(
+            Q(name__icontains=text)
+            | Q(email__icontains=text)
+            | Q(city__icontains=text)
+            | Q(siren__startswith=digits)
+            | Q(siret__startswith=digits)
+        )
+    if search.cleaned_data["kind"]:
+        customers = customers.filter(kind=search.cleaned_data["kind"])
+    return customers
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _invoice_row(invoice: Invoice) -> dict[str, object]:
+    return {
+        "invoice": invoice,
+        "date": format_date(invoice.issue_date) if invoice.issue_date else "",
+        "total": format_amount(invoice.total_with_vat, invoice.currency),
+        "state": invoice.payment_state(),
+    }
