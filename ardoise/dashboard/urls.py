@@ -1,4 +1,8 @@
 from django.urls import path
 
+from ardoise.dashboard import views
+
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]

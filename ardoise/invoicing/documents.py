@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import Organisation
 from ardoise.core.document import Address, DocumentLine, InvoiceDocument, Note, Party, VatExemption
 from ardoise.core.formats import format_amount
-from ardoise.core.money import Adjustment, VatKey, compute_totals, quantize
+from ardoise.core.money import Adjustment, Totals, VatKey, compute_totals, quantize
 from ardoise.core.units import unit_label
 from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
@@ -38,6 +39,10 @@ def seller_party(organisation: Organisation) -> Party:
         email=organisation.email,
         phone=organisation.phone,
         website=organisation.website,
+        # EN 16931 wants a VAT number or a tax registration on an invoice with exempt
+        # lines (BR-E-02); a business under franchise en base often has no VAT number.
+        # NOTE: the SIREN stands in as the tax registration identifier (scheme FC).
+        tax_registration=organisation.siren if not organisation.vat_number else "",
     )
 
 
@@ -48,16 +53,54 @@ def line_adjustments(line: InvoiceLine) -> tuple[tuple[Adjustment, ...], tuple[A
     if line.discount_percent:
         allowances.append(Adjustment(percent=line.discount_percent, reason=_("Remise"), reason_code="95"))
     for raw in line.extra_adjustments:
-        adjustment = Adjustment(
-            is_charge=raw.get("is_charge", False),
-            amount=Decimal(raw["amount"]) if raw.get("amount") not in (None, "") else None,
-            percent=Decimal(raw["percent"]) if raw.get("percent") not in (None, "") else None,
-            base=Decimal(raw["base"]) if raw.get("base") not in (None, "") else None,
-            reason=raw.get("reason", ""),
-            reason_code=raw.get("reason_code", ""),
-        )
+        adjustment = adjustment_from_json(raw)
         (charges if adjustment.is_charge else allowances).append(adjustment)
     return tuple(allowances), tuple(charges)
+
+
+def _optional_decimal(value: object) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def adjustment_from_json(raw: dict) -> Adjustment:  # type: ignore[type-arg]
+    """Rebuild an ``Adjustment`` stored by ``adjustment_to_json``."""
+    vat = None
+    if raw.get("vat_category"):
+        vat = VatKey(raw["vat_category"], Decimal(str(raw["vat_rate"])))
+    return Adjustment(
+        is_charge=bool(raw.get("is_charge", False)),
+        amount=_optional_decimal(raw.get("amount")),
+        percent=_optional_decimal(raw.get("percent")),
+        base=_optional_decimal(raw.get("base")),
+        reason=raw.get("reason", ""),
+        reason_code=raw.get("reason_code", ""),
+        vat=vat,
+    )
+
+
+def adjustment_to_json(adjustment: Adjustment) -> dict:  # type: ignore[type-arg]
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "is_charge": adjustment.is_charge,
+        "amount": text(adjustment.amount),
+        "percent": text(adjustment.percent),
+        "base": text(adjustment.base),
+        "reason": adjustment.reason,
+        "reason_code": adjustment.reason_code,
+        "vat_category": adjustment.vat.category if adjustment.vat else "",
+        "vat_rate": text(adjustment.vat.rate) if adjustment.vat else None,
+    }
+
+
+def imported_adjustments(invoice: Invoice) -> tuple[tuple[Adjustment, ...], tuple[Adjustment, ...]]:
+    """Return the document-level allowances and charges imported from an e-invoice."""
+    adjustments = [adjustment_from_json(raw) for raw in invoice.document_adjustments]
+    return (
+        tuple(a for a in adjustments if not a.is_charge),
+        tuple(a for a in adjustments if a.is_charge),
+    )
 
 
 def document_line(line: InvoiceLine, places: int) -> DocumentLine:
@@ -102,7 +145,7 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
 def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]:
     seen: dict[tuple[str, Decimal], VatExemption] = {}
     for line in invoice_lines:
-        if line.vat_category == "S":
+        if line.vat_category in ("S", "Z"):
             continue
         exemption = EXEMPTIONS.get(line.exemption)
         text = line.exemption_text or (str(exemption.wording) if exemption else "")
@@ -110,6 +153,16 @@ def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]
         key = (line.vat_category, line.vat_rate)
         seen.setdefault(key, VatExemption(line.vat_category, line.vat_rate, text, code))
     return tuple(seen.values())
+
+
+def merge_exemptions(invoice: Invoice, from_lines: tuple[VatExemption, ...]) -> tuple[VatExemption, ...]:
+    """Put the exemption reasons imported with the invoice first, then those of its lines."""
+    imported = tuple(
+        VatExemption(raw["category"], Decimal(str(raw["rate"])), raw.get("reason", ""), raw.get("reason_code", ""))
+        for raw in invoice.vat_exemptions
+    )
+    known = {(e.category, e.rate) for e in imported}
+    return imported + tuple(e for e in from_lines if (e.category, e.rate) not in known)
 
 
 def business_process(lines: list[DocumentLine]) -> str:
@@ -147,7 +200,8 @@ def legal_mentions(organisation: Organisation, process: str, notes: tuple[Note, 
     mentions.extend(exemption.reason for exemption in exemptions if exemption.reason)
     if organisation.vat_on_debits:
         mentions.append(_("Option pour le paiement de la taxe d'après les débits"))
-    mentions.extend(note.text for note in notes)
+    # The user's own note (AAI) prints under "Observations", not in the legal footer.
+    mentions.extend(note.text for note in notes if note.subject_code in ("PMT", "PMD", "AAB"))
     identity = [organisation.name]
     if organisation.legal_form:
         identity.append(organisation.legal_form)
@@ -179,7 +233,7 @@ def build_document(
     db_lines = list(invoice.lines.all())
     places = 2
     lines = [document_line(line, places) for line in db_lines]
-    exemptions = vat_exemptions(db_lines)
+    exemptions = merge_exemptions(invoice, vat_exemptions(db_lines))
     process = business_process(lines)
     notes = legal_notes(organisation, customer.is_company)
     if invoice.notes:
@@ -198,7 +252,10 @@ def build_document(
         business_process=process,
         buyer_reference=invoice.buyer_reference,
         purchase_order=invoice.purchase_order,
-        allowances=document_allowances(invoice, lines, places),
+        allowances=document_allowances(invoice, lines, places) + imported_adjustments(invoice)[0],
+        charges=imported_adjustments(invoice)[1],
+        prepaid=invoice.prepaid_amount,
+        rounding=invoice.rounding_amount,
         vat_exemptions=exemptions,
         notes=notes,
         payment_terms=payment_terms_text(issue_date, due_date),
@@ -209,13 +266,21 @@ def build_document(
     )
 
 
-def draft_totals(invoice: Invoice):  # type: ignore[no-untyped-def]
-    """Compute the live totals of a draft, exactly as they will be issued."""
+def draft_totals(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> Totals:
+    """Compute the live totals of a draft, exactly as they will be issued.
+
+    ``lines`` replaces the stored lines: the editor passes the lines of a form
+    that is not saved yet, with their VAT already normalised.
+    """
     places = 2
-    lines = [document_line(line, places) for line in invoice.lines.all()]
+    source = invoice.lines.all() if lines is None else lines
+    document_lines = [document_line(line, places) for line in source]
     return compute_totals(
-        (line.to_money_line() for line in lines),
-        allowances=document_allowances(invoice, lines, places),
+        (line.to_money_line() for line in document_lines),
+        allowances=document_allowances(invoice, document_lines, places) + imported_adjustments(invoice)[0],
+        charges=imported_adjustments(invoice)[1],
+        prepaid=invoice.prepaid_amount,
+        rounding=invoice.rounding_amount,
         places=places,
     )
 

@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -69,10 +70,56 @@ def refresh_totals(invoice: Invoice) -> None:
     invoice.save(update_fields=["total_without_vat", "total_vat", "total_with_vat", "amount_due", "updated_at"])
 
 
+def save_draft(
+    invoice: Invoice,
+    lines: Sequence[InvoiceLine],
+    removed_lines: Iterable[InvoiceLine] = (),
+    *,
+    user: Any = None,
+    request: Any = None,
+) -> Invoice:
+    """Save a draft with its lines in display order, normalise their VAT and store the totals.
+
+    ``removed_lines`` are saved lines the user deleted. The draft row is locked
+    first, so that an edit racing with ``issue_invoice`` fails cleanly with
+    ``IssuedInvoiceError`` instead of hitting the database triggers.
+    """
+    created = invoice.pk is None
+    with transaction.atomic():
+        if not created:
+            _lock_draft(invoice)
+        invoice.save()
+
+        for line in removed_lines:
+            line.delete()
+        for position, line in enumerate(lines, start=1):
+            line.invoice = invoice
+            line.position = position
+            normalise_line_vat(line, invoice.organisation)
+            line.save()
+        refresh_totals(invoice)
+
+        action = "invoice.draft_created" if created else "invoice.draft_updated"
+        data = {"lines": len(lines), "amount_due": str(invoice.amount_due)}
+        record(invoice.organisation, action, invoice, user=user, request=request, data=data)
+    return invoice
+
+
+def _lock_draft(invoice: Invoice) -> None:
+    current = Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("status", "number").first()
+    if current is None:
+        raise InvoicingError(_("Ce brouillon a été supprimé entre-temps : créez une nouvelle facture."))
+    status, number = current
+    if status != InvoiceStatus.DRAFT:
+        invoice.number = number
+        raise IssuedInvoiceError(invoice)
+
+
 def delete_draft(invoice: Invoice, *, user: Any = None, request: Any = None) -> None:
     if not invoice.is_draft:
         raise IssuedInvoiceError(invoice)
     with transaction.atomic():
+        _lock_draft(invoice)
         record(invoice.organisation, "invoice.draft_deleted", invoice, user=user, request=request)
         invoice.lines.all().delete()
         invoice.delete()
@@ -90,6 +137,17 @@ def check_ready_to_issue(invoice: Invoice) -> None:
     if not (customer.address_line1 and customer.city and customer.postcode):
         problems.append(
             _("Complétez l'adresse de facturation du client « %(name)s ».") % {"name": customer.name}
+        )
+    if not (customer.siren or customer.email):
+        # The e-invoice must give the buyer's electronic address (BR-FR-13): a SIREN or an e-mail.
+        problems.append(
+            _("Indiquez le SIREN ou l'adresse e-mail du client « %(name)s » : la facture électronique l'exige.")
+            % {"name": customer.name}
+        )
+    if invoice.organisation.is_franchise is False and not invoice.organisation.vat_number:
+        problems.append(
+            _("Indiquez le numéro de TVA intracommunautaire de l'entreprise (menu Entreprise) : il est obligatoire "
+              "sur les factures avec TVA.")
         )
     lines = list(invoice.lines.all())
     if not lines:
@@ -134,10 +192,27 @@ def render_issued_files(document: InvoiceDocument, logo: bytes | None, logo_type
     if not report.ok:
         raise InvoicingError(
             _("La facture ne respecte pas les règles de la facture électronique (EN 16931, règles françaises)."),
-            details=[error.message_fr for error in report.errors],
+            details=report.messages(),
         )
     pdf = render_invoice_pdf(document, logo=logo, logo_format=logo_type or None)
     return embed_facturx(pdf, xml, document), xml
+
+
+def resolve_payment_terms(invoice: Invoice) -> int:
+    """Return the payment term in days: the invoice's, else the customer's, else the organisation's."""
+    for terms in (invoice.payment_terms_days, invoice.customer.payment_terms_days):
+        if terms is not None:
+            return terms
+    return invoice.organisation.payment_terms_days
+
+
+def preview_document(invoice: Invoice, today: datetime.date | None = None) -> InvoiceDocument:
+    """Build the document a draft would become if issued today, numbered « BROUILLON »."""
+    if not invoice.is_draft:
+        raise IssuedInvoiceError(invoice)
+    issue_date = today or timezone.localdate()
+    due_date = due_date_net(issue_date, resolve_payment_terms(invoice))
+    return build_document(invoice, number=_("BROUILLON"), issue_date=issue_date, due_date=due_date)
 
 
 def issue_invoice(invoice: Invoice, *, user: Any = None, request: Any = None, today: datetime.date | None = None) -> Invoice:
@@ -162,11 +237,7 @@ def issue_invoice(invoice: Invoice, *, user: Any = None, request: Any = None, to
         issue_date = today or timezone.localdate()
         series = invoice.series or default_series(organisation)
         number = next_number(series, issue_date)
-        terms = invoice.payment_terms_days
-        if terms is None:
-            terms = invoice.customer.payment_terms_days
-        if terms is None:
-            terms = organisation.payment_terms_days
+        terms = resolve_payment_terms(invoice)
         due_date = due_date_net(issue_date, terms)
 
         document = build_document(invoice, number=number, issue_date=issue_date, due_date=due_date)

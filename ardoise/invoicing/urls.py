@@ -1,4 +1,19 @@
 from django.urls import path
 
+from ardoise.invoicing import views
+
 app_name = "invoicing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.invoice_list, name="list"),
+    path("nouvelle/", views.invoice_create, name="create"),
+    path("editeur/totaux/", views.draft_totals, name="totals"),
+    path("editeur/ligne/", views.line_add, name="line_add"),
+    path("editeur/article/", views.line_fill, name="line_fill"),
+    path("<int:pk>/", views.invoice_detail, name="detail"),
+    path("<int:pk>/modifier/", views.invoice_edit, name="edit"),
+    path("<int:pk>/supprimer/", views.invoice_delete, name="delete"),
+    path("<int:pk>/emettre/", views.invoice_issue, name="issue"),
+    path("<int:pk>/apercu.pdf", views.draft_preview, name="preview"),
+    path("<int:pk>/pdf/", views.invoice_pdf, name="pdf"),
+    path("<int:pk>/xml/", views.invoice_xml, name="xml"),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ class EmlFileBackend(BaseEmailBackend):
         for message in email_messages:
             name = "%s-%s.eml" % (timezone.now().strftime("%Y%m%dT%H%M%S"), uuid.uuid4().hex[:12])
             path = directory / name
-            path.write_bytes(message.message().as_bytes(linesep="\r\n"))
+            # CRLF line endings, as an SMTP server receives the message (RFC 5322).
+            path.write_bytes(message.message().as_bytes(policy=email.policy.default.clone(linesep="\r\n")))
             message.eml_path = str(path)  # type: ignore[attr-defined]
         return len(email_messages)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,6 +17,7 @@ class OutboundEmail(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="emails")
     invoice = models.ForeignKey("invoicing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="emails")
     to = models.CharField(_("destinataire"), max_length=500)
+    cc = models.CharField(_("copie à"), max_length=500, blank=True)
     subject = models.CharField(_("objet"), max_length=300)
     body = models.TextField(_("message"))
     attachment_name = models.CharField(max_length=200, blank=True)
@@ -32,3 +34,6 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return "%s → %s" % (self.subject, self.to)
+
+    def get_absolute_url(self) -> str:
+        return reverse("mailing:detail", args=[self.pk])

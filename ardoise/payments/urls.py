@@ -1,4 +1,8 @@
 from django.urls import path
 
+from ardoise.payments import views
+
 app_name = "payments"
-urlpatterns: list = []
+urlpatterns = [
+    path("facture/<int:invoice_pk>/", views.payment_record, name="record"),
+]

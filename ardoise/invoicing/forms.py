@@ -1,0 +1,294 @@
+"""Forms of the draft invoice editor: the invoice header and its lines."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.accounts.models import Organisation
+from ardoise.catalogue.models import Product, ProductKind
+from ardoise.core.units import UNIT_CHOICES
+from ardoise.core.vat import EXEMPTIONS, VAT_RATE_CHOICES
+from ardoise.customers.models import Customer
+from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+MAX_PAYMENT_TERMS_DAYS = 60
+
+# Spaces people type or paste as thousands separators: plain, no-break and narrow no-break.
+_GROUPING_SPACES = re.compile(r"[ \u00a0\u202f]")
+
+
+def plain_decimal(value: Decimal, min_places: int = 0) -> str:
+    """Write a decimal for an input field: "1234,5" with at least ``min_places`` decimals, no grouping."""
+    exponent = value.normalize().as_tuple().exponent
+    significant = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    places = max(min_places, significant)
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f").replace(".", ",")
+
+
+class DecimalInput(forms.TextInput):
+    """A text input for decimals shown the French way, with the numeric keypad on phones."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None, min_places: int = 0) -> None:
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+        self.min_places = min_places
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, Decimal):
+            return plain_decimal(value, self.min_places)
+        return super().format_value(value)
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """A decimal field that accepts "1 234,56" as well as "1234.56"."""
+
+    widget = DecimalInput
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = _GROUPING_SPACES.sub("", value.strip()).replace(",", ".")
+        return super().to_python(value)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it sends ISO dates whatever the user's locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DraftForm(forms.ModelForm):
+    """The invoice header: customer, dates, payment terms, references and document discount."""
+
+    discount_value = FrenchDecimalField(
+        label=_("Remise globale"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=ZERO,
+        initial=ZERO,
+        required=False,
+        widget=DecimalInput(min_places=2),
+    )
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "customer",
+            "delivery_date",
+            "payment_terms_days",
+            "purchase_order",
+            "notes",
+            "discount_kind",
+            "discount_value",
+        ]
+        widgets = {
+            "delivery_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "payment_terms_days": forms.NumberInput(attrs={"min": 0, "max": MAX_PAYMENT_TERMS_DAYS}),
+        }
+        labels = {"discount_kind": _("Type de remise globale")}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        delivery_date = self.fields["delivery_date"]
+        assert isinstance(delivery_date, forms.DateField)
+        delivery_date.input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        customer_field = self.fields["customer"]
+        customer_field.queryset = Customer.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        customer_field.empty_label = _("Choisissez un client")  # type: ignore[attr-defined]
+        self.fields["payment_terms_days"].widget.attrs["placeholder"] = str(organisation.payment_terms_days)
+        self.fields["payment_terms_days"].help_text = _(
+            "Laissez vide pour appliquer le délai du client, ou à défaut celui de l'entreprise (%(days)s jours). "
+            "60 jours au plus (art. L441-10 du Code de commerce)."
+        ) % {"days": organisation.payment_terms_days}
+
+    def clean_payment_terms_days(self) -> int | None:
+        days = self.cleaned_data.get("payment_terms_days")
+        if days is not None and days > MAX_PAYMENT_TERMS_DAYS:
+            raise forms.ValidationError(
+                _(
+                    "Le délai de paiement saisi (%(days)s jours) dépasse le maximum légal de 60 jours "
+                    "après la date d'émission (art. L441-10 du Code de commerce). Saisissez 60 ou moins."
+                ),
+                params={"days": days},
+                code="max_value",
+            )
+        return days
+
+    def clean_discount_value(self) -> Decimal:
+        return self.cleaned_data.get("discount_value") or ZERO
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        kind = cleaned.get("discount_kind")
+        value = cleaned.get("discount_value") or ZERO
+        if kind == DiscountKind.PERCENT and value > HUNDRED:
+            self.add_error(
+                "discount_value",
+                _("Une remise en pourcentage ne peut pas dépasser 100 %% (%(value)s %% saisis).") % {"value": value},
+            )
+        return cleaned
+
+
+class LineForm(forms.ModelForm):
+    """One invoice line, typed freely or filled from the catalogue.
+
+    ``id`` and ``DELETE`` are declared here, although the inline formset adds
+    its own, so that a line rendered outside a formset (a new line added with
+    htmx, or a line filled from the catalogue) posts the same field names.
+    """
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    DELETE = forms.BooleanField(label=_("Supprimer"), required=False)
+    quantity = FrenchDecimalField(
+        label=_("Quantité"), max_digits=16, decimal_places=4, initial=Decimal("1"), widget=DecimalInput(min_places=0)
+    )
+    unit_price = FrenchDecimalField(
+        label=_("Prix unitaire HT"),
+        max_digits=16,
+        decimal_places=4,
+        min_value=ZERO,
+        widget=DecimalInput(min_places=2),
+        help_text=_("Jusqu'à 4 décimales, virgule ou point."),
+    )
+    vat_rate = forms.TypedChoiceField(
+        label=_("TVA"),
+        choices=[(str(rate), label) for rate, label in VAT_RATE_CHOICES],
+        coerce=Decimal,
+        initial="20.00",
+    )
+    discount_percent = FrenchDecimalField(
+        label=_("Remise (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=ZERO,
+        max_value=HUNDRED,
+        initial=ZERO,
+        required=False,
+        widget=DecimalInput(min_places=0),
+    )
+    kind = forms.ChoiceField(label=_("Nature"), choices=ProductKind.choices, initial=ProductKind.SERVICE)
+
+    # The line's amount excluding VAT, set by the editor's live totals when the line can be counted.
+    net_amount: Decimal | None = None
+
+    class Meta:
+        model = InvoiceLine
+        fields = [
+            "product",
+            "name",
+            "description",
+            "quantity",
+            "unit",
+            "unit_price",
+            "vat_rate",
+            "exemption",
+            "discount_percent",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "unit": forms.Select(choices=UNIT_CHOICES),
+        }
+        labels = {"product": _("Article du catalogue"), "exemption": _("Motif d'exonération")}
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self._scope_products()
+        self._restrict_exemptions()
+        if self.instance.pk:
+            self.initial.setdefault("kind", ProductKind.SERVICE if self.instance.is_service else ProductKind.GOODS)
+            self.initial.setdefault("id", self.instance.pk)
+        if organisation.is_franchise:
+            # Franchise en base: no VAT is charged, the exemption is forced on save.
+            self.fields["vat_rate"].disabled = True
+            self.fields["vat_rate"].initial = "0.00"
+            self.initial["vat_rate"] = "0.00"
+            self.fields["exemption"].disabled = True
+            self.fields["exemption"].required = False
+
+    def _scope_products(self) -> None:
+        products = Product.objects.filter(organisation=self.organisation).filter(
+            Q(is_active=True) | Q(pk=self.instance.product_id or 0)
+        )
+        field = self.fields["product"]
+        field.queryset = products  # type: ignore[attr-defined]
+        field.empty_label = _("Saisie libre")  # type: ignore[attr-defined]
+        # Choosing a product requests the line filled from the catalogue, through htmx and without a script of ours.
+        field.widget.attrs.update(
+            {
+                "hx-get": reverse("invoicing:line_fill"),
+                "hx-include": "closest fieldset",
+                "hx-target": "closest fieldset",
+                "hx-swap": "outerHTML",
+                "hx-vals": json.dumps({"prefix": self.prefix}),
+            }
+        )
+
+    def _restrict_exemptions(self) -> None:
+        # The art. 293 B wording belongs to franchise en base businesses only.
+        choices: list[tuple[str, Any]] = [("", _("Choisissez le motif"))]
+        choices += [(key, exemption.wording) for key, exemption in EXEMPTIONS.items() if key != "franchise"]
+        if self.organisation.is_franchise:
+            choices = [("franchise", EXEMPTIONS["franchise"].wording)]
+        self.fields["exemption"].choices = choices  # type: ignore[attr-defined]
+
+    def clean_discount_percent(self) -> Decimal:
+        return self.cleaned_data.get("discount_percent") or ZERO
+
+    def clean_quantity(self) -> Decimal:
+        quantity = self.cleaned_data["quantity"]
+        if quantity == 0:
+            raise forms.ValidationError(_("La quantité ne peut pas être nulle : supprimez la ligne si elle est vide."))
+        return quantity
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        self.instance.is_service = cleaned.get("kind", ProductKind.SERVICE) == ProductKind.SERVICE
+        rate = cleaned.get("vat_rate")
+        if not self.organisation.is_franchise and rate == ZERO and not cleaned.get("exemption"):
+            self.add_error(
+                "exemption",
+                _("Avec un taux de 0 %, indiquez le motif d'exonération : la mention est obligatoire sur la facture."),
+            )
+        return cleaned
+
+    def is_marked_for_deletion(self) -> bool:
+        """Tell whether the user ticked « Supprimer », reading the raw data of a form not validated yet."""
+        if not self.is_bound:
+            return bool(self.initial.get("DELETE"))
+        return self.fields["DELETE"].widget.value_from_datadict(self.data, self.files, self.add_prefix("DELETE"))
+
+
+class BaseLineFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        self.organisation = organisation
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "organisation": self.organisation}
+
+
+LineFormSet = forms.inlineformset_factory(
+    Invoice,
+    InvoiceLine,
+    form=LineForm,
+    formset=BaseLineFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=500,
+    validate_max=True,
+)
+LINES_PREFIX = "lines"

@@ -1,0 +1,455 @@
+"""Invoice screens: list, draft editor, detail, issuing and file downloads.
+
+Every query goes through ``get_invoice_or_404`` or ``scoped``, so another
+organisation's invoice returns 404.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ardoise.accounts.models import Organisation
+from ardoise.catalogue.models import Product, ProductKind
+from ardoise.core.formats import format_amount
+from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
+from ardoise.customers.models import Customer
+from ardoise.invoicing import queries, services
+from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
+from ardoise.invoicing.forms import LINES_PREFIX, DraftForm, LineForm, LineFormSet
+from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine, InvoiceStatus, IssuedFile, PaymentState
+from ardoise.invoicing.presentation import (
+    InvoiceSummary,
+    draft_summary,
+    invoice_filename,
+    invoice_summary,
+    issued_document,
+)
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+LINE_PREFIX_PATTERN = re.compile(r"^%s-(\d{1,3})$" % LINES_PREFIX)
+
+
+def get_invoice_or_404(request: HttpRequest, pk: int) -> Invoice:
+    return get_scoped_or_404(request, Invoice, pk=pk)
+
+
+# List
+
+
+@require_GET
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    state = request.GET.get("etat", "")
+    text = request.GET.get("q", "").strip()
+
+    invoices = queries.with_balance(scoped(request, Invoice).select_related("customer"))
+    invoices = queries.in_state(invoices, state, timezone.localdate())
+    invoices = queries.search(invoices, text)
+    page = Paginator(invoices.order_by("-issue_date", "-number", "-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "state": state,
+        "text": text,
+        "states": PaymentState.choices,
+        "has_any_invoice": Invoice.objects.for_organisation(organisation).exists(),
+        "filter_query": _filter_query(state, text),
+    }
+    return render(request, "invoicing/list.html", context)
+
+
+def _filter_query(state: str, text: str) -> str:
+    """Return the query string that keeps the filters across pages."""
+    return urlencode({key: value for key, value in (("etat", state), ("q", text)) if value})
+
+
+# Draft editor
+
+
+@require_http_methods(["GET", "POST"])
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    invoice = Invoice(organisation=organisation)
+    if request.method == "GET":
+        customer = _requested_customer(request, organisation)
+        if customer is not None:
+            invoice.customer = customer
+    return _edit_draft(request, invoice)
+
+
+@require_http_methods(["GET", "POST"])
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_invoice_or_404(request, pk)
+    if not invoice.is_draft:
+        return _refuse_issued_change(request, invoice)
+    return _edit_draft(request, invoice)
+
+
+def _requested_customer(request: HttpRequest, organisation: Organisation) -> Customer | None:
+    """Return the customer named by ``?client=<id>``, if it belongs to the organisation."""
+    customer_id = request.GET.get("client", "")
+    if not customer_id.isdigit():
+        return None
+    return Customer.objects.filter(organisation=organisation, pk=int(customer_id)).first()
+
+
+def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+    organisation = invoice.organisation
+    data = request.POST if request.method == "POST" else None
+    form = DraftForm(data, instance=invoice, organisation=organisation)
+    formset = LineFormSet(data, instance=invoice, prefix=LINES_PREFIX, organisation=organisation)
+    if data is None and invoice.pk is None:
+        formset.extra = 1
+
+    forms_valid = data is not None and form.is_valid() and formset.is_valid()
+    summary = live_summary(form, formset.forms, organisation, invoice if invoice.pk else None)
+    if forms_valid and _discount_fits(form, summary):
+        return _save_and_redirect(request, form, formset)
+
+    context = {
+        "invoice": invoice,
+        "form": form,
+        "formset": formset,
+        "summary": summary,
+        "has_customers": Customer.objects.filter(organisation=organisation).exists(),
+        "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
+    }
+    return render(request, "invoicing/edit.html", context)
+
+
+def _save_and_redirect(request: HttpRequest, form: DraftForm, formset: Any) -> HttpResponse:
+    invoice = form.instance
+    created = invoice.pk is None
+    try:
+        invoice = _save_forms(request, form, formset)
+    except IssuedInvoiceError as error:
+        messages.error(request, error.message)
+        return redirect(invoice)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect("invoicing:list")
+    if created:
+        messages.success(request, _("Brouillon enregistré. Vérifiez-le, puis émettez la facture."))
+    else:
+        messages.success(request, _("Brouillon mis à jour."))
+    return redirect(invoice)
+
+
+def _save_forms(request: HttpRequest, form: DraftForm, formset: Any) -> Invoice:
+    invoice = form.save(commit=False)
+    deleted = {id(line_form) for line_form in formset.deleted_forms}
+    # Saved lines stay even when untouched; new rows left blank are skipped.
+    kept = [f for f in formset.forms if id(f) not in deleted and (f.instance.pk or f.has_changed())]
+    lines = [line_form.save(commit=False) for line_form in kept]
+    removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
+    return services.save_draft(invoice, lines, removed, user=request.user, request=request)
+
+
+def _discount_fits(form: DraftForm, summary: InvoiceSummary | None) -> bool:
+    """Reject a document discount larger than the lines it applies to."""
+    if summary is None or summary.totals.allowance_total <= summary.totals.line_total:
+        return True
+    form.add_error(
+        "discount_value",
+        _("La remise globale (%(discount)s) dépasse le total HT des lignes (%(total)s).")
+        % {
+            "discount": format_amount(summary.totals.allowance_total),
+            "total": format_amount(summary.totals.line_total),
+        },
+    )
+    return False
+
+
+def live_summary(
+    form: DraftForm, line_forms: list[LineForm], organisation: Organisation, draft: Invoice | None = None
+) -> InvoiceSummary:
+    """Compute the totals of the lines typed so far, as issuing will compute them.
+
+    Deleted, blank and invalid lines are left out. Each counted line form gets
+    its ``net_amount``, which the editor shows next to the line. When a saved
+    ``draft`` is edited, its deposits, rounding and adjustments imported from
+    an e-invoice count too, although the editor does not show them.
+    """
+    typed = [(line_form, _typed_line(line_form, organisation)) for line_form in line_forms]
+    kept = [(line_form, line) for line_form, line in typed if line is not None]
+
+    invoice = Invoice(organisation=organisation)
+    if draft is not None:
+        invoice.prepaid_amount = draft.prepaid_amount
+        invoice.rounding_amount = draft.rounding_amount
+        invoice.document_adjustments = draft.document_adjustments
+    invoice.discount_kind, invoice.discount_value = _typed_discount(form)
+    summary = draft_summary(invoice, [line for _form, line in kept])
+    for (line_form, _line), row in zip(kept, summary.rows, strict=True):
+        line_form.net_amount = row.line.net_amount  # type: ignore[attr-defined]
+    return summary
+
+
+def _typed_discount(form: DraftForm) -> tuple[str, Decimal]:
+    try:
+        kind = form.fields["discount_kind"].clean(form["discount_kind"].value())
+        value = form.fields["discount_value"].clean(form["discount_value"].value()) or Decimal("0")
+    except ValidationError:
+        # An invalid discount is left out of the live totals; saving reports it.
+        return DiscountKind.PERCENT, Decimal("0")
+    return kind, value
+
+
+def _typed_line(line_form: LineForm, organisation: Organisation) -> InvoiceLine | None:
+    """Return an unsaved line built from a line form, or None if it is deleted, blank or invalid."""
+    if not line_form.is_bound:
+        return line_form.instance if line_form.instance.pk else None
+    if line_form.is_marked_for_deletion() or not line_form.is_valid():
+        return None
+    if not line_form.has_changed() and not line_form.instance.pk:
+        return None
+    line = line_form.save(commit=False)
+    services.normalise_line_vat(line, organisation)
+    return line
+
+
+def is_incomplete(line_form: LineForm) -> bool:
+    """Tell whether the user started a line that cannot be counted yet."""
+    if not line_form.is_bound or line_form.is_marked_for_deletion() or not line_form.has_changed():
+        return False
+    return not line_form.is_valid()
+
+
+@require_POST
+def draft_totals(request: HttpRequest) -> HttpResponse:
+    """Return the editor's live totals, and each line's amount as out-of-band swaps."""
+    organisation = current_organisation(request)
+    form = DraftForm(request.POST, organisation=organisation)
+    line_forms = [
+        LineForm(request.POST, prefix="%s-%d" % (LINES_PREFIX, index), organisation=organisation)
+        for index in range(_total_forms(request.POST))
+    ]
+    context = {
+        "summary": live_summary(form, line_forms, organisation, _edited_draft(request)),
+        "line_forms": line_forms,
+        "incomplete_count": sum(1 for line_form in line_forms if is_incomplete(line_form)),
+    }
+    return render(request, "invoicing/partials/totals_response.html", context)
+
+
+def _edited_draft(request: HttpRequest) -> Invoice | None:
+    """Return the draft named by the editor's hidden ``draft`` field, if it is one of the organisation's drafts."""
+    draft_id = request.POST.get("draft", "")
+    if not draft_id.isdigit():
+        return None
+    return scoped(request, Invoice).filter(pk=int(draft_id), status=InvoiceStatus.DRAFT).first()
+
+
+def _total_forms(data: Any) -> int:
+    try:
+        count = int(data.get("%s-TOTAL_FORMS" % LINES_PREFIX, "0"))
+    except ValueError:
+        return 0
+    return max(0, min(count, LineFormSet.max_num))
+
+
+@require_GET
+def line_add(request: HttpRequest) -> HttpResponse:
+    """Return a new empty line for the editor, and the formset's form count increased by one."""
+    organisation = current_organisation(request)
+    index = _total_forms(request.GET)
+    if index >= LineFormSet.max_num:
+        return HttpResponseBadRequest(
+            _("Une facture ne peut pas dépasser %(max)s lignes.") % {"max": LineFormSet.max_num}
+        )
+    line_form = LineForm(prefix="%s-%d" % (LINES_PREFIX, index), organisation=organisation)
+    context = {"line_form": line_form, "organisation": organisation, "total_forms": index + 1}
+    return render(request, "invoicing/partials/line_added.html", context)
+
+
+@require_GET
+def line_fill(request: HttpRequest) -> HttpResponse:
+    """Return a line filled from the chosen catalogue product, keeping what the user typed in the row.
+
+    The quantity, discount and line id come back unchanged; the product's name,
+    description, unit, price, VAT rate and nature replace the row's values.
+    """
+    organisation = current_organisation(request)
+    prefix = request.GET.get("prefix", "")
+    if not LINE_PREFIX_PATTERN.match(prefix):
+        return HttpResponseBadRequest(_("Ligne de facture inconnue."))
+
+    row = {name: request.GET.get("%s-%s" % (prefix, name), "") for name in ("id", "quantity", "discount_percent")}
+    initial: dict[str, Any] = {key: value for key, value in row.items() if value}
+    initial["DELETE"] = bool(request.GET.get("%s-DELETE" % prefix))
+    product_id = request.GET.get("%s-product" % prefix, "")
+    product = None
+    if product_id.isdigit():
+        product = Product.objects.filter(organisation=organisation, pk=int(product_id)).first()
+    if product is not None:
+        initial.update(_product_values(product))
+
+    line_form = LineForm(prefix=prefix, initial=initial, organisation=organisation)
+    response = render(request, "invoicing/partials/line.html", {"line_form": line_form, "organisation": organisation})
+    # Tell the totals box to recompute with the new price and rate.
+    response["HX-Trigger-After-Settle"] = "lines-changed"
+    return response
+
+
+def _product_values(product: Product) -> dict[str, Any]:
+    return {
+        "product": product.pk,
+        "name": product.name,
+        "description": product.description,
+        "unit": product.unit,
+        "unit_price": product.unit_price,
+        "vat_rate": str(product.vat_rate),
+        "kind": product.kind or ProductKind.SERVICE,
+    }
+
+
+# Detail and actions
+
+
+@require_GET
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_invoice_page(request, get_invoice_or_404(request, pk))
+
+
+def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int = 200, **extra: Any) -> HttpResponse:
+    """Render the invoice page; the payment and e-mail views pass their bound forms in ``extra``."""
+    from ardoise.mailing.forms import InvoiceEmailForm
+    from ardoise.mailing.models import OutboundEmail
+    from ardoise.payments.forms import PaymentForm
+
+    invoice = queries.with_balance(Invoice.objects.filter(pk=invoice.pk)).select_related("customer").get()
+    context: dict[str, Any] = {
+        "invoice": invoice,
+        "summary": invoice_summary(invoice),
+        "state": invoice.payment_state(),
+        "balance": invoice.balance(),
+        "payments": invoice.payments.select_related("created_by").order_by("date", "id"),
+        "emails": OutboundEmail.objects.filter(invoice=invoice).order_by("-created_at", "-id")[:10],
+    }
+    if invoice.is_draft:
+        context["blocking_problems"] = _issue_problems(invoice)
+    else:
+        context["document"] = issued_document(invoice)
+        if context["balance"] > 0:
+            context["payment_form"] = PaymentForm(invoice=invoice)
+        context["email_form"] = InvoiceEmailForm.for_invoice(invoice)
+        context["attachment_name"] = invoice_filename(invoice.number, "pdf")
+    context.update(extra)
+    return render(request, "invoicing/detail.html", context, status=status)
+
+
+def _issue_problems(invoice: Invoice) -> list[str]:
+    try:
+        services.check_ready_to_issue(invoice)
+    except InvoicingError as error:
+        return list(error.details)
+    return []
+
+
+@require_POST
+def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_invoice_or_404(request, pk)
+    if not invoice.is_draft:
+        messages.info(request, _("La facture %(number)s est déjà émise.") % {"number": invoice.number})
+        return redirect(invoice)
+    try:
+        invoice = services.issue_invoice(invoice, user=request.user, request=request)
+    except IssuedInvoiceError as error:
+        messages.info(request, error.message)
+        return redirect(invoice)
+    except InvoicingError as error:
+        logger.info("invoice issue rejected organisation=%s invoice=%s", invoice.organisation_id, invoice.pk)
+        return render_invoice_page(request, invoice, issue_error=error)
+    messages.success(
+        request,
+        _("Facture %(number)s émise. Son PDF Factur-X et son XML sont conservés tels quels.")
+        % {"number": invoice.number},
+    )
+    return redirect(invoice)
+
+
+@require_http_methods(["GET", "POST"])
+def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_invoice_or_404(request, pk)
+    if not invoice.is_draft:
+        return _refuse_issued_change(request, invoice)
+    if request.method == "GET":
+        return render(request, "invoicing/delete.html", {"invoice": invoice})
+    try:
+        services.delete_draft(invoice, user=request.user, request=request)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect("invoicing:list")
+    messages.success(request, _("Le brouillon a été supprimé."))
+    return redirect("invoicing:list")
+
+
+def _refuse_issued_change(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+    """Explain, instead of failing, why an issued invoice cannot be edited or deleted."""
+    messages.error(request, IssuedInvoiceError(invoice).message)
+    return redirect(invoice)
+
+
+# Files
+
+
+@require_GET
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice, files = _issued_files(request, pk)
+    return _attachment(bytes(files.pdf), "application/pdf", invoice_filename(invoice.number, "pdf"))
+
+
+@require_GET
+def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice, files = _issued_files(request, pk)
+    return _attachment(bytes(files.xml), "application/xml", invoice_filename(invoice.number, "xml"))
+
+
+def _issued_files(request: HttpRequest, pk: int) -> tuple[Invoice, IssuedFile]:
+    invoice = get_invoice_or_404(request, pk)
+    files = IssuedFile.objects.filter(invoice=invoice).first()
+    if invoice.is_draft or files is None:
+        raise Http404
+    return invoice, files
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    response["Content-Length"] = str(len(content))
+    return response
+
+
+@require_GET
+def draft_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Render the PDF a draft would become, marked as a draft and never stored."""
+    from ardoise.pdf.render import render_invoice_pdf
+
+    invoice = get_invoice_or_404(request, pk)
+    if not invoice.is_draft:
+        return redirect("invoicing:pdf", pk=invoice.pk)
+    document = services.preview_document(invoice)
+    organisation = invoice.organisation
+    logo = bytes(organisation.logo) if organisation.logo else None
+    pdf = render_invoice_pdf(document, logo=logo, logo_format=organisation.logo_content_type or None)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = _("Brouillon-%(id)s.pdf") % {"id": invoice.pk}
+    response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
+    return response

@@ -1,0 +1,185 @@
+"""Sending issued invoices by e-mail, with a delivery record for each message."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Sequence
+from email.headerregistry import Address
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ardoise.audit.services import record
+from ardoise.core.formats import format_amount, format_date, format_iban
+from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.models import Invoice, IssuedFile
+from ardoise.invoicing.presentation import invoice_filename, issued_document
+from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+
+def default_subject(invoice: Invoice) -> str:
+    return _("Facture %(number)s – %(organisation)s") % {
+        "number": invoice.number,
+        "organisation": invoice.organisation.name,
+    }
+
+
+def default_body(invoice: Invoice) -> str:
+    """Write the usual French cover message: amount, due date and bank details of the issued invoice."""
+    document = issued_document(invoice)
+    currency = invoice.currency
+    paragraphs = [
+        _("Bonjour,"),
+        _(
+            "Veuillez trouver ci-joint notre facture %(number)s du %(date)s, d'un montant de %(amount)s TTC, "
+            "à régler au plus tard le %(due)s."
+        )
+        % {
+            "number": invoice.number,
+            "date": format_date(document.issue_date),
+            "amount": format_amount(invoice.amount_due, currency),
+            "due": format_date(document.due_date or document.issue_date),
+        },
+    ]
+    paid = invoice.paid_total()
+    if paid > 0:
+        paragraphs.append(
+            _("Compte tenu des paiements déjà reçus, le reste à payer est de %(balance)s.")
+            % {"balance": format_amount(invoice.balance(), currency)}
+        )
+    if document.iban:
+        paragraphs.append(_bank_details(document.iban, document.bic, invoice.number))
+    paragraphs += [
+        _("Nous restons à votre disposition pour toute question."),
+        _("Cordialement,") + "\n" + invoice.organisation.name,
+    ]
+    return "\n\n".join(paragraphs)
+
+
+def _bank_details(iban: str, bic: str, reference: str) -> str:
+    if bic:
+        return _(
+            "Règlement par virement sur le compte IBAN %(iban)s (BIC %(bic)s), en indiquant la référence %(reference)s."
+        ) % {"iban": format_iban(iban), "bic": bic, "reference": reference}
+    return _("Règlement par virement sur le compte IBAN %(iban)s, en indiquant la référence %(reference)s.") % {
+        "iban": format_iban(iban),
+        "reference": reference,
+    }
+
+
+def send_invoice_email(
+    invoice: Invoice,
+    to: str | Sequence[str],
+    subject: str,
+    body: str,
+    cc: str | Sequence[str] | None = None,
+    *,
+    user: Any = None,
+    request: Any = None,
+) -> OutboundEmail:
+    """Send an issued invoice with its Factur-X PDF attached, and record the delivery.
+
+    The delivery record is written before sending, so that a crash during the
+    SMTP conversation still leaves a trace. An SMTP or network failure does
+    not raise: the record gets status « failed » and the server's error text.
+    """
+    if invoice.is_draft:
+        raise InvoicingError(_("Seule une facture émise peut être envoyée : émettez d'abord ce brouillon."))
+    recipients, copies = _addresses(to), _addresses(cc)
+    if not recipients:
+        raise InvoicingError(_("Indiquez l'adresse e-mail du destinataire."))
+
+    files = IssuedFile.objects.get(invoice=invoice)
+    outbound = OutboundEmail.objects.create(
+        organisation=invoice.organisation,
+        invoice=invoice,
+        to=", ".join(recipients),
+        cc=", ".join(copies),
+        subject=subject,
+        body=body,
+        attachment_name=invoice_filename(invoice.number, "pdf"),
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+
+    message = _build_message(invoice, outbound, recipients, copies, bytes(files.pdf))
+    _deliver(outbound, message)
+
+    action = "email.failed" if outbound.status == DeliveryStatus.FAILED else "email.sent"
+    data = {"to": outbound.to, "subject": subject, "status": outbound.status}
+    record(invoice.organisation, action, invoice, user=user, request=request, data=data)
+    return outbound
+
+
+def _addresses(value: str | Sequence[str] | None) -> list[str]:
+    if not value:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item.strip()]
+
+
+def sender_address(organisation_name: str) -> str:
+    """Return DEFAULT_FROM_EMAIL with the organisation's name as the display name."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return str(Address(display_name=organisation_name, addr_spec=address or settings.DEFAULT_FROM_EMAIL))
+
+
+def _build_message(
+    invoice: Invoice, outbound: OutboundEmail, recipients: list[str], copies: list[str], pdf: bytes
+) -> EmailMessage:
+    organisation = invoice.organisation
+    message = EmailMessage(
+        subject=outbound.subject,
+        body=outbound.body,
+        from_email=sender_address(organisation.name),
+        to=recipients,
+        cc=copies,
+        # Replies go to the business, not to the sending address, which may be shared by every organisation.
+        reply_to=[organisation.email] if organisation.email else None,
+    )
+    message.attach(outbound.attachment_name, pdf, "application/pdf")
+    return message
+
+
+def _deliver(outbound: OutboundEmail, message: EmailMessage) -> None:
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        outbound.status = DeliveryStatus.FAILED
+        outbound.error = describe_error(error)
+        logger.warning(
+            "invoice e-mail failed organisation=%s email=%s error=%s",
+            outbound.organisation_id,
+            outbound.pk,
+            outbound.error,
+        )
+    else:
+        eml_path = getattr(message, "eml_path", "")
+        outbound.status = DeliveryStatus.WRITTEN if eml_path else DeliveryStatus.SENT
+        outbound.eml_file = eml_path
+        outbound.sent_at = timezone.now()
+        logger.info(
+            "invoice e-mail %s organisation=%s email=%s", outbound.status, outbound.organisation_id, outbound.pk
+        )
+    outbound.save(update_fields=["status", "error", "eml_file", "sent_at"])
+
+
+def describe_error(error: Exception) -> str:
+    """Return the server's own words for a failed delivery, e.g. "550 5.1.1 Unknown user"."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            "%s : %s %s" % (address, code, _decode(reply)) for address, (code, reply) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return "%s %s" % (error.smtp_code, _decode(error.smtp_error))
+    return str(error) or error.__class__.__name__
+
+
+def _decode(reply: bytes | str) -> str:
+    return reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else reply

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ardoise.invoicing.forms import DateInput, DecimalInput, FrenchDecimalField
+from ardoise.invoicing.models import Invoice
+from ardoise.payments.models import PaymentMethod
+
+
+class PaymentForm(forms.Form):
+    """A payment received for an issued invoice; ``record_payment`` checks it against the balance."""
+
+    amount = FrenchDecimalField(
+        label=_("Montant reçu"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=DecimalInput(min_places=2),
+    )
+    date = forms.DateField(label=_("Date du paiement"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    method = forms.ChoiceField(
+        label=_("Moyen de paiement"), choices=PaymentMethod.choices, initial=PaymentMethod.TRANSFER
+    )
+    reference = forms.CharField(
+        label=_("Référence"),
+        max_length=100,
+        required=False,
+        help_text=_("Facultatif : libellé du virement, numéro de chèque…"),
+    )
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+        self.fields["amount"].initial = invoice.balance()
+        self.fields["date"].initial = timezone.localdate()

@@ -1,0 +1,124 @@
+"""Recording customer payments against issued invoices."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ardoise.audit.services import record
+from ardoise.core.formats import format_amount, format_date
+from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.models import Invoice, InvoiceStatus
+from ardoise.payments.models import Payment, PaymentMethod
+
+logger = logging.getLogger(__name__)
+
+ZERO = Decimal("0.00")
+
+
+class PaymentError(InvoicingError):
+    """A payment that cannot be recorded; ``message`` says why and what to do, in French.
+
+    ``field`` names the payment form field at fault ("amount" or "date"), or is
+    None when the invoice itself does not accept payments.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def record_payment(
+    invoice: Invoice,
+    amount: Decimal,
+    date: datetime.date,
+    method: str = PaymentMethod.TRANSFER,
+    reference: str = "",
+    *,
+    user: Any = None,
+    request: Any = None,
+) -> Payment:
+    """Record a payment received for an issued invoice.
+
+    The invoice row is locked while the balance is checked, so that two
+    payments recorded at the same time cannot together exceed the balance.
+    """
+    if not isinstance(amount, Decimal):
+        raise TypeError("record_payment() needs a Decimal amount, got %r" % type(amount).__name__)
+
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        _check_payment(invoice, amount, date)
+        payment = Payment.objects.create(
+            organisation=invoice.organisation,
+            invoice=invoice,
+            date=date,
+            amount=amount,
+            method=method,
+            reference=reference,
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        data = {"number": invoice.number, "amount": str(amount), "date": date.isoformat(), "method": method}
+        record(invoice.organisation, "payment.recorded", payment, user=user, request=request, data=data)
+
+    logger.info(
+        "payment recorded organisation=%s invoice=%s payment=%s", invoice.organisation_id, invoice.pk, payment.pk
+    )
+    return payment
+
+
+def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> None:
+    """Raise ``PaymentError`` unless the payment fits the invoice: issued, positive, within the balance and dates."""
+    currency = invoice.currency
+    if invoice.status == InvoiceStatus.DRAFT:
+        raise PaymentError(
+            _("Un paiement ne peut être enregistré que sur une facture émise : émettez d'abord ce brouillon.")
+        )
+    if amount <= ZERO:
+        raise PaymentError(
+            _("Le montant du paiement doit être positif (%(amount)s saisi).")
+            % {"amount": format_amount(amount, currency)},
+            field="amount",
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PaymentError(_("Le montant du paiement s'exprime en centimes : deux décimales au plus."), field="amount")
+
+    balance = invoice.balance()
+    if balance <= ZERO:
+        raise PaymentError(
+            _("La facture %(number)s est déjà entièrement payée : aucun paiement ne peut y être ajouté.")
+            % {"number": invoice.number}
+        )
+    if amount > balance:
+        raise PaymentError(
+            _(
+                "Le paiement de %(amount)s dépasse le reste à payer de la facture %(number)s (%(balance)s). "
+                "Enregistrez au plus %(balance)s : les trop-perçus et avoirs clients ne sont pas encore gérés."
+            )
+            % {
+                "amount": format_amount(amount, currency),
+                "number": invoice.number,
+                "balance": format_amount(balance, currency),
+            },
+            field="amount",
+        )
+
+    if invoice.issue_date and date < invoice.issue_date:
+        raise PaymentError(
+            _("La date du paiement (%(date)s) précède la date d'émission de la facture (%(issued)s).")
+            % {"date": format_date(date), "issued": format_date(invoice.issue_date)},
+            field="date",
+        )
+    today = timezone.localdate()
+    if date > today:
+        raise PaymentError(
+            _("La date du paiement (%(date)s) est dans le futur : enregistrez le paiement une fois reçu.")
+            % {"date": format_date(date)},
+            field="date",
+        )

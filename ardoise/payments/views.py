@@ -1,0 +1,39 @@
+"""Payment screens: a payment is recorded from the invoice page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ardoise.core.formats import format_amount
+from ardoise.invoicing.views import get_invoice_or_404, render_invoice_page
+from ardoise.payments.forms import PaymentForm
+from ardoise.payments.services import PaymentError, record_payment
+
+
+@require_POST
+def payment_record(request: HttpRequest, invoice_pk: int) -> HttpResponse:
+    invoice = get_invoice_or_404(request, invoice_pk)
+    if invoice.is_draft:
+        messages.error(
+            request, _("Un paiement ne peut être enregistré que sur une facture émise : émettez d'abord ce brouillon.")
+        )
+        return redirect(invoice)
+
+    form = PaymentForm(request.POST, invoice=invoice)
+    if form.is_valid():
+        try:
+            payment = record_payment(invoice, **form.cleaned_data, user=request.user, request=request)
+        except PaymentError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(
+                request,
+                _("Paiement de %(amount)s enregistré sur la facture %(number)s.")
+                % {"amount": format_amount(payment.amount, invoice.currency), "number": invoice.number},
+            )
+            return redirect("%s#paiements" % invoice.get_absolute_url())
+    return render_invoice_page(request, invoice, payment_form=form)
