@@ -11,17 +11,15 @@ from ardoise.accounts.models import Membership, Organisation, Role, User
 from ardoise.catalogue.models import Product
 from ardoise.customers.models import Customer
 
-os.environ.setdefault("ARDOISE_SECURE_COOKIES", "0")
-
-
 @pytest.fixture(autouse=True)
-def _outbox_in_tmp(settings, tmp_path):
+def _fast_tests_and_tmp_outbox(settings, tmp_path):
+    # Password hashing at production strength costs half a second per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-
 
 def make_organisation(name: str = "Atelier Dupont SARL", **fields) -> Organisation:
     defaults = dict(
@@ -33,39 +31,32 @@ def make_organisation(name: str = "Atelier Dupont SARL", **fields) -> Organisati
     defaults.update(fields)
     return Organisation.objects.create(name=name, **defaults)
 
-
 def make_user(email: str, organisation: Organisation | None, role: str = Role.MEMBER) -> User:
     user = User.objects.create_user(username=email, email=email, password="motdepasse-solide-42")
     if organisation is not None:
         Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
 
-
 @pytest.fixture
 def organisation(db) -> Organisation:
     return make_organisation()
-
 
 @pytest.fixture
 def owner(organisation) -> User:
     return make_user("alice@atelier-dupont.fr", organisation, Role.OWNER)
 
-
 @pytest.fixture
 def member(organisation) -> User:
     return make_user("bob@atelier-dupont.fr", organisation)
-
 
 @pytest.fixture
 def other_organisation(db) -> Organisation:
     return make_organisation("Concurrent SAS", siren="552100554", siret="55210055400013", vat_number="FR96552100554")
 
-
 @pytest.fixture
 def outsider(other_organisation) -> User:
     """Someone from another organisation, who must see nothing of ``organisation``."""
     return make_user("eve@concurrent.fr", other_organisation, Role.OWNER)
-
 
 @pytest.fixture
 def customer(organisation) -> Customer:
@@ -75,7 +66,6 @@ def customer(organisation) -> Customer:
         postcode="69002", city="Lyon",
     )
 
-
 @pytest.fixture
 def product(organisation) -> Product:
     return Product.objects.create(
@@ -83,10 +73,14 @@ def product(organisation) -> Product:
         vat_rate=Decimal("20.00"),
     )
 
-
 @pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
+    return client
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
     return client
 
 
@@ -95,12 +89,10 @@ def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
 
-
 def _on_postgresql() -> bool:
     from django.conf import settings
 
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-
 
 def pytest_collection_modifyitems(config, items):
     """Route PostgreSQL-only tests to the PostgreSQL pass.
@@ -123,3 +115,32 @@ def pytest_collection_modifyitems(config, items):
     )
     for item in postgres_only:
         item.add_marker(skip)
+
+@pytest.fixture
+def draft_invoice(organisation, customer, product):
+    """A draft with two lines at 20 % and 5.5 %, ready to be issued."""
+    from ardoise.invoicing.models import Invoice, InvoiceLine
+    from ardoise.invoicing.services import normalise_line_vat, refresh_totals
+
+    invoice = Invoice.objects.create(organisation=organisation, customer=customer)
+    lines = [
+        InvoiceLine(invoice=invoice, position=0, product=product, name=product.name, quantity=Decimal("12.5"),
+                    unit=product.unit, unit_price=product.unit_price, vat_rate=Decimal("20.00")),
+        InvoiceLine(invoice=invoice, position=1, name="Livre « Lumière »", quantity=Decimal("3"), unit="H87",
+                    unit_price=Decimal("28.4360"), vat_rate=Decimal("5.50"), is_service=False),
+    ]
+    for line in lines:
+        normalise_line_vat(line, organisation)
+        line.save()
+    refresh_totals(invoice)
+    return invoice
+
+
+@pytest.fixture
+def issued_invoice(draft_invoice):
+    """``draft_invoice`` issued on 4 December 2026 as F-2026-0001."""
+    import datetime
+
+    from ardoise.invoicing.services import issue_invoice
+
+    return issue_invoice(draft_invoice, today=datetime.date(2026, 12, 4))
