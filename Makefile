@@ -13,7 +13,7 @@ PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3; do 
 export UV_PYTHON := $(abspath $(BIN)/python)
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: run install install-dev migrate setup serve test test-postgres lint bench clean
+.PHONY: run install install-dev migrate setup serve test test-postgres lint bench messages clean
 
 run: install migrate setup serve
 
@@ -53,6 +53,13 @@ lint: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+# The French catalogue repeats each French source string, so that Django applies
+# the French plural rule (0 and 1 take the singular); needs GNU gettext.
+messages: install-dev
+	cd ardoise && ../$(BIN)/ardoise makemessages -l fr --no-location --no-obsolete -v0 --ignore "migrations/*"
+	msgen --force-po ardoise/locale/fr/LC_MESSAGES/django.po -o ardoise/locale/fr/LC_MESSAGES/django.po
+	$(BIN)/ardoise compilemessages -l fr -v0
 
 clean:
 	rm -rf $(VENV) var/static

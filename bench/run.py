@@ -1,0 +1,21 @@
+"""Run every benchmark in turn; each prints its own table."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = ["bench_issue.py", "bench_issue_pdf.py"]
+
+
+def main() -> int:
+    folder = Path(__file__).resolve().parent
+    for name in BENCHMARKS:
+        print("\n== %s" % name, flush=True)
+        result = subprocess.run([sys.executable, str(folder / name)], check=False)
+        if result.returncode != 0:
+            return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
