@@ -30,7 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
 os.environ.setdefault("ARDOISE_LOG_LEVEL", "WARNING")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -51,10 +51,15 @@ def make_draft(organisation: Organisation, customer: Customer, lines: int) -> In
     invoice = Invoice.objects.create(organisation=organisation, customer=customer, notes="Merci de votre confiance.")
     for index in range(lines):
         line = InvoiceLine(
-            invoice=invoice, position=index, name="Prestation n° %d" % (index + 1),
+            invoice=invoice,
+            position=index,
+            name="Prestation n° %d" % (index + 1),
             description="Analyse, développement et recette de la fonctionnalité.",
-            quantity=Decimal("1.5") + index, unit="HUR", unit_price=Decimal("72.5000") + index,
-            vat_rate=RATES[index % len(RATES)], discount_percent=Decimal("5") if index % 4 == 0 else Decimal("0"),
+            quantity=Decimal("1.5") + index,
+            unit="HUR",
+            unit_price=Decimal("72.5000") + index,
+            vat_rate=RATES[index % len(RATES)],
+            discount_percent=Decimal("5") if index % 4 == 0 else Decimal("0"),
         )
         services.normalise_line_vat(line, organisation)
         line.save()
@@ -66,14 +71,31 @@ def setup_organisation() -> tuple[Organisation, Customer]:
     call_command("migrate", verbosity=0)
     logo = make_logo()
     organisation = Organisation.objects.create(
-        name="Atelier Dupont SARL", legal_form="SARL", share_capital=Decimal("10000"), address_line1="12 rue des Lilas",
-        postcode="69003", city="Lyon", siren="732829320", siret="73282932000074", vat_number="FR44732829320",
-        rcs_city="Lyon", iban="FR7630006000011234567890189", bic="AGRIFRPP", email="factures@atelier-dupont.fr",
-        logo=logo, logo_content_type="image/png",
+        name="Atelier Dupont SARL",
+        legal_form="SARL",
+        share_capital=Decimal("10000"),
+        address_line1="12 rue des Lilas",
+        postcode="69003",
+        city="Lyon",
+        siren="732829320",
+        siret="73282932000074",
+        vat_number="FR44732829320",
+        rcs_city="Lyon",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        email="factures@atelier-dupont.fr",
+        logo=logo,
+        logo_content_type="image/png",
     )
     customer = Customer.objects.create(
-        organisation=organisation, name="Boulangerie Martin SAS", siren="552081317", vat_number="FR03552081317",
-        email="compta@boulangerie-martin.fr", address_line1="3 place Bellecour", postcode="69002", city="Lyon",
+        organisation=organisation,
+        name="Boulangerie Martin SAS",
+        siren="552081317",
+        vat_number="FR03552081317",
+        email="compta@boulangerie-martin.fr",
+        address_line1="3 place Bellecour",
+        postcode="69002",
+        city="Lyon",
     )
     return organisation, customer
 
@@ -118,7 +140,8 @@ def main() -> int:
     print("Issue one %d-line invoice: number, XML, validation, PDF, Factur-X, storage" % args.lines)
     print(f"{'route':<26} {'first ms':>10} {'median ms':>10} {'p95 ms':>10} {'runs':>6}")
     for name, (first, times) in results.items():
-        print(f"{name:<26} {first:>10.1f} {statistics.median(times):>10.1f} {percentile(times, 0.95):>10.1f} {len(times):>6}")
+        median, p95 = statistics.median(times), percentile(times, 0.95)
+        print(f"{name:<26} {first:>10.1f} {median:>10.1f} {p95:>10.1f} {len(times):>6}")
     ratio = statistics.median(results["HTML route (WeasyPrint)"][1]) / statistics.median(results["Ardoise (Typst)"][1])
     print(f"\nHTML route / Ardoise: {ratio:.1f}× (median)")
     return 0

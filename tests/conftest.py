@@ -11,6 +11,7 @@ from ardoise.accounts.models import Membership, Organisation, Role, User
 from ardoise.catalogue.models import Product
 from ardoise.customers.models import Customer
 
+
 @pytest.fixture(autouse=True)
 def _fast_tests_and_tmp_outbox(settings, tmp_path):
     # Password hashing at production strength costs half a second per user.
@@ -21,15 +22,26 @@ def _fast_tests_and_tmp_outbox(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
+
 def make_organisation(name: str = "Atelier Dupont SARL", **fields) -> Organisation:
     defaults = dict(
-        legal_form="SARL", share_capital=Decimal("10000.00"), address_line1="12 rue des Lilas",
-        postcode="69003", city="Lyon", siren="732829320", siret="73282932000074",
-        vat_number="FR44732829320", rcs_city="Lyon", iban="FR7630006000011234567890189",
-        bic="AGRIFRPP", email="factures@atelier-dupont.fr", phone="04 78 00 00 00",
+        legal_form="SARL",
+        share_capital=Decimal("10000.00"),
+        address_line1="12 rue des Lilas",
+        postcode="69003",
+        city="Lyon",
+        siren="732829320",
+        siret="73282932000074",
+        vat_number="FR44732829320",
+        rcs_city="Lyon",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        email="factures@atelier-dupont.fr",
+        phone="04 78 00 00 00",
     )
     defaults.update(fields)
     return Organisation.objects.create(name=name, **defaults)
+
 
 def make_user(email: str, organisation: Organisation | None, role: str = Role.MEMBER) -> User:
     user = User.objects.create_user(username=email, email=email, password="motdepasse-solide-42")
@@ -37,46 +49,64 @@ def make_user(email: str, organisation: Organisation | None, role: str = Role.ME
         Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
 
+
 @pytest.fixture
 def organisation(db) -> Organisation:
     return make_organisation()
+
 
 @pytest.fixture
 def owner(organisation) -> User:
     return make_user("alice@atelier-dupont.fr", organisation, Role.OWNER)
 
+
 @pytest.fixture
 def member(organisation) -> User:
     return make_user("bob@atelier-dupont.fr", organisation)
 
+
 @pytest.fixture
 def other_organisation(db) -> Organisation:
     return make_organisation("Concurrent SAS", siren="552100554", siret="55210055400013", vat_number="FR96552100554")
+
 
 @pytest.fixture
 def outsider(other_organisation) -> User:
     """Someone from another organisation, who must see nothing of ``organisation``."""
     return make_user("eve@concurrent.fr", other_organisation, Role.OWNER)
 
+
 @pytest.fixture
 def customer(organisation) -> Customer:
     return Customer.objects.create(
-        organisation=organisation, name="Boulangerie Martin SAS", siren="552081317", siret="55208131766522",
-        vat_number="FR03552081317", email="compta@boulangerie-martin.fr", address_line1="3 place Bellecour",
-        postcode="69002", city="Lyon",
+        organisation=organisation,
+        name="Boulangerie Martin SAS",
+        siren="552081317",
+        siret="55208131766522",
+        vat_number="FR03552081317",
+        email="compta@boulangerie-martin.fr",
+        address_line1="3 place Bellecour",
+        postcode="69002",
+        city="Lyon",
     )
+
 
 @pytest.fixture
 def product(organisation) -> Product:
     return Product.objects.create(
-        organisation=organisation, name="Développement web", unit="HUR", unit_price=Decimal("65.0000"),
+        organisation=organisation,
+        name="Développement web",
+        unit="HUR",
+        unit_price=Decimal("65.0000"),
         vat_rate=Decimal("20.00"),
     )
+
 
 @pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
     return client
+
 
 @pytest.fixture
 def member_client(client, member):
@@ -89,10 +119,12 @@ def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
 
+
 def _on_postgresql() -> bool:
     from django.conf import settings
 
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
 
 def pytest_collection_modifyitems(config, items):
     """Route PostgreSQL-only tests to the PostgreSQL pass.
@@ -110,11 +142,10 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=postgres_only)
         items[:] = [item for item in items if not item.get_closest_marker("postgres")]
         return
-    skip = pytest.mark.skip(
-        reason="PostgreSQL only: start PostgreSQL on 127.0.0.1:5432 and run `make test-postgres`"
-    )
+    skip = pytest.mark.skip(reason="PostgreSQL only: start PostgreSQL on 127.0.0.1:5432 and run `make test-postgres`")
     for item in postgres_only:
         item.add_marker(skip)
+
 
 @pytest.fixture
 def draft_invoice(organisation, customer, product):
@@ -124,10 +155,26 @@ def draft_invoice(organisation, customer, product):
 
     invoice = Invoice.objects.create(organisation=organisation, customer=customer)
     lines = [
-        InvoiceLine(invoice=invoice, position=0, product=product, name=product.name, quantity=Decimal("12.5"),
-                    unit=product.unit, unit_price=product.unit_price, vat_rate=Decimal("20.00")),
-        InvoiceLine(invoice=invoice, position=1, name="Livre « Lumière »", quantity=Decimal("3"), unit="H87",
-                    unit_price=Decimal("28.4360"), vat_rate=Decimal("5.50"), is_service=False),
+        InvoiceLine(
+            invoice=invoice,
+            position=0,
+            product=product,
+            name=product.name,
+            quantity=Decimal("12.5"),
+            unit=product.unit,
+            unit_price=product.unit_price,
+            vat_rate=Decimal("20.00"),
+        ),
+        InvoiceLine(
+            invoice=invoice,
+            position=1,
+            name="Livre « Lumière »",
+            quantity=Decimal("3"),
+            unit="H87",
+            unit_price=Decimal("28.4360"),
+            vat_rate=Decimal("5.50"),
+            is_service=False,
+        ),
     ]
     for line in lines:
         normalise_line_vat(line, organisation)

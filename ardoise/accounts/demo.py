@@ -17,39 +17,90 @@ from ardoise.invoicing.services import issue_invoice, normalise_line_vat, refres
 
 def create_demo_organisation() -> Organisation:
     return Organisation.objects.create(
-        name="Atelier Lumière SARL", legal_form="SARL", share_capital=Decimal("8000.00"),
-        address_line1="14 rue de la République", postcode="69002", city="Lyon",
-        siren="732829320", siret="73282932000074", vat_number="FR44732829320", rcs_city="Lyon",
-        iban="FR7630006000011234567890189", bic="AGRIFRPP", email="contact@atelier-lumiere.test",
-        phone="04 72 00 00 00", website="https://atelier-lumiere.test",
+        name="Atelier Lumière SARL",
+        legal_form="SARL",
+        share_capital=Decimal("8000.00"),
+        address_line1="14 rue de la République",
+        postcode="69002",
+        city="Lyon",
+        siren="732829320",
+        siret="73282932000074",
+        vat_number="FR44732829320",
+        rcs_city="Lyon",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+        email="contact@atelier-lumiere.test",
+        phone="04 72 00 00 00",
+        website="https://atelier-lumiere.test",
     )
 
 
-CUSTOMERS = [
-    dict(name="Boulangerie Martin SAS", siren="552081317", siret="55208131766522", vat_number="FR03552081317",
-         email="compta@boulangerie-martin.test", address_line1="3 place Bellecour", postcode="69002", city="Lyon"),
-    dict(name="Cabinet Durand & Associés", siren="552100554", siret="55210055400013", vat_number="FR96552100554",
-         email="factures@cabinet-durand.test", address_line1="8 quai Saint-Antoine", postcode="69002", city="Lyon",
-         payment_terms_days=45),
-    dict(name="Claire Petit", kind=CustomerKind.INDIVIDUAL, email="claire.petit@example.test",
-         address_line1="27 avenue Jean Jaurès", postcode="69007", city="Lyon", payment_terms_days=0),
+CUSTOMERS: list[dict[str, Any]] = [
+    dict(
+        name="Boulangerie Martin SAS",
+        siren="552081317",
+        siret="55208131766522",
+        vat_number="FR03552081317",
+        email="compta@boulangerie-martin.test",
+        address_line1="3 place Bellecour",
+        postcode="69002",
+        city="Lyon",
+    ),
+    dict(
+        name="Cabinet Durand & Associés",
+        siren="552100554",
+        siret="55210055400013",
+        vat_number="FR96552100554",
+        email="factures@cabinet-durand.test",
+        address_line1="8 quai Saint-Antoine",
+        postcode="69002",
+        city="Lyon",
+        payment_terms_days=45,
+    ),
+    dict(
+        name="Claire Petit",
+        kind=CustomerKind.INDIVIDUAL,
+        email="claire.petit@example.test",
+        address_line1="27 avenue Jean Jaurès",
+        postcode="69007",
+        city="Lyon",
+        payment_terms_days=0,
+    ),
 ]
 
-PRODUCTS = [
+PRODUCTS: list[dict[str, Any]] = [
     dict(name="Journée de conseil", unit="DAY", unit_price=Decimal("650.0000"), kind=ProductKind.SERVICE),
-    dict(name="Développement web", description="Développement et recette, au temps passé.", unit="HUR",
-         unit_price=Decimal("72.5000"), kind=ProductKind.SERVICE),
+    dict(
+        name="Développement web",
+        description="Développement et recette, au temps passé.",
+        unit="HUR",
+        unit_price=Decimal("72.5000"),
+        kind=ProductKind.SERVICE,
+    ),
     dict(name="Hébergement annuel", unit="ANN", unit_price=Decimal("240.0000"), kind=ProductKind.SERVICE),
-    dict(name="Livre « Lumière et couleur »", unit="H87", unit_price=Decimal("28.4360"),
-         vat_rate=Decimal("5.50"), kind=ProductKind.GOODS),
+    dict(
+        name="Livre « Lumière et couleur »",
+        unit="H87",
+        unit_price=Decimal("28.4360"),
+        vat_rate=Decimal("5.50"),
+        kind=ProductKind.GOODS,
+    ),
 ]
 
 
 def add_line(invoice: Invoice, product: Product, quantity: str, position: int, discount: str = "0") -> None:
     line = InvoiceLine(
-        invoice=invoice, position=position, product=product, name=product.name, description=product.description,
-        quantity=Decimal(quantity), unit=product.unit, unit_price=product.unit_price, vat_rate=product.vat_rate,
-        is_service=product.kind == ProductKind.SERVICE, discount_percent=Decimal(discount),
+        invoice=invoice,
+        position=position,
+        product=product,
+        name=product.name,
+        description=product.description,
+        quantity=Decimal(quantity),
+        unit=product.unit,
+        unit_price=product.unit_price,
+        vat_rate=product.vat_rate,
+        is_service=product.kind == ProductKind.SERVICE,
+        discount_percent=Decimal(discount),
     )
     normalise_line_vat(line, invoice.organisation)
     line.save()
@@ -76,10 +127,16 @@ def create_demo_documents(organisation: Organisation, owner: Any) -> None:
         issue_date = today - datetime.timedelta(days=days_ago)
         invoice = issue_invoice(invoice, user=owner, today=issue_date)
         if payment == "paid":
-            record_payment(invoice, amount=invoice.amount_due, date=issue_date + datetime.timedelta(days=20), method="virement")
+            record_payment(
+                invoice, amount=invoice.amount_due, date=issue_date + datetime.timedelta(days=20), method="virement"
+            )
         elif payment == "partial":
-            record_payment(invoice, amount=Decimal("500.00"), date=issue_date + datetime.timedelta(days=10), method="cheque")
+            record_payment(
+                invoice, amount=Decimal("500.00"), date=issue_date + datetime.timedelta(days=10), method="cheque"
+            )
 
-    draft = Invoice.objects.create(organisation=organisation, customer=customers[0], notes="Merci pour votre confiance.")
+    draft = Invoice.objects.create(
+        organisation=organisation, customer=customers[0], notes="Merci pour votre confiance."
+    )
     add_line(draft, products[1], "6", 0)
     refresh_totals(draft)

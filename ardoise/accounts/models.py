@@ -24,10 +24,10 @@ class Organisation(models.Model):
 
     name = models.CharField(_("raison sociale"), max_length=200)
     trading_name = models.CharField(_("nom commercial"), max_length=200, blank=True)
-    legal_form = models.CharField(_("forme juridique"), max_length=60, blank=True, help_text=_("Par exemple SAS, SARL, EI."))
-    share_capital = models.DecimalField(
-        _("capital social (€)"), max_digits=14, decimal_places=2, null=True, blank=True
+    legal_form = models.CharField(
+        _("forme juridique"), max_length=60, blank=True, help_text=_("Par exemple SAS, SARL, EI.")
     )
+    share_capital = models.DecimalField(_("capital social (€)"), max_digits=14, decimal_places=2, null=True, blank=True)
     address_line1 = models.CharField(_("adresse"), max_length=200, blank=True)
     address_line2 = models.CharField(_("complément d'adresse"), max_length=200, blank=True)
     postcode = models.CharField(_("code postal"), max_length=20, blank=True)
@@ -37,7 +37,10 @@ class Organisation(models.Model):
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     vat_number = models.CharField(_("numéro de TVA intracommunautaire"), max_length=20, blank=True)
     rcs_city = models.CharField(
-        _("ville du RCS"), max_length=100, blank=True, help_text=_("Ville du greffe, par exemple « Lyon » pour « RCS Lyon ».")
+        _("ville du RCS"),
+        max_length=100,
+        blank=True,
+        help_text=_("Ville du greffe, par exemple « Lyon » pour « RCS Lyon »."),
     )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
@@ -47,22 +50,24 @@ class Organisation(models.Model):
     logo = models.BinaryField(_("logo"), null=True, blank=True)
     logo_content_type = models.CharField(max_length=20, blank=True)
     vat_regime = models.CharField(_("régime de TVA"), max_length=20, choices=VatRegime, default=VatRegime.NORMAL)
-    vat_on_debits = models.BooleanField(
-        _("option pour le paiement de la TVA d'après les débits"), default=False
-    )
+    vat_on_debits = models.BooleanField(_("option pour le paiement de la TVA d'après les débits"), default=False)
     payment_terms_days = models.PositiveSmallIntegerField(
-        _("délai de paiement par défaut (jours)"), default=30,
+        _("délai de paiement par défaut (jours)"),
+        default=30,
         help_text=_("Au plus 60 jours après la date d'émission (art. L441-10 du Code de commerce)."),
     )
     late_penalty_text = models.TextField(
-        _("mention des pénalités de retard"), blank=True,
+        _("mention des pénalités de retard"),
+        blank=True,
         default=_(
             "En cas de retard de paiement, des pénalités sont dues au taux de la BCE "
             "majoré de 10 points, à compter du lendemain de la date d'échéance."
         ),
     )
     early_payment_text = models.CharField(
-        _("conditions d'escompte"), max_length=300, blank=True,
+        _("conditions d'escompte"),
+        max_length=300,
+        blank=True,
         default=_("Pas d'escompte pour paiement anticipé."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -85,7 +90,11 @@ class Organisation(models.Model):
     def missing_for_issue(self) -> list[str]:
         """Return the labels of the profile fields an invoice cannot be issued without."""
         required = ["name", "address_line1", "postcode", "city", "siren"]
-        return [str(self._meta.get_field(name).verbose_name) for name in required if not getattr(self, name)]
+        return [
+            str(self._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+            for name in required
+            if not getattr(self, name)
+        ]
 
 
 class Role(models.TextChoices):

@@ -28,7 +28,7 @@ def record(
         organisation=organisation,
         user=user,
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
         data=data or {},

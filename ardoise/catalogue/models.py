@@ -24,7 +24,9 @@ class Product(models.Model):
     unit_price = models.DecimalField(
         _("prix unitaire HT"), max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal("0"))]
     )
-    vat_rate = models.DecimalField(_("taux de TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00"))
+    vat_rate = models.DecimalField(
+        _("taux de TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00")
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

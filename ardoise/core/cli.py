@@ -17,7 +17,10 @@ from ardoise.accounts.models import Organisation
 ARGPARSE_ERRORS = [
     (re.compile(r"the following arguments are required: (.+)"), "Argument obligatoire manquant : %s."),
     (re.compile(r"unrecognized arguments: (.+)"), "Argument inconnu : %s."),
-    (re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"), "Option %s : valeur %s invalide, choisissez parmi %s."),
+    (
+        re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"),
+        "Option %s : valeur %s invalide, choisissez parmi %s.",
+    ),
     (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "Option %s : valeur %s invalide (%s)."),
     (re.compile(r"argument (.+?): expected one argument"), "Option %s : une valeur est attendue."),
 ]

@@ -103,9 +103,7 @@ class Line:
     def net_amount(self, places: int = 2) -> Decimal:
         """Return the line net amount BT-131 (BR-LIN-04)."""
         gross = quantize(self.gross_amount(), places)
-        adjusted = sum(
-            (a.signed_factor * a.resolve(gross, places) for a in self.adjustments), ZERO
-        )
+        adjusted = sum((a.signed_factor * a.resolve(gross, places) for a in self.adjustments), ZERO)
         return quantize(gross + adjusted, places)
 
 
@@ -210,9 +208,7 @@ def compute_totals(
 def _resolve_document_adjustments(
     adjustments: Iterable[Adjustment], group_lines: dict[VatKey, Decimal], places: int
 ) -> tuple[Decimal, ...]:
-    return tuple(
-        a.resolve(group_lines.get(_required_vat(a), ZERO), places) for a in adjustments
-    )
+    return tuple(a.resolve(group_lines.get(_required_vat(a), ZERO), places) for a in adjustments)
 
 
 def _required_vat(adjustment: Adjustment) -> VatKey:

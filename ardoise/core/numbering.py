@@ -51,13 +51,13 @@ def counter_period(pattern: str, date: datetime.date) -> str:
 
 def format_number(pattern: str, date: datetime.date, value: int) -> str:
     def replace(match: re.Match[str]) -> str:
-        token = match.group(1)
-        if token == "YYYY":
+        tag = match.group(1)
+        if tag == "YYYY":
             return "%04d" % date.year
-        if token == "YY":
+        if tag == "YY":
             return "%02d" % (date.year % 100)
-        if token == "MM":
+        if tag == "MM":
             return "%02d" % date.month
-        return str(value).zfill(len(token))
+        return str(value).zfill(len(tag))
 
     return TOKEN.sub(replace, pattern)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 VAT_RATE_CHOICES = [
     (Decimal("20.00"), "20 %"),
@@ -40,10 +40,14 @@ EXEMPTIONS = {
         Exemption("zero_rated", "Z", "", ""),
     ]
 }
-EXEMPTION_CHOICES = [("", _("—"))] + [
-    (e.key, e.wording or _("Taux zéro")) for e in EXEMPTIONS.values()
-]
-CATEGORY_EXEMPTIONS = {"K": "intra_eu_goods", "G": "export", "AE": "reverse_charge", "O": "outside_scope", "Z": "zero_rated"}
+EXEMPTION_CHOICES = [("", _("—"))] + [(e.key, e.wording or _("Taux zéro")) for e in EXEMPTIONS.values()]
+CATEGORY_EXEMPTIONS = {
+    "K": "intra_eu_goods",
+    "G": "export",
+    "AE": "reverse_charge",
+    "O": "outside_scope",
+    "Z": "zero_rated",
+}
 
 
 def category_for(rate: Decimal, exemption_key: str) -> str:

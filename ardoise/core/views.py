@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models
 from django.http import Http404, HttpRequest
-
-ModelT = TypeVar("ModelT", bound=models.Model)
 
 
 def current_organisation(request: HttpRequest) -> Any:
@@ -18,12 +16,12 @@ def current_organisation(request: HttpRequest) -> Any:
     return organisation
 
 
-def scoped(request: HttpRequest, model: type[ModelT]) -> models.QuerySet[ModelT]:
+def scoped[ModelT: models.Model](request: HttpRequest, model: type[ModelT]) -> models.QuerySet[ModelT]:
     """Return the model's rows that belong to the current organisation."""
     return model._default_manager.filter(organisation=current_organisation(request))
 
 
-def get_scoped_or_404(request: HttpRequest, model: type[ModelT], **lookup: Any) -> ModelT:
+def get_scoped_or_404[ModelT: models.Model](request: HttpRequest, model: type[ModelT], **lookup: Any) -> ModelT:
     """Fetch one row of the current organisation; another organisation's row answers 404."""
     try:
         return scoped(request, model).get(**lookup)

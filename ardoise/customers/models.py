@@ -29,7 +29,9 @@ class Customer(models.Model):
     delivery_city = models.CharField(_("ville de livraison"), max_length=100, blank=True)
     delivery_country_code = models.CharField(_("pays de livraison (code ISO)"), max_length=2, blank=True)
     payment_terms_days = models.PositiveSmallIntegerField(
-        _("délai de paiement (jours)"), null=True, blank=True,
+        _("délai de paiement (jours)"),
+        null=True,
+        blank=True,
         help_text=_("Laissez vide pour appliquer le délai par défaut de l'entreprise."),
     )
     notes = models.TextField(_("notes internes"), blank=True)
@@ -55,8 +57,11 @@ class Customer(models.Model):
 
     def billing_address(self) -> Address:
         return Address(
-            line1=self.address_line1, line2=self.address_line2,
-            postcode=self.postcode, city=self.city, country_code=self.country_code or "FR",
+            line1=self.address_line1,
+            line2=self.address_line2,
+            postcode=self.postcode,
+            city=self.city,
+            country_code=self.country_code or "FR",
         )
 
     def delivery_address(self) -> Address | None:
@@ -64,14 +69,22 @@ class Customer(models.Model):
         if not (self.delivery_address_line1 or self.delivery_city):
             return None
         address = Address(
-            line1=self.delivery_address_line1, line2=self.delivery_address_line2,
-            postcode=self.delivery_postcode, city=self.delivery_city,
+            line1=self.delivery_address_line1,
+            line2=self.delivery_address_line2,
+            postcode=self.delivery_postcode,
+            city=self.delivery_city,
             country_code=self.delivery_country_code or self.country_code or "FR",
         )
         return None if address == self.billing_address() else address
 
     def to_party(self) -> Party:
         return Party(
-            name=self.name, address=self.billing_address(), siren=self.siren, siret=self.siret,
-            vat_number=self.vat_number, email=self.email, phone=self.phone, is_company=self.is_company,
+            name=self.name,
+            address=self.billing_address(),
+            siren=self.siren,
+            siret=self.siret,
+            vat_number=self.vat_number,
+            email=self.email,
+            phone=self.phone,
+            is_company=self.is_company,
         )

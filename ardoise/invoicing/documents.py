@@ -27,8 +27,11 @@ def seller_party(organisation: Organisation) -> Party:
         name=organisation.name,
         trading_name=organisation.trading_name,
         address=Address(
-            line1=organisation.address_line1, line2=organisation.address_line2,
-            postcode=organisation.postcode, city=organisation.city, country_code=organisation.country_code,
+            line1=organisation.address_line1,
+            line2=organisation.address_line2,
+            postcode=organisation.postcode,
+            city=organisation.city,
+            country_code=organisation.country_code,
         ),
         legal_form=organisation.legal_form,
         share_capital=capital,
@@ -106,10 +109,19 @@ def imported_adjustments(invoice: Invoice) -> tuple[tuple[Adjustment, ...], tupl
 def document_line(line: InvoiceLine, places: int) -> DocumentLine:
     allowances, charges = line_adjustments(line)
     draft = DocumentLine(
-        name=line.name, description=line.description, quantity=line.quantity, unit_code=line.unit,
-        unit_label=unit_label(line.unit), net_price=line.unit_price, base_quantity=line.base_quantity,
-        vat_category=line.vat_category, vat_rate=line.vat_rate, net_amount=Decimal("0"),
-        allowances=allowances, charges=charges, is_service=line.is_service,
+        name=line.name,
+        description=line.description,
+        quantity=line.quantity,
+        unit_code=line.unit,
+        unit_label=unit_label(line.unit),
+        net_price=line.unit_price,
+        base_quantity=line.base_quantity,
+        vat_category=line.vat_category,
+        vat_rate=line.vat_rate,
+        net_amount=Decimal("0"),
+        allowances=allowances,
+        charges=charges,
+        is_service=line.is_service,
     )
     return DocumentLine(**{**draft.__dict__, "net_amount": draft.to_money_line().net_amount(places)})
 
@@ -191,11 +203,15 @@ def legal_notes(organisation: Organisation, customer_is_company: bool) -> tuple[
     if customer_is_company:
         notes.insert(1, Note(_("Indemnité forfaitaire pour frais de recouvrement : 40 €"), "PMT"))
     else:
-        notes.insert(1, Note(_("Indemnité forfaitaire pour frais de recouvrement : non applicable (client particulier)"), "PMT"))
+        notes.insert(
+            1, Note(_("Indemnité forfaitaire pour frais de recouvrement : non applicable (client particulier)"), "PMT")
+        )
     return tuple(notes)
 
 
-def legal_mentions(organisation: Organisation, process: str, notes: tuple[Note, ...], exemptions: tuple[VatExemption, ...]) -> tuple[str, ...]:
+def legal_mentions(
+    organisation: Organisation, process: str, notes: tuple[Note, ...], exemptions: tuple[VatExemption, ...]
+) -> tuple[str, ...]:
     mentions = [nature_of_operation(process)]
     mentions.extend(exemption.reason for exemption in exemptions if exemption.reason)
     if organisation.vat_on_debits:
@@ -220,7 +236,8 @@ def payment_terms_text(issue_date: datetime.date, due_date: datetime.date) -> st
     if days == 0:
         return _("Paiement à réception de la facture.")
     return _("Paiement à %(days)s jours, au plus tard le %(date)s, par virement bancaire.") % {
-        "days": days, "date": due_date.strftime("%d/%m/%Y"),
+        "days": days,
+        "date": due_date.strftime("%d/%m/%Y"),
     }
 
 

@@ -28,8 +28,13 @@ LEGAL_NOTE_CODES = {"PMT", "PMD", "AAB"}
 
 
 def import_invoice_file(
-    data: bytes, filename: str, *, organisation: Organisation | None = None, organisation_hint: str | None = None,
-    user: Any = None, request: Any = None,
+    data: bytes,
+    filename: str,
+    *,
+    organisation: Organisation | None = None,
+    organisation_hint: str | None = None,
+    user: Any = None,
+    request: Any = None,
 ) -> Invoice:
     """Parse the file and create a draft with the same lines, allowances, charges, VAT and notes."""
     parsed = parse_invoice_file(data, filename)
@@ -51,8 +56,14 @@ def import_invoice_file(
         if parsed.delivery_address is not None and not customer.delivery_city:
             set_delivery_address(customer, parsed.delivery_address)
         invoice = create_draft(organisation, customer, parsed, filename)
-        record(organisation, "invoice.imported", invoice, user=user, request=request,
-               data={"file": filename, "source_number": parsed.number})
+        record(
+            organisation,
+            "invoice.imported",
+            invoice,
+            user=user,
+            request=request,
+            data={"file": filename, "source_number": parsed.number},
+        )
     logger.info("invoice imported organisation=%s invoice=%s file=%s", organisation.pk, invoice.pk, filename)
     return invoice
 
@@ -127,12 +138,16 @@ def find_or_create_customer(organisation: Organisation, buyer: Party) -> Custome
         organisation=organisation,
         kind=CustomerKind.COMPANY if (buyer.siren or buyer.vat_number or buyer.is_company) else CustomerKind.INDIVIDUAL,
         name=buyer.name or _("Client sans nom"),
-        siren=buyer.siren, siret=buyer.siret, vat_number=buyer.vat_number,
+        siren=buyer.siren,
+        siret=buyer.siret,
+        vat_number=buyer.vat_number,
         email=buyer.email if "@" in buyer.email else "",
         phone=buyer.phone,
         address_line1=address.line1,
         address_line2=" ".join(filter(None, [address.line2, address.line3])),
-        postcode=address.postcode, city=address.city, country_code=address.country_code or "FR",
+        postcode=address.postcode,
+        city=address.city,
+        country_code=address.country_code or "FR",
     )
     clip_to_field_lengths(customer)
     customer.save()

@@ -36,9 +36,7 @@ class NumberingSeries(models.Model):
         verbose_name = _("séquence de numérotation")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="unique_series_name"),
-            models.UniqueConstraint(
-                fields=["organisation"], condition=Q(is_default=True), name="one_default_series"
-            ),
+            models.UniqueConstraint(fields=["organisation"], condition=Q(is_default=True), name="one_default_series"),
         ]
 
     def __str__(self) -> str:
@@ -54,6 +52,9 @@ class SeriesCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["series", "period"], name="unique_counter_period")]
+
+    def __str__(self) -> str:
+        return "%s %s: %s" % (self.series.name, self.period, self.last_value)
 
 
 class InvoiceStatus(models.TextChoices):
@@ -99,8 +100,12 @@ class Invoice(models.Model):
     """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="invoices")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client"))
-    series = models.ForeignKey(NumberingSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client")
+    )
+    series = models.ForeignKey(
+        NumberingSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
     status = models.CharField(max_length=10, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
     type_code = models.CharField(max_length=3, default="380")
     number = models.CharField(_("numéro"), max_length=40, blank=True)
@@ -108,17 +113,23 @@ class Invoice(models.Model):
     issue_date = models.DateField(_("date d'émission"), null=True, blank=True)
     due_date = models.DateField(_("date d'échéance"), null=True, blank=True)
     delivery_date = models.DateField(
-        _("date de livraison ou d'exécution"), null=True, blank=True,
+        _("date de livraison ou d'exécution"),
+        null=True,
+        blank=True,
         help_text=_("À indiquer si elle diffère de la date d'émission."),
     )
     payment_terms_days = models.PositiveSmallIntegerField(
-        _("délai de paiement (jours)"), null=True, blank=True,
+        _("délai de paiement (jours)"),
+        null=True,
+        blank=True,
         validators=[MaxValueValidator(60)],
         help_text=_("Laissez vide pour appliquer le délai du client ou de l'entreprise."),
     )
     purchase_order = models.CharField(_("référence de commande du client"), max_length=100, blank=True)
     buyer_reference = models.CharField(_("référence acheteur"), max_length=100, blank=True)
-    discount_kind = models.CharField(_("type de remise globale"), max_length=10, choices=DiscountKind, default=DiscountKind.PERCENT)
+    discount_kind = models.CharField(
+        _("type de remise globale"), max_length=10, choices=DiscountKind, default=DiscountKind.PERCENT
+    )
     discount_value = models.DecimalField(
         _("remise globale"), max_digits=14, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
     )
@@ -140,7 +151,9 @@ class Invoice(models.Model):
 
     document = models.JSONField(null=True, blank=True, editable=False)
     issued_at = models.DateTimeField(null=True, blank=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     previous_hash = models.CharField(max_length=64, blank=True)
     chain_hash = models.CharField(max_length=64, blank=True)
@@ -165,12 +178,12 @@ class Invoice(models.Model):
         ]
         indexes = [models.Index(fields=["organisation", "status", "due_date"])]
 
-    def __str__(self) -> str:
-        return self.number or str(_("Brouillon n° %(id)s") % {"id": self.pk})
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._loaded_status = self.status if self.pk else None
+
+    def __str__(self) -> str:
+        return self.number or str(_("Brouillon n° %(id)s") % {"id": self.pk})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self._loaded_status not in (None, InvoiceStatus.DRAFT):
@@ -178,13 +191,13 @@ class Invoice(models.Model):
         super().save(*args, **kwargs)
         self._loaded_status = self.status
 
+    def get_absolute_url(self) -> str:
+        return reverse("invoicing:detail", args=[self.pk])
+
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         if self.status != InvoiceStatus.DRAFT:
             raise IssuedInvoiceError(self)
         return super().delete(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("invoicing:detail", args=[self.pk])
 
     @property
     def is_draft(self) -> bool:
@@ -225,12 +238,17 @@ class InvoiceLine(models.Model):
     unit = models.CharField(_("unité"), max_length=3, choices=UNIT_CHOICES, default="C62")
     unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=16, decimal_places=4)
     base_quantity = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal("1"))
-    vat_rate = models.DecimalField(_("TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00"))
+    vat_rate = models.DecimalField(
+        _("TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00")
+    )
     vat_category = models.CharField(max_length=2, default="S")
     exemption = models.CharField(_("motif d'exonération"), max_length=20, choices=EXEMPTION_CHOICES, blank=True)
     exemption_text = models.CharField(_("texte du motif d'exonération"), max_length=300, blank=True)
     discount_percent = models.DecimalField(
-        _("remise (%)"), max_digits=5, decimal_places=2, default=ZERO,
+        _("remise (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
         validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
     )
     # Allowances and charges imported from an e-invoice, as JSON lists of
@@ -262,3 +280,6 @@ class IssuedFile(models.Model):
     pdf = models.BinaryField()
     xml = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "files of invoice %s" % self.invoice_id

@@ -135,9 +135,7 @@ def check_ready_to_issue(invoice: Invoice) -> None:
         )
     customer = invoice.customer
     if not (customer.address_line1 and customer.city and customer.postcode):
-        problems.append(
-            _("Complétez l'adresse de facturation du client « %(name)s ».") % {"name": customer.name}
-        )
+        problems.append(_("Complétez l'adresse de facturation du client « %(name)s ».") % {"name": customer.name})
     if not (customer.siren or customer.email):
         # The e-invoice must give the buyer's electronic address (BR-FR-13): a SIREN or an e-mail.
         problems.append(
@@ -146,8 +144,10 @@ def check_ready_to_issue(invoice: Invoice) -> None:
         )
     if invoice.organisation.is_franchise is False and not invoice.organisation.vat_number:
         problems.append(
-            _("Indiquez le numéro de TVA intracommunautaire de l'entreprise (menu Entreprise) : il est obligatoire "
-              "sur les factures avec TVA.")
+            _(
+                "Indiquez le numéro de TVA intracommunautaire de l'entreprise (menu Entreprise) : il est obligatoire "
+                "sur les factures avec TVA."
+            )
         )
     lines = list(invoice.lines.all())
     if not lines:
@@ -215,7 +215,9 @@ def preview_document(invoice: Invoice, today: datetime.date | None = None) -> In
     return build_document(invoice, number=_("BROUILLON"), issue_date=issue_date, due_date=due_date)
 
 
-def issue_invoice(invoice: Invoice, *, user: Any = None, request: Any = None, today: datetime.date | None = None) -> Invoice:
+def issue_invoice(
+    invoice: Invoice, *, user: Any = None, request: Any = None, today: datetime.date | None = None
+) -> Invoice:
     """Issue a draft: number, dates, snapshot, validated Factur-X PDF, hash chain.
 
     Everything happens in one transaction, so a failure (validation, rendering)
@@ -241,11 +243,17 @@ def issue_invoice(invoice: Invoice, *, user: Any = None, request: Any = None, to
         due_date = due_date_net(issue_date, terms)
 
         document = build_document(invoice, number=number, issue_date=issue_date, due_date=due_date)
-        pdf, xml = render_issued_files(document, bytes(organisation.logo) if organisation.logo else None, organisation.logo_content_type)
+        pdf, xml = render_issued_files(
+            document, bytes(organisation.logo) if organisation.logo else None, organisation.logo_content_type
+        )
 
         totals = document.totals()
         previous = (
-            Invoice.objects.filter(organisation=organisation).issued().order_by("-issued_at", "-id").values_list("chain_hash", flat=True).first()
+            Invoice.objects.filter(organisation=organisation)
+            .issued()
+            .order_by("-issued_at", "-id")
+            .values_list("chain_hash", flat=True)
+            .first()
         ) or ""
         document_json = document.to_json()
         pdf_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -268,7 +276,14 @@ def issue_invoice(invoice: Invoice, *, user: Any = None, request: Any = None, to
         invoice.status = InvoiceStatus.ISSUED
         invoice.save()
         IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
-        record(organisation, "invoice.issued", invoice, user=user, request=request, data={"number": number, "amount_due": str(totals.due)})
+        record(
+            organisation,
+            "invoice.issued",
+            invoice,
+            user=user,
+            request=request,
+            data={"number": number, "amount_due": str(totals.due)},
+        )
 
     logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
     return invoice
@@ -278,7 +293,9 @@ def verify_chain(organisation: Organisation) -> list[str]:
     """Recompute the hash chain of the organisation's issued invoices; return the numbers that break it."""
     broken: list[str] = []
     previous = ""
-    for invoice in Invoice.objects.filter(organisation=organisation).issued().select_related("files").order_by("issued_at", "id"):
+    for invoice in (
+        Invoice.objects.filter(organisation=organisation).issued().select_related("files").order_by("issued_at", "id")
+    ):
         expected = chain_hash(previous, invoice.document or {}, invoice.pdf_sha256)
         pdf_ok = hashlib.sha256(bytes(invoice.files.pdf)).hexdigest() == invoice.pdf_sha256
         if invoice.previous_hash != previous or invoice.chain_hash != expected or not pdf_ok:

@@ -15,7 +15,9 @@ class OutboundEmail(models.Model):
     """One e-mail Ardoise sent or tried to send, with its delivery result."""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="emails")
-    invoice = models.ForeignKey("invoicing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="emails")
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="emails"
+    )
     to = models.CharField(_("destinataire"), max_length=500)
     cc = models.CharField(_("copie à"), max_length=500, blank=True)
     subject = models.CharField(_("objet"), max_length=300)
@@ -26,7 +28,9 @@ class OutboundEmail(models.Model):
     eml_file = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("e-mail envoyé")

@@ -18,10 +18,14 @@ class Payment(models.Model):
     invoice = models.ForeignKey("invoicing.Invoice", on_delete=models.PROTECT, related_name="payments")
     date = models.DateField(_("date du paiement"))
     amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
-    method = models.CharField(_("moyen de paiement"), max_length=20, choices=PaymentMethod, default=PaymentMethod.TRANSFER)
+    method = models.CharField(
+        _("moyen de paiement"), max_length=20, choices=PaymentMethod, default=PaymentMethod.TRANSFER
+    )
     reference = models.CharField(_("référence"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("paiement")

@@ -1,3 +1,4 @@
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -48,7 +49,10 @@ def test_line_net_amount_with_four_decimal_price():
 
 def test_line_net_amount_with_base_quantity_and_discount():
     line = Line(
-        quantity=Decimal("250"), net_price=Decimal("12.00"), base_quantity=Decimal("100"), vat=S20,
+        quantity=Decimal("250"),
+        net_price=Decimal("12.00"),
+        base_quantity=Decimal("100"),
+        vat=S20,
         adjustments=(Adjustment(percent=Decimal("10")),),
     )
     # 250 × 12.00 / 100 = 30.00, minus 10 % = 27.00
@@ -96,7 +100,9 @@ def test_breakdown_lists_highest_rate_first():
 
 def test_document_allowance_without_vat_is_rejected():
     with pytest.raises(ValueError):
-        compute_totals([Line(quantity=Decimal("1"), net_price=Decimal("1"), vat=S20)], [Adjustment(amount=Decimal("1"))])
+        compute_totals(
+            [Line(quantity=Decimal("1"), net_price=Decimal("1"), vat=S20)], [Adjustment(amount=Decimal("1"))]
+        )
 
 
 def test_percent_of():
@@ -132,7 +138,7 @@ def invoice_with_split(draw):
     bounds = [0, *[c for c in cuts if c < total_quantity], total_quantity]
     pieces = [
         Line(quantity=Decimal(high - low), net_price=target.net_price, vat=target.vat)
-        for low, high in zip(bounds, bounds[1:], strict=False)
+        for low, high in itertools.pairwise(bounds)
     ]
     split = lines[:index] + pieces + lines[index + 1 :]
     return lines, split

@@ -157,7 +157,10 @@ def test_chain_detects_a_tampered_pdf(draft_invoice, organisation, customer):
         else:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE invoicing_issuedfile DISABLE TRIGGER invoicing_file_immutable")
-        cursor.execute("UPDATE invoicing_issuedfile SET pdf = %s WHERE id = (SELECT MIN(id) FROM invoicing_issuedfile)", [b"forged"])
+        cursor.execute(
+            "UPDATE invoicing_issuedfile SET pdf = %s WHERE id = (SELECT MIN(id) FROM invoicing_issuedfile)",
+            [b"forged"],
+        )
     assert verify_chain(organisation) == ["F-2026-0001"]
 
 

@@ -124,12 +124,21 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         computed = InvoiceDocument.from_json(invoice.document).totals()
         totals = {code: str(value) for code, value in computed.as_bt_dict().items()}
         vat_breakdown = [
-            {"BT-118": row.key.category, "BT-119": str(row.key.rate), "BT-116": str(row.taxable_amount), "BT-117": str(row.tax_amount)}
+            {
+                "BT-118": row.key.category,
+                "BT-119": str(row.key.rate),
+                "BT-116": str(row.taxable_amount),
+                "BT-117": str(row.tax_amount),
+            }
             for row in computed.breakdown
         ]
     else:
-        totals = {"BT-109": str(invoice.total_without_vat), "BT-110": str(invoice.total_vat),
-                  "BT-112": str(invoice.total_with_vat), "BT-115": str(invoice.amount_due)}
+        totals = {
+            "BT-109": str(invoice.total_without_vat),
+            "BT-110": str(invoice.total_vat),
+            "BT-112": str(invoice.total_with_vat),
+            "BT-115": str(invoice.amount_due),
+        }
     return {
         "id": invoice.pk,
         "number": invoice.number,

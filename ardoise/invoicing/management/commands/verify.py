@@ -28,7 +28,9 @@ class Command(FrenchCommand):
                     % {"name": organisation.name, "count": count, "numbers": ", ".join(broken)}
                 )
             else:
-                self.stdout.write(_("%(name)s : %(count)s factures, chaîne intacte.") % {"name": organisation.name, "count": count})
+                self.stdout.write(
+                    _("%(name)s : %(count)s factures, chaîne intacte.") % {"name": organisation.name, "count": count}
+                )
         if broken_total:
             raise CommandError(
                 _("%(count)s facture(s) ne correspondent plus à leur empreinte d'émission.") % {"count": broken_total}

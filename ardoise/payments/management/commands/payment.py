@@ -6,8 +6,8 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
 from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
@@ -60,7 +60,9 @@ class Command(FrenchCommand):
         try:
             record_payment(invoice, amount=amount, date=date, method=options["method"], reference=options["reference"])
         except (PaymentError, ValidationError) as error:
-            raise CommandError(getattr(error, "message", None) or "; ".join(getattr(error, "messages", [str(error)]))) from None
+            raise CommandError(
+                getattr(error, "message", None) or "; ".join(getattr(error, "messages", [str(error)]))
+            ) from None
         invoice.refresh_from_db()
         self.stdout.write(
             _("Paiement enregistré. Statut : %(state)s. Reste à payer : %(balance)s %(currency)s.")
