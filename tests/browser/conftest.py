@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -20,6 +21,20 @@ CHROMIUM_FLAGS = [
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def live_server(transactional_db):
+    """A live server for one test, stopped before the test database is flushed or dropped.
+
+    pytest-django's own fixture lives for the whole session, so on PostgreSQL its
+    thread still holds a connection when the test database is dropped.
+    """
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -44,3 +59,7 @@ def browser_page(monkeypatch, tmp_path):
         yield page
         context.close()
         browser.close()
+        # ORM calls made by the test while Playwright's sync API runs happen in
+        # another context and open their own connection; close it, or PostgreSQL
+        # refuses to drop the test database.
+        connections.close_all()
