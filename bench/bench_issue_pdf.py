@@ -32,6 +32,7 @@ from pathlib import Path
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ardoise.settings")
+os.environ.setdefault("ARDOISE_LOG_LEVEL", "WARNING")
 django.setup()
 
 from django.template import Context, Engine  # noqa: E402

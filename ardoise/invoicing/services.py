@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -180,21 +181,27 @@ def chain_hash(previous_hash: str, document: dict[str, Any], pdf_sha256: str) ->
     return hashlib.sha256(payload).hexdigest()
 
 
+# Typst renders the PDF in this pool while the calling thread validates the XML:
+# both release the GIL, so issuing takes about the longer of the two, not the sum.
+_pdf_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ardoise-pdf")
+
+
 def render_issued_files(document: InvoiceDocument, logo: bytes | None, logo_type: str) -> tuple[bytes, bytes]:
-    """Render and validate the XML, then render the PDF with the XML embedded."""
+    """Validate the XML while the PDF renders, then embed the XML into the PDF."""
     from ardoise.einvoice.cii import build_cii_xml
     from ardoise.einvoice.validation import validate_cii
     from ardoise.pdf.facturx import embed_facturx
     from ardoise.pdf.render import render_invoice_pdf
 
     xml = build_cii_xml(document)
+    rendering = _pdf_pool.submit(render_invoice_pdf, document, logo=logo, logo_format=logo_type or None)
     report = validate_cii(xml)
+    pdf = rendering.result()
     if not report.ok:
         raise InvoicingError(
             _("La facture ne respecte pas les règles de la facture électronique (EN 16931, règles françaises)."),
             details=report.messages(),
         )
-    pdf = render_invoice_pdf(document, logo=logo, logo_format=logo_type or None)
     return embed_facturx(pdf, xml, document), xml
 
 
