@@ -21,6 +21,7 @@ ARGPARSE_ERRORS = [
         re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"),
         "Option %s : valeur %s invalide, choisissez parmi %s.",
     ),
+    (re.compile(r"argument (.+?): invalid int value: (.+)"), "%s doit être un nombre entier, pas %s."),
     (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "Option %s : valeur %s invalide (%s)."),
     (re.compile(r"argument (.+?): expected one argument"), "Option %s : une valeur est attendue."),
 ]

@@ -23,8 +23,9 @@ from ardoise.invoicing.services import refresh_totals
 
 logger = logging.getLogger(__name__)
 
-# Notes Ardoise writes itself from the organisation profile on every invoice.
-LEGAL_NOTE_CODES = {"PMT", "PMD", "AAB"}
+# Notes Ardoise writes itself from the organisation profile on every invoice:
+# payment terms (PMT, PMD, AAB) and the seller's legal identity (REG, ABL).
+LEGAL_NOTE_CODES = {"PMT", "PMD", "AAB", "REG", "ABL"}
 
 
 def import_invoice_file(
@@ -52,6 +53,7 @@ def import_invoice_file(
         organisation = organisation or find_or_create_organisation(parsed.seller, organisation_hint)
         if organisation.profile_is_empty():
             fill_profile_from_seller(organisation, parsed)
+        warnings = [*parsed.warnings, *seller_warnings(organisation, parsed.seller)]
         customer = find_or_create_customer(organisation, parsed.buyer)
         if parsed.delivery_address is not None and not customer.delivery_city:
             set_delivery_address(customer, parsed.delivery_address)
@@ -65,7 +67,24 @@ def import_invoice_file(
             data={"file": filename, "source_number": parsed.number},
         )
     logger.info("invoice imported organisation=%s invoice=%s file=%s", organisation.pk, invoice.pk, filename)
+    # French sentences for the person importing, e.g. a seller that is not this organisation.
+    invoice.import_warnings = warnings  # type: ignore[attr-defined]
     return invoice
+
+
+def seller_warnings(organisation: Organisation, seller: Party) -> list[str]:
+    """Warn when the file was issued by another business than the organisation."""
+    own = organisation.siren
+    theirs = seller.siren or seller.siret[:9]
+    if own and theirs and own != theirs:
+        return [
+            _(
+                "Le vendeur du fichier (%(seller)s, SIREN %(theirs)s) n'est pas votre entreprise (SIREN %(own)s) : "
+                "le brouillon sera émis à votre nom. Vérifiez qu'il s'agit bien d'une de vos factures."
+            )
+            % {"seller": seller.name, "theirs": theirs, "own": own}
+        ]
+    return []
 
 
 def find_or_create_organisation(seller: Party, hint: str | None) -> Organisation:
@@ -186,13 +205,18 @@ def create_draft(organisation: Organisation, customer: Customer, parsed: ParsedI
     )
     exemptions = {(e.category, e.rate): e for e in parsed.vat_exemptions}
     for position, parsed_line in enumerate(parsed.lines, start=1):
-        draft_line(invoice, parsed_line, position, exemptions).save()
+        draft_line(invoice, parsed_line, position, exemptions, parsed.business_process).save()
     refresh_totals(invoice)
     return invoice
 
 
-def draft_line(invoice: Invoice, parsed_line: ParsedLine, position: int, exemptions: dict) -> InvoiceLine:  # type: ignore[type-arg]
+def draft_line(  # type: ignore[type-arg]
+    invoice: Invoice, parsed_line: ParsedLine, position: int, exemptions: dict, invoice_process: str = ""
+) -> InvoiceLine:
     line = parsed_line.line
+    # The file says goods or services for the whole invoice (BT-23: B1, S1, M1…);
+    # a mixed invoice leaves each line's nature to the user.
+    is_service = line.is_service if not invoice_process.startswith("B") else False
     exemption = exemptions.get((line.vat_category, line.vat_rate))
     exemption_key = CATEGORY_EXEMPTIONS.get(line.vat_category, "")
     if line.vat_category == "E":
@@ -206,7 +230,7 @@ def draft_line(invoice: Invoice, parsed_line: ParsedLine, position: int, exempti
         position=position,
         name=line.name[:200],
         description=line.description,
-        is_service=line.is_service,
+        is_service=is_service,
         quantity=line.quantity,
         unit=line.unit_code[:3],
         unit_price=line.net_price,

@@ -127,3 +127,58 @@ def test_ardoise_command_exits_non_zero_with_french_usage_error():
     result = subprocess.run([str(ardoise), "invoice", "issue"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Erreur : Argument obligatoire manquant : ID." in result.stderr
+
+
+@pytest.mark.django_db
+def test_export_pdf_is_the_issued_pdf_without_its_xml(draft_invoice, tmp_path):
+    from pypdf import PdfReader
+
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    run("invoice", "export", number, "--format", "pdf", "--output", str(tmp_path / "plain.pdf"))
+    run("invoice", "export", number, "--format", "facturx", "--output", str(tmp_path / "fx.pdf"))
+    assert list(PdfReader(tmp_path / "plain.pdf").attachments) == []
+    assert list(PdfReader(tmp_path / "fx.pdf").attachments) == ["factur-x.xml"]
+    assert len(PdfReader(tmp_path / "plain.pdf").pages) == len(PdfReader(tmp_path / "fx.pdf").pages)
+
+
+@pytest.mark.django_db
+def test_show_without_json_writes_french_amounts(draft_invoice):
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    shown = run("invoice", "show", number)
+    assert "Statut" in shown
+    assert "Net à payer (BT-115)" in shown
+    assert "1\u202f065,00\u00a0€" in shown
+
+
+@pytest.mark.django_db
+def test_import_warns_when_the_seller_is_another_business(organisation):
+    from ardoise.invoicing.importing import import_invoice_file
+
+    invoice = import_invoice_file(EN16931_SAMPLE.read_bytes(), EN16931_SAMPLE.name, organisation=organisation)
+    assert len(invoice.import_warnings) == 1
+    assert "n'est pas votre entreprise (SIREN 732829320)" in invoice.import_warnings[0]
+
+
+@pytest.mark.django_db
+def test_import_leaves_out_the_sellers_legal_notes(organisation):
+    from ardoise.invoicing.importing import import_invoice_file
+
+    invoice = import_invoice_file(EN16931_SAMPLE.read_bytes(), EN16931_SAMPLE.name, organisation=organisation)
+    assert "RCS" not in invoice.notes
+    assert "capital" not in invoice.notes
+
+
+def test_unknown_command_is_refused_in_french():
+    ardoise = Path(sys.executable).parent / "ardoise"
+    result = subprocess.run([str(ardoise), "frobnicate"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "commande inconnue « frobnicate »" in result.stderr
+
+
+def test_non_numeric_draft_id_is_explained_in_french():
+    ardoise = Path(sys.executable).parent / "ardoise"
+    result = subprocess.run(
+        [str(ardoise), "invoice", "issue", "F-2026-0004"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "ID doit être un nombre entier" in result.stderr

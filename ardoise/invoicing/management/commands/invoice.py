@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.formats import format_amount, format_date, format_rate
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.services import issue_invoice
@@ -25,18 +31,24 @@ class Command(FrenchCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
         importing = actions.add_parser("import", help="Créer un brouillon depuis un XML CII ou un PDF Factur-X.")
-        importing.add_argument("file", metavar="FICHIER")
+        importing.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou PDF Factur-X.")
 
         issuing = actions.add_parser("issue", help="Émettre un brouillon et afficher son numéro.")
-        issuing.add_argument("id", metavar="ID", type=int)
+        issuing.add_argument("id", metavar="ID", type=int, help="Identifiant du brouillon, affiché par « import ».")
 
         exporting = actions.add_parser("export", help="Écrire une facture émise dans un fichier.")
-        exporting.add_argument("number", metavar="NUMERO")
-        exporting.add_argument("--format", choices=EXPORT_FORMATS, default="facturx")
-        exporting.add_argument("--output", required=True, metavar="FICHIER")
+        exporting.add_argument("number", metavar="NUMERO", help="Numéro de la facture émise, par exemple F-2026-0001.")
+        exporting.add_argument(
+            "--format",
+            choices=EXPORT_FORMATS,
+            default="facturx",
+            help="facturx : le PDF émis avec son XML intégré (par défaut) ; pdf : le même PDF sans le XML ; "
+            "cii : le XML seul.",
+        )
+        exporting.add_argument("--output", required=True, metavar="FICHIER", help="Fichier à écrire.")
 
         showing = actions.add_parser("show", help="Afficher une facture : statut, dates, totaux, solde.")
-        showing.add_argument("number", metavar="NUMERO")
+        showing.add_argument("number", metavar="NUMERO", help="Numéro de la facture, par exemple F-2026-0001.")
         showing.add_argument("--json", action="store_true", help="Sortie JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,6 +68,18 @@ class Command(FrenchCommand):
             raise CommandError(str(error)) from None
         except InvoicingError as error:
             raise CommandError(error_text(error)) from None
+        for warning in invoice.import_warnings:
+            self.stderr.write(_("Attention : %(warning)s") % {"warning": warning})
+        self.stderr.write(
+            _("Brouillon n° %(id)s créé pour le client « %(customer)s » : %(lines)s ligne(s), %(total)s TTC.")
+            % {
+                "id": invoice.pk,
+                "customer": invoice.customer.name,
+                "lines": invoice.lines.count(),
+                "total": format_amount(invoice.total_with_vat, invoice.currency),
+            }
+        )
+        # Only the id on standard output, so that scripts can capture it.
         self.stdout.write(str(invoice.pk))
 
     def handle_issue(self, organisation: Any, options: dict[str, Any]) -> None:
@@ -71,7 +95,12 @@ class Command(FrenchCommand):
     def handle_export(self, organisation: Any, options: dict[str, Any]) -> None:
         invoice = find_issued(organisation, options["number"])
         files = invoice.files
-        content = bytes(files.xml) if options["format"] == "cii" else bytes(files.pdf)
+        if options["format"] == "cii":
+            content = bytes(files.xml)
+        elif options["format"] == "pdf":
+            content = without_attachments(bytes(files.pdf))
+        else:
+            content = bytes(files.pdf)
         output = Path(options["output"])
         if not output.parent.is_dir():
             raise CommandError(
@@ -89,8 +118,65 @@ class Command(FrenchCommand):
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
             return
-        for key, value in summary.items():
-            self.stdout.write("%s: %s" % (key, value))
+        self.stdout.write(describe(invoice, summary))
+
+
+TOTAL_LABELS = {
+    "BT-106": gettext_lazy("Total des lignes HT"),
+    "BT-107": gettext_lazy("Remises"),
+    "BT-108": gettext_lazy("Frais"),
+    "BT-109": gettext_lazy("Total HT"),
+    "BT-110": gettext_lazy("Total TVA"),
+    "BT-112": gettext_lazy("Total TTC"),
+    "BT-113": gettext_lazy("Acomptes versés"),
+    "BT-114": gettext_lazy("Arrondi"),
+    "BT-115": gettext_lazy("Net à payer"),
+}
+
+
+def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
+    """Return the invoice summary as French text, amounts and dates written the French way."""
+    currency = invoice.currency
+    rows = [
+        (_("Facture"), invoice.number or _("brouillon n° %(id)s") % {"id": invoice.pk}),
+        (_("Statut"), summary["status_label"]),
+        (_("Client"), summary["customer"]),
+        (_("Date d'émission"), format_date(invoice.issue_date) if invoice.issue_date else "—"),
+        (_("Échéance"), format_date(invoice.due_date) if invoice.due_date else "—"),
+    ]
+    for code, value in summary["totals"].items():
+        rows.append(("%s (%s)" % (TOTAL_LABELS[code], code), format_amount(Decimal(value), currency)))
+    for row in summary["vat_breakdown"]:
+        label = _("TVA %(category)s %(rate)s") % {
+            "category": row["BT-118"],
+            "rate": format_rate(Decimal(row["BT-119"])),
+        }
+        amounts = _("base %(base)s, TVA %(vat)s") % {
+            "base": format_amount(Decimal(row["BT-116"]), currency),
+            "vat": format_amount(Decimal(row["BT-117"]), currency),
+        }
+        rows.append((label, amounts))
+    rows.append((_("Déjà payé"), format_amount(Decimal(summary["paid"]), currency)))
+    rows.append((_("Reste à payer"), format_amount(Decimal(summary["balance"]), currency)))
+    width = max(len(str(label)) for label, _value in rows)
+    return "\n".join("%s : %s" % (str(label).ljust(width), value) for label, value in rows)
+
+
+def without_attachments(pdf: bytes) -> bytes:
+    """Return a copy of the issued PDF without its embedded XML, for readers who only print it.
+
+    The issued Factur-X PDF stays the reference: this copy is not archived.
+    """
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header
+    root = writer._root_object
+    for key in ("/AF", "/Names", "/PageMode"):
+        if key in root:
+            del root[NameObject(key)]
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def read_file(path: Path) -> bytes:

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.formats import format_amount
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.models import PaymentMethod
 
@@ -42,11 +43,13 @@ class Command(FrenchCommand):
         parser.add_argument("--organisation", help="SIREN ou identifiant de l'entreprise, s'il y en a plusieurs.")
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         adding = actions.add_parser("add", help="Enregistrer un paiement pour une facture émise.")
-        adding.add_argument("number", metavar="NUMERO")
-        adding.add_argument("amount", metavar="MONTANT")
-        adding.add_argument("--date", required=True, metavar="AAAA-MM-JJ")
-        adding.add_argument("--method", choices=PaymentMethod.values, default=PaymentMethod.TRANSFER)
-        adding.add_argument("--reference", default="")
+        adding.add_argument("number", metavar="NUMERO", help="Numéro de la facture émise, par exemple F-2026-0001.")
+        adding.add_argument("amount", metavar="MONTANT", help="Montant reçu, par exemple 1234,56.")
+        adding.add_argument("--date", required=True, metavar="AAAA-MM-JJ", help="Date du paiement.")
+        adding.add_argument(
+            "--method", choices=PaymentMethod.values, default=PaymentMethod.TRANSFER, help="Moyen de paiement."
+        )
+        adding.add_argument("--reference", default="", help="Référence du paiement (numéro de chèque…).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ardoise.payments.services import PaymentError, record_payment
@@ -65,6 +68,6 @@ class Command(FrenchCommand):
             ) from None
         invoice.refresh_from_db()
         self.stdout.write(
-            _("Paiement enregistré. Statut : %(state)s. Reste à payer : %(balance)s %(currency)s.")
-            % {"state": invoice.payment_state().label, "balance": invoice.balance(), "currency": invoice.currency}
+            _("Paiement enregistré. Statut : %(state)s. Reste à payer : %(balance)s.")
+            % {"state": invoice.payment_state().label, "balance": format_amount(invoice.balance(), invoice.currency)}
         )
