@@ -1,11 +1,12 @@
 from django.urls import path
 
-from ardoise.invoicing import views
+from ardoise.invoicing import import_views, views
 
 app_name = "invoicing"
 urlpatterns = [
     path("", views.invoice_list, name="list"),
     path("nouvelle/", views.invoice_create, name="create"),
+    path("importer/", import_views.invoice_import, name="import"),
     path("editeur/totaux/", views.draft_totals, name="totals"),
     path("editeur/ligne/", views.line_add, name="line_add"),
     path("editeur/article/", views.line_fill, name="line_fill"),
