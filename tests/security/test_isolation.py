@@ -1,0 +1,68 @@
+"""Every URL that names an object answers 404 to someone from another organisation.
+
+The list of URLs comes from the URL configuration itself, so that a new view
+is covered the day it is added: a URL argument this test does not know fails it.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from ardoise.catalogue.models import Product
+from ardoise.mailing.services import send_invoice_email
+from ardoise.payments.services import record_payment
+
+# Which organisation-owned object each URL argument names, per application namespace.
+OBJECT_ARGUMENTS = {
+    ("customers", "pk"): "customer",
+    ("catalogue", "pk"): "product",
+    ("invoicing", "pk"): "invoice",
+    ("payments", "invoice_pk"): "invoice",
+    ("mailing", "pk"): "email",
+    ("mailing", "invoice_pk"): "invoice",
+}
+
+
+def object_urls() -> list[tuple[str, str, str]]:
+    """Return (namespace, name, argument) for every named URL that takes an object id."""
+    found = []
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
+                for argument in pattern.pattern.converters:
+                    found.append((namespace, pattern.name, argument))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+@pytest.fixture
+def victim_objects(organisation, issued_invoice, owner):
+    product = Product.objects.create(organisation=organisation, name="Secret", unit_price="10.0000")
+    record_payment(issued_invoice, amount=issued_invoice.amount_due, date=datetime.date(2026, 12, 4), method="virement")
+    email = send_invoice_email(issued_invoice, to="compta@boulangerie-martin.fr", subject="Facture", body="Bonjour")
+    return {"customer": issued_invoice.customer, "product": product, "invoice": issued_invoice, "email": email}
+
+
+def test_every_object_url_is_known_to_this_test():
+    unknown = [(ns, name, arg) for ns, name, arg in object_urls() if (ns, arg) not in OBJECT_ARGUMENTS]
+    assert unknown == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("namespace", "name", "argument"), object_urls())
+def test_outsider_gets_404_on_another_organisations_object(outsider_client, victim_objects, namespace, name, argument):
+    target = victim_objects[OBJECT_ARGUMENTS[(namespace, argument)]]
+    url = reverse("%s:%s" % (namespace, name), kwargs={argument: target.pk})
+    responses = [outsider_client.get(url), outsider_client.post(url, {})]
+    for response in responses:
+        assert response.status_code in (404, 405), url
+        assert target.organisation.name.encode() not in response.content
+    # 405 only says the method is wrong: the allowed method must answer 404.
+    assert 404 in [response.status_code for response in responses], url
