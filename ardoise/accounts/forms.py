@@ -16,7 +16,15 @@ from PIL import Image, UnidentifiedImageError
 from ardoise.accounts.models import Organisation
 from ardoise.core import validators
 from ardoise.core.formats import format_iban
-from ardoise.core.forms import FrenchDecimalField, IdentifierField, add_identifier_errors, country_choices, fill_siren
+from ardoise.core.forms import (
+    EMAIL_ERROR_MESSAGES,
+    FrenchDecimalField,
+    IdentifierField,
+    add_identifier_errors,
+    check_french_postcode,
+    country_choices,
+    fill_siren,
+)
 
 # Pillow format names of the accepted logos, with the content type they are served with.
 LOGO_CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
@@ -28,7 +36,9 @@ LOGO_MAX_SIDE_PIXELS = 5000
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("Adresse e-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+        label=_("Adresse e-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+        error_messages=EMAIL_ERROR_MESSAGES,
     )
     error_messages = {
         "invalid_login": _("Adresse e-mail ou mot de passe incorrect. Vérifiez la saisie et réessayez."),
@@ -110,6 +120,7 @@ class OrganisationForm(forms.ModelForm):
             "late_penalty_text": forms.Textarea(attrs={"rows": 3}),
             "early_payment_text": forms.Textarea(attrs={"rows": 2}),
         }
+        error_messages = {"email": EMAIL_ERROR_MESSAGES}
         help_texts = {
             "vat_on_debits": _(
                 "Pour les prestations de services, si vous avez choisi auprès des impôts de payer la TVA "
@@ -146,6 +157,7 @@ class OrganisationForm(forms.ModelForm):
         cleaned = self.cleaned_data
         siren = fill_siren(cleaned)
         add_identifier_errors(self, cleaned, siren)
+        check_french_postcode(self, cleaned, "postcode", cleaned.get("country_code") or "")
 
         iban, bic = cleaned.get("iban"), cleaned.get("bic")
         if iban and bic:

@@ -61,6 +61,11 @@ COUNTRY_NAMES = {
     "AU": _("Australie"),
 }
 
+# Django's own message uses « courriel », but Ardoise writes « e-mail » everywhere and shows the typed value.
+EMAIL_ERROR_MESSAGES = {
+    "invalid": _("L'adresse e-mail « %(value)s » n'est pas valide : vérifiez-la, par exemple nom@exemple.fr."),
+}
+
 # Characters people type or paste as thousands separators: space, no-break
 # space (U+00A0), narrow no-break space (U+202F) and the apostrophe used in Switzerland.
 _GROUPING_CHARACTERS = str.maketrans("", "", " \u00a0\u202f'’")
@@ -253,3 +258,14 @@ def add_identifier_errors(form: forms.BaseForm, cleaned: dict[str, Any], siren: 
             validators.check_vat_number_matches_siren(vat_number, siren)
         except ValidationError as error:
             form.add_error("vat_number", error)
+
+
+def check_french_postcode(form: forms.BaseForm, cleaned: dict[str, Any], field: str, country: str) -> None:
+    """Check the postcode of an address in France (5 digits) and store it without spaces."""
+    postcode = cleaned.get(field) or ""
+    if country != "FR" or not postcode:
+        return
+    try:
+        cleaned[field] = validators.clean_french_postcode(postcode)
+    except ValidationError as error:
+        form.add_error(field, error)

@@ -274,6 +274,21 @@ def check_bic_matches_iban(bic: str, iban: str) -> None:
     )
 
 
+def clean_french_postcode(value: str) -> str:
+    """Validate a French postcode (5 digits, overseas departments included) and return it without spaces."""
+    postcode = "".join(value.split())
+    if not (len(postcode) == 5 and postcode.isascii() and postcode.isdigit()):
+        raise ValidationError(
+            _(
+                "Le code postal « %(value)s » est invalide : un code postal français compte 5 chiffres, "
+                "par exemple 69003. Pour une adresse à l'étranger, choisissez d'abord le pays."
+            ),
+            code="invalid_postcode",
+            params={"value": value.strip()},
+        )
+    return postcode
+
+
 def validate_payment_terms_days(value: int | None) -> None:
     """Raise if payment terms exceed the legal maximum of 60 days."""
     if value is not None and value > MAX_PAYMENT_TERMS_DAYS:

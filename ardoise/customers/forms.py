@@ -7,7 +7,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core import validators
-from ardoise.core.forms import IdentifierField, add_identifier_errors, country_choices, fill_siren
+from ardoise.core.forms import (
+    EMAIL_ERROR_MESSAGES,
+    IdentifierField,
+    add_identifier_errors,
+    check_french_postcode,
+    country_choices,
+    fill_siren,
+)
 from ardoise.customers.models import Customer, CustomerKind
 
 DELIVERY_FIELDS = [
@@ -71,6 +78,7 @@ class CustomerForm(forms.ModelForm):
             "kind": forms.RadioSelect,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = {"email": EMAIL_ERROR_MESSAGES}
         help_texts = {
             "email": _("Adresse à laquelle les factures sont envoyées."),
             "notes": _("Visibles seulement dans Ardoise, jamais imprimées sur les factures."),
@@ -89,6 +97,9 @@ class CustomerForm(forms.ModelForm):
         siren = fill_siren(cleaned)
         add_identifier_errors(self, cleaned, siren)
         self._check_delivery_address(cleaned)
+        country = cleaned.get("country_code") or ""
+        check_french_postcode(self, cleaned, "postcode", country)
+        check_french_postcode(self, cleaned, "delivery_postcode", cleaned.get("delivery_country_code") or country)
         return cleaned
 
     def warnings(self) -> list[str]:
@@ -103,6 +114,15 @@ class CustomerForm(forms.ModelForm):
                 )
                 % {"name": customer.name}
             )
+        namesake = self._customer_with_same_siren()
+        if namesake is not None:
+            found.append(
+                _(
+                    "Le client « %(name)s » a déjà ce SIREN. S'il s'agit de la même entreprise, gardez une seule "
+                    "fiche ; deux établissements distincts se reconnaissent à leur SIRET."
+                )
+                % {"name": namesake.name}
+            )
         if customer.billing_address().is_empty():
             found.append(
                 _(
@@ -112,6 +132,14 @@ class CustomerForm(forms.ModelForm):
                 % {"name": customer.name}
             )
         return found
+
+    def _customer_with_same_siren(self) -> Customer | None:
+        """Return another customer of the organisation with the same SIREN: maybe a duplicate, maybe a branch."""
+        customer = self.instance
+        if not customer.siren:
+            return None
+        others = Customer.objects.filter(organisation_id=customer.organisation_id, siren=customer.siren)
+        return others.exclude(pk=customer.pk).order_by("name", "id").first()
 
     def _check_delivery_address(self, cleaned: dict[str, Any]) -> None:
         # A delivery address is optional, but a partial one would print a wrong address.

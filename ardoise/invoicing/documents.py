@@ -177,6 +177,19 @@ def merge_exemptions(invoice: Invoice, from_lines: tuple[VatExemption, ...]) -> 
     return imported + tuple(e for e in from_lines if (e.category, e.rate) not in known)
 
 
+def used_exemptions(
+    exemptions: tuple[VatExemption, ...], lines: list[DocumentLine], adjustments: tuple[Adjustment, ...]
+) -> tuple[VatExemption, ...]:
+    """Keep the exemption reasons of the VAT groups the document still has.
+
+    An imported reason outlives the line or charge it came with when the user
+    removes them, and printing it would add a false legal mention.
+    """
+    keys = {VatKey(line.vat_category, line.vat_rate) for line in lines}
+    keys |= {adjustment.vat for adjustment in adjustments if adjustment.vat is not None}
+    return tuple(exemption for exemption in exemptions if VatKey(exemption.category, exemption.rate) in keys)
+
+
 def business_process(lines: list[DocumentLine]) -> str:
     """Return the French billing framework BT-23: B1 goods, S1 services, M1 both."""
     kinds = {line.is_service for line in lines}
@@ -250,7 +263,8 @@ def build_document(
     db_lines = list(invoice.lines.all())
     places = 2
     lines = [document_line(line, places) for line in db_lines]
-    exemptions = merge_exemptions(invoice, vat_exemptions(db_lines))
+    allowances, charges = draft_adjustments(invoice, lines, places)
+    exemptions = used_exemptions(merge_exemptions(invoice, vat_exemptions(db_lines)), lines, allowances + charges)
     process = business_process(lines)
     notes = legal_notes(organisation, customer.is_company)
     if invoice.notes:
@@ -269,8 +283,8 @@ def build_document(
         business_process=process,
         buyer_reference=invoice.buyer_reference,
         purchase_order=invoice.purchase_order,
-        allowances=document_allowances(invoice, lines, places) + imported_adjustments(invoice)[0],
-        charges=imported_adjustments(invoice)[1],
+        allowances=allowances,
+        charges=charges,
         prepaid=invoice.prepaid_amount,
         rounding=invoice.rounding_amount,
         vat_exemptions=exemptions,
@@ -283,6 +297,18 @@ def build_document(
     )
 
 
+def draft_adjustments(
+    invoice: Invoice, lines: list[DocumentLine], places: int
+) -> tuple[tuple[Adjustment, ...], tuple[Adjustment, ...]]:
+    """Return the draft's document-level allowances and charges, in the order issuing uses.
+
+    The document discount comes first, then what was imported from an e-invoice:
+    ``Totals.allowance_amounts`` and ``charge_amounts`` follow this order.
+    """
+    imported_allowances, imported_charges = imported_adjustments(invoice)
+    return document_allowances(invoice, lines, places) + imported_allowances, imported_charges
+
+
 def draft_totals(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> Totals:
     """Compute the live totals of a draft, exactly as they will be issued.
 
@@ -292,10 +318,11 @@ def draft_totals(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -
     places = 2
     source = invoice.lines.all() if lines is None else lines
     document_lines = [document_line(line, places) for line in source]
+    allowances, charges = draft_adjustments(invoice, document_lines, places)
     return compute_totals(
         (line.to_money_line() for line in document_lines),
-        allowances=document_allowances(invoice, document_lines, places) + imported_adjustments(invoice)[0],
-        charges=imported_adjustments(invoice)[1],
+        allowances=allowances,
+        charges=charges,
         prepaid=invoice.prepaid_amount,
         rounding=invoice.rounding_amount,
         places=places,

@@ -18,6 +18,7 @@ from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import EXEMPTIONS, VAT_RATE_CHOICES
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
+from ardoise.invoicing.presentation import LineTerms, imported_line_terms
 
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
@@ -81,6 +82,15 @@ class DraftForm(forms.ModelForm):
         widget=DecimalInput(min_places=2),
     )
 
+    drop_imported_adjustments = forms.BooleanField(
+        label=_("Supprimer les remises et frais importés"),
+        required=False,
+        help_text=_(
+            "Ils viennent du fichier importé et ne se modifient pas ici. Cochez la case pour les retirer "
+            "de la facture à l'enregistrement, puis saisissez au besoin une remise globale."
+        ),
+    )
+
     class Meta:
         model = Invoice
         fields = [
@@ -129,6 +139,21 @@ class DraftForm(forms.ModelForm):
 
     def clean_discount_value(self) -> Decimal:
         return self.cleaned_data.get("discount_value") or ZERO
+
+    def drops_imported_adjustments(self) -> bool:
+        """Tell whether « Supprimer les remises et frais importés » is ticked, even before validation."""
+        field = self.fields["drop_imported_adjustments"]
+        return bool(
+            field.widget.value_from_datadict(self.data, self.files, self.add_prefix("drop_imported_adjustments"))
+        )
+
+    def save(self, commit: bool = True) -> Invoice:
+        invoice: Invoice = super().save(commit=False)
+        if self.cleaned_data.get("drop_imported_adjustments"):
+            invoice.document_adjustments = []
+        if commit:
+            invoice.save()
+        return invoice
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
@@ -257,6 +282,7 @@ class LineForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         self.instance.is_service = cleaned.get("kind", ProductKind.SERVICE) == ProductKind.SERVICE
+        self._forget_replaced_terms(cleaned)
         rate = cleaned.get("vat_rate")
         if not self.organisation.is_franchise and rate == ZERO and not cleaned.get("exemption"):
             self.add_error(
@@ -264,6 +290,23 @@ class LineForm(forms.ModelForm):
                 _("Avec un taux de 0 %, indiquez le motif d'exonération : la mention est obligatoire sur la facture."),
             )
         return cleaned
+
+    def _forget_replaced_terms(self, cleaned: dict[str, Any]) -> None:
+        """Drop what an imported line carried when the user replaces it.
+
+        The exemption wording follows the chosen exemption, so an imported
+        reason (« DEBOURS ») is kept only while the exemption is unchanged. A
+        catalogue product is priced per unit and has no imported terms.
+        """
+        if "exemption" in self.changed_data:
+            self.instance.exemption_text = ""
+        if "product" in self.changed_data and cleaned.get("product") is not None:
+            self.instance.base_quantity = Decimal("1")
+            self.instance.extra_adjustments = []
+
+    def imported_terms(self) -> LineTerms | None:
+        """Return the base quantity and allowances or charges kept from an imported file, shown read-only."""
+        return imported_line_terms(self.instance)
 
     def is_marked_for_deletion(self) -> bool:
         """Tell whether the user ticked « Supprimer », reading the raw data of a form not validated yet."""

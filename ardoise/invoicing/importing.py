@@ -68,7 +68,7 @@ def import_invoice_file(
         )
     logger.info("invoice imported organisation=%s invoice=%s file=%s", organisation.pk, invoice.pk, filename)
     # French sentences for the person importing, e.g. a seller that is not this organisation.
-    invoice.import_warnings = warnings  # type: ignore[attr-defined]
+    invoice.import_warnings = warnings
     return invoice
 
 

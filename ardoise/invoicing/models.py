@@ -163,6 +163,9 @@ class Invoice(models.Model):
 
     objects = InvoiceQuerySet.as_manager()
 
+    # French warnings set by ``importing.import_invoice_file`` on the draft it returns; not stored.
+    import_warnings: list[str]
+
     class Meta:
         verbose_name = _("facture")
         verbose_name_plural = _("factures")

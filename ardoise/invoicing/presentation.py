@@ -15,9 +15,16 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from ardoise.core.document import DocumentLine, InvoiceDocument, VatExemption
-from ardoise.core.money import Totals, quantize
+from ardoise.core.money import Adjustment, Totals, quantize
 from ardoise.core.vat import EXEMPTIONS
-from ardoise.invoicing.documents import document_line, draft_totals
+from ardoise.invoicing.documents import (
+    adjustment_from_json,
+    document_line,
+    draft_adjustments,
+    draft_totals,
+    imported_adjustments,
+    merge_exemptions,
+)
 from ardoise.invoicing.models import Invoice, InvoiceLine
 
 ZERO = Decimal("0")
@@ -28,9 +35,35 @@ _UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
+class AdjustmentRow:
+    """An allowance or a charge as the screens list it."""
+
+    label: str
+    is_charge: bool
+    amount: Decimal | None  # unsigned, or None when only a percentage is known
+    percent: Decimal | None = None
+    imported: bool = False  # read from an e-invoice file, not editable in Ardoise
+
+
+@dataclass(frozen=True)
+class LineTerms:
+    """The base quantity, allowances, charges and exemption reason that an imported line adds to the editor's fields."""
+
+    base_quantity: Decimal | None  # BT-149 when the price is for several units, else None
+    adjustments: tuple[AdjustmentRow, ...]
+    exemption_text: str = ""  # the file's exemption reason, when it differs from the chosen one's wording
+
+
+@dataclass(frozen=True)
 class LineRow:
     line: DocumentLine
-    discount_percent: Decimal
+    discount_percent: Decimal  # the percentage discounts, shown in the « Remise » column
+    extras: tuple[AdjustmentRow, ...] = ()  # every other allowance or charge, listed under the line
+
+    @property
+    def base_quantity(self) -> Decimal | None:
+        """Return the number of units the price is for (BT-149), or None for a price per unit."""
+        return None if self.line.base_quantity == 1 else self.line.base_quantity
 
 
 @dataclass(frozen=True)
@@ -48,21 +81,29 @@ class VatRow:
 class InvoiceSummary:
     rows: tuple[LineRow, ...]
     totals: Totals
-    line_discounts: Decimal  # sum of the line-level discounts, before the document discount
-    gross_total: Decimal  # line amounts before their discounts
+    line_discounts: Decimal  # sum of the line-level allowances
+    line_charges: Decimal  # sum of the line-level charges
+    gross_total: Decimal  # line amounts before their allowances and charges
     vat_rows: tuple[VatRow, ...]
     currency: str
+    document_rows: tuple[AdjustmentRow, ...] = ()  # document discount, allowances and charges
 
     @property
-    def has_discounts(self) -> bool:
-        return bool(self.line_discounts or self.totals.allowance_total)
+    def has_adjustments(self) -> bool:
+        return bool(self.line_discounts or self.line_charges or self.document_rows)
 
 
 def summarise(
-    lines: Iterable[DocumentLine], totals: Totals, exemptions: Iterable[VatExemption], currency: str
+    lines: Iterable[DocumentLine],
+    totals: Totals,
+    exemptions: Iterable[VatExemption],
+    currency: str,
+    document_rows: tuple[AdjustmentRow, ...] = (),
 ) -> InvoiceSummary:
     lines = tuple(lines)
-    gross_total = sum((quantize(line.to_money_line().gross_amount(), PLACES) for line in lines), ZERO)
+    gross_total = sum((_gross(line) for line in lines), ZERO)
+    line_rows = tuple(_line_row(line) for line in lines)
+    line_charges = sum((extra.amount or ZERO for row in line_rows for extra in row.extras if extra.is_charge), ZERO)
     reasons = {(exemption.category, exemption.rate.normalize()): exemption.reason for exemption in exemptions}
     vat_rows = tuple(
         VatRow(
@@ -75,17 +116,91 @@ def summarise(
         for row in totals.breakdown
     )
     return InvoiceSummary(
-        rows=tuple(LineRow(line, _discount_percent(line)) for line in lines),
+        rows=line_rows,
         totals=totals,
-        line_discounts=gross_total - totals.line_total,
+        # Each line amount is its rounded gross amount plus its rounded charges minus its rounded allowances.
+        line_discounts=gross_total + line_charges - totals.line_total,
+        line_charges=line_charges,
         gross_total=gross_total,
         vat_rows=vat_rows,
         currency=currency,
+        document_rows=document_rows,
     )
 
 
-def _discount_percent(line: DocumentLine) -> Decimal:
-    return sum((allowance.percent or ZERO for allowance in line.allowances), ZERO)
+def _gross(line: DocumentLine) -> Decimal:
+    return quantize(line.to_money_line().gross_amount(), PLACES)
+
+
+def is_percentage_discount(adjustment: Adjustment) -> bool:
+    """Tell whether an allowance is a plain percentage of the line, as the editor's « Remise (%) » field makes.
+
+    EN 16931 requires the amount of every allowance and charge in a file
+    (BT-136, BT-141), so an imported one has an amount and is listed by its
+    reason instead.
+    """
+    return (
+        not adjustment.is_charge
+        and adjustment.percent is not None
+        and adjustment.amount is None
+        and adjustment.base is None
+    )
+
+
+def adjustment_label(adjustment: Adjustment) -> str:
+    return adjustment.reason or (_("Frais") if adjustment.is_charge else _("Remise"))
+
+
+def _line_row(line: DocumentLine) -> LineRow:
+    gross = _gross(line)
+    percentages = [a for a in line.allowances if is_percentage_discount(a)]
+    others = [a for a in (*line.allowances, *line.charges) if not is_percentage_discount(a)]
+    return LineRow(
+        line=line,
+        discount_percent=sum((a.percent or ZERO for a in percentages), ZERO),
+        extras=tuple(
+            AdjustmentRow(adjustment_label(a), a.is_charge, a.resolve(gross, PLACES), a.percent) for a in others
+        ),
+    )
+
+
+def document_adjustment_rows(
+    adjustments: Iterable[Adjustment], amounts: Iterable[Decimal], imported: Iterable[bool]
+) -> tuple[AdjustmentRow, ...]:
+    """List the document-level allowances and charges, one row per reason.
+
+    EN 16931 splits a document discount into one allowance per VAT rate, but
+    the customer was granted one discount: its parts are added up on one row.
+    """
+    merged: dict[tuple[bool, str, bool], Decimal] = {}
+    for adjustment, amount, from_file in zip(adjustments, amounts, imported, strict=True):
+        key = (adjustment.is_charge, adjustment_label(adjustment), from_file)
+        merged[key] = merged.get(key, ZERO) + amount
+    return tuple(
+        AdjustmentRow(label, is_charge, amount, imported=from_file)
+        for (is_charge, label, from_file), amount in merged.items()
+    )
+
+
+def imported_line_terms(line: InvoiceLine) -> LineTerms | None:
+    """Describe the base quantity, allowances, charges and exemption reason of an imported line.
+
+    Returns None for a line without any. An amount stated in the file is shown
+    as it is. An allowance given only as a percentage is shown as that
+    percentage, because its amount changes with the quantity typed in the editor.
+    """
+    base_quantity = line.base_quantity if line.base_quantity not in (None, 1) else None
+    adjustments = tuple(_imported_row(adjustment_from_json(raw)) for raw in line.extra_adjustments)
+    known = EXEMPTIONS.get(line.exemption)
+    exemption_text = line.exemption_text if known is None or line.exemption_text != str(known.wording) else ""
+    if base_quantity is None and not adjustments and not exemption_text:
+        return None
+    return LineTerms(base_quantity=base_quantity, adjustments=adjustments, exemption_text=exemption_text)
+
+
+def _imported_row(adjustment: Adjustment) -> AdjustmentRow:
+    amount = None if adjustment.amount is None else quantize(adjustment.amount, PLACES)
+    return AdjustmentRow(adjustment_label(adjustment), adjustment.is_charge, amount, adjustment.percent, imported=True)
 
 
 def draft_summary(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> InvoiceSummary:
@@ -93,7 +208,21 @@ def draft_summary(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) 
     source = list(invoice.lines.all() if lines is None else lines)
     document_lines = [document_line(line, PLACES) for line in source]
     totals = draft_totals(invoice, source)
-    return summarise(document_lines, totals, _draft_exemptions(source), invoice.currency)
+    exemptions = merge_exemptions(invoice, tuple(_draft_exemptions(source)))
+    return summarise(
+        document_lines, totals, exemptions, invoice.currency, _draft_document_rows(invoice, document_lines, totals)
+    )
+
+
+def _draft_document_rows(invoice: Invoice, lines: list[DocumentLine], totals: Totals) -> tuple[AdjustmentRow, ...]:
+    allowances, charges = draft_adjustments(invoice, lines, PLACES)
+    # The document discount comes first. Every allowance after it, and every charge, comes from a file.
+    discount_parts = len(allowances) - len(imported_adjustments(invoice)[0])
+    return document_adjustment_rows(
+        (*allowances, *charges),
+        (*totals.allowance_amounts, *totals.charge_amounts),
+        [index >= discount_parts for index in range(len(allowances))] + [True] * len(charges),
+    )
 
 
 def _draft_exemptions(lines: list[InvoiceLine]) -> list[VatExemption]:
@@ -109,7 +238,12 @@ def _draft_exemptions(lines: list[InvoiceLine]) -> list[VatExemption]:
 
 def issued_summary(invoice: Invoice) -> InvoiceSummary:
     document = issued_document(invoice)
-    return summarise(document.lines, document.totals(), document.vat_exemptions, document.currency)
+    totals = document.totals()
+    adjustments = (*document.allowances, *document.charges)
+    rows = document_adjustment_rows(
+        adjustments, (*totals.allowance_amounts, *totals.charge_amounts), [False] * len(adjustments)
+    )
+    return summarise(document.lines, totals, document.vat_exemptions, document.currency, rows)
 
 
 def issued_document(invoice: Invoice) -> InvoiceDocument:

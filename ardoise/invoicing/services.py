@@ -213,12 +213,17 @@ def resolve_payment_terms(invoice: Invoice) -> int:
     return invoice.organisation.payment_terms_days
 
 
+def planned_dates(invoice: Invoice, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """Return the issue date and due date the draft would get if issued ``today``."""
+    issue_date = today or timezone.localdate()
+    return issue_date, due_date_net(issue_date, resolve_payment_terms(invoice))
+
+
 def preview_document(invoice: Invoice, today: datetime.date | None = None) -> InvoiceDocument:
     """Build the document a draft would become if issued today, numbered « BROUILLON »."""
     if not invoice.is_draft:
         raise IssuedInvoiceError(invoice)
-    issue_date = today or timezone.localdate()
-    due_date = due_date_net(issue_date, resolve_payment_terms(invoice))
+    issue_date, due_date = planned_dates(invoice, today)
     return build_document(invoice, number=_("BROUILLON"), issue_date=issue_date, due_date=due_date)
 
 

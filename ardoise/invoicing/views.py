@@ -128,6 +128,7 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         "form": form,
         "formset": formset,
         "summary": summary,
+        "line_problems": line_problems(formset.forms),
         "has_customers": Customer.objects.filter(organisation=organisation).exists(),
         "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
     }
@@ -184,17 +185,21 @@ def live_summary(
 
     Deleted, blank and invalid lines are left out. Each counted line form gets
     its ``net_amount``, which the editor shows next to the line. When a saved
-    ``draft`` is edited, its deposits, rounding and adjustments imported from
-    an e-invoice count too, although the editor does not show them.
+    ``draft`` is edited, its deposits, rounding, currency and what was imported
+    from an e-invoice count too, unless the user ticked the box that drops the
+    imported allowances and charges.
     """
     typed = [(line_form, _typed_line(line_form, organisation)) for line_form in line_forms]
     kept = [(line_form, line) for line_form, line in typed if line is not None]
 
     invoice = Invoice(organisation=organisation)
     if draft is not None:
+        invoice.currency = draft.currency
         invoice.prepaid_amount = draft.prepaid_amount
         invoice.rounding_amount = draft.rounding_amount
-        invoice.document_adjustments = draft.document_adjustments
+        invoice.vat_exemptions = draft.vat_exemptions
+        if not form.drops_imported_adjustments():
+            invoice.document_adjustments = draft.document_adjustments
     invoice.discount_kind, invoice.discount_value = _typed_discount(form)
     summary = draft_summary(invoice, [line for _form, line in kept])
     for (line_form, _line), row in zip(kept, summary.rows, strict=True):
@@ -208,6 +213,9 @@ def _typed_discount(form: DraftForm) -> tuple[str, Decimal]:
         value = form.fields["discount_value"].clean(form["discount_value"].value()) or Decimal("0")
     except ValidationError:
         # An invalid discount is left out of the live totals; saving reports it.
+        return DiscountKind.PERCENT, Decimal("0")
+    if kind == DiscountKind.PERCENT and value > 100:
+        # Saving refuses it too, and counted it would show negative totals.
         return DiscountKind.PERCENT, Decimal("0")
     return kind, value
 
@@ -232,21 +240,81 @@ def is_incomplete(line_form: LineForm) -> bool:
     return not line_form.is_valid()
 
 
+def line_problems(line_forms: list[LineForm]) -> list[str]:
+    """Say, for each started line left out of the totals, which line it is and which value stops it."""
+    problems = (_line_problem(line_form, position) for position, line_form in enumerate(line_forms, start=1))
+    return [problem for problem in problems if problem]
+
+
+def _line_problem(line_form: LineForm, position: int) -> str:
+    if not is_incomplete(line_form):
+        return ""
+    line = _line_name(line_form, position)
+    # The first field in error is enough: the line's fields are highlighted on save anyway.
+    for name in line_form.errors:
+        if name in line_form.fields:
+            return _field_problem(line_form, name, line)
+    errors = " ".join(str(error) for error in line_form.non_field_errors())
+    return _("%(line)s : %(error)s") % {"line": line, "error": errors}
+
+
+def _field_problem(line_form: LineForm, name: str, line: str) -> str:
+    label = _lower_first(str(line_form.fields[name].label))
+    raw = line_form.data.get(line_form.add_prefix(name), "").strip()
+    if not raw:
+        return _("%(line)s : %(field)s à renseigner, elle n'est pas encore comptée.") % {"line": line, "field": label}
+    return _("%(line)s : %(field)s « %(value)s » invalide, elle n'est pas comptée.") % {
+        "line": line,
+        "field": label,
+        "value": raw,
+    }
+
+
+def _line_name(line_form: LineForm, position: int) -> str:
+    name = line_form.data.get(line_form.add_prefix("name"), "").strip()
+    if name:
+        return _("Ligne %(position)s (%(name)s)") % {"position": position, "name": name}
+    return _("Ligne %(position)s") % {"position": position}
+
+
+def _lower_first(label: str) -> str:
+    """Put a field label inside a sentence: « Quantité » becomes « quantité », « TVA » stays."""
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 @require_POST
 def draft_totals(request: HttpRequest) -> HttpResponse:
     """Return the editor's live totals, and each line's amount as out-of-band swaps."""
     organisation = current_organisation(request)
+    draft = _edited_draft(request)
     form = DraftForm(request.POST, organisation=organisation)
+    saved_lines = {line.pk: line for line in draft.lines.all()} if draft is not None else {}
     line_forms = [
-        LineForm(request.POST, prefix="%s-%d" % (LINES_PREFIX, index), organisation=organisation)
-        for index in range(_total_forms(request.POST))
+        _posted_line_form(request.POST, index, saved_lines, organisation) for index in range(_total_forms(request.POST))
     ]
     context = {
-        "summary": live_summary(form, line_forms, organisation, _edited_draft(request)),
+        "summary": live_summary(form, line_forms, organisation, draft),
         "line_forms": line_forms,
-        "incomplete_count": sum(1 for line_form in line_forms if is_incomplete(line_form)),
+        "line_problems": line_problems(line_forms),
     }
     return render(request, "invoicing/partials/totals_response.html", context)
+
+
+def _posted_line_form(
+    data: Any, index: int, saved_lines: dict[int, InvoiceLine], organisation: Organisation
+) -> LineForm:
+    """Bind one posted line to its saved line, if any, as the formset does on save.
+
+    A saved line keeps what the editor does not show (the base quantity, the
+    imported allowances and charges, the imported exemption wording), so the
+    live totals must start from it, not from a blank line.
+    """
+    prefix = "%s-%d" % (LINES_PREFIX, index)
+    line_id = data.get("%s-id" % prefix, "")
+    instance = saved_lines.get(int(line_id)) if line_id.isdigit() else None
+    return LineForm(data, prefix=prefix, instance=instance, organisation=organisation)
 
 
 def _edited_draft(request: HttpRequest) -> Invoice | None:
@@ -285,6 +353,7 @@ def line_fill(request: HttpRequest) -> HttpResponse:
 
     The quantity, discount and line id come back unchanged; the product's name,
     description, unit, price, VAT rate and nature replace the row's values.
+    Back to « Saisie libre », a saved line shows its saved values again.
     """
     organisation = current_organisation(request)
     prefix = request.GET.get("prefix", "")
@@ -301,11 +370,20 @@ def line_fill(request: HttpRequest) -> HttpResponse:
     if product is not None:
         initial.update(_product_values(product))
 
-    line_form = LineForm(prefix=prefix, initial=initial, organisation=organisation)
+    # A catalogue product replaces what a saved line imported. A line typed freely keeps it, so the form shows it.
+    instance = None if product is not None else _saved_draft_line(request, row["id"])
+    line_form = LineForm(prefix=prefix, initial=initial, instance=instance, organisation=organisation)
     response = render(request, "invoicing/partials/line.html", {"line_form": line_form, "organisation": organisation})
     # Tell the totals box to recompute with the new price and rate.
     response["HX-Trigger-After-Settle"] = "lines-changed"
     return response
+
+
+def _saved_draft_line(request: HttpRequest, line_id: str) -> InvoiceLine | None:
+    if not line_id.isdigit():
+        return None
+    drafts = scoped(request, Invoice).filter(status=InvoiceStatus.DRAFT)
+    return InvoiceLine.objects.filter(invoice__in=drafts, pk=int(line_id)).first()
 
 
 def _product_values(product: Product) -> dict[str, Any]:
@@ -363,12 +441,15 @@ def _issue_problems(invoice: Invoice) -> list[str]:
     return []
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for confirmation (GET), then issue the draft (POST): issuing cannot be undone."""
     invoice = get_invoice_or_404(request, pk)
     if not invoice.is_draft:
         messages.info(request, _("La facture %(number)s est déjà émise.") % {"number": invoice.number})
         return redirect(invoice)
+    if request.method == "GET":
+        return _confirm_issue(request, invoice)
     try:
         invoice = services.issue_invoice(invoice, user=request.user, request=request)
     except IssuedInvoiceError as error:
@@ -383,6 +464,18 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
         % {"number": invoice.number},
     )
     return redirect(invoice)
+
+
+def _confirm_issue(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+    issue_date, due_date = services.planned_dates(invoice)
+    context = {
+        "invoice": invoice,
+        "summary": draft_summary(invoice),
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "blocking_problems": _issue_problems(invoice),
+    }
+    return render(request, "invoicing/issue_confirm.html", context)
 
 
 @require_http_methods(["GET", "POST"])

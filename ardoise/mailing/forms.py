@@ -6,12 +6,13 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.forms import EMAIL_ERROR_MESSAGES
 from ardoise.invoicing.models import Invoice
 from ardoise.mailing.services import default_body, default_subject
 
 
 class InvoiceEmailForm(forms.Form):
-    to = forms.EmailField(label=_("Destinataire"), max_length=254)
+    to = forms.EmailField(label=_("Destinataire"), max_length=254, error_messages=EMAIL_ERROR_MESSAGES)
     cc = forms.CharField(
         label=_("Copie à"),
         required=False,

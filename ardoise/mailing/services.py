@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.audit.services import record
+from ardoise.core.document import InvoiceDocument
 from ardoise.core.formats import format_amount, format_date, format_iban
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, IssuedFile
@@ -32,35 +33,54 @@ def default_subject(invoice: Invoice) -> str:
 
 
 def default_body(invoice: Invoice) -> str:
-    """Write the usual French cover message: amount, due date and bank details of the issued invoice."""
+    """Write the usual French cover message, worded for what is left to pay.
+
+    An unpaid invoice gets its amount, due date and bank details; a partly
+    paid one the remaining amount; a paid one thanks, without payment instructions.
+    """
     document = issued_document(invoice)
-    currency = invoice.currency
-    paragraphs = [
-        _("Bonjour,"),
-        _(
-            "Veuillez trouver ci-joint notre facture %(number)s du %(date)s, d'un montant de %(amount)s TTC, "
-            "à régler au plus tard le %(due)s."
-        )
-        % {
-            "number": invoice.number,
-            "date": format_date(document.issue_date),
-            "amount": format_amount(invoice.amount_due, currency),
-            "due": format_date(document.due_date or document.issue_date),
-        },
-    ]
-    paid = invoice.paid_total()
-    if paid > 0:
-        paragraphs.append(
-            _("Compte tenu des paiements déjà reçus, le reste à payer est de %(balance)s.")
-            % {"balance": format_amount(invoice.balance(), currency)}
-        )
-    if document.iban:
+    paragraphs = [_("Bonjour,"), _cover_sentence(invoice, document)]
+    if invoice.balance() > 0 and document.iban:
         paragraphs.append(_bank_details(document.iban, document.bic, invoice.number))
     paragraphs += [
         _("Nous restons à votre disposition pour toute question."),
         _("Cordialement,") + "\n" + invoice.organisation.name,
     ]
     return "\n\n".join(paragraphs)
+
+
+def _cover_sentence(invoice: Invoice, document: InvoiceDocument) -> str:
+    values = {
+        "number": invoice.number,
+        "date": format_date(document.issue_date),
+        "amount": format_amount(invoice.amount_due, invoice.currency),
+        "due": format_date(document.due_date or document.issue_date),
+        "balance": format_amount(invoice.balance(), invoice.currency),
+    }
+    if invoice.balance() <= 0:
+        return (
+            _(
+                "Veuillez trouver ci-joint notre facture %(number)s du %(date)s, d'un montant de %(amount)s TTC, "
+                "que vous avez entièrement réglée. Nous vous remercions de votre paiement."
+            )
+            % values
+        )
+    if invoice.paid_total() > 0:
+        return (
+            _(
+                "Veuillez trouver ci-joint notre facture %(number)s du %(date)s, d'un montant de %(amount)s TTC. "
+                "Compte tenu des paiements déjà reçus, le reste à payer est de %(balance)s, à régler au plus "
+                "tard le %(due)s."
+            )
+            % values
+        )
+    return (
+        _(
+            "Veuillez trouver ci-joint notre facture %(number)s du %(date)s, d'un montant de %(amount)s TTC, "
+            "à régler au plus tard le %(due)s."
+        )
+        % values
+    )
 
 
 def _bank_details(iban: str, bic: str, reference: str) -> str:

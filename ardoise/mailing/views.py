@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.core.views import get_scoped_or_404, scoped
 from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.views import get_invoice_or_404, render_invoice_page
 from ardoise.mailing.forms import InvoiceEmailForm
 from ardoise.mailing.models import DeliveryStatus, OutboundEmail
@@ -46,6 +47,10 @@ def email_send(request: HttpRequest, invoice_pk: int) -> HttpResponse:
 
     form = InvoiceEmailForm(request.POST)
     if not form.is_valid():
+        # The form sits at the bottom of a long page, so the banner at the top repeats that nothing was sent.
+        messages.error(
+            request, _("L'e-mail n'a pas été envoyé : corrigez les champs signalés dans « Envoyer par e-mail ».")
+        )
         return render_invoice_page(request, invoice, email_form=form)
     data = form.cleaned_data
     try:
@@ -53,22 +58,23 @@ def email_send(request: HttpRequest, invoice_pk: int) -> HttpResponse:
             invoice, [data["to"]], data["subject"], data["body"], cc=data["cc"], user=request.user, request=request
         )
     except InvoicingError as error:
-        form.add_error(None, error.message)
-        return render_invoice_page(request, invoice, email_form=form)
-    _report_delivery(request, outbound)
+        return _refuse_send(request, invoice, form, error.message)
+    if outbound.status == DeliveryStatus.FAILED:
+        reason = _(
+            "L'e-mail n'a pas pu être envoyé. Réponse du serveur : %(reason)s. Vérifiez l'adresse puis réessayez."
+        ) % {"reason": outbound.error}
+        return _refuse_send(request, invoice, form, reason)
+    if outbound.status == DeliveryStatus.SENT:
+        messages.success(request, _("La facture a été envoyée à %(to)s.") % {"to": outbound.to})
+    # A message written to the local outbox is explained on the message page it redirects to.
     return redirect(outbound)
 
 
-def _report_delivery(request: HttpRequest, outbound: OutboundEmail) -> None:
-    if outbound.status == DeliveryStatus.SENT:
-        messages.success(request, _("La facture a été envoyée à %(to)s.") % {"to": outbound.to})
-    elif outbound.status == DeliveryStatus.FAILED:
-        messages.error(
-            request,
-            _("L'e-mail n'a pas pu être envoyé. Réponse du serveur : %(reason)s. Vérifiez l'adresse puis réessayez.")
-            % {"reason": outbound.error},
-        )
-    # A message written to the local outbox is explained on the message page it redirects to.
+def _refuse_send(request: HttpRequest, invoice: Invoice, form: InvoiceEmailForm, reason: str) -> HttpResponse:
+    """Show why nothing was sent, at the top of the invoice page and in the form, which keeps what was typed."""
+    messages.error(request, reason)
+    form.add_error(None, reason)
+    return render_invoice_page(request, invoice, email_form=form)
 
 
 @require_GET

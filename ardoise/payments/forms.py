@@ -7,21 +7,19 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.invoicing.forms import DateInput, DecimalInput, FrenchDecimalField
+from ardoise.core.formats import format_amount
+from ardoise.core.forms import FrenchDecimalField
+from ardoise.invoicing.forms import DateInput
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.models import PaymentMethod
+
+ZERO = Decimal("0")
 
 
 class PaymentForm(forms.Form):
     """A payment received for an issued invoice; ``record_payment`` checks it against the balance."""
 
-    amount = FrenchDecimalField(
-        label=_("Montant reçu"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        widget=DecimalInput(min_places=2),
-    )
+    amount = FrenchDecimalField(label=_("Montant reçu"), max_digits=14, decimal_places=2)
     date = forms.DateField(label=_("Date du paiement"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
     method = forms.ChoiceField(
         label=_("Moyen de paiement"), choices=PaymentMethod.choices, initial=PaymentMethod.TRANSFER
@@ -38,3 +36,16 @@ class PaymentForm(forms.Form):
         self.invoice = invoice
         self.fields["amount"].initial = invoice.balance()
         self.fields["date"].initial = timezone.localdate()
+
+    def clean_amount(self) -> Decimal:
+        amount: Decimal = self.cleaned_data["amount"]
+        if amount <= ZERO:
+            raise forms.ValidationError(
+                _("Le montant doit être supérieur à %(zero)s (vous avez saisi « %(value)s »)."),
+                code="min_value",
+                params={
+                    "zero": format_amount(ZERO, self.invoice.currency),
+                    "value": self.data.get(self.add_prefix("amount"), "").strip(),
+                },
+            )
+        return amount

@@ -421,3 +421,15 @@ def test_member_sees_logo(client, member, organisation):
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert response.content == b"\xff\xd8\xff-logo"
+
+
+@pytest.mark.django_db
+def test_organisation_postcode_needs_five_digits(owner_client, organisation):
+    response = owner_client.post(PROFILE_URL, profile_data(organisation, postcode="690033"))
+
+    assert response.context["form"].errors["postcode"] == [
+        "Le code postal « 690033 » est invalide : un code postal français compte 5 chiffres, par exemple 69003. "
+        "Pour une adresse à l'étranger, choisissez d'abord le pays."
+    ]
+    organisation.refresh_from_db()
+    assert organisation.postcode == "69003"

@@ -63,3 +63,12 @@ def browser_page(monkeypatch, tmp_path):
         # another context and open their own connection; close it, or PostgreSQL
         # refuses to drop the test database.
         connections.close_all()
+
+
+def log_in(page, live_server, email: str, password: str = "motdepasse-solide-42") -> None:
+    """Log in through the login form; the session cookie is Secure, which browsers accept on localhost."""
+    page.goto(live_server.url + "/compte/connexion/")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(live_server.url + "/")

@@ -44,8 +44,11 @@ def test_owner_issues_an_invoice_and_downloads_its_pdf(live_server, browser_page
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     page.wait_for_url(re.compile(r"/factures/\d+/$"))
 
-    # Issue it.
-    page.get_by_role("button", name="Émettre la facture").click()
+    # Issue it, after the confirmation step: issuing cannot be undone.
+    page.get_by_role("link", name="Émettre la facture").click()
+    page.wait_for_url(re.compile(r"/factures/\d+/emettre/$"))
+    assert Invoice.objects.get().status == InvoiceStatus.DRAFT
+    page.get_by_role("button", name="Confirmer l'émission").click()
     page.wait_for_selector("text=/F-\\d{4}-0001/")
     invoice = Invoice.objects.get()
     assert invoice.status == InvoiceStatus.ISSUED

@@ -236,6 +236,56 @@ def test_missing_address_warned(owner_client):
 
 
 @pytest.mark.django_db
+def test_duplicate_siren_warned(owner_client, customer):
+    data = customer_data(name="Boulangerie Martin – Croix-Rousse", siren="552 081 317")
+
+    response = owner_client.post(CREATE_URL, data, follow=True)
+
+    assert Customer.objects.filter(siren="552081317").count() == 2
+    assert "Le client « Boulangerie Martin SAS » a déjà ce SIREN." in page_text(response)
+
+
+@pytest.mark.django_db
+def test_siren_of_other_organisation_not_warned(owner_client, other_organisation):
+    make_customer(other_organisation, "Client du concurrent", siren="552081317")
+
+    response = owner_client.post(CREATE_URL, customer_data(siren="552081317"), follow=True)
+
+    assert "a déjà ce SIREN" not in page_text(response)
+    assert "Client du concurrent" not in page_text(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["postcode", "delivery_postcode"])
+def test_french_postcode_needs_five_digits(owner_client, field):
+    delivery = {"delivery_address_line1": "2 rue du Port", "delivery_city": "Lyon", "delivery_postcode": "69002"}
+
+    response = owner_client.post(CREATE_URL, customer_data(**{**delivery, field: "6900"}))
+
+    assert response.context["form"].errors[field] == [
+        "Le code postal « 6900 » est invalide : un code postal français compte 5 chiffres, par exemple 69003. "
+        "Pour une adresse à l'étranger, choisissez d'abord le pays."
+    ]
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_postcode_stored_without_spaces(owner_client):
+    owner_client.post(CREATE_URL, customer_data(postcode="69 100"))
+
+    assert Customer.objects.get().postcode == "69100"
+
+
+@pytest.mark.django_db
+def test_foreign_postcode_not_checked(owner_client):
+    data = customer_data(name="Schreinerei Braun GmbH", country_code="DE", postcode="1010", vat_number="DE136695976")
+
+    owner_client.post(CREATE_URL, data)
+
+    assert Customer.objects.get().postcode == "1010"
+
+
+@pytest.mark.django_db
 def test_invalid_siren_rerenders_form(owner_client):
     response = owner_client.post(CREATE_URL, customer_data(siren="123456789"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -187,13 +188,48 @@ def test_live_totals_match_saved_totals(owner_client, customer):
 
 
 @pytest.mark.django_db
-def test_live_totals_count_incomplete_lines(owner_client, customer):
+def test_live_totals_name_the_incomplete_line(owner_client, customer):
     lines = [TWO_LINES[0], line_fields(name="Sans prix")]
 
     response = owner_client.post(reverse("invoicing:totals"), editor_data(customer, lines))
 
-    assert "Une ligne incomplète n'est pas encore comptée." in response.text
-    assert "196,50%s€" % NBSP in response.text
+    text = html.unescape(response.text)
+    assert "Ligne 2 (Sans prix) : prix unitaire HT à renseigner, elle n'est pas encore comptée." in text
+    assert "196,50%s€" % NBSP in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"quantity": "abc"}, "Ligne 2 (Manuel) : quantité « abc » invalide, elle n'est pas comptée."),
+        (
+            {"unit_price": "1.250,00"},
+            "Ligne 2 (Manuel) : prix unitaire HT « 1.250,00 » invalide, elle n'est pas comptée.",
+        ),
+        ({"name": "", "discount_percent": "dix"}, "Ligne 2 : désignation à renseigner, elle n'est pas encore comptée."),
+    ],
+)
+def test_live_totals_name_invalid_value(owner_client, customer, changes, problem):
+    lines = [TWO_LINES[0], {**TWO_LINES[1], **changes}]
+
+    response = owner_client.post(reverse("invoicing:totals"), editor_data(customer, lines))
+
+    assert problem in html.unescape(response.text)
+
+
+@pytest.mark.django_db
+def test_error_page_totals_valid_lines(owner_client, customer):
+    lines = [TWO_LINES[0], {**TWO_LINES[1], "quantity": "abc"}]
+
+    response = owner_client.post(reverse("invoicing:create"), editor_data(customer, lines))
+
+    text = html.unescape(response.text)
+    assert response.status_code == 200
+    assert "Le brouillon n'a pas été enregistré" in text
+    assert "196,50%s€" % NBSP in text
+    assert "Ligne 2 (Manuel) : quantité « abc » invalide, elle n'est pas comptée." in text
+    assert Invoice.objects.count() == 0
 
 
 @pytest.mark.django_db

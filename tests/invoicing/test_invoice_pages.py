@@ -137,6 +137,47 @@ def test_issue_from_page_assigns_number(owner_client, draft_invoice):
 
 
 @pytest.mark.django_db
+def test_issue_get_asks_confirmation(owner_client, draft_invoice):
+    detail = owner_client.get(reverse("invoicing:detail", args=[draft_invoice.pk])).content.decode()
+    issue_url = reverse("invoicing:issue", args=[draft_invoice.pk])
+
+    with time_machine.travel(NOON_IN_PARIS, tick=False):
+        response = owner_client.get(issue_url)
+
+    text = response.content.decode().replace("&#x27;", "'")
+    draft_invoice.refresh_from_db()
+    assert '<a class="button" href="%s">Émettre la facture</a>' % issue_url in detail
+    assert response.status_code == 200
+    assert "Boulangerie Martin SAS" in text
+    assert "1%s065,00%s€" % (NNBSP, NBSP) in text
+    assert "<dd>04/12/2026</dd>" in text
+    assert "<dd>03/01/2027</dd>" in text
+    assert "Une facture émise ne peut plus être modifiée ni supprimée ; une erreur se corrige par un avoir." in text
+    assert '<button type="submit">Confirmer l\'émission</button>' in text
+    assert draft_invoice.status == InvoiceStatus.DRAFT
+
+
+@pytest.mark.django_db
+def test_issue_confirmation_lists_problems(owner_client, draft_invoice, customer):
+    customer.address_line1 = ""
+    customer.save()
+
+    response = owner_client.get(reverse("invoicing:issue", args=[draft_invoice.pk]))
+
+    text = response.content.decode().replace("&#x27;", "'")
+    assert "Complétez l'adresse de facturation du client « Boulangerie Martin SAS »." in text
+    assert "<button" not in text.split("<main", 1)[1]
+
+
+@pytest.mark.django_db
+def test_issue_confirmation_redirects_issued_invoice(owner_client, issued_invoice):
+    response = owner_client.get(reverse("invoicing:issue", args=[issued_invoice.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == issued_invoice.get_absolute_url()
+
+
+@pytest.mark.django_db
 def test_issue_refused_shows_french_details_and_keeps_draft(owner_client, draft_invoice, customer):
     customer.address_line1 = ""
     customer.save()

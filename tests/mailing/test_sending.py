@@ -171,6 +171,32 @@ def test_send_form_smtp_failure_shows_reason(owner_client, issued_invoice, smtp_
 
 
 @pytest.mark.django_db
+def test_smtp_failure_banner_keeps_form(owner_client, issued_invoice, smtp_settings):
+    data = {"to": "inconnu@boulangerie-martin.fr", "cc": "", "subject": SUBJECT, "body": "Bonjour, relance"}
+
+    response = owner_client.post(reverse("mailing:send", args=[issued_invoice.pk]), data)
+
+    banner = response.text.split('<ul class="messages"', 1)[1].split("</ul>", 1)[0]
+    assert "L&#x27;e-mail n&#x27;a pas pu être envoyé" in banner
+    assert "Utilisateur inconnu" in banner
+    assert 'value="inconnu@boulangerie-martin.fr"' in response.text
+    assert "Bonjour, relance</textarea>" in response.text
+
+
+@pytest.mark.django_db
+def test_invalid_address_banner_says_e_mail(owner_client, issued_invoice):
+    data = {"to": "pas-une-adresse", "cc": "", "subject": SUBJECT, "body": "Bonjour"}
+
+    response = owner_client.post(reverse("mailing:send", args=[issued_invoice.pk]), data)
+
+    text = response.text.replace("&#x27;", "'")
+    banner = text.split('<ul class="messages"', 1)[1].split("</ul>", 1)[0]
+    assert "L'e-mail n'a pas été envoyé" in banner
+    assert "L'adresse e-mail « pas-une-adresse » n'est pas valide" in text
+    assert "courriel" not in text
+
+
+@pytest.mark.django_db
 def test_outbox_lists_organisation_messages(owner_client, issued_invoice, eml_settings):
     send_invoice_email(issued_invoice, ["compta@boulangerie-martin.fr"], SUBJECT, "Bonjour")
 
@@ -218,15 +244,29 @@ def test_message_page_without_eml_uses_record(owner_client, issued_invoice, orga
     assert "Facture-F-2026-0001.pdf" in response.text
 
 
-@pytest.mark.django_db
-def test_default_body_mentions_remaining_balance(issued_invoice):
+def pay(invoice, amount: str) -> None:
     from ardoise.payments.models import Payment
 
     Payment.objects.create(
-        organisation=issued_invoice.organisation,
-        invoice=issued_invoice,
-        date=issued_invoice.issue_date,
-        amount=Decimal("65.00"),
+        organisation=invoice.organisation, invoice=invoice, date=invoice.issue_date, amount=Decimal(amount)
     )
 
-    assert "le reste à payer est de 1%s000,00%s€" % (NNBSP, NBSP) in default_body(issued_invoice)
+
+@pytest.mark.django_db
+def test_default_body_mentions_remaining_balance(issued_invoice):
+    pay(issued_invoice, "65.00")
+
+    body = default_body(issued_invoice)
+    assert "le reste à payer est de 1%s000,00%s€, à régler au plus tard le 03/01/2027." % (NNBSP, NBSP) in body
+    assert "IBAN FR76 3000 6000 0112 3456 7890 189" in body
+
+
+@pytest.mark.django_db
+def test_default_body_thanks_when_paid(issued_invoice):
+    pay(issued_invoice, "1065.00")
+
+    body = default_body(issued_invoice)
+    assert "que vous avez entièrement réglée. Nous vous remercions de votre paiement." in body
+    assert "à régler" not in body
+    assert "reste à payer" not in body
+    assert "IBAN" not in body

@@ -126,6 +126,29 @@ def test_payment_form_records_french_amount(owner_client, issued_invoice):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["0", "-10"])
+def test_payment_form_rejects_non_positive_amount(owner_client, issued_invoice, typed):
+    data = {"amount": typed, "date": "2026-12-09", "method": "virement", "reference": ""}
+
+    response = owner_client.post(reverse("payments:record", args=[issued_invoice.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["payment_form"].errors["amount"] == [
+        "Le montant doit être supérieur à 0,00%s€ (vous avez saisi « %s »)." % (NBSP, typed)
+    ]
+    assert Payment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_payment_form_reads_thousands_dots(owner_client, issued_invoice):
+    data = {"amount": "1.000,50", "date": "2026-12-09", "method": "virement", "reference": ""}
+
+    owner_client.post(reverse("payments:record", args=[issued_invoice.pk]), data)
+
+    assert Payment.objects.get().amount == Decimal("1000.50")
+
+
+@pytest.mark.django_db
 def test_payment_form_shows_overpayment_error(owner_client, issued_invoice):
     data = {"amount": "2000", "date": "2026-12-09", "method": "virement", "reference": ""}
 
