@@ -23,7 +23,7 @@ $(BIN)/uv:
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(BIN)/uv
-	$(BIN)/uv sync --frozen --no-dev --quiet
+	$(BIN)/uv sync --frozen --no-dev --inexact --quiet
 
 install-dev: $(BIN)/uv
 	$(BIN)/uv sync --frozen --all-groups --quiet
