@@ -57,8 +57,10 @@ bench: install-dev
 # The French catalogue repeats each French source string, so that Django applies
 # the French plural rule (0 and 1 take the singular); needs GNU gettext.
 messages: install-dev
+	rm -f ardoise/locale/fr/LC_MESSAGES/django.po
 	cd ardoise && ../$(BIN)/ardoise makemessages -l fr --no-location --no-obsolete -v0 --ignore "migrations/*"
 	msgen --force-po ardoise/locale/fr/LC_MESSAGES/django.po -o ardoise/locale/fr/LC_MESSAGES/django.po
+	$(BIN)/python scripts/french_catalogue_header.py ardoise/locale/fr/LC_MESSAGES/django.po
 	$(BIN)/ardoise compilemessages -l fr -v0
 
 clean:

@@ -97,8 +97,8 @@ def adjustment_to_json(adjustment: Adjustment) -> dict:  # type: ignore[type-arg
     }
 
 
-def imported_adjustments(invoice: Invoice) -> tuple[tuple[Adjustment, ...], tuple[Adjustment, ...]]:
-    """Return the document-level allowances and charges imported from an e-invoice."""
+def stored_adjustments(invoice: Invoice) -> tuple[tuple[Adjustment, ...], tuple[Adjustment, ...]]:
+    """Return the document-level allowances and charges typed in the editor or imported from an e-invoice."""
     adjustments = [adjustment_from_json(raw) for raw in invoice.document_adjustments]
     return (
         tuple(a for a in adjustments if not a.is_charge),
@@ -164,6 +164,25 @@ def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]
         code = exemption.code if exemption else ""
         key = (line.vat_category, line.vat_rate)
         seen.setdefault(key, VatExemption(line.vat_category, line.vat_rate, text, code))
+    return tuple(seen.values())
+
+
+def adjustment_exemptions(invoice: Invoice) -> tuple[VatExemption, ...]:
+    """Return the exemption reasons of the allowances and charges typed at 0 %.
+
+    A charge may be the only amount of its VAT group (EN 16931 allows it), so
+    its exemption must be stated on its own, as a line's is. Imported ones
+    carry no ``exemption`` key: their reasons come with ``invoice.vat_exemptions``.
+    """
+    seen: dict[tuple[str, Decimal], VatExemption] = {}
+    for raw in invoice.document_adjustments:
+        exemption = EXEMPTIONS.get(raw.get("exemption", ""))
+        if exemption is None or not exemption.wording:
+            continue
+        rate = Decimal(str(raw["vat_rate"]))
+        seen.setdefault(
+            (exemption.category, rate), VatExemption(exemption.category, rate, str(exemption.wording), exemption.code)
+        )
     return tuple(seen.values())
 
 
@@ -264,7 +283,8 @@ def build_document(
     places = 2
     lines = [document_line(line, places) for line in db_lines]
     allowances, charges = draft_adjustments(invoice, lines, places)
-    exemptions = used_exemptions(merge_exemptions(invoice, vat_exemptions(db_lines)), lines, allowances + charges)
+    own_exemptions = vat_exemptions(db_lines) + adjustment_exemptions(invoice)
+    exemptions = used_exemptions(merge_exemptions(invoice, own_exemptions), lines, allowances + charges)
     process = business_process(lines)
     notes = legal_notes(organisation, customer.is_company)
     if invoice.notes:
@@ -302,11 +322,11 @@ def draft_adjustments(
 ) -> tuple[tuple[Adjustment, ...], tuple[Adjustment, ...]]:
     """Return the draft's document-level allowances and charges, in the order issuing uses.
 
-    The document discount comes first, then what was imported from an e-invoice:
-    ``Totals.allowance_amounts`` and ``charge_amounts`` follow this order.
+    The document discount comes first, then the rows of « Remises et frais sur
+    le total »: ``Totals.allowance_amounts`` and ``charge_amounts`` follow this order.
     """
-    imported_allowances, imported_charges = imported_adjustments(invoice)
-    return document_allowances(invoice, lines, places) + imported_allowances, imported_charges
+    allowances, charges = stored_adjustments(invoice)
+    return document_allowances(invoice, lines, places) + allowances, charges
 
 
 def draft_totals(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> Totals:

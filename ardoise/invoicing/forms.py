@@ -1,11 +1,11 @@
-"""Forms of the draft invoice editor: the invoice header and its lines."""
+"""Forms of the draft invoice editor: the invoice header, its lines, and its allowances and charges on the total."""
 
 from __future__ import annotations
 
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -14,9 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
+from ardoise.core import forms as core_forms
+from ardoise.core.money import Adjustment, VatKey, quantize
 from ardoise.core.units import UNIT_CHOICES
-from ardoise.core.vat import EXEMPTIONS, VAT_RATE_CHOICES
+from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, VAT_RATE_CHOICES, category_for
 from ardoise.customers.models import Customer
+from ardoise.invoicing.documents import adjustment_from_json, adjustment_to_json
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
 from ardoise.invoicing.presentation import LineTerms, imported_line_terms
 
@@ -69,6 +72,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def exemption_choices(organisation: Organisation) -> list[tuple[str, Any]]:
+    """Return the exemption reasons a 0 % line or charge may give."""
+    # The art. 293 B wording belongs to franchise en base businesses only.
+    if organisation.is_franchise:
+        return [("franchise", EXEMPTIONS["franchise"].wording)]
+    choices: list[tuple[str, Any]] = [("", _("Choisissez le motif"))]
+    return choices + [(key, exemption.wording) for key, exemption in EXEMPTIONS.items() if key != "franchise"]
+
+
 class DraftForm(forms.ModelForm):
     """The invoice header: customer, dates, payment terms, references and document discount."""
 
@@ -80,15 +92,6 @@ class DraftForm(forms.ModelForm):
         initial=ZERO,
         required=False,
         widget=DecimalInput(min_places=2),
-    )
-
-    drop_imported_adjustments = forms.BooleanField(
-        label=_("Supprimer les remises et frais importés"),
-        required=False,
-        help_text=_(
-            "Ils viennent du fichier importé et ne se modifient pas ici. Cochez la case pour les retirer "
-            "de la facture à l'enregistrement, puis saisissez au besoin une remise globale."
-        ),
     )
 
     class Meta:
@@ -139,21 +142,6 @@ class DraftForm(forms.ModelForm):
 
     def clean_discount_value(self) -> Decimal:
         return self.cleaned_data.get("discount_value") or ZERO
-
-    def drops_imported_adjustments(self) -> bool:
-        """Tell whether « Supprimer les remises et frais importés » is ticked, even before validation."""
-        field = self.fields["drop_imported_adjustments"]
-        return bool(
-            field.widget.value_from_datadict(self.data, self.files, self.add_prefix("drop_imported_adjustments"))
-        )
-
-    def save(self, commit: bool = True) -> Invoice:
-        invoice: Invoice = super().save(commit=False)
-        if self.cleaned_data.get("drop_imported_adjustments"):
-            invoice.document_adjustments = []
-        if commit:
-            invoice.save()
-        return invoice
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
@@ -263,12 +251,7 @@ class LineForm(forms.ModelForm):
         )
 
     def _restrict_exemptions(self) -> None:
-        # The art. 293 B wording belongs to franchise en base businesses only.
-        choices: list[tuple[str, Any]] = [("", _("Choisissez le motif"))]
-        choices += [(key, exemption.wording) for key, exemption in EXEMPTIONS.items() if key != "franchise"]
-        if self.organisation.is_franchise:
-            choices = [("franchise", EXEMPTIONS["franchise"].wording)]
-        self.fields["exemption"].choices = choices  # type: ignore[attr-defined]
+        self.fields["exemption"].choices = exemption_choices(self.organisation)  # type: ignore[attr-defined]
 
     def clean_discount_percent(self) -> Decimal:
         return self.cleaned_data.get("discount_percent") or ZERO
@@ -335,3 +318,177 @@ LineFormSet = forms.inlineformset_factory(
     validate_max=True,
 )
 LINES_PREFIX = "lines"
+
+
+ADJUSTMENTS_PREFIX = "adjustments"
+ALLOWANCE = "allowance"
+CHARGE = "charge"
+
+# Reason codes kept from an imported file: UNTDID 5189 allowance codes are digits,
+# UNTDID 7161 charge codes are letters. A code of the other kind would break BR-CL-19/20.
+_REASON_CODE_PATTERNS = {ALLOWANCE: re.compile(r"^\d{1,3}$"), CHARGE: re.compile(r"^[A-Z]{1,3}$")}
+
+
+class AdjustmentForm(forms.Form):
+    """One allowance or charge on the invoice total (EN 16931 BG-20, BG-21).
+
+    Each carries one VAT rate and category (BR-32, BR-37): it changes the
+    base of that rate's VAT group, which exists even without a line at that rate.
+    ``DELETE`` is declared for the same reason as on ``LineForm``.
+    """
+
+    kind = forms.ChoiceField(label=_("Type"), choices=[(ALLOWANCE, _("Remise")), (CHARGE, _("Frais"))], initial=CHARGE)
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=200,
+        error_messages={
+            "required": _("Indiquez le motif, par exemple « Frais de port » : il est imprimé sur la facture.")
+        },
+    )
+    amount = core_forms.FrenchDecimalField(
+        label=_("Montant HT"), max_digits=14, decimal_places=2, min_value=ZERO, required=False
+    )
+    percent = core_forms.FrenchDecimalField(
+        label=_("ou pourcentage (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=ZERO,
+        max_value=HUNDRED,
+        required=False,
+    )
+    vat_rate = forms.TypedChoiceField(
+        label=_("TVA"),
+        choices=[(str(rate), label) for rate, label in VAT_RATE_CHOICES],
+        coerce=Decimal,
+        initial="20.00",
+    )
+    exemption = forms.ChoiceField(label=_("Motif d'exonération"), required=False)
+    reason_code = forms.CharField(required=False, max_length=3, widget=forms.HiddenInput)
+    DELETE = forms.BooleanField(label=_("Supprimer"), required=False)
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.fields["exemption"].choices = exemption_choices(organisation)  # type: ignore[attr-defined]
+        if organisation.is_franchise:
+            # Franchise en base: no VAT on a charge either, as on the lines.
+            for name, value in (("vat_rate", "0.00"), ("exemption", "franchise")):
+                self.fields[name].disabled = True
+                self.fields[name].initial = value
+                self.initial[name] = value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        self._check_amount(cleaned)
+        if not self.organisation.is_franchise and cleaned.get("vat_rate") == ZERO and not cleaned.get("exemption"):
+            self.add_error(
+                "exemption",
+                _("Avec un taux de 0 %, indiquez le motif d'exonération : la mention est obligatoire sur la facture."),
+            )
+        return cleaned
+
+    def _check_amount(self, cleaned: dict[str, Any]) -> None:
+        if "amount" in self.errors or "percent" in self.errors:
+            return
+        amount, percent = cleaned.get("amount"), cleaned.get("percent")
+        if amount and percent:
+            self.add_error(
+                "percent",
+                _("Indiquez un montant ou un pourcentage, pas les deux : videz le champ que vous n'utilisez pas."),
+            )
+        elif not amount and not percent:
+            self.add_error(
+                "amount", _("Indiquez un montant HT supérieur à zéro, ou un pourcentage des lignes au même taux.")
+            )
+
+    def is_marked_for_deletion(self) -> bool:
+        """Tell whether the user ticked « Supprimer », reading the raw data of a form not validated yet."""
+        return bool(self.fields["DELETE"].widget.value_from_datadict(self.data, self.files, self.add_prefix("DELETE")))
+
+    def is_started(self) -> bool:
+        """Tell whether the row is kept and not a blank row added and left empty."""
+        return self.is_bound and not self.is_marked_for_deletion() and (not self.empty_permitted or self.has_changed())
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the row as stored in ``Invoice.document_adjustments``; the form must be valid."""
+        cleaned = self.cleaned_data
+        rate, exemption = self._vat()
+        adjustment = Adjustment(
+            is_charge=cleaned["kind"] == CHARGE,
+            amount=cleaned["amount"] or None,
+            percent=None if cleaned["amount"] else cleaned["percent"],
+            reason=cleaned["reason"],
+            reason_code=self._kept_reason_code(),
+            vat=VatKey(category_for(rate, exemption), rate),
+        )
+        # The exemption key lets the invoice state the reason of a 0 % charge that has no line at its rate.
+        return {**adjustment_to_json(adjustment), "exemption": exemption}
+
+    def _vat(self) -> tuple[Decimal, str]:
+        if self.organisation.is_franchise:
+            return ZERO, "franchise"
+        rate: Decimal = self.cleaned_data["vat_rate"]
+        return (rate, "") if rate > 0 else (rate, self.cleaned_data["exemption"])
+
+    def _kept_reason_code(self) -> str:
+        code: str = self.cleaned_data.get("reason_code", "")
+        return code if _REASON_CODE_PATTERNS[self.cleaned_data["kind"]].match(code) else ""
+
+
+def adjustment_initial(raw: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
+    """Return the editor row of a stored allowance or charge, typed in Ardoise or imported.
+
+    An imported one states its amount (BT-92, BT-99); its percentage and base
+    only explain that amount, so the row shows the amount alone.
+    """
+    adjustment = adjustment_from_json(raw)
+    vat = adjustment.vat or VatKey("S", Decimal("20"))
+    exemption = raw.get("exemption") or _category_exemption(vat.category)
+    return {
+        "kind": CHARGE if adjustment.is_charge else ALLOWANCE,
+        "reason": adjustment.reason,
+        "amount": adjustment.amount,
+        "percent": None if adjustment.amount is not None else adjustment.percent,
+        "vat_rate": str(quantize(vat.rate, 2)),
+        "exemption": "" if vat.rate > 0 else exemption,
+        "reason_code": adjustment.reason_code,
+    }
+
+
+def _category_exemption(category: str) -> str:
+    # An imported E group has no exemption key; « article 261 » is the editor's exempt choice, as for lines.
+    return CATEGORY_EXEMPTIONS.get(category, "article_261" if category == "E" else "")
+
+
+class BaseAdjustmentFormSet(forms.BaseFormSet):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        self.organisation = organisation
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {**super().get_form_kwargs(index), "organisation": self.organisation}
+
+    def adjustments_json(self) -> list[dict[str, Any]]:
+        """Return the rows that can be counted, in order; invalid ones are left out and reported."""
+        return [form.to_json() for form in self.forms if form.is_started() and form.is_valid()]
+
+
+# formset_factory() is typed as returning a plain BaseFormSet class; it returns a subclass of ``formset``.
+AdjustmentFormSet = cast(
+    type[BaseAdjustmentFormSet],
+    forms.formset_factory(
+        AdjustmentForm, formset=BaseAdjustmentFormSet, extra=0, can_delete=True, max_num=50, validate_max=True
+    ),
+)
+
+
+def adjustment_formset(data: Any, invoice: Invoice, organisation: Organisation) -> BaseAdjustmentFormSet:
+    """Bind the « Remises et frais sur le total » rows, or show the invoice's stored ones.
+
+    A page opened before this section existed posts no rows: the formset stays
+    unbound then, so that saving keeps the stored allowances and charges.
+    """
+    initial = [adjustment_initial(raw, organisation) for raw in invoice.document_adjustments]
+    if data is None or "%s-TOTAL_FORMS" % ADJUSTMENTS_PREFIX not in data:
+        return AdjustmentFormSet(initial=initial, prefix=ADJUSTMENTS_PREFIX, organisation=organisation)
+    return AdjustmentFormSet(data, initial=initial, prefix=ADJUSTMENTS_PREFIX, organisation=organisation)

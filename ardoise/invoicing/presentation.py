@@ -18,11 +18,11 @@ from ardoise.core.document import DocumentLine, InvoiceDocument, VatExemption
 from ardoise.core.money import Adjustment, Totals, quantize
 from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.documents import (
+    adjustment_exemptions,
     adjustment_from_json,
     document_line,
     draft_adjustments,
     draft_totals,
-    imported_adjustments,
     merge_exemptions,
 )
 from ardoise.invoicing.models import Invoice, InvoiceLine
@@ -42,7 +42,7 @@ class AdjustmentRow:
     is_charge: bool
     amount: Decimal | None  # unsigned, or None when only a percentage is known
     percent: Decimal | None = None
-    imported: bool = False  # read from an e-invoice file, not editable in Ardoise
+    imported: bool = False  # read from an e-invoice file and not editable in Ardoise, as a line's terms
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def draft_summary(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) 
     source = list(invoice.lines.all() if lines is None else lines)
     document_lines = [document_line(line, PLACES) for line in source]
     totals = draft_totals(invoice, source)
-    exemptions = merge_exemptions(invoice, tuple(_draft_exemptions(source)))
+    exemptions = merge_exemptions(invoice, (*_draft_exemptions(source), *adjustment_exemptions(invoice)))
     return summarise(
         document_lines, totals, exemptions, invoice.currency, _draft_document_rows(invoice, document_lines, totals)
     )
@@ -216,12 +216,10 @@ def draft_summary(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) 
 
 def _draft_document_rows(invoice: Invoice, lines: list[DocumentLine], totals: Totals) -> tuple[AdjustmentRow, ...]:
     allowances, charges = draft_adjustments(invoice, lines, PLACES)
-    # The document discount comes first. Every allowance after it, and every charge, comes from a file.
-    discount_parts = len(allowances) - len(imported_adjustments(invoice)[0])
+    # Imported allowances and charges are editable rows like typed ones, so none is marked as imported.
+    adjustments = (*allowances, *charges)
     return document_adjustment_rows(
-        (*allowances, *charges),
-        (*totals.allowance_amounts, *totals.charge_amounts),
-        [index >= discount_parts for index in range(len(allowances))] + [True] * len(charges),
+        adjustments, (*totals.allowance_amounts, *totals.charge_amounts), [False] * len(adjustments)
     )
 
 

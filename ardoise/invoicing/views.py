@@ -29,7 +29,17 @@ from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
 from ardoise.invoicing import queries, services
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
-from ardoise.invoicing.forms import LINES_PREFIX, DraftForm, LineForm, LineFormSet
+from ardoise.invoicing.forms import (
+    ADJUSTMENTS_PREFIX,
+    LINES_PREFIX,
+    AdjustmentForm,
+    AdjustmentFormSet,
+    BaseAdjustmentFormSet,
+    DraftForm,
+    LineForm,
+    LineFormSet,
+    adjustment_formset,
+)
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine, InvoiceStatus, IssuedFile, PaymentState
 from ardoise.invoicing.presentation import (
     InvoiceSummary,
@@ -115,31 +125,40 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = DraftForm(data, instance=invoice, organisation=organisation)
     formset = LineFormSet(data, instance=invoice, prefix=LINES_PREFIX, organisation=organisation)
+    adjustments = adjustment_formset(data, invoice, organisation)
     if data is None and invoice.pk is None:
         formset.extra = 1
 
-    forms_valid = data is not None and form.is_valid() and formset.is_valid()
-    summary = live_summary(form, formset.forms, organisation, invoice if invoice.pk else None)
+    forms_valid = data is not None and form.is_valid() and formset.is_valid() and _rows_valid(adjustments)
+    summary = live_summary(form, formset.forms, organisation, invoice if invoice.pk else None, adjustments)
     if forms_valid and _discount_fits(form, summary):
-        return _save_and_redirect(request, form, formset)
+        return _save_and_redirect(request, form, formset, adjustments)
 
     context = {
         "invoice": invoice,
         "form": form,
         "formset": formset,
+        "adjustments": adjustments,
         "summary": summary,
-        "line_problems": line_problems(formset.forms),
+        "line_problems": line_problems(formset.forms) + adjustment_problems(adjustments),
         "has_customers": Customer.objects.filter(organisation=organisation).exists(),
         "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
     }
     return render(request, "invoicing/edit.html", context)
 
 
-def _save_and_redirect(request: HttpRequest, form: DraftForm, formset: Any) -> HttpResponse:
+def _rows_valid(adjustments: BaseAdjustmentFormSet) -> bool:
+    # An unbound formset means the page posted no rows: the stored ones are kept as they are.
+    return not adjustments.is_bound or adjustments.is_valid()
+
+
+def _save_and_redirect(
+    request: HttpRequest, form: DraftForm, formset: Any, adjustments: BaseAdjustmentFormSet
+) -> HttpResponse:
     invoice = form.instance
     created = invoice.pk is None
     try:
-        invoice = _save_forms(request, form, formset)
+        invoice = _save_forms(request, form, formset, adjustments)
     except IssuedInvoiceError as error:
         messages.error(request, error.message)
         return redirect(invoice)
@@ -153,8 +172,10 @@ def _save_and_redirect(request: HttpRequest, form: DraftForm, formset: Any) -> H
     return redirect(invoice)
 
 
-def _save_forms(request: HttpRequest, form: DraftForm, formset: Any) -> Invoice:
+def _save_forms(request: HttpRequest, form: DraftForm, formset: Any, adjustments: BaseAdjustmentFormSet) -> Invoice:
     invoice = form.save(commit=False)
+    if adjustments.is_bound:
+        invoice.document_adjustments = adjustments.adjustments_json()
     deleted = {id(line_form) for line_form in formset.deleted_forms}
     # Saved lines stay even when untouched; new rows left blank are skipped.
     kept = [f for f in formset.forms if id(f) not in deleted and (f.instance.pk or f.has_changed())]
@@ -166,6 +187,9 @@ def _save_forms(request: HttpRequest, form: DraftForm, formset: Any) -> Invoice:
 def _discount_fits(form: DraftForm, summary: InvoiceSummary | None) -> bool:
     """Reject a document discount larger than the lines it applies to."""
     if summary is None or summary.totals.allowance_total <= summary.totals.line_total:
+        return True
+    if not form.cleaned_data.get("discount_value"):
+        # Only allowance rows exceed the lines: issuing refuses the negative total, naming it.
         return True
     form.add_error(
         "discount_value",
@@ -179,15 +203,19 @@ def _discount_fits(form: DraftForm, summary: InvoiceSummary | None) -> bool:
 
 
 def live_summary(
-    form: DraftForm, line_forms: list[LineForm], organisation: Organisation, draft: Invoice | None = None
+    form: DraftForm,
+    line_forms: list[LineForm],
+    organisation: Organisation,
+    draft: Invoice | None = None,
+    adjustments: BaseAdjustmentFormSet | None = None,
 ) -> InvoiceSummary:
-    """Compute the totals of the lines typed so far, as issuing will compute them.
+    """Compute the totals of the lines and allowance or charge rows typed so far, as issuing will compute them.
 
-    Deleted, blank and invalid lines are left out. Each counted line form gets
-    its ``net_amount``, which the editor shows next to the line. When a saved
-    ``draft`` is edited, its deposits, rounding, currency and what was imported
-    from an e-invoice count too, unless the user ticked the box that drops the
-    imported allowances and charges.
+    Deleted, blank and invalid lines or rows are left out. Each counted line
+    form gets its ``net_amount``, which the editor shows next to the line. When
+    a saved ``draft`` is edited, its deposits, rounding, currency and what was
+    imported from an e-invoice count too. Its stored allowances and charges
+    count only when the page posted no rows.
     """
     typed = [(line_form, _typed_line(line_form, organisation)) for line_form in line_forms]
     kept = [(line_form, line) for line_form, line in typed if line is not None]
@@ -198,8 +226,9 @@ def live_summary(
         invoice.prepaid_amount = draft.prepaid_amount
         invoice.rounding_amount = draft.rounding_amount
         invoice.vat_exemptions = draft.vat_exemptions
-        if not form.drops_imported_adjustments():
-            invoice.document_adjustments = draft.document_adjustments
+        invoice.document_adjustments = draft.document_adjustments
+    if adjustments is not None and adjustments.is_bound:
+        invoice.document_adjustments = adjustments.adjustments_json()
     invoice.discount_kind, invoice.discount_value = _typed_discount(form)
     summary = draft_summary(invoice, [line for _form, line in kept])
     for (line_form, _line), row in zip(kept, summary.rows, strict=True):
@@ -270,6 +299,27 @@ def _field_problem(line_form: LineForm, name: str, line: str) -> str:
     }
 
 
+def adjustment_problems(adjustments: BaseAdjustmentFormSet) -> list[str]:
+    """List the allowance or charge rows left out of the totals, each named with its first error.
+
+    The field's own message is used because it quotes the typed value (« 12,x »)
+    or tells what to type.
+    """
+    problems = []
+    for position, row in enumerate(adjustments.forms, start=1):
+        if row.is_started() and not row.is_valid():
+            error = next(iter(row.errors.values()))[0]
+            problems.append(_("%(row)s : %(error)s") % {"row": _adjustment_name(row, position), "error": error})
+    return problems
+
+
+def _adjustment_name(row: AdjustmentForm, position: int) -> str:
+    reason = row.data.get(row.add_prefix("reason"), "").strip()
+    if reason:
+        return _("Remises et frais, ligne %(position)s (%(reason)s)") % {"position": position, "reason": reason}
+    return _("Remises et frais, ligne %(position)s") % {"position": position}
+
+
 def _line_name(line_form: LineForm, position: int) -> str:
     name = line_form.data.get(line_form.add_prefix("name"), "").strip()
     if name:
@@ -294,10 +344,11 @@ def draft_totals(request: HttpRequest) -> HttpResponse:
     line_forms = [
         _posted_line_form(request.POST, index, saved_lines, organisation) for index in range(_total_forms(request.POST))
     ]
+    adjustments = adjustment_formset(request.POST, draft or Invoice(organisation=organisation), organisation)
     context = {
-        "summary": live_summary(form, line_forms, organisation, draft),
+        "summary": live_summary(form, line_forms, organisation, draft, adjustments),
         "line_forms": line_forms,
-        "line_problems": line_problems(line_forms),
+        "line_problems": line_problems(line_forms) + adjustment_problems(adjustments),
     }
     return render(request, "invoicing/partials/totals_response.html", context)
 
@@ -325,12 +376,12 @@ def _edited_draft(request: HttpRequest) -> Invoice | None:
     return scoped(request, Invoice).filter(pk=int(draft_id), status=InvoiceStatus.DRAFT).first()
 
 
-def _total_forms(data: Any) -> int:
+def _total_forms(data: Any, prefix: str = LINES_PREFIX, max_num: int = LineFormSet.max_num) -> int:
     try:
-        count = int(data.get("%s-TOTAL_FORMS" % LINES_PREFIX, "0"))
+        count = int(data.get("%s-TOTAL_FORMS" % prefix, "0"))
     except ValueError:
         return 0
-    return max(0, min(count, LineFormSet.max_num))
+    return max(0, min(count, max_num))
 
 
 @require_GET
@@ -345,6 +396,21 @@ def line_add(request: HttpRequest) -> HttpResponse:
     line_form = LineForm(prefix="%s-%d" % (LINES_PREFIX, index), organisation=organisation)
     context = {"line_form": line_form, "organisation": organisation, "total_forms": index + 1}
     return render(request, "invoicing/partials/line_added.html", context)
+
+
+@require_GET
+def adjustment_add(request: HttpRequest) -> HttpResponse:
+    """Return a new empty allowance or charge row, and the row count increased by one."""
+    organisation = current_organisation(request)
+    index = _total_forms(request.GET, ADJUSTMENTS_PREFIX, AdjustmentFormSet.max_num)
+    if index >= AdjustmentFormSet.max_num:
+        return HttpResponseBadRequest(
+            _("Une facture ne peut pas compter plus de %(max)s remises et frais sur le total.")
+            % {"max": AdjustmentFormSet.max_num}
+        )
+    row = AdjustmentForm(prefix="%s-%d" % (ADJUSTMENTS_PREFIX, index), organisation=organisation)
+    context = {"adjustment_form": row, "organisation": organisation, "total_forms": index + 1}
+    return render(request, "invoicing/partials/adjustment_added.html", context)
 
 
 @require_GET

@@ -2,7 +2,8 @@
 
 The editor cannot change a line's base quantity, its imported allowances and
 charges, or the imported exemption reason, so it shows them read-only, counts
-them in the live totals and keeps them on save.
+them in the live totals and keeps them on save. The allowances and charges on
+the total are editable rows, like those typed in Ardoise.
 """
 
 from __future__ import annotations
@@ -47,7 +48,32 @@ def lines_of(invoice: Invoice) -> list[InvoiceLine]:
     return list(invoice.lines.order_by("position"))
 
 
-def editor_data(invoice: Invoice, changes: dict[int, dict[str, str]] | None = None, **header: str) -> dict[str, str]:
+def adjustment_rows(invoice: Invoice, delete: bool = False) -> dict[str, str]:
+    """Post the « Remises et frais sur le total » rows as the editor shows them, ticked « Supprimer » if ``delete``."""
+    data = {
+        "adjustments-TOTAL_FORMS": str(len(invoice.document_adjustments)),
+        "adjustments-INITIAL_FORMS": str(len(invoice.document_adjustments)),
+        "adjustments-MIN_NUM_FORMS": "0",
+        "adjustments-MAX_NUM_FORMS": "1000",
+    }
+    for index, raw in enumerate(invoice.document_adjustments):
+        fields = {
+            "kind": "charge" if raw["is_charge"] else "allowance",
+            "reason": raw["reason"],
+            "amount": raw["amount"].replace(".", ","),
+            "percent": "",
+            "vat_rate": "%.2f" % Decimal(raw["vat_rate"]),
+            "exemption": "intra_eu_goods" if raw["vat_category"] == "K" else "",
+            "reason_code": raw["reason_code"],
+            **({"DELETE": "on"} if delete else {}),
+        }
+        data.update({"adjustments-%d-%s" % (index, name): value for name, value in fields.items()})
+    return data
+
+
+def editor_data(
+    invoice: Invoice, changes: dict[int, dict[str, str]] | None = None, delete_adjustments: bool = False, **header: str
+) -> dict[str, str]:
     """Post the editor as the browser does for the saved draft, with ``changes`` per line index."""
     lines = lines_of(invoice)
     data = {
@@ -63,6 +89,7 @@ def editor_data(invoice: Invoice, changes: dict[int, dict[str, str]] | None = No
         "lines-INITIAL_FORMS": str(len(lines)),
         "lines-MIN_NUM_FORMS": "0",
         "lines-MAX_NUM_FORMS": "1000",
+        **adjustment_rows(invoice, delete_adjustments),
         **header,
     }
     for index, line in enumerate(lines):
@@ -104,14 +131,19 @@ def test_editor_shows_imported_line_terms(owner_client, imported):
 
 
 @pytest.mark.django_db
-def test_editor_lists_imported_adjustments(owner_client, imported):
-    text = text_of(owner_client.get(reverse("invoicing:edit", args=[imported.pk])))
+def test_editor_shows_imported_adjustments_as_editable_rows(owner_client, imported):
+    response = owner_client.get(reverse("invoicing:edit", args=[imported.pk]))
 
-    assert "REMISE COMMERCIALE · importé" in text
-    assert "−%s" % euros("9,00") in text
-    assert "FRAIS DEPLACEMENT · importé" in text
-    assert "+%s" % euros("14,00") in text
-    assert "Supprimer les remises et frais importés" in text
+    page = response.content.decode()
+    text = text_of(response)
+    assert 'name="adjustments-TOTAL_FORMS" value="8"' in page
+    assert 'name="adjustments-0-reason" value="REMISE COMMERCIALE"' in page
+    assert 'name="adjustments-0-amount" value="5,00"' in page
+    assert 'name="adjustments-6-reason" value="FRAIS DEPLACEMENT"' in page
+    assert '<option value="intra_eu_goods" selected>' in page
+    assert "REMISE COMMERCIALE −%s" % euros("9,00") in text
+    assert "FRAIS DEPLACEMENT +%s" % euros("14,00") in text
+    assert "· importé" not in text
 
 
 # Live totals
@@ -144,7 +176,7 @@ def test_live_totals_match_file(owner_client, imported):
 
 @pytest.mark.django_db
 def test_live_totals_without_imported_adjustments(owner_client, imported):
-    data = editor_data(imported, drop_imported_adjustments="on")
+    data = editor_data(imported, delete_adjustments=True)
 
     text = text_of(owner_client.post(reverse("invoicing:totals"), data))
 
@@ -171,6 +203,16 @@ def test_saving_keeps_hidden_terms(owner_client, imported):
     assert [line.extra_adjustments for line in after] == [line.extra_adjustments for line in before]
     assert after[0].exemption_text == "DEBOURS"
     assert len(imported.document_adjustments) == 8
+    assert [raw["reason_code"] for raw in imported.document_adjustments] == [
+        "95",
+        "100",
+        "100",
+        "",
+        "FC",
+        "ADR",
+        "FC",
+        "FC",
+    ]
     assert imported.total_with_vat == Decimal("104.90")
 
 
@@ -184,8 +226,8 @@ def test_saved_quantity_matches_live_total(owner_client, imported):
 
 
 @pytest.mark.django_db
-def test_removal_drops_imported_adjustments(owner_client, imported):
-    data = editor_data(imported, drop_imported_adjustments="on")
+def test_deleting_rows_drops_imported_adjustments(owner_client, imported):
+    data = editor_data(imported, delete_adjustments=True)
 
     owner_client.post(reverse("invoicing:edit", args=[imported.pk]), data)
 
