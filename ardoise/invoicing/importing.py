@@ -6,6 +6,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -93,7 +94,7 @@ def find_or_create_organisation(seller: Party, hint: str | None) -> Organisation
     if hint or Organisation.objects.exists():
         try:
             return resolve_organisation(hint)
-        except Exception as error:  # CommandError carries a French message
+        except CommandError as error:
             raise InvoicingError(str(error)) from None
     return Organisation.objects.create(name=seller.name)
 
