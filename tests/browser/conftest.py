@@ -25,10 +25,10 @@ def chromium_path() -> str | None:
 
 @pytest.fixture
 def live_server(transactional_db):
-    """A live server for one test, stopped before the test database is flushed or dropped.
+    """A live server for one test, stopped before the test database is flushed.
 
-    pytest-django's own fixture lives for the whole session, so on PostgreSQL its
-    thread still holds a connection when the test database is dropped.
+    pytest-django's own fixture keeps one server for the whole session; a server
+    per test leaves no request thread running while the tables are emptied.
     """
     from pytest_django.live_server_helper import LiveServer
 
@@ -47,9 +47,9 @@ def browser_page(monkeypatch, tmp_path):
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made
-    # by the live server happen in another thread, and the test's own checks are
-    # plain synchronous code.
+    # Playwright's sync API runs an event loop in this thread, which makes Django
+    # refuse ORM calls here. The test's own checks are plain synchronous code, so
+    # the guard is lifted for browser tests only.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
@@ -59,9 +59,9 @@ def browser_page(monkeypatch, tmp_path):
         yield page
         context.close()
         browser.close()
-        # ORM calls made by the test while Playwright's sync API runs happen in
-        # another context and open their own connection; close it, or PostgreSQL
-        # refuses to drop the test database.
+        # ORM calls made by the test while Playwright's sync API runs open a
+        # connection of their own. PostgreSQL refuses to drop the test database
+        # while it is open, so close it here.
         connections.close_all()
 
 
