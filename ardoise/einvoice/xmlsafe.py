@@ -44,10 +44,11 @@ def parse_untrusted_xml(data: bytes, filename: str) -> etree._Element:
     except etree.XMLSyntaxError as error:
         raise InvoiceFileError(
             _(
-                "Le fichier « %(filename)s » n'est pas un XML valide (ligne %(line)s : %(error)s). "
+                "Le fichier « %(filename)s » n'est pas un XML valide : il est mal formé ou incomplet "
+                "vers la ligne %(line)s, colonne %(column)s. "
                 "Exportez de nouveau la facture au format CII ou Factur-X puis réessayez."
             )
-            % {"filename": filename, "line": error.lineno, "error": error.msg},
+            % {"filename": filename, "line": error.lineno, "column": error.position[1] if error.position else "?"},
             filename,
         ) from error
 

@@ -54,7 +54,11 @@ def import_invoice_file(
         organisation = organisation or find_or_create_organisation(parsed.seller, organisation_hint)
         if organisation.profile_is_empty():
             fill_profile_from_seller(organisation, parsed)
-        warnings = [*parsed.warnings, *seller_warnings(organisation, parsed.seller)]
+        warnings = [
+            *parsed.warnings,
+            *seller_warnings(organisation, parsed.seller),
+            *duplicate_warnings(organisation, parsed.number),
+        ]
         customer = find_or_create_customer(organisation, parsed.buyer)
         if parsed.delivery_address is not None and not customer.delivery_city:
             set_delivery_address(customer, parsed.delivery_address)
@@ -88,6 +92,15 @@ def seller_warnings(organisation: Organisation, seller: Party) -> list[str]:
     return []
 
 
+def duplicate_warnings(organisation: Organisation, number: str) -> list[str]:
+    """Warn when the file is an invoice this organisation already issued."""
+    if Invoice.objects.filter(organisation=organisation, number=number).exists():
+        return [
+            _("La facture %(number)s existe déjà dans Ardoise : ce brouillon en est une copie.") % {"number": number}
+        ]
+    return []
+
+
 def find_or_create_organisation(seller: Party, hint: str | None) -> Organisation:
     from ardoise.core.cli import resolve_organisation
 
@@ -109,9 +122,9 @@ def fill_profile_from_seller(organisation: Organisation, parsed: ParsedInvoice) 
     organisation.postcode = seller.address.postcode
     organisation.city = seller.address.city
     organisation.country_code = seller.address.country_code or "FR"
-    organisation.siren = seller.siren or (seller.siret[:9] if seller.siret else "")
-    organisation.siret = seller.siret
-    organisation.vat_number = seller.vat_number
+    organisation.siren = compact(seller.siren) or compact(seller.siret)[:9]
+    organisation.siret = compact(seller.siret)
+    organisation.vat_number = compact(seller.vat_number)
     organisation.email = seller.email if "@" in seller.email else organisation.email
     organisation.phone = seller.phone
     if parsed.iban:
@@ -124,6 +137,11 @@ def fill_profile_from_seller(organisation: Organisation, parsed: ParsedInvoice) 
             organisation.early_payment_text = note.text[:300]
     clip_to_field_lengths(organisation)
     organisation.save()
+
+
+def compact(identifier: str) -> str:
+    """Return a SIREN, SIRET or VAT number without spaces, dots or dashes, in upper case."""
+    return "".join(character for character in identifier if character.isalnum()).upper()
 
 
 def clip_to_field_lengths(instance: Any) -> None:
@@ -142,11 +160,13 @@ def clip_to_field_lengths(instance: Any) -> None:
 def find_or_create_customer(organisation: Organisation, buyer: Party) -> Customer:
     """Match the buyer by SIREN, then VAT number, then name; create it when none matches."""
     customers = Customer.objects.filter(organisation=organisation)
+    # Identifiers are stored as the validators leave them: no spaces, upper case.
+    siren, siret, vat_number = compact(buyer.siren), compact(buyer.siret), compact(buyer.vat_number)
     lookups = []
-    if buyer.siren:
-        lookups.append(Q(siren=buyer.siren))
-    if buyer.vat_number:
-        lookups.append(Q(vat_number__iexact=buyer.vat_number))
+    if siren:
+        lookups.append(Q(siren=siren))
+    if vat_number:
+        lookups.append(Q(vat_number__iexact=vat_number))
     if buyer.name:
         lookups.append(Q(name__iexact=buyer.name))
     for lookup in lookups:
@@ -156,11 +176,11 @@ def find_or_create_customer(organisation: Organisation, buyer: Party) -> Custome
     address = buyer.address
     customer = Customer(
         organisation=organisation,
-        kind=CustomerKind.COMPANY if (buyer.siren or buyer.vat_number or buyer.is_company) else CustomerKind.INDIVIDUAL,
+        kind=CustomerKind.COMPANY if (siren or vat_number or buyer.is_company) else CustomerKind.INDIVIDUAL,
         name=buyer.name or _("Client sans nom"),
-        siren=buyer.siren,
-        siret=buyer.siret,
-        vat_number=buyer.vat_number,
+        siren=siren,
+        siret=siret,
+        vat_number=vat_number,
         email=buyer.email if "@" in buyer.email else "",
         phone=buyer.phone,
         address_line1=address.line1,

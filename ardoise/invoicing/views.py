@@ -291,8 +291,11 @@ def _field_problem(line_form: LineForm, name: str, line: str) -> str:
     label = _lower_first(str(line_form.fields[name].label))
     raw = line_form.data.get(line_form.add_prefix(name), "").strip()
     if not raw:
-        return _("%(line)s : %(field)s à renseigner, elle n'est pas encore comptée.") % {"line": line, "field": label}
-    return _("%(line)s : %(field)s « %(value)s » invalide, elle n'est pas comptée.") % {
+        return _("%(line)s : %(field)s à renseigner, la ligne n'est pas encore comptée.") % {
+            "line": line,
+            "field": label,
+        }
+    return _("%(line)s : %(field)s « %(value)s » invalide, la ligne n'est pas comptée.") % {
         "line": line,
         "field": label,
         "value": raw,

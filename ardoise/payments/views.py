@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from ardoise.core.formats import format_amount
 from ardoise.invoicing.views import get_invoice_or_404, render_invoice_page
@@ -14,9 +14,12 @@ from ardoise.payments.forms import PaymentForm
 from ardoise.payments.services import PaymentError, record_payment
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def payment_record(request: HttpRequest, invoice_pk: int) -> HttpResponse:
     invoice = get_invoice_or_404(request, invoice_pk)
+    if request.method == "GET":
+        # After a refused payment the browser shows this URL; reloading it lands on the invoice.
+        return redirect("%s#paiements" % invoice.get_absolute_url())
     if invoice.is_draft:
         messages.error(
             request, _("Un paiement ne peut être enregistré que sur une facture émise : émettez d'abord ce brouillon.")

@@ -293,7 +293,8 @@ def test_neither_xml_nor_pdf_is_rejected():
 def test_malformed_xml_is_rejected():
     message = parse_error(b"<rsm:CrossIndustryInvoice><oops>", "coupe.xml")
 
-    assert message.startswith("Le fichier « coupe.xml » n'est pas un XML valide (ligne 1 : ")
+    assert message.startswith("Le fichier « coupe.xml » n'est pas un XML valide : il est mal formé ou incomplet")
+    assert "vers la ligne 1, colonne" in message
 
 
 def test_doctype_is_rejected():

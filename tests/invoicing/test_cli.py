@@ -182,3 +182,33 @@ def test_non_numeric_draft_id_is_explained_in_french():
     )
     assert result.returncode == 2
     assert "ID doit être un nombre entier" in result.stderr
+
+
+@pytest.mark.django_db
+def test_import_stores_identifiers_without_spaces(organisation):
+    from ardoise.invoicing.importing import import_invoice_file
+
+    invoice = import_invoice_file(EN16931_SAMPLE.read_bytes(), EN16931_SAMPLE.name, organisation=organisation)
+    assert " " not in invoice.customer.vat_number
+    assert invoice.customer.vat_number.startswith("FR")
+
+
+@pytest.mark.django_db
+def test_import_warns_when_the_invoice_was_already_issued(draft_invoice, tmp_path):
+    from ardoise.invoicing.importing import import_invoice_file
+
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    output = tmp_path / "facture.pdf"
+    run("invoice", "export", number, "--output", str(output))
+    copy = import_invoice_file(output.read_bytes(), output.name, organisation=draft_invoice.organisation)
+    assert any("La facture %s existe déjà" % number in warning for warning in copy.import_warnings)
+
+
+@pytest.mark.django_db
+def test_truncated_xml_is_refused_in_french(organisation, tmp_path):
+    truncated = tmp_path / "coupe.xml"
+    truncated.write_bytes(EN16931_SAMPLE.read_bytes()[:300])
+    with pytest.raises(CommandError) as raised:
+        run("invoice", "import", str(truncated))
+    assert "n'est pas un XML valide : il est mal formé ou incomplet" in str(raised.value)
+    assert "Premature" not in str(raised.value)

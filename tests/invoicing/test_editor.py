@@ -194,7 +194,7 @@ def test_live_totals_name_the_incomplete_line(owner_client, customer):
     response = owner_client.post(reverse("invoicing:totals"), editor_data(customer, lines))
 
     text = html.unescape(response.text)
-    assert "Ligne 2 (Sans prix) : prix unitaire HT à renseigner, elle n'est pas encore comptée." in text
+    assert "Ligne 2 (Sans prix) : prix unitaire HT à renseigner, la ligne n'est pas encore comptée." in text
     assert "196,50%s€" % NBSP in text
 
 
@@ -202,12 +202,15 @@ def test_live_totals_name_the_incomplete_line(owner_client, customer):
 @pytest.mark.parametrize(
     ("changes", "problem"),
     [
-        ({"quantity": "abc"}, "Ligne 2 (Manuel) : quantité « abc » invalide, elle n'est pas comptée."),
+        ({"quantity": "abc"}, "Ligne 2 (Manuel) : quantité « abc » invalide, la ligne n'est pas comptée."),
         (
             {"unit_price": "1.250,00"},
-            "Ligne 2 (Manuel) : prix unitaire HT « 1.250,00 » invalide, elle n'est pas comptée.",
+            "Ligne 2 (Manuel) : prix unitaire HT « 1.250,00 » invalide, la ligne n'est pas comptée.",
         ),
-        ({"name": "", "discount_percent": "dix"}, "Ligne 2 : désignation à renseigner, elle n'est pas encore comptée."),
+        (
+            {"name": "", "discount_percent": "dix"},
+            "Ligne 2 : désignation à renseigner, la ligne n'est pas encore comptée.",
+        ),
     ],
 )
 def test_live_totals_name_invalid_value(owner_client, customer, changes, problem):
@@ -228,7 +231,7 @@ def test_error_page_totals_valid_lines(owner_client, customer):
     assert response.status_code == 200
     assert "Le brouillon n'a pas été enregistré" in text
     assert "196,50%s€" % NBSP in text
-    assert "Ligne 2 (Manuel) : quantité « abc » invalide, elle n'est pas comptée." in text
+    assert "Ligne 2 (Manuel) : quantité « abc » invalide, la ligne n'est pas comptée." in text
     assert Invoice.objects.count() == 0
 
 

@@ -168,3 +168,12 @@ def test_paid_invoice_hides_payment_form(owner_client, issued_invoice):
     assert "Cette facture est entièrement payée." in response.text
     assert "Enregistrer le paiement" not in response.text
     assert '<span class="badge paid">Payée</span>' in response.text
+
+
+@pytest.mark.django_db
+def test_reloading_the_payment_url_goes_back_to_the_invoice(owner_client, issued_invoice):
+    from django.urls import reverse
+
+    response = owner_client.get(reverse("payments:record", args=[issued_invoice.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == issued_invoice.get_absolute_url() + "#paiements"
