@@ -212,3 +212,18 @@ def test_truncated_xml_is_refused_in_french(organisation, tmp_path):
         run("invoice", "import", str(truncated))
     assert "n'est pas un XML valide : il est mal formé ou incomplet" in str(raised.value)
     assert "Premature" not in str(raised.value)
+
+
+def test_totals_rebuilds_the_sample_from_its_lines():
+    computed = json.loads(run("invoice", "totals", str(EN16931_SAMPLE), "--json"))
+    written = parse_invoice_file(EN16931_SAMPLE.read_bytes(), EN16931_SAMPLE.name).totals.as_bt_dict()
+    assert computed["differences_with_file"] == {}
+    for term in ["BT-106", "BT-107", "BT-108", "BT-109", "BT-110", "BT-112", "BT-115"]:
+        assert computed["totals"][term] == str(written[term]), term
+    assert {row["BT-118"] for row in computed["vat_breakdown"]} == {"S", "E", "K"}
+
+
+def test_totals_of_a_minimum_profile_file_is_refused_in_french():
+    minimum = SAMPLES / "factur-x-samples" / "factur-x-minimum.xml"
+    with pytest.raises(CommandError, match="ne détaille pas les lignes"):
+        run("invoice", "totals", str(minimum))

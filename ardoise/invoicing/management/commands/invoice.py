@@ -51,8 +51,15 @@ class Command(FrenchCommand):
         showing.add_argument("number", metavar="NUMERO", help="Numéro de la facture, par exemple F-2026-0001.")
         showing.add_argument("--json", action="store_true", help="Sortie JSON.")
 
+        totals = actions.add_parser(
+            "totals", help="Recalculer les totaux d'un XML CII ou d'un PDF Factur-X à partir de ses lignes."
+        )
+        totals.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou PDF Factur-X.")
+        totals.add_argument("--json", action="store_true", help="Sortie JSON.")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        organisation = resolve_organisation(options["organisation"]) if options["action"] != "import" else None
+        needs_organisation = options["action"] not in ("import", "totals")
+        organisation = resolve_organisation(options["organisation"]) if needs_organisation else None
         handler = getattr(self, "handle_%s" % options["action"])
         handler(organisation, options)
 
@@ -110,6 +117,39 @@ class Command(FrenchCommand):
         output.write_bytes(content)
         self.stdout.write(_("%(path)s écrit (%(size)s octets).") % {"path": output, "size": len(content)})
 
+    def handle_totals(self, organisation: Any, options: dict[str, Any]) -> None:
+        """Rebuild the file's invoice in the engine, ignoring its written totals, and print them."""
+        from ardoise.einvoice.parse import InvoiceFileError, document_from_parsed, parse_invoice_file, total_differences
+
+        path = Path(options["file"])
+        try:
+            parsed = parse_invoice_file(read_file(path), path.name)
+            computed = document_from_parsed(parsed).totals()
+        except InvoiceFileError as error:
+            raise CommandError(error.message) from None
+        result = {
+            "number": parsed.number,
+            "currency": parsed.currency,
+            "totals": {code: str(value) for code, value in computed.as_bt_dict().items()},
+            "vat_breakdown": [breakdown_row(row) for row in computed.breakdown],
+            "differences_with_file": {
+                term: {"file": str(written), "computed": str(value)}
+                for term, (written, value) in total_differences(parsed.totals, computed).items()
+            },
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+            return
+        for code, value in result["totals"].items():
+            self.stdout.write(
+                "%s (%s) : %s" % (TOTAL_LABELS[code], code, format_amount(Decimal(value), parsed.currency))
+            )
+        for term, values in result["differences_with_file"].items():
+            self.stderr.write(
+                _("Écart avec le fichier sur %(term)s : %(file)s écrit, %(computed)s calculé.")
+                % {"term": term, "file": values["file"], "computed": values["computed"]}
+            )
+
     def handle_show(self, organisation: Any, options: dict[str, Any]) -> None:
         invoice = Invoice.objects.filter(organisation=organisation, number=options["number"]).first()
         if invoice is None:
@@ -162,6 +202,16 @@ def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
     return "\n".join("%s : %s" % (str(label).ljust(width), value) for label, value in rows)
 
 
+def breakdown_row(row: Any) -> dict[str, str]:
+    """Return one VAT breakdown row keyed by its EN 16931 business terms."""
+    return {
+        "BT-118": row.key.category,
+        "BT-119": str(row.key.rate),
+        "BT-116": str(row.taxable_amount),
+        "BT-117": str(row.tax_amount),
+    }
+
+
 def without_attachments(pdf: bytes) -> bytes:
     """Return a copy of the issued PDF without its embedded XML, for readers who only print it.
 
@@ -209,15 +259,7 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
 
         computed = InvoiceDocument.from_json(invoice.document).totals()
         totals = {code: str(value) for code, value in computed.as_bt_dict().items()}
-        vat_breakdown = [
-            {
-                "BT-118": row.key.category,
-                "BT-119": str(row.key.rate),
-                "BT-116": str(row.taxable_amount),
-                "BT-117": str(row.tax_amount),
-            }
-            for row in computed.breakdown
-        ]
+        vat_breakdown = [breakdown_row(row) for row in computed.breakdown]
     else:
         totals = {
             "BT-109": str(invoice.total_without_vat),
