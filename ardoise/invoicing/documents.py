@@ -139,7 +139,7 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
     for line in lines:
         key = VatKey(line.vat_category, line.vat_rate)
         group_nets[key] = group_nets.get(key, Decimal("0")) + line.net_amount
-    reason = _("Remise globale")
+    reason = invoice.discount_reason or _("Remise globale")
     if invoice.discount_kind == DiscountKind.PERCENT:
         return tuple(
             Adjustment(percent=invoice.discount_value, base=net, reason=reason, reason_code="95", vat=key)

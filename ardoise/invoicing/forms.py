@@ -104,6 +104,7 @@ class DraftForm(forms.ModelForm):
             "notes",
             "discount_kind",
             "discount_value",
+            "discount_reason",
         ]
         widgets = {
             "delivery_date": DateInput(),

@@ -133,6 +133,12 @@ class Invoice(models.Model):
     discount_value = models.DecimalField(
         _("remise globale"), max_digits=14, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
     )
+    discount_reason = models.CharField(
+        _("motif de la remise globale"),
+        max_length=100,
+        blank=True,
+        help_text=_("Imprimé sur la facture, par exemple « Remise fidélité ». Par défaut : « Remise globale »."),
+    )
     notes = models.TextField(_("notes imprimées sur la facture"), blank=True)
     imported_from = models.CharField(max_length=200, blank=True)
     # Document-level allowances and charges imported from an e-invoice (BG-20, BG-21),

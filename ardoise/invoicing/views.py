@@ -230,6 +230,7 @@ def live_summary(
     if adjustments is not None and adjustments.is_bound:
         invoice.document_adjustments = adjustments.adjustments_json()
     invoice.discount_kind, invoice.discount_value = _typed_discount(form)
+    invoice.discount_reason = (form["discount_reason"].value() or "").strip()[:100]
     summary = draft_summary(invoice, [line for _form, line in kept])
     for (line_form, _line), row in zip(kept, summary.rows, strict=True):
         line_form.net_amount = row.line.net_amount  # type: ignore[attr-defined]

@@ -384,3 +384,18 @@ def test_delete_draft_after_confirmation(owner_client, draft_invoice):
     assert response["Location"] == reverse("invoicing:list")
     assert not Invoice.objects.filter(pk=draft_invoice.pk).exists()
     assert AuditEntry.objects.filter(action="invoice.draft_deleted").count() == 1
+
+
+@pytest.mark.django_db
+def test_global_discount_prints_its_own_reason(owner_client, customer):
+    from ardoise.invoicing.services import issue_invoice
+
+    data = editor_data(customer, TWO_LINES, discount_value="5", discount_reason="Remise fidélité")
+
+    live = owner_client.post(reverse("invoicing:totals"), data).text
+    owner_client.post(reverse("invoicing:create"), data)
+    issued = issue_invoice(Invoice.objects.get())
+
+    assert "Remise fidélité" in live
+    reasons = {allowance["reason"] for allowance in issued.document["allowances"]}
+    assert reasons == {"Remise fidélité"}

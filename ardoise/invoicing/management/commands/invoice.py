@@ -127,7 +127,7 @@ class Command(FrenchCommand):
             computed = document_from_parsed(parsed).totals()
         except InvoiceFileError as error:
             raise CommandError(error.message) from None
-        result = {
+        result: dict[str, Any] = {
             "number": parsed.number,
             "currency": parsed.currency,
             "totals": {code: str(value) for code, value in computed.as_bt_dict().items()},
