@@ -1,8 +1,8 @@
 """Give the French catalogue a clean header with the French plural rule.
 
 ``make messages`` regenerates the catalogue from scratch and copies every
-msgid into its msgstr (the source strings are French already); this script
-then replaces the template header that ``makemessages`` writes.
+msgid into its msgstr, because the source strings are French already. This
+script then replaces the template header that ``makemessages`` writes.
 """
 
 import sys

@@ -130,8 +130,8 @@ def pytest_collection_modifyitems(config, items):
     """Route PostgreSQL-only tests to the PostgreSQL pass.
 
     Without ``DATABASE_URL`` pointing at PostgreSQL they are skipped with a
-    message saying how to run them; in CI, where ``.ci/run`` runs the suite a
-    second time on PostgreSQL, they are deselected from the SQLite pass instead.
+    message on how to run them. In CI, ``.ci/run`` runs the suite a second time
+    on PostgreSQL, so they are deselected from the SQLite pass instead.
     """
     if _on_postgresql():
         return

@@ -4,9 +4,9 @@ Every amount in Ardoise goes through this module. It has no database access,
 so that the rounding rules can be tested exhaustively. Amounts are ``Decimal``
 built from strings or integers, never from floats.
 
-Rounding follows EN 16931: each line net amount (BR-LIN-04), each allowance or
+Rounding follows EN 16931. Each line net amount (BR-LIN-04), each allowance or
 charge amount and each VAT category amount is rounded half up to the
-currency's minor unit; the VAT of a category is computed once on the category
+currency's minor unit. The VAT of a category is computed once on the category
 base, never summed from per-line VAT (BR-CO-17).
 """
 
@@ -60,9 +60,9 @@ class VatKey:
 class Adjustment:
     """An allowance or a charge, on a line or on the whole document.
 
-    Either ``amount`` is given, or ``percent`` with an optional ``base``; for a
-    document-level adjustment without a base, the base is the net total of
-    the lines in the adjustment's VAT group.
+    Either ``amount`` is given, or ``percent`` with an optional ``base``. A
+    document-level adjustment without a base takes the net total of the lines
+    in its VAT group.
     """
 
     is_charge: bool = False
@@ -89,7 +89,7 @@ class Adjustment:
 
 @dataclass(frozen=True)
 class Line:
-    """An invoice line as EN 16931 sees it (BG-25)."""
+    """An invoice line reduced to what EN 16931 computes with (BG-25)."""
 
     quantity: Decimal
     net_price: Decimal  # BT-146, per base quantity, after price discount

@@ -23,7 +23,7 @@ def scoped[ModelT: models.Model](request: HttpRequest, model: type[ModelT]) -> m
 
 
 def get_scoped_or_404[ModelT: models.Model](request: HttpRequest, model: type[ModelT], **lookup: Any) -> ModelT:
-    """Fetch one row of the current organisation; another organisation's row answers 404."""
+    """Fetch one row of the current organisation, raising Http404 for another organisation's row."""
     try:
         return scoped(request, model).get(**lookup)
     except model.DoesNotExist:  # type: ignore[attr-defined]

@@ -42,9 +42,9 @@ def seller_party(organisation: Organisation) -> Party:
         email=organisation.email,
         phone=organisation.phone,
         website=organisation.website,
-        # EN 16931 wants a VAT number or a tax registration on an invoice with exempt
-        # lines (BR-E-02); a business under franchise en base often has no VAT number.
-        # NOTE: the SIREN stands in as the tax registration identifier (scheme FC).
+        # EN 16931 requires a VAT number or a tax registration on an invoice with
+        # exempt lines (BR-E-02), and a business under franchise en base often has
+        # no VAT number. NOTE: the SIREN is used as the tax registration (scheme FC).
         tax_registration=organisation.siren if not organisation.vat_number else "",
     )
 

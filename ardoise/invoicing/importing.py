@@ -235,8 +235,8 @@ def draft_line(  # type: ignore[type-arg]
     invoice: Invoice, parsed_line: ParsedLine, position: int, exemptions: dict, invoice_process: str = ""
 ) -> InvoiceLine:
     line = parsed_line.line
-    # The file says goods or services for the whole invoice (BT-23: B1, S1, M1…);
-    # a mixed invoice leaves each line's nature to the user.
+    # BT-23 (B1, S1, M1…) gives goods or services for the whole invoice, so a
+    # mixed invoice leaves each line's nature to the user.
     is_service = line.is_service if not invoice_process.startswith("B") else False
     exemption = exemptions.get((line.vat_category, line.vat_rate))
     exemption_key = CATEGORY_EXEMPTIONS.get(line.vat_category, "")

@@ -63,7 +63,7 @@ class InvoiceStatus(models.TextChoices):
 
 
 class PaymentState(models.TextChoices):
-    """What the user sees: derived from the status, the payments and the due date."""
+    """The state shown to the user, derived from the status, the payments and the due date."""
 
     DRAFT = "draft", _("Brouillon")
     ISSUED = "issued", _("Émise")

@@ -1,8 +1,8 @@
 """What the invoice screens show: lines, discounts and the VAT breakdown of a draft or an issued invoice.
 
-A draft is summarised from its current lines; an issued invoice from its
-stored snapshot, so that the screen shows exactly what was issued even after
-the customer or the catalogue changed.
+A draft is summarised from its current lines. An issued invoice is summarised
+from its stored snapshot, so that the screen shows exactly what was issued even
+after the customer or the catalogue changed.
 """
 
 from __future__ import annotations

@@ -307,7 +307,7 @@ def adjustment_problems(adjustments: BaseAdjustmentFormSet) -> list[str]:
     """List the allowance or charge rows left out of the totals, each named with its first error.
 
     The field's own message is used because it quotes the typed value (« 12,x »)
-    or tells what to type.
+    or explains what to type.
     """
     problems = []
     for position, row in enumerate(adjustments.forms, start=1):

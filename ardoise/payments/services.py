@@ -23,7 +23,7 @@ ZERO = Decimal("0.00")
 
 
 class PaymentError(InvoicingError):
-    """A payment that cannot be recorded; ``message`` says why and what to do, in French.
+    """A payment that cannot be recorded. ``message`` explains why and what to do, in French.
 
     ``field`` names the payment form field at fault ("amount" or "date"), or is
     None when the invoice itself does not accept payments.

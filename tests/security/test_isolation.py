@@ -1,7 +1,7 @@
-"""Every URL that names an object answers 404 to someone from another organisation.
+"""Every URL that names an object returns 404 to someone from another organisation.
 
 The list of URLs comes from the URL configuration itself, so that a new view
-is covered the day it is added: a URL argument this test does not know fails it.
+is covered the day it is added. A URL argument this test does not know fails it.
 """
 
 from __future__ import annotations
@@ -64,5 +64,5 @@ def test_outsider_gets_404_on_another_organisations_object(outsider_client, vict
     for response in responses:
         assert response.status_code in (404, 405), url
         assert target.organisation.name.encode() not in response.content
-    # 405 only says the method is wrong: the allowed method must answer 404.
+    # 405 only means the method is wrong, so the allowed method must return 404.
     assert 404 in [response.status_code for response in responses], url
