@@ -132,6 +132,7 @@ class Command(FrenchCommand):
             "currency": parsed.currency,
             "totals": {code: str(value) for code, value in computed.as_bt_dict().items()},
             "vat_breakdown": [breakdown_row(row) for row in computed.breakdown],
+            "warnings": list(parsed.warnings),
             "differences_with_file": {
                 term: {"file": str(written), "computed": str(value)}
                 for term, (written, value) in total_differences(parsed.totals, computed).items()
@@ -140,6 +141,8 @@ class Command(FrenchCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
+        for warning in parsed.warnings:
+            self.stderr.write(_("Attention : %(warning)s") % {"warning": warning})
         for code, value in result["totals"].items():
             self.stdout.write(
                 "%s (%s) : %s" % (TOTAL_LABELS[code], code, format_amount(Decimal(value), parsed.currency))
