@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core import forms as core_forms
-from ardoise.core.money import Adjustment, VatKey, quantize
+from ardoise.core.money import Adjustment, VatKey, is_currency_code, quantize
 from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, VAT_RATE_CHOICES, category_for
 from ardoise.customers.models import Customer
@@ -81,8 +81,47 @@ def exemption_choices(organisation: Organisation) -> list[tuple[str, Any]]:
     return choices + [(key, exemption.wording) for key, exemption in EXEMPTIONS.items() if key != "franchise"]
 
 
+# The currencies offered first in the editor; any other ISO 4217 code can be typed.
+USUAL_CURRENCIES = [
+    "EUR",
+    "USD",
+    "GBP",
+    "CHF",
+    "CAD",
+    "JPY",
+    "CNY",
+    "AUD",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "MAD",
+    "XOF",
+    "XPF",
+]
+
+
 class DraftForm(forms.ModelForm):
-    """The invoice header: customer, dates, payment terms, references and document discount."""
+    """The invoice header: customer, dates, payment terms, currency, references and document discount."""
+
+    currency = forms.CharField(
+        label=_("Devise"),
+        max_length=3,
+        initial="EUR",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "currency-codes", "autocomplete": "off", "size": 4}),
+        help_text=_("Code ISO 4217 à trois lettres : EUR, USD, GBP, CHF, JPY…"),
+    )
+    exchange_rate = core_forms.FrenchDecimalField(
+        label=_("Taux de change (1 unité de la devise = x EUR)"),
+        max_digits=18,
+        decimal_places=6,
+        required=False,
+        help_text=_(
+            "Obligatoire pour émettre une facture dans une autre devise que l'euro : la TVA est aussi "
+            "indiquée en euros. Par exemple 0,921456 pour 1 USD = 0,921456 EUR."
+        ),
+    )
 
     discount_value = FrenchDecimalField(
         label=_("Remise globale"),
@@ -101,6 +140,8 @@ class DraftForm(forms.ModelForm):
             "delivery_date",
             "payment_terms_days",
             "purchase_order",
+            "currency",
+            "exchange_rate",
             "notes",
             "discount_kind",
             "discount_value",
@@ -144,10 +185,34 @@ class DraftForm(forms.ModelForm):
     def clean_discount_value(self) -> Decimal:
         return self.cleaned_data.get("discount_value") or ZERO
 
+    def clean_currency(self) -> str:
+        # Left empty, or not posted by a page opened before the field existed: keep the current currency.
+        code: str = self.cleaned_data["currency"].strip().upper() or self.instance.currency or "EUR"
+        if not is_currency_code(code):
+            raise forms.ValidationError(
+                _("« %(value)s » n'est pas un code de devise ISO 4217. Saisissez par exemple EUR, USD ou CHF."),
+                params={"value": self.cleaned_data["currency"]},
+                code="invalid_currency",
+            )
+        return code
+
+    def clean_exchange_rate(self) -> Decimal | None:
+        rate: Decimal | None = self.cleaned_data.get("exchange_rate")
+        if rate is not None and rate <= ZERO:
+            raise forms.ValidationError(
+                _("Le taux de change doit être supérieur à zéro (%(value)s saisi)."),
+                params={"value": rate},
+                code="min_value",
+            )
+        return rate
+
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         kind = cleaned.get("discount_kind")
         value = cleaned.get("discount_value") or ZERO
+        if cleaned.get("currency") == "EUR":
+            # A rate from euros to euros means nothing; a stale one would be printed.
+            cleaned["exchange_rate"] = None
         if kind == DiscountKind.PERCENT and value > HUNDRED:
             self.add_error(
                 "discount_value",
@@ -171,11 +236,11 @@ class LineForm(forms.ModelForm):
     )
     unit_price = FrenchDecimalField(
         label=_("Prix unitaire HT"),
-        max_digits=16,
-        decimal_places=4,
+        max_digits=20,
+        decimal_places=6,
         min_value=ZERO,
         widget=DecimalInput(min_places=2),
-        help_text=_("Jusqu'à 4 décimales, virgule ou point."),
+        help_text=_("Jusqu'à 6 décimales, virgule ou point."),
     )
     vat_rate = forms.TypedChoiceField(
         label=_("TVA"),

@@ -18,6 +18,7 @@ from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.dates import due_date_net
 from ardoise.core.document import InvoiceDocument
+from ardoise.core.formats import format_amount
 from ardoise.core.numbering import counter_period, format_number
 from ardoise.core.vat import EXEMPTIONS, category_for
 from ardoise.invoicing.documents import build_document, draft_totals
@@ -150,13 +151,22 @@ def check_ready_to_issue(invoice: Invoice) -> None:
                 "sur les factures avec TVA."
             )
         )
+    if invoice.currency != "EUR" and invoice.exchange_rate is None:
+        # French rules: the VAT of an invoice in another currency is also given in euros (BT-111).
+        problems.append(
+            _(
+                "Indiquez le taux de change de la facture (champ « Taux de change », 1 %(currency)s = x EUR) : "
+                "la TVA d'une facture en %(currency)s doit aussi figurer en euros."
+            )
+            % {"currency": invoice.currency}
+        )
     lines = list(invoice.lines.all())
     if not lines:
         problems.append(_("Ajoutez au moins une ligne à la facture."))
     if invoice.amount_due < 0:
         problems.append(
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
-            % {"amount": invoice.amount_due}
+            % {"amount": format_amount(invoice.amount_due, invoice.currency)}
         )
     if problems:
         raise InvoicingError(_("La facture ne peut pas encore être émise."), details=problems)

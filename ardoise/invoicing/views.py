@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core.formats import format_amount
+from ardoise.core.money import is_currency_code
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
 from ardoise.invoicing import queries, services
@@ -32,6 +33,7 @@ from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.forms import (
     ADJUSTMENTS_PREFIX,
     LINES_PREFIX,
+    USUAL_CURRENCIES,
     AdjustmentForm,
     AdjustmentFormSet,
     BaseAdjustmentFormSet,
@@ -143,6 +145,7 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         "line_problems": line_problems(formset.forms) + adjustment_problems(adjustments),
         "has_customers": Customer.objects.filter(organisation=organisation).exists(),
         "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
+        "usual_currencies": USUAL_CURRENCIES,
     }
     return render(request, "invoicing/edit.html", context)
 
@@ -229,12 +232,19 @@ def live_summary(
         invoice.document_adjustments = draft.document_adjustments
     if adjustments is not None and adjustments.is_bound:
         invoice.document_adjustments = adjustments.adjustments_json()
+    invoice.currency = _typed_currency(form, invoice.currency)
     invoice.discount_kind, invoice.discount_value = _typed_discount(form)
     invoice.discount_reason = (form["discount_reason"].value() or "").strip()[:100]
     summary = draft_summary(invoice, [line for _form, line in kept])
     for (line_form, _line), row in zip(kept, summary.rows, strict=True):
         line_form.net_amount = row.line.net_amount  # type: ignore[attr-defined]
     return summary
+
+
+def _typed_currency(form: DraftForm, default: str) -> str:
+    """Return the currency typed in the editor, or ``default`` while it is not a valid code."""
+    typed = str(form["currency"].value() or "").strip().upper()
+    return typed if is_currency_code(typed) else default
 
 
 def _typed_discount(form: DraftForm) -> tuple[str, Decimal]:

@@ -179,7 +179,13 @@ def _total_rows(doc: InvoiceDocument, totals: Totals) -> list[list[str]]:
     rows.append([_("Total HT"), amount(totals.tax_exclusive)])
     rows.append([_("Total TVA"), amount(totals.tax_total)])
     if doc.currency.upper() != "EUR" and doc.vat_total_eur is not None:
-        rows.append([_("Total TVA en euros"), format_amount(doc.vat_total_eur, "EUR")])
+        label = _("Total TVA en euros")
+        if doc.exchange_rate is not None:
+            label = _("Total TVA en euros (1 %(currency)s = %(rate)s EUR)") % {
+                "currency": doc.currency,
+                "rate": format_quantity(doc.exchange_rate),
+            }
+        rows.append([label, format_amount(doc.vat_total_eur, "EUR")])
     rows.append([_("Total TTC"), amount(totals.tax_inclusive)])
     if totals.prepaid:
         rows.append([_("Acomptes déjà versés"), amount(-totals.prepaid)])

@@ -16,6 +16,7 @@ from pypdf.generic import NameObject
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date, format_rate
+from ardoise.core.money import quantize
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.services import issue_invoice
@@ -264,12 +265,13 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         totals = {code: str(value) for code, value in computed.as_bt_dict().items()}
         vat_breakdown = [breakdown_row(row) for row in computed.breakdown]
     else:
-        totals = {
-            "BT-109": str(invoice.total_without_vat),
-            "BT-110": str(invoice.total_vat),
-            "BT-112": str(invoice.total_with_vat),
-            "BT-115": str(invoice.amount_due),
+        stored = {
+            "BT-109": invoice.total_without_vat,
+            "BT-110": invoice.total_vat,
+            "BT-112": invoice.total_with_vat,
+            "BT-115": invoice.amount_due,
         }
+        totals = {code: str(quantize(value, invoice.places)) for code, value in stored.items()}
     return {
         "id": invoice.pk,
         "number": invoice.number,
@@ -282,5 +284,5 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         "totals": totals,
         "vat_breakdown": vat_breakdown,
         "paid": str(paid),
-        "balance": str(invoice.amount_due - paid),
+        "balance": str(invoice.balance()),
     }
