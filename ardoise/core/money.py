@@ -52,7 +52,8 @@ def quantize(value: Decimal, places: int = 2) -> Decimal:
     """Round half up to ``places`` decimals, the rounding EN 16931 uses."""
     if not isinstance(value, Decimal):
         raise TypeError("quantize() needs a Decimal, got %r" % type(value).__name__)
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Adding zero turns -0.00 into 0.00: EN 16931 wants the VAT of a 0 % group to be 0 (BR-E-09, BR-Z-09...).
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + ZERO
 
 
 def percent_of(base: Decimal, percent: Decimal, places: int = 2) -> Decimal:

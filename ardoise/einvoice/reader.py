@@ -353,7 +353,8 @@ class TermReader:
                 category=key.category,
                 rate=key.rate,
                 reason=_text(row.get("BT-120")),
-                reason_code=_text(row.get("BT-121")),
+                # VATEX codes are upper case in their code list, which the Factur-X rules check as written.
+                reason_code=_text(row.get("BT-121")).upper(),
             )
             for key, row in self.vat_rows()
             if row.get("BT-120") or row.get("BT-121")

@@ -199,13 +199,13 @@ _pdf_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ardoise-pdf")
 def render_issued_files(document: InvoiceDocument, logo: bytes | None, logo_type: str) -> tuple[bytes, bytes]:
     """Validate the XML while the PDF renders, then embed the XML into the PDF."""
     from ardoise.einvoice.cii import build_cii_xml
-    from ardoise.einvoice.validation import validate_cii
+    from ardoise.einvoice.validation import french_rules_apply, validate_cii
     from ardoise.pdf.facturx import embed_facturx
     from ardoise.pdf.render import render_invoice_pdf
 
     xml = build_cii_xml(document)
     rendering = _pdf_pool.submit(render_invoice_pdf, document, logo=logo, logo_format=logo_type or None)
-    report = validate_cii(xml)
+    report = validate_cii(xml, french_rules=french_rules_apply(document))
     pdf = rendering.result()
     if not report.ok:
         raise InvoicingError(

@@ -181,3 +181,8 @@ def test_vat_breakdown_adds_up_to_vat_total(raw_lines):
     totals = compute_totals(lines)
     assert sum(row.tax_amount for row in totals.breakdown) == totals.tax_total
     assert sum(row.taxable_amount for row in totals.breakdown) == totals.tax_exclusive
+
+
+def test_rounding_never_gives_negative_zero():
+    assert str(quantize(Decimal("-0.001"), 2)) == "0.00"
+    assert str(percent_of(Decimal("-25"), Decimal("0"))) == "0.00"

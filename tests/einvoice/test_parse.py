@@ -461,3 +461,9 @@ def test_rebuilt_line_in_yen_keeps_whole_amounts():
 
     assert line.to_money_line().net_amount(0) == D("1000")
     assert line.net_price == D("142.9")
+
+
+def test_vatex_codes_are_read_upper_case(reference_bytes):
+    parsed = parse_invoice_file(reference_bytes("XRechnung-O.xml"), "XRechnung-O.xml")
+
+    assert [e.reason_code for e in parsed.vat_exemptions] == ["VATEX-EU-132-1A"]
