@@ -383,7 +383,7 @@ class TermReader:
         )
 
 
-# The most decimals of a unit price that Ardoise stores (InvoiceLine.unit_price).
+# Maximum decimals of a unit price that Ardoise stores (InvoiceLine.unit_price).
 MAX_PRICE_DECIMALS = 6
 
 

@@ -91,8 +91,8 @@ class ValidationReport:
 def french_rules_apply(doc: InvoiceDocument) -> bool:
     """Tell whether the French rules (BR-FR) apply: both the seller and the buyer are in France.
 
-    The French e-invoicing reform covers domestic B2B invoices; an invoice to
-    a foreign buyer is e-reported instead, and its foreign VAT rates or
+    The French e-invoicing reform covers domestic B2B invoices. An invoice to
+    a foreign buyer is e-reported instead, so its foreign VAT rates or
     missing French identifiers are no error.
     """
     return doc.seller.address.country_code == "FR" and doc.buyer.address.country_code == "FR"

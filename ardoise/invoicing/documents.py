@@ -331,7 +331,7 @@ def build_document(
 def vat_total_in_euros(invoice: Invoice, vat_total: Decimal) -> Decimal | None:
     """Return the VAT total in euros (BT-111) of an invoice in another currency.
 
-    The French rules require it whenever the currency is not the euro; it is
+    The French rules require it whenever the currency is not the euro. It is
     the VAT total times the invoice's exchange rate, rounded to the cent.
     Returns None for an invoice in euros, or without an exchange rate yet.
     """

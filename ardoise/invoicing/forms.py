@@ -222,7 +222,7 @@ class DraftForm(forms.ModelForm):
         return cleaned
 
 
-# The most allowance or charge rows one line may have in the editor.
+# Maximum number of allowance or charge rows of one line in the editor.
 MAX_LINE_ADJUSTMENTS = 20
 
 

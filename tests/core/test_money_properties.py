@@ -47,7 +47,7 @@ def split_line(draw, places: int):
 
     Each part keeps the line's percentage allowances and charges, whose
     amounts stay exact (``price_in``). The line's fixed-amount allowances
-    and charges go to the part of the same index, so that the parts'
+    and charges are dealt out to the parts in turn, so that the parts'
     adjustments add up to the line's.
     """
     quantity = draw(st.integers(min_value=1, max_value=300))
@@ -56,7 +56,7 @@ def split_line(draw, places: int):
     gross = quantity * price
     percent_rows = draw(st.lists(st.tuples(st.booleans(), PERCENTS), max_size=2))
     percent_adjustments = [Adjustment(is_charge=charge, percent=percent) for charge, percent in percent_rows]
-    # Fixed allowances stay below the gross amount, so that the line stays positive.
+    # Each fixed amount is at most a quarter of the line's gross amount.
     fixed_rows = draw(st.lists(st.booleans(), max_size=2))
     fixed_adjustments = [
         Adjustment(is_charge=charge, amount=amount_in(draw, places, max_units=max(1, int(gross.scaleb(places)) // 4)))
@@ -106,9 +106,9 @@ def test_splitting_a_line_never_changes_totals(invoice, data):
     """Splitting a line's whole quantity into parts, with exact part amounts, keeps every total.
 
     The parts carry the line's price, VAT and percentage adjustments, and
-    share its fixed-amount adjustments; each part's net amount is then exact
-    in the minor unit, so only the VAT rounding could differ. It must not:
-    VAT is computed once per group, never summed per line (BR-CO-17).
+    share its fixed-amount adjustments. Each part's net amount is then exact
+    in the minor unit, so only the VAT rounding could differ. It must not,
+    because VAT is computed once per group, never summed per line (BR-CO-17).
     """
     pairs, allowances, charges, places = invoice
     index = data.draw(st.integers(min_value=0, max_value=len(pairs) - 1))
