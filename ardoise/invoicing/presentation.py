@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from ardoise.invoicing.documents import (
     draft_adjustments,
     draft_totals,
     merge_exemptions,
+    vat_total_in_euros,
 )
 from ardoise.invoicing.models import Invoice, InvoiceLine
 
@@ -86,6 +87,8 @@ class InvoiceSummary:
     vat_rows: tuple[VatRow, ...]
     currency: str
     document_rows: tuple[AdjustmentRow, ...] = ()  # document discount, allowances and charges
+    vat_total_eur: Decimal | None = None  # BT-111, for an invoice in another currency with its exchange rate
+    exchange_rate: Decimal | None = None  # euros for one unit of ``currency``
 
     @property
     def has_adjustments(self) -> bool:
@@ -210,9 +213,12 @@ def draft_summary(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) 
     document_lines = [document_line(line, currency_decimals(invoice.currency)) for line in source]
     totals = draft_totals(invoice, source)
     exemptions = merge_exemptions(invoice, (*_draft_exemptions(source), *adjustment_exemptions(invoice)))
-    return summarise(
+    summary = summarise(
         document_lines, totals, exemptions, invoice.currency, _draft_document_rows(invoice, document_lines, totals)
     )
+    vat_total_eur = vat_total_in_euros(invoice, totals.tax_total)
+    exchange_rate = invoice.exchange_rate if vat_total_eur is not None else None
+    return replace(summary, vat_total_eur=vat_total_eur, exchange_rate=exchange_rate)
 
 
 def _draft_document_rows(invoice: Invoice, lines: list[DocumentLine], totals: Totals) -> tuple[AdjustmentRow, ...]:
@@ -242,7 +248,8 @@ def issued_summary(invoice: Invoice) -> InvoiceSummary:
     rows = document_adjustment_rows(
         adjustments, (*totals.allowance_amounts, *totals.charge_amounts), [False] * len(adjustments)
     )
-    return summarise(document.lines, totals, document.vat_exemptions, document.currency, rows)
+    summary = summarise(document.lines, totals, document.vat_exemptions, document.currency, rows)
+    return replace(summary, vat_total_eur=document.vat_total_eur, exchange_rate=document.exchange_rate)
 
 
 def issued_document(invoice: Invoice) -> InvoiceDocument:

@@ -233,6 +233,7 @@ def live_summary(
     if adjustments is not None and adjustments.is_bound:
         invoice.document_adjustments = adjustments.adjustments_json()
     invoice.currency = _typed_currency(form, invoice.currency)
+    invoice.exchange_rate = _typed_exchange_rate(form, draft)
     invoice.discount_kind, invoice.discount_value = _typed_discount(form)
     invoice.discount_reason = (form["discount_reason"].value() or "").strip()[:100]
     summary = draft_summary(invoice, [line for _form, line in kept])
@@ -245,6 +246,15 @@ def _typed_currency(form: DraftForm, default: str) -> str:
     """Return the currency typed in the editor, or ``default`` while it is not a valid code."""
     typed = str(form["currency"].value() or "").strip().upper()
     return typed if is_currency_code(typed) else default
+
+
+def _typed_exchange_rate(form: DraftForm, draft: Invoice | None) -> Decimal | None:
+    """Return the exchange rate typed in the editor, or the draft's while the typed one is invalid."""
+    try:
+        rate = form.fields["exchange_rate"].clean(form["exchange_rate"].value())
+    except ValidationError:
+        return draft.exchange_rate if draft is not None else None
+    return rate if rate is None or rate > 0 else None
 
 
 def _typed_discount(form: DraftForm) -> tuple[str, Decimal]:

@@ -244,3 +244,15 @@ def test_totals_json_has_no_warning_for_a_consistent_file():
     computed = json.loads(run("invoice", "totals", str(EN16931_SAMPLE), "--json"))
 
     assert computed["warnings"] == []
+
+
+@pytest.mark.django_db
+def test_import_prints_rebuilt_lines_as_warnings():
+    from io import StringIO
+
+    errors = StringIO()
+    call_command(
+        "invoice", "import", str(SAMPLES / "cen-cii-examples" / "CII_example1.xml"), stdout=StringIO(), stderr=errors
+    )
+
+    assert "Attention : Ligne 20 : le fichier indique un montant HT de -109,98" in errors.getvalue()

@@ -184,3 +184,27 @@ def test_live_totals_follow_typed_currency(owner_client, customer):
 
     # 3 x 333.5 = 1000.5, rounded half up to 1001 yen.
     assert "1\u202f001\u00a0JPY" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_live_totals_show_vat_in_euros(owner_client, customer):
+    lines = [line_fields(name="Conseil", quantity="1", unit_price="100")]
+    data = editor_data(customer, lines, currency="USD", exchange_rate="0,92")
+
+    page = owner_client.post(reverse("invoicing:totals"), data).content.decode()
+
+    # 20,00 USD of VAT x 0.92 = 18,40 €; the line amount is in dollars too.
+    assert "Total TVA en euros (1 USD = 0,92 EUR)" in page
+    assert "18,40\u00a0€" in page
+    assert 'id="lines-0-amount" class="amount" hx-swap-oob="true">100,00\u00a0USD<' in page
+
+
+@pytest.mark.django_db
+def test_issued_page_shows_vat_in_euros(owner_client, organisation, customer):
+    draft = foreign_draft(organisation, customer, "USD", Decimal("0.921456"), [("Conseil", "1", "100", "20.00")])
+    invoice = issue_invoice(draft, today=DAY)
+
+    page = owner_client.get(invoice.get_absolute_url()).content.decode()
+
+    assert "Total TVA en euros (1 USD = 0,921456 EUR)" in page
+    assert "18,43\u00a0€" in page
