@@ -73,6 +73,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def keep_current_rate(field: forms.Field, rate: Decimal | None) -> None:
+    """Offer a rate that is not French, such as the 25 % of an imported Danish invoice, when it is the current one."""
+    if rate is None:
+        return
+    value = str(quantize(rate, 2))
+    choices = list(field.choices)  # type: ignore[attr-defined]
+    if value not in {choice for choice, _label in choices}:
+        field.choices = [*choices, (value, "%s %%" % plain_decimal(rate.normalize()))]  # type: ignore[attr-defined]
+
+
 def exemption_choices(organisation: Organisation) -> list[tuple[str, Any]]:
     """Return the exemption reasons a 0 % line or charge may give."""
     # The art. 293 B wording belongs to franchise en base businesses only.
@@ -410,6 +420,7 @@ class LineForm(forms.ModelForm):
         self._scope_products()
         self._restrict_exemptions()
         self._show_price_terms()
+        keep_current_rate(self.fields["vat_rate"], self.instance.vat_rate if self.instance.pk else None)
         self.adjustment_forms = self._adjustment_forms()
         if self.instance.pk:
             self.initial.setdefault("kind", ProductKind.SERVICE if self.instance.is_service else ProductKind.GOODS)
@@ -681,6 +692,8 @@ class AdjustmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["exemption"].choices = exemption_choices(organisation)  # type: ignore[attr-defined]
+        current = self.initial.get("vat_rate")
+        keep_current_rate(self.fields["vat_rate"], Decimal(current) if current else None)
         if organisation.is_franchise:
             # Franchise en base: no VAT on a charge either, as on the lines.
             for name, value in (("vat_rate", "0.00"), ("exemption", "franchise")):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.money import currency_decimals, quantize
 from ardoise.core.units import UNIT_CHOICES
-from ardoise.core.vat import EXEMPTION_CHOICES, LINE_VAT_RATE_CHOICES
+from ardoise.core.vat import EXEMPTION_CHOICES
 from ardoise.invoicing.exceptions import IssuedInvoiceError
 
 ZERO = Decimal("0.00")
@@ -276,9 +276,9 @@ class InvoiceLine(models.Model):
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.0001"))],
     )
-    vat_rate = models.DecimalField(
-        _("TVA"), max_digits=5, decimal_places=2, choices=LINE_VAT_RATE_CHOICES, default=Decimal("20.00")
-    )
+    # No model choices: the editor offers the French rates (LINE_VAT_RATE_CHOICES), but an
+    # imported invoice may carry a foreign rate, such as the 25 % of a Danish supplier.
+    vat_rate = models.DecimalField(_("TVA"), max_digits=5, decimal_places=2, default=Decimal("20.00"))
     vat_category = models.CharField(max_length=2, default="S")
     exemption = models.CharField(_("motif d'exonération"), max_length=20, choices=EXEMPTION_CHOICES, blank=True)
     exemption_text = models.CharField(_("texte du motif d'exonération"), max_length=300, blank=True)

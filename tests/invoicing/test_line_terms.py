@@ -186,3 +186,35 @@ def test_removing_every_row_clears_line_terms(owner_client, customer):
 
     saved.refresh_from_db()
     assert saved.extra_adjustments == []
+
+
+@pytest.mark.django_db
+def test_imported_foreign_rate_stays_editable(owner_client, organisation):
+    from ardoise.invoicing.importing import import_invoice_file
+    from tests.acceptance.test_reference_invoices import REFERENCE_DIR
+
+    path = REFERENCE_DIR / "cen-cii-examples" / "CII_example4.xml"
+    invoice = import_invoice_file(path.read_bytes(), path.name, organisation=organisation)
+
+    page = owner_client.get(reverse("invoicing:edit", args=[invoice.pk])).content.decode()
+
+    assert '<option value="25.00" selected>25 %</option>' in page
+    assert '<option value="12.00" selected>12 %</option>' in page
+
+
+@pytest.mark.django_db
+def test_imported_foreign_rate_can_be_saved(owner_client, organisation):
+    from ardoise.invoicing.importing import import_invoice_file
+    from tests.acceptance.test_reference_invoices import REFERENCE_DIR
+    from tests.invoicing.test_imported_draft import editor_data as saved_draft_data
+
+    path = REFERENCE_DIR / "cen-cii-examples" / "CII_example4.xml"
+    invoice = import_invoice_file(path.read_bytes(), path.name, organisation=organisation)
+    total = invoice.total_with_vat
+
+    response = owner_client.post(reverse("invoicing:edit", args=[invoice.pk]), saved_draft_data(invoice))
+
+    invoice.refresh_from_db()
+    assert response.status_code == 302
+    assert sorted({line.vat_rate for line in invoice.lines.all()}) == [Decimal("12.00"), Decimal("25.00")]
+    assert invoice.total_with_vat == total
