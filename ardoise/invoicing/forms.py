@@ -144,6 +144,24 @@ class DraftForm(forms.ModelForm):
         widget=DecimalInput(min_places=2),
     )
 
+    prepaid_amount = core_forms.FrenchDecimalField(
+        label=_("Acomptes déjà versés (TTC)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=ZERO,
+        required=False,
+        help_text=_("Déduits du total TTC pour obtenir le net à payer."),
+    )
+    rounding_amount = core_forms.FrenchDecimalField(
+        label=_("Arrondi du net à payer"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_(
+            "Ajouté au net à payer, par exemple -0,02 pour arrondir aux 5 centimes. Négatif avec un signe moins."
+        ),
+    )
+
     class Meta:
         model = Invoice
         fields = [
@@ -153,6 +171,8 @@ class DraftForm(forms.ModelForm):
             "purchase_order",
             "currency",
             "exchange_rate",
+            "prepaid_amount",
+            "rounding_amount",
             "notes",
             "discount_kind",
             "discount_value",
@@ -195,6 +215,18 @@ class DraftForm(forms.ModelForm):
 
     def clean_discount_value(self) -> Decimal:
         return self.cleaned_data.get("discount_value") or ZERO
+
+    def clean_prepaid_amount(self) -> Decimal:
+        return self._kept_amount("prepaid_amount")
+
+    def clean_rounding_amount(self) -> Decimal:
+        return self._kept_amount("rounding_amount")
+
+    def _kept_amount(self, name: str) -> Decimal:
+        # A page opened before the field existed posts nothing: the stored amount stays.
+        if self.add_prefix(name) not in self.data:
+            return getattr(self.instance, name)
+        return self.cleaned_data.get(name) or ZERO
 
     def clean_currency(self) -> str:
         # Left empty, or not posted by a page opened before the field existed: keep the current currency.

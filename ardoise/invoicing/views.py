@@ -233,6 +233,8 @@ def live_summary(
     if adjustments is not None and adjustments.is_bound:
         invoice.document_adjustments = adjustments.adjustments_json()
     invoice.currency = _typed_currency(form, invoice.currency)
+    invoice.prepaid_amount = _typed_amount(form, "prepaid_amount", invoice.prepaid_amount)
+    invoice.rounding_amount = _typed_amount(form, "rounding_amount", invoice.rounding_amount)
     invoice.exchange_rate = _typed_exchange_rate(form, draft)
     invoice.discount_kind, invoice.discount_value = _typed_discount(form)
     invoice.discount_reason = (form["discount_reason"].value() or "").strip()[:100]
@@ -246,6 +248,16 @@ def _typed_currency(form: DraftForm, default: str) -> str:
     """Return the currency typed in the editor, or ``default`` while it is not a valid code."""
     typed = str(form["currency"].value() or "").strip().upper()
     return typed if is_currency_code(typed) else default
+
+
+def _typed_amount(form: DraftForm, name: str, default: Decimal) -> Decimal:
+    """Return an amount typed in the editor, or ``default`` while it is invalid or not posted."""
+    if form.add_prefix(name) not in form.data:
+        return default
+    try:
+        return form.fields[name].clean(form[name].value()) or Decimal("0")
+    except ValidationError:
+        return default
 
 
 def _typed_exchange_rate(form: DraftForm, draft: Invoice | None) -> Decimal | None:

@@ -218,3 +218,28 @@ def test_imported_foreign_rate_can_be_saved(owner_client, organisation):
     assert response.status_code == 302
     assert sorted({line.vat_rate for line in invoice.lines.all()}) == [Decimal("12.00"), Decimal("25.00")]
     assert invoice.total_with_vat == total
+
+
+@pytest.mark.django_db
+def test_prepaid_and_rounding_reach_amount_due(owner_client, customer):
+    lines = [line_fields(name="Conseil", unit_price="99,99")]
+    data = editor_data(customer, lines, prepaid_amount="50", rounding_amount="0,01")
+
+    post_draft_data = owner_client.post(reverse("invoicing:create"), data)
+
+    invoice = Invoice.objects.get()
+    # 99.99 + 20 % = 119.99; minus 50 paid, plus 0.01 of rounding: 70.00 due.
+    assert post_draft_data.status_code == 302
+    assert invoice.total_with_vat == Decimal("119.99")
+    assert invoice.amount_due == Decimal("70.00")
+    assert validate_cii(bytes(issue_invoice(invoice, today=DAY).files.xml)).errors == ()
+
+
+@pytest.mark.django_db
+def test_bad_prepaid_amount_is_named(owner_client, customer):
+    lines = [line_fields(name="Conseil", unit_price="100")]
+
+    response = owner_client.post(reverse("invoicing:create"), editor_data(customer, lines, prepaid_amount="cinquante"))
+
+    assert Invoice.objects.count() == 0
+    assert "« cinquante » n'est pas un nombre valide" in page_text(response)
