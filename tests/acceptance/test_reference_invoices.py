@@ -90,10 +90,10 @@ def test_import_issue_export_passes_rules(path, organisation, tmp_path):
 
 
 def prepare_for_issue(draft: Invoice) -> None:
-    """Type what Ardoise asks for before it issues a foreign file, as its messages tell the user.
+    """Fill in what Ardoise requires before it issues a foreign file, as its error messages tell the user.
 
-    The exchange rate of a foreign currency, and the buyer's e-mail and
-    address when the file gives none: Ardoise needs them for every customer.
+    That is the exchange rate of a foreign currency, and the buyer's e-mail
+    and address when the file gives none, which Ardoise requires for every customer.
     """
     if draft.currency != "EUR":
         draft.exchange_rate = EXCHANGE_RATES[draft.currency]
