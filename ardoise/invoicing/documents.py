@@ -156,16 +156,33 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
 
 
 def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]:
-    seen: dict[tuple[str, Decimal], VatExemption] = {}
+    """Return one exemption reason per exempt VAT group (BT-120, BT-121).
+
+    EN 16931 has one reason per VAT category and rate, so lines of one group
+    with different legal bases (goods exported and services taxed abroad, both
+    G) share a reason that cites each basis; a code is kept only when all agree.
+    """
+    texts: dict[tuple[str, Decimal], list[str]] = {}
+    codes: dict[tuple[str, Decimal], set[str]] = {}
     for line in invoice_lines:
         if line.vat_category in ("S", "Z"):
             continue
         exemption = EXEMPTIONS.get(line.exemption)
         text = line.exemption_text or (str(exemption.wording) if exemption else "")
-        code = exemption.code if exemption else ""
         key = (line.vat_category, line.vat_rate)
-        seen.setdefault(key, VatExemption(line.vat_category, line.vat_rate, text, code))
-    return tuple(seen.values())
+        group = texts.setdefault(key, [])
+        if text and text not in group:
+            group.append(text)
+        codes.setdefault(key, set()).add(exemption.code if exemption else "")
+    return tuple(
+        VatExemption(
+            category,
+            rate,
+            " ; ".join(group),
+            next(iter(codes[(category, rate)]), "") if len(codes[(category, rate)]) == 1 else "",
+        )
+        for (category, rate), group in texts.items()
+    )
 
 
 def adjustment_exemptions(invoice: Invoice) -> tuple[VatExemption, ...]:

@@ -295,38 +295,13 @@ def _export_problems(customer: Customer, lines: Sequence[InvoiceLine]) -> list[s
 
 
 def _exemption_text_problems(lines: Sequence[InvoiceLine]) -> list[str]:
-    """Require a wording on every exempt line, and one wording per exempt VAT group.
-
-    EN 16931 gives one exemption reason per VAT category and rate (BT-120), so
-    two exempt lines with different legal bases cannot share an invoice.
-    """
-    problems = []
-    first_by_group: dict[tuple[str, Any], InvoiceLine] = {}
-    for line in lines:
-        if line.vat_category in ("S", "Z"):
-            continue
-        if not line.exemption_text:
-            problems.append(
-                _(
-                    "La ligne « %(line)s » est exonérée sans motif : indiquez la base légale de l'exonération "
-                    "(motif d'exonération du menu Entreprise ou de la fiche client)."
-                )
-                % {"line": line.name}
-            )
-            continue
-        first = first_by_group.setdefault((line.vat_category, line.vat_rate), line)
-        if first.exemption_text != line.exemption_text:
-            problems.append(
-                _(
-                    "Les lignes « %(first)s » et « %(line)s » portent deux motifs d'exonération différents "
-                    "(« %(first_text)s » et « %(text)s ») : une facture n'en admet qu'un par catégorie de TVA. "
-                    "Établissez une facture par motif."
-                )
-                % {
-                    "first": first.name,
-                    "line": line.name,
-                    "first_text": first.exemption_text,
-                    "text": line.exemption_text,
-                }
-            )
-    return problems
+    """Require the legal basis of every exempt line, which the invoice must print."""
+    return [
+        _(
+            "La ligne « %(line)s » est exonérée sans motif : indiquez la base légale de l'exonération "
+            "(motif d'exonération du menu Entreprise ou de la fiche client)."
+        )
+        % {"line": line.name}
+        for line in lines
+        if line.vat_category not in ("S", "Z") and not line.exemption_text
+    ]
