@@ -52,7 +52,7 @@ def american_company(organisation):
 
 
 def make_draft(organisation, customer, *lines):
-    """Create a draft with ``lines`` given as (name, price, rate or None, is_service), normalised as the editor saves them."""
+    """Create a draft from (name, price, rate or None, is_service) tuples, normalised as the editor saves them."""
     invoice = Invoice.objects.create(organisation=organisation, customer=customer)
     for position, (name, price, rate, is_service) in enumerate(lines):
         line = InvoiceLine(
@@ -147,7 +147,7 @@ def test_eu_business_service_is_reverse_charged(organisation, german_company):
 def test_eu_business_goods_are_an_intra_eu_supply(organisation, german_company):
     draft = make_draft(organisation, german_company, ("Machine", "1000.00", None, False))
 
-    invoice, xml, pdf = issued_files(draft)
+    _invoice, xml, pdf = issued_files(draft)
 
     assert breakdown(xml) == [("K", "Exonération de TVA, article 262 ter I du CGI", "VATEX-EU-IC")]
     # BR-IC-12 and BR-IC-11: the delivery country and date are given.
