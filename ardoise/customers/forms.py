@@ -119,12 +119,12 @@ class CustomerForm(forms.ModelForm):
         situation = cleaned.get("vat_situation") or ""
         country = cleaned.get("country_code") or "FR"
         delivery_country = cleaned.get("delivery_country_code") or country
-        mismatch = {
+        mismatches: dict[str, bool] = {
             VatSituation.EU_BUSINESS: not is_in_eu(country),
             VatSituation.EU_INDIVIDUAL: not is_in_eu(country),
             VatSituation.EXPORT: not (is_outside_eu(country) or is_outside_eu(delivery_country)),
-        }.get(situation, False)
-        if mismatch:
+        }
+        if mismatches.get(situation, False):
             self.add_error(
                 "vat_situation",
                 ValidationError(
