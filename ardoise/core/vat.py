@@ -52,7 +52,10 @@ EXEMPTIONS = {
         Exemption("zero_rated", "Z", "", ""),
     ]
 }
-EXEMPTION_LABELS = {"zero_rated": _("Taux zéro"), "other": _("Autre motif d'exonération (texte libre)")}
+EXEMPTION_LABELS = {
+    "zero_rated": _("Taux zéro"),
+    "other": _("Autre motif (celui de la fiche client ou de l'entreprise)"),
+}
 EXEMPTION_CHOICES = [("", _("—"))] + [(e.key, e.wording or EXEMPTION_LABELS[e.key]) for e in EXEMPTIONS.values()]
 CATEGORY_EXEMPTIONS = {
     "K": "intra_eu_goods",
@@ -90,7 +93,7 @@ FRENCH_VAT_TERRITORY = frozenset({"FR", "MC"})
 # legal basis, then « other » for a basis typed in full.
 EXEMPT_BASES = ("training", "health", "private_tuition", "article_261", "other")
 EXEMPT_BASIS_CHOICES = [("", _("—"))] + [
-    (key, EXEMPTIONS[key].wording or EXEMPTION_LABELS[key]) for key in EXEMPT_BASES
+    (key, EXEMPTIONS[key].wording or _("Autre motif (à saisir ci-dessous)")) for key in EXEMPT_BASES
 ]
 
 
