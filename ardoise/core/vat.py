@@ -123,7 +123,7 @@ def derive_situation(country_code: str, is_company: bool, vat_number: str) -> Va
 
     An EU customer with a VAT number is a business even when recorded as an
     individual (a sole trader). An EU company without one is still a business:
-    issuing then asks for its number rather than charging French VAT silently.
+    issuing then requests its number rather than charging French VAT silently.
     """
     if is_in_eu(country_code):
         return VatSituation.EU_BUSINESS if is_company or vat_number else VatSituation.EU_INDIVIDUAL

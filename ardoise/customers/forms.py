@@ -115,7 +115,7 @@ class CustomerForm(forms.ModelForm):
         return cleaned
 
     def _check_vat_situation(self, cleaned: dict[str, Any]) -> None:
-        """Refuse a VAT situation the customer's country contradicts, and an exemption without its basis."""
+        """Reject a VAT situation the customer's country contradicts, and an exemption without its basis."""
         situation = cleaned.get("vat_situation") or ""
         country = cleaned.get("country_code") or "FR"
         delivery_country = cleaned.get("delivery_country_code") or country

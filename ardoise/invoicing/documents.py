@@ -158,9 +158,9 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
 def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]:
     """Return one exemption reason per exempt VAT group (BT-120, BT-121).
 
-    EN 16931 has one reason per VAT category and rate, so lines of one group
-    with different legal bases (goods exported and services taxed abroad, both
-    G) share a reason that cites each basis; a code is kept only when all agree.
+    EN 16931 has one reason per VAT category and rate. Lines of one group with
+    different legal bases (goods exported and services taxed abroad, both G)
+    therefore share a reason that cites each basis, with a code only when all agree.
     """
     texts: dict[tuple[str, Decimal], list[str]] = {}
     codes: dict[tuple[str, Decimal], set[str]] = {}

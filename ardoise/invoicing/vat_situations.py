@@ -2,7 +2,7 @@
 
 The organisation's regime (normal, franchise en base, exempt operations) and
 the customer's situation (France, EU business, EU individual, outside the EU,
-exempt) set the defaults; ``ardoise.core.vat.default_line_vat`` holds the rules.
+exempt) set the defaults; ``ardoise.core.vat.default_line_vat`` contains the rules.
 The checks here run before every issue, from the web page and the CLI alike,
 through ``services.check_ready_to_issue``.
 """
@@ -193,8 +193,8 @@ def vat_problems(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
             % {"name": customer.name}
         )
     if any(line.vat_category == "K" for line in lines):
-        # Only goods lines prove a transport to another member state; an
-        # imported charge in category K alone (transport costs) is left as the file gives it.
+        # Only goods lines prove a transport to another member state. An imported
+        # charge in category K alone (transport costs) is kept as the file gives it.
         problems.extend(_intra_eu_goods_problems(customer))
     problems.extend(_export_problems(customer, lines))
     problems.extend(_exemption_text_problems(lines))

@@ -63,7 +63,7 @@ def test_added_line_follows_the_chosen_customer(owner_client, german_company):
 
 
 @pytest.mark.django_db
-def test_catalogue_goods_for_eu_business_become_intra_eu_supply(owner_client, organisation, german_company):
+def test_catalogue_goods_become_intra_eu_supply(owner_client, organisation, german_company):
     product = Product.objects.create(
         organisation=organisation, name="Machine", unit_price="900.0000", vat_rate="20.00", kind=ProductKind.GOODS
     )
@@ -78,7 +78,7 @@ def test_catalogue_goods_for_eu_business_become_intra_eu_supply(owner_client, or
 
 
 @pytest.mark.django_db
-def test_goods_line_saved_with_reverse_charge_becomes_intra_eu_supply(owner_client, german_company):
+def test_goods_line_switches_to_intra_eu(owner_client, german_company):
     line = line_fields(name="Machine", unit_price="900", vat_rate="0.00", exemption="reverse_charge", kind="goods")
 
     owner_client.post(reverse("invoicing:create"), editor_data(german_company, [line]))
