@@ -163,6 +163,9 @@ def default_line_vat(
     """
     zero = Decimal("0.00")
     if franchise:
+        # NOTE: B2B services to an EU business are taxed in the customer's country
+        # (art. 259-1), outside the franchise, and call for « Autoliquidation » and
+        # a VAT number. Ardoise still prints the art. 293 B wording on every line.
         return LineVat(zero, "franchise")
     if situation == VatSituation.EU_BUSINESS:
         return LineVat(zero, "reverse_charge" if is_service else "intra_eu_goods")
