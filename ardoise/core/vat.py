@@ -46,6 +46,9 @@ EXEMPTIONS = {
         Exemption("training", "E", "VATEX-EU-132-1I", _("Exonération de TVA, article 261-4-4° a du CGI")),
         Exemption("health", "E", "VATEX-EU-132-1C", _("Exonération de TVA, article 261-4-1° du CGI")),
         Exemption("private_tuition", "E", "VATEX-EU-132-1J", _("Exonération de TVA, article 261-4-4° b du CGI")),
+        # Expenses paid in the customer's name and passed on at cost stay out of
+        # the taxable amount (CGI art. 267 II 2°, VAT directive art. 79 c).
+        Exemption("disbursement", "E", "VATEX-EU-79-C", _("Débours, article 267 II 2° du CGI")),
         # A legal basis typed by the user: the line's ``exemption_text`` carries the wording.
         Exemption("other", "E", "", ""),
         # A zero-rated supply is taxed at 0 %: EN 16931 forbids an exemption reason for it (BR-Z-10).

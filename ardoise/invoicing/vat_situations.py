@@ -2,7 +2,7 @@
 
 The organisation's regime (normal, franchise en base, exempt operations) and
 the customer's situation (France, EU business, EU individual, outside the EU,
-exempt) set the defaults; ``ardoise.core.vat.default_line_vat`` contains the rules.
+exempt) set the defaults. ``ardoise.core.vat.default_line_vat`` contains the rules.
 The checks here run before every issue, from the web page and the CLI alike,
 through ``services.check_ready_to_issue``.
 """
@@ -197,6 +197,7 @@ def vat_problems(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
         # charge in category K alone (transport costs) is kept as the file gives it.
         problems.extend(_intra_eu_goods_problems(customer))
     problems.extend(_export_problems(customer, lines))
+    problems.extend(_outside_scope_problems(organisation, customer, lines, categories))
     problems.extend(_exemption_text_problems(lines))
     return problems
 
@@ -292,6 +293,30 @@ def _export_problems(customer: Customer, lines: Sequence[InvoiceLine]) -> list[s
             % {"line": services[0].name, "name": customer.name, "country": country_name(customer.country_code)}
         )
     return problems
+
+
+def _outside_scope_problems(
+    organisation: Organisation, customer: Customer, lines: Sequence[InvoiceLine], categories: set[str]
+) -> list[str]:
+    """Explain why a line outside the scope of VAT (O) cannot be issued with the rest.
+
+    EN 16931 forbids any other VAT category (BR-O-11, BR-O-12) and any VAT
+    number (BR-O-02) on an invoice with such a line.
+    """
+    outside = [line for line in lines if line.vat_category == "O"]
+    if not outside:
+        return []
+    if categories == {"O"} and not organisation.vat_number and not customer.vat_number:
+        return []
+    return [
+        _(
+            "La ligne « %(line)s » est hors champ de la TVA : la facture électronique n'admet alors ni autre taux "
+            "de TVA, ni numéro de TVA du vendeur ou du client. Pour des frais payés au nom du client et refacturés "
+            "à l'identique, choisissez « Débours, article 267 II 2° du CGI » ; sinon, choisissez le taux ou le "
+            "motif d'exonération qui s'applique."
+        )
+        % {"line": outside[0].name}
+    ]
 
 
 def _exemption_text_problems(lines: Sequence[InvoiceLine]) -> list[str]:

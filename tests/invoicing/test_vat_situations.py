@@ -455,3 +455,44 @@ def test_confirmation_page_lists_the_vat_problem(owner_client, organisation, ger
     assert posted.status_code == 200
     draft.refresh_from_db()
     assert draft.status == InvoiceStatus.DRAFT
+
+
+@pytest.mark.django_db
+def test_disbursement_issues_beside_taxed_lines(organisation, customer):
+    draft = make_draft(organisation, customer, ("Conseil", "100.00", "20.00", True))
+    line = InvoiceLine(
+        invoice=draft,
+        name="Frais de greffe",
+        unit_price=Decimal("30"),
+        vat_rate=Decimal("0.00"),
+        exemption="disbursement",
+    )
+    normalise_line_vat(line, organisation, customer)
+    line.save()
+    refresh_totals(draft)
+
+    _invoice, xml, _pdf = issued_files(draft)
+
+    assert ("E", "Débours, article 267 II 2° du CGI", "VATEX-EU-79-C") in breakdown(xml)
+    assert_three_layers_pass(xml)
+
+
+@pytest.mark.django_db
+def test_outside_scope_line_is_blocked(organisation, customer):
+    draft = make_draft(organisation, customer, ("Conseil", "100.00", "20.00", True))
+    line = InvoiceLine(
+        invoice=draft,
+        name="Frais de greffe",
+        unit_price=Decimal("30"),
+        vat_rate=Decimal("0.00"),
+        exemption="outside_scope",
+    )
+    normalise_line_vat(line, organisation, customer)
+    line.save()
+    refresh_totals(draft)
+
+    problems = issue_problems(draft)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("La ligne « Frais de greffe » est hors champ de la TVA")
+    assert "« Débours, article 267 II 2° du CGI »" in problems[0]
