@@ -176,6 +176,18 @@ def test_intra_eu_supply_uses_the_delivery_country(organisation, german_company)
 
 
 @pytest.mark.django_db
+def test_intra_eu_supply_with_delivery_country_only(organisation, german_company):
+    german_company.delivery_country_code = "AT"
+    german_company.save()
+    draft = make_draft(organisation, german_company, ("Machine", "1000.00", None, False))
+
+    _invoice, xml, _pdf = issued_files(draft)
+
+    assert xml_values(xml, ".//ram:ShipToTradeParty/ram:PostalTradeAddress/ram:CountryID") == ["AT"]
+    assert_three_layers_pass(xml)
+
+
+@pytest.mark.django_db
 def test_export_goods_and_services_outside_eu(organisation, american_company):
     draft = make_draft(
         organisation,
