@@ -104,6 +104,8 @@ def _display_value(organisation: Organisation, name: str) -> str:
         return country_name(value)
     if name == "vat_regime":
         return organisation.get_vat_regime_display()
+    if name == "vat_exemption":
+        return organisation.get_vat_exemption_display() if value else ""
     if name == "vat_on_debits":
         return _("Oui") if value else _("Non")
     if name == "payment_terms_days":

@@ -19,10 +19,12 @@ from ardoise.audit.services import record
 from ardoise.core.dates import due_date_net
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.numbering import counter_period, format_number
-from ardoise.core.vat import EXEMPTIONS, category_for
+from ardoise.core.vat import category_for
+from ardoise.customers.models import Customer
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
+from ardoise.invoicing.vat_situations import exemption_wording, line_vat_default, vat_problems
 
 logger = logging.getLogger(__name__)
 
@@ -43,20 +45,26 @@ def default_series(organisation: Organisation) -> NumberingSeries:
         return NumberingSeries.objects.get(organisation=organisation, is_default=True)
 
 
-def normalise_line_vat(line: InvoiceLine, organisation: Organisation) -> None:
-    """Derive the VAT category from the rate and exemption; franchise en base forces exemption."""
+def normalise_line_vat(line: InvoiceLine, organisation: Organisation, customer: Customer | None = None) -> None:
+    """Derive the VAT category from the rate and exemption; franchise en base forces exemption.
+
+    A line left at 0 % without a reason gets the default exemption of the
+    organisation's and the customer's situations, else the generic art. 261.
+    """
     if organisation.is_franchise:
+        if line.exemption != "franchise":
+            line.exemption_text = ""
         line.vat_rate = line.vat_rate.__class__("0.00")
         line.exemption = "franchise"
     if line.vat_rate > 0:
         line.exemption = ""
         line.exemption_text = ""
     elif not line.exemption and not line.exemption_text:
-        line.exemption = "article_261"
+        default = line_vat_default(organisation, customer, is_service=line.is_service)
+        line.exemption = default.exemption or "article_261"
     line.vat_category = category_for(line.vat_rate, line.exemption)
-    exemption = EXEMPTIONS.get(line.exemption)
-    if exemption is not None and not line.exemption_text:
-        line.exemption_text = str(exemption.wording)
+    if line.exemption and not line.exemption_text:
+        line.exemption_text = exemption_wording(line, organisation, customer)
 
 
 def refresh_totals(invoice: Invoice) -> None:
@@ -96,7 +104,7 @@ def save_draft(
         for position, line in enumerate(lines, start=1):
             line.invoice = invoice
             line.position = position
-            normalise_line_vat(line, invoice.organisation)
+            normalise_line_vat(line, invoice.organisation, invoice.customer)
             line.save()
         refresh_totals(invoice)
 
@@ -143,16 +151,10 @@ def check_ready_to_issue(invoice: Invoice) -> None:
             _("Indiquez le SIREN ou l'adresse e-mail du client « %(name)s » : la facture électronique l'exige.")
             % {"name": customer.name}
         )
-    if invoice.organisation.is_franchise is False and not invoice.organisation.vat_number:
-        problems.append(
-            _(
-                "Indiquez le numéro de TVA intracommunautaire de l'entreprise (menu Entreprise) : il est obligatoire "
-                "sur les factures avec TVA."
-            )
-        )
     lines = list(invoice.lines.all())
     if not lines:
         problems.append(_("Ajoutez au moins une ligne à la facture."))
+    problems.extend(vat_problems(invoice, lines))
     if invoice.amount_due < 0:
         problems.append(
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
