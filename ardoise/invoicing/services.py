@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +19,7 @@ from ardoise.core.dates import due_date_net
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.numbering import counter_period, format_number
 from ardoise.core.vat import EXEMPTIONS, category_for
+from ardoise.integrity.services import append_invoice
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
@@ -174,13 +174,6 @@ def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     return format_number(series.pattern, issue_date, counter.last_value)
 
 
-def chain_hash(previous_hash: str, document: dict[str, Any], pdf_sha256: str) -> str:
-    """Hash an issued invoice's canonical content together with the previous invoice's hash."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    payload = "\n".join([previous_hash, canonical, pdf_sha256]).encode()
-    return hashlib.sha256(payload).hexdigest()
-
-
 # Typst renders the PDF in this pool while the calling thread validates the XML:
 # both release the GIL, so issuing takes about the longer of the two, not the sum.
 _pdf_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ardoise-pdf")
@@ -230,7 +223,7 @@ def preview_document(invoice: Invoice, today: datetime.date | None = None) -> In
 def issue_invoice(
     invoice: Invoice, *, user: Any = None, request: Any = None, today: datetime.date | None = None
 ) -> Invoice:
-    """Issue a draft: number, dates, snapshot, validated Factur-X PDF, hash chain.
+    """Issue a draft: number, dates, snapshot, validated Factur-X PDF, link in the hash chain.
 
     Everything happens in one transaction, so a failure (validation, rendering)
     rolls the counter back and never consumes a number.
@@ -260,15 +253,7 @@ def issue_invoice(
         )
 
         totals = document.totals()
-        previous = (
-            Invoice.objects.filter(organisation=organisation)
-            .issued()
-            .order_by("-issued_at", "-id")
-            .values_list("chain_hash", flat=True)
-            .first()
-        ) or ""
         document_json = document.to_json()
-        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
 
         invoice.series = series
         invoice.number = number
@@ -282,12 +267,12 @@ def issue_invoice(
         invoice.document = document_json
         invoice.issued_at = timezone.now()
         invoice.issued_by = user if user is not None and getattr(user, "pk", None) else None
-        invoice.pdf_sha256 = pdf_sha256
-        invoice.previous_hash = previous
-        invoice.chain_hash = chain_hash(previous, document_json, pdf_sha256)
+        # previous_hash and chain_hash stay empty: the chain lives in ardoise.integrity now.
+        invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         invoice.status = InvoiceStatus.ISSUED
         invoice.save()
         IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
+        append_invoice(invoice)
         record(
             organisation,
             "invoice.issued",
@@ -299,18 +284,3 @@ def issue_invoice(
 
     logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
     return invoice
-
-
-def verify_chain(organisation: Organisation) -> list[str]:
-    """Recompute the hash chain of the organisation's issued invoices; return the numbers that break it."""
-    broken: list[str] = []
-    previous = ""
-    for invoice in (
-        Invoice.objects.filter(organisation=organisation).issued().select_related("files").order_by("issued_at", "id")
-    ):
-        expected = chain_hash(previous, invoice.document or {}, invoice.pdf_sha256)
-        pdf_ok = hashlib.sha256(bytes(invoice.files.pdf)).hexdigest() == invoice.pdf_sha256
-        if invoice.previous_hash != previous or invoice.chain_hash != expected or not pdf_ok:
-            broken.append(invoice.number)
-        previous = invoice.chain_hash
-    return broken
