@@ -86,6 +86,20 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any
     return {name: [before.get(name), value] for name, value in after.items() if before.get(name) != value}
 
 
+def form_changes(form: Any) -> dict[str, list[Any]]:
+    """Return ``{field: [before, after]}`` for the fields a bound, valid form changed."""
+    result = {}
+    for name in form.changed_data:
+        field = form.fields[name]
+        before = form.get_initial_for_field(field, name)
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None and before is not None and not isinstance(before, models.Model):
+            # A model form's initial value of a foreign key is the id: show the object instead.
+            before = queryset.filter(pk=before).first() or before
+        result[name] = [_json_ready(before), _json_ready(form.cleaned_data.get(name))]
+    return result
+
+
 def _json_ready(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | str | list | dict):
         return value
@@ -93,6 +107,11 @@ def _json_ready(value: Any) -> Any:
         return str(value)
     if isinstance(value, bytes | memoryview):
         return "<%s octets>" % len(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    if hasattr(value, "read"):
+        # An uploaded file: its name is enough, the bytes do not belong in the log.
+        return getattr(value, "name", "") or "<fichier>"
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

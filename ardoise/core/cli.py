@@ -72,7 +72,6 @@ class FrenchCommand(BaseCommand):
                 self.stderr.write(_("Erreur : %(message)s") % {"message": error})
                 sys.exit(error.returncode)
 
-
     def command_line(self, options: dict[str, Any]) -> str:
         """Name the command for the audit log, e.g. "ardoise invoice issue", without its arguments."""
         words = ["ardoise", self.__module__.rsplit(".", 1)[-1]]

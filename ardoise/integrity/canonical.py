@@ -32,7 +32,7 @@ import datetime
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 
@@ -124,8 +124,8 @@ def canonical_value(field: models.Field[Any, Any], value: Any) -> Any:
 def row_content(obj: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
     content = {}
     for name in names:
-        field = obj._meta.get_field(name)
-        content[name] = canonical_value(field, getattr(obj, field.attname))  # type: ignore[union-attr]
+        field = cast("models.Field[Any, Any]", obj._meta.get_field(name))
+        content[name] = canonical_value(field, getattr(obj, field.attname))
     return content
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.integrity.exceptions import AppendOnlyError
@@ -66,3 +67,13 @@ class ChainRecord(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError(self)
+
+    @property
+    def label(self) -> str:
+        """Name the chained object in French, e.g. « Facture F-2026-0001 »."""
+        if self.kind == RecordKind.PAYMENT:
+            return gettext("Paiement n° %(id)s de la facture %(number)s") % {
+                "id": self.payment_id,
+                "number": self.reference,
+            }
+        return "%s %s" % (self.get_kind_display(), self.reference)

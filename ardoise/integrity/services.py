@@ -142,7 +142,10 @@ class Mismatch(models.TextChoices):
 
 @dataclass
 class Failure:
-    """The first record of the chain that does not match, and why."""
+    """The first record of the chain that does not match, and why.
+
+    ``invoice_id`` is the document's id, or for a payment the invoice it was recorded on.
+    """
 
     kind: str
     reference: str
@@ -247,17 +250,18 @@ def _records_with_objects(organisation: Any) -> Iterator[tuple[ChainRecord, Any,
         invoices = Invoice.objects.in_bulk(invoice_ids)
         files = {file.invoice_id: file for file in IssuedFile.objects.filter(invoice_id__in=invoice_ids)}
         lines: dict[int, list[Any]] = {}
-        for line in InvoiceLine.objects.filter(invoice_id__in=invoice_ids).order_by(
-            "position", "id"
-        ):
+        for line in InvoiceLine.objects.filter(invoice_id__in=invoice_ids).order_by("position", "id"):
             lines.setdefault(line.invoice_id, []).append(line)
         payments = Payment.objects.select_related("invoice").in_bulk(
             [record.payment_id for record in batch if record.payment_id]
         )
         for record in batch:
             if record.invoice_id:
-                yield record, invoices.get(record.invoice_id), lines.get(record.invoice_id, []), files.get(
-                    record.invoice_id
+                yield (
+                    record,
+                    invoices.get(record.invoice_id),
+                    lines.get(record.invoice_id, []),
+                    files.get(record.invoice_id),
                 )
             else:
                 yield record, payments.get(record.payment_id), [], None
@@ -283,10 +287,7 @@ def _check(
     if recomputed_hash != record.hash:
         return Mismatch.LINK
 
-    if record.payment_id:
-        content = canonical.payment_content(obj)
-    else:
-        content = canonical.invoice_content(obj, lines)
+    content = canonical.payment_content(obj) if record.payment_id else canonical.invoice_content(obj, lines)
     if canonical.content_digest(content) != record.content_sha256 or not _legacy_hash_matches(obj):
         return Mismatch.CONTENT
     if record.invoice_id:
@@ -310,17 +311,16 @@ def _legacy_hash_matches(obj: Any) -> bool:
 
 
 def _failure(record: ChainRecord, obj: Any, mismatch: Mismatch) -> Failure:
-    if record.payment_id:
-        date = obj.date if obj is not None else None
-    else:
-        date = obj.issue_date if obj is not None else None
+    date = None
+    if obj is not None:
+        date = obj.date if record.payment_id else obj.issue_date
     return Failure(
         kind=record.kind,
         reference=record.reference,
         date=date,
         mismatch=mismatch,
         sequence=record.sequence,
-        invoice_id=record.invoice_id,
+        invoice_id=record.invoice_id or getattr(obj, "invoice_id", None),
         payment_id=record.payment_id,
     )
 
@@ -357,6 +357,7 @@ def _unchained(organisation: Any) -> Failure | None:
             reference=payment.invoice.number,
             date=payment.date,
             mismatch=Mismatch.UNCHAINED,
+            invoice_id=payment.invoice_id,
             payment_id=payment.pk,
         )
     return None

@@ -50,19 +50,15 @@ def postgresql_drop(table: str) -> list[str]:
 
 
 def create_triggers(schema_editor: Any, table: str) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        statements = postgresql_create(table)
-    else:
-        statements = sqlite_create(table)
+    on_postgresql = schema_editor.connection.vendor == "postgresql"
+    statements = postgresql_create(table) if on_postgresql else sqlite_create(table)
     for statement in statements:
         schema_editor.execute(statement)
 
 
 def drop_triggers(schema_editor: Any, table: str) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        statements = postgresql_drop(table)
-    else:
-        statements = sqlite_drop(table)
+    on_postgresql = schema_editor.connection.vendor == "postgresql"
+    statements = postgresql_drop(table) if on_postgresql else sqlite_drop(table)
     for statement in statements:
         schema_editor.execute(statement)
 

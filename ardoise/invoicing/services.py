@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
-from ardoise.audit.services import record
+from ardoise.audit.services import changes, record, snapshot
 from ardoise.core.dates import due_date_net
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.numbering import counter_period, format_number
@@ -87,8 +87,10 @@ def save_draft(
     """
     created = invoice.pk is None
     with transaction.atomic():
+        before = {}
         if not created:
             _lock_draft(invoice)
+            before = _draft_state(Invoice.objects.get(pk=invoice.pk))
         invoice.save()
 
         for line in removed_lines:
@@ -101,9 +103,37 @@ def save_draft(
         refresh_totals(invoice)
 
         action = "invoice.draft_created" if created else "invoice.draft_updated"
-        data = {"lines": len(lines), "amount_due": str(invoice.amount_due)}
+        data: dict[str, Any] = {"lines": len(lines), "amount_due": str(invoice.amount_due)}
+        if not created:
+            data["changes"] = changes(before, _draft_state(invoice))
         record(invoice.organisation, action, invoice, user=user, request=request, data=data)
     return invoice
+
+
+# The draft fields whose changes the audit log records, besides the lines and the amount due.
+AUDITED_DRAFT_FIELDS = (
+    "customer",
+    "series",
+    "currency",
+    "delivery_date",
+    "payment_terms_days",
+    "purchase_order",
+    "buyer_reference",
+    "discount_kind",
+    "discount_value",
+    "discount_reason",
+    "notes",
+)
+
+
+def _draft_state(invoice: Invoice) -> dict[str, Any]:
+    state = snapshot(invoice, AUDITED_DRAFT_FIELDS)
+    state["lines"] = [
+        "%s × %s (%s %%)" % (line.quantity, line.unit_price, line.vat_rate) + " " + line.name
+        for line in invoice.lines.order_by("position", "id")
+    ]
+    state["amount_due"] = str(invoice.amount_due)
+    return state
 
 
 def _lock_draft(invoice: Invoice) -> None:

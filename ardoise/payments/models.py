@@ -67,3 +67,7 @@ class Payment(models.Model):
     @property
     def is_reversal(self) -> bool:
         return self.reverses_id is not None
+
+    @property
+    def is_reversed(self) -> bool:
+        return hasattr(self, "reversal")

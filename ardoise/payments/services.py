@@ -91,9 +91,7 @@ def reverse_payment(payment: Payment, *, user: Any = None, request: Any = None) 
         if payment.is_reversal:
             raise PaymentError(_("Cette ligne annule déjà un paiement : elle ne peut pas être annulée à son tour."))
         if Payment.objects.filter(reverses=payment).exists():
-            raise PaymentError(
-                _("Le paiement du %(date)s est déjà annulé.") % {"date": format_date(payment.date)}
-            )
+            raise PaymentError(_("Le paiement du %(date)s est déjà annulé.") % {"date": format_date(payment.date)})
         reversal = Payment.objects.create(
             organisation_id=payment.organisation_id,
             invoice=payment.invoice,
@@ -108,7 +106,9 @@ def reverse_payment(payment: Payment, *, user: Any = None, request: Any = None) 
         data = {"number": payment.invoice.number, "amount": str(reversal.amount), "reverses": payment.pk}
         record(payment.invoice.organisation, "payment.reversed", reversal, user=user, request=request, data=data)
 
-    logger.info("payment reversed organisation=%s payment=%s reversal=%s", payment.organisation_id, payment.pk, reversal.pk)
+    logger.info(
+        "payment reversed organisation=%s payment=%s reversal=%s", payment.organisation_id, payment.pk, reversal.pk
+    )
     return reversal
 
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from ardoise.integrity.services import Mismatch, verify
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile
-from ardoise.integrity.services import Mismatch, verify
 from ardoise.invoicing.services import delete_draft, issue_invoice, refresh_totals
 
 DAY = datetime.date(2026, 12, 4)
