@@ -20,7 +20,8 @@ APPEND_ONLY_TABLES = ("payments_payment", "audit_auditentry", "integrity_chainre
 
 POSTGRESQL_FUNCTION = """CREATE OR REPLACE FUNCTION ardoise_reject_append_only_change() RETURNS trigger AS $$
     BEGIN
-        RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+        -- No percent placeholder: migrations pass this text through the driver's parameter formatting.
+        RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only', ERRCODE = 'restrict_violation';
     END;
     $$ LANGUAGE plpgsql"""
 
