@@ -1,4 +1,4 @@
-"""Payments, audit entries and chain records: refused changes in the models and in the database."""
+"""Payments, audit entries and chain records: changes rejected by the models and by the database."""
 
 from __future__ import annotations
 

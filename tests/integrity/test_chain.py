@@ -235,3 +235,45 @@ def test_payment_is_chained_with_the_organisation_lock(issued_invoice, organisat
     payment = record_payment(issued_invoice, Decimal("10.00"), datetime.date(2026, 12, 9))
 
     assert payment.chain_record.sequence == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_issues_and_payments_keep_one_unbroken_chain(issued_invoice, organisation, customer):
+    import threading
+
+    from django.db import connection
+
+    drafts = []
+    for _ in range(6):
+        draft = Invoice.objects.create(organisation=organisation, customer=customer)
+        InvoiceLine.objects.create(invoice=draft, name="Prestation", quantity=Decimal("1"), unit_price=Decimal("10"))
+        refresh_totals(draft)
+        drafts.append(draft)
+    barrier = threading.Barrier(12)
+    errors: list[BaseException] = []
+
+    def run(action) -> None:
+        try:
+            barrier.wait()
+            action()
+        except BaseException as error:  # collected and re-raised in the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    actions = [lambda draft=draft: issue_invoice(draft, today=datetime.date(2026, 12, 5)) for draft in drafts]
+    actions += [lambda: record_payment(issued_invoice, Decimal("10.00"), datetime.date(2026, 12, 9)) for _ in range(6)]
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    result = verify(organisation)
+    assert result.ok
+    assert dict(result.counts) == {"invoice": 7, "payment": 6}
+    assert list(ChainRecord.objects.filter(organisation=organisation).values_list("sequence", flat=True)) == list(
+        range(1, 14)
+    )
