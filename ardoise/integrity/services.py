@@ -88,15 +88,16 @@ def _next_link(organisation_id: int) -> tuple[int, str]:
     return last.sequence + 1, last.hash
 
 
-def append_invoice(invoice: Any) -> ChainRecord:
-    """Chain an issued invoice or credit note, as stored in the database.
+def append_invoice(invoice: Any, files: Any) -> ChainRecord:
+    """Chain an issued invoice or credit note, as stored in the database, with its ``IssuedFile``.
 
     The caller's transaction must hold the organisation's row lock (taken by
     ``issue_invoice``), so that records follow each other without a fork.
     """
-    from ardoise.invoicing.models import Invoice, IssuedFile
+    from ardoise.invoicing.models import Invoice
 
-    # Read back what the database stores, so the digest matches what ``verify`` will read.
+    # Read the row back, so the digest matches what ``verify`` will read (the
+    # database may round decimals and date-times differently from Python).
     stored = Invoice.objects.get(pk=invoice.pk)
     sequence, previous_hash = _next_link(stored.organisation_id)
     record = build_record(
@@ -106,7 +107,7 @@ def append_invoice(invoice: Any) -> ChainRecord:
         previous_hash=previous_hash,
         invoice=stored,
         lines=list(stored.lines.order_by("position", "id")),
-        files=IssuedFile.objects.get(invoice=stored),
+        files=files,
     )
     record.save()
     return record

@@ -129,7 +129,7 @@ AUDITED_DRAFT_FIELDS = (
 def _draft_state(invoice: Invoice) -> dict[str, Any]:
     state = snapshot(invoice, AUDITED_DRAFT_FIELDS)
     state["lines"] = [
-        "%s × %s (%s %%)" % (line.quantity, line.unit_price, line.vat_rate) + " " + line.name
+        "%s × %s (TVA %s %%) %s" % (line.quantity, line.unit_price, line.vat_rate, line.name)
         for line in invoice.lines.order_by("position", "id")
     ]
     state["amount_due"] = str(invoice.amount_due)
@@ -297,12 +297,13 @@ def issue_invoice(
         invoice.document = document_json
         invoice.issued_at = timezone.now()
         invoice.issued_by = user if user is not None and getattr(user, "pk", None) else None
-        # previous_hash and chain_hash stay empty: the chain lives in ardoise.integrity now.
+        # previous_hash and chain_hash stay empty. Only invoices issued before the
+        # chain table of ardoise.integrity existed have them.
         invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         invoice.status = InvoiceStatus.ISSUED
         invoice.save()
-        IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
-        append_invoice(invoice)
+        files = IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
+        append_invoice(invoice, files)
         record(
             organisation,
             "invoice.issued",

@@ -180,7 +180,7 @@ def test_legacy_hash_of_older_invoices_is_still_checked(issued_invoice, tamper):
     legacy = canonical.legacy_invoice_hash("", issued_invoice.document, issued_invoice.pdf_sha256)
     tamper("UPDATE invoicing_invoice SET chain_hash = %s WHERE id = %s", [legacy, issued_invoice.pk])
     tamper("DELETE FROM integrity_chainrecord WHERE invoice_id = %s", [issued_invoice.pk])
-    append_invoice(issued_invoice)
+    append_invoice(issued_invoice, issued_invoice.files)
     assert verify(issued_invoice.organisation).ok
 
     tamper(

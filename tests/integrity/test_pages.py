@@ -178,6 +178,19 @@ def test_command_line_entries_name_the_command(issued_invoice):
 
 
 @pytest.mark.django_db
+def test_invoice_issued_from_command_line_names_command(draft_invoice):
+    from django.core.management import call_command
+
+    call_command("invoice", "issue", str(draft_invoice.pk), stdout=io.StringIO())
+
+    entry = AuditEntry.objects.get(action="invoice.issued")
+    assert entry.source == "cli"
+    assert entry.command == "ardoise invoice issue"
+    assert entry.object_id == str(draft_invoice.pk)
+    assert entry.user is None
+
+
+@pytest.mark.django_db
 def test_draft_edit_records_field_changes(owner, draft_invoice):
     from ardoise.invoicing.services import save_draft
 
