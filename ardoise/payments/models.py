@@ -3,8 +3,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.formats import format_amount, format_date
 from ardoise.integrity.exceptions import AppendOnlyError
 
 
@@ -54,7 +56,10 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return "%s %s" % (self.date, self.amount)
+        return gettext("Paiement de %(amount)s du %(date)s") % {
+            "amount": format_amount(self.amount, self.invoice.currency),
+            "date": format_date(self.date),
+        }
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -256,3 +256,17 @@ def test_journal_is_paginated(owner_client, organisation):
 
     assert "51 événements" in text
     assert "Page 1 sur 2" in text
+
+
+@pytest.mark.django_db
+def test_journal_shows_changes_in_french(owner_client, owner, draft_invoice):
+    from ardoise.invoicing.services import save_draft
+
+    draft_invoice.notes = "Merci pour votre confiance."
+    save_draft(draft_invoice, list(draft_invoice.lines.all()), user=owner)
+
+    text = page_text(owner_client.get(JOURNAL_URL))
+
+    assert "Brouillon modifié" in text
+    assert "notes imprimées sur la facture : — → Merci pour votre confiance." in text
+    assert "Montant dû : 1065.00" in text
