@@ -22,7 +22,7 @@ class AuditEntry(models.Model):
     """
 
     # PROTECT on both keys: deleting the organisation or the user would delete or
-    # update entries, which the triggers refuse.
+    # update entries, which the triggers reject.
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -158,7 +158,7 @@ class Failure:
 
     @property
     def label(self) -> str:
-        """Name the record in French, e.g. « Facture F-2026-0001 du 4 décembre 2026 »."""
+        """Name the record in French, e.g. « Facture F-2026-0001 du 04/12/2026 »."""
         if self.kind == RecordKind.PAYMENT:
             text = _("Paiement n° %(id)s de la facture %(number)s") % {"id": self.payment_id, "number": self.reference}
         else:
@@ -302,9 +302,9 @@ def _check(
 def _legacy_hash_matches(obj: Any) -> bool:
     """Check the hash that invoices issued before the chain table carry in ``Invoice.chain_hash``.
 
-    Their chain records were built when the chain table was created, from the
-    rows as they were then; the older hash proves those rows were not altered
-    before that.
+    Their chain records were built from the rows as they were when the chain
+    table was created. The older hash proves that those rows had not been
+    altered before then.
     """
     if not getattr(obj, "chain_hash", ""):
         return True

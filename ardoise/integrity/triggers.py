@@ -2,7 +2,7 @@
 
 Recorded payments, audit entries and hash-chain records must stay as they were
 written, like issued invoices (see ``ardoise.invoicing.triggers``). The model
-layer refuses changes too, but ``QuerySet.update()``, ``QuerySet.delete()`` and
+layer rejects changes too, but ``QuerySet.update()``, ``QuerySet.delete()`` and
 raw SQL bypass it.
 
 SQLite rebuilds a table to alter it, which drops its triggers. A migration that

@@ -38,7 +38,7 @@ class Payment(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal", verbose_name=_("annule")
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # PROTECT: clearing the user of a recorded payment would be an update, which the triggers refuse.
+    # PROTECT: clearing the user of a recorded payment would be an update, which the triggers reject.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

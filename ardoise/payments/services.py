@@ -49,7 +49,7 @@ def record_payment(
     """Record a payment received for an issued invoice.
 
     The organisation row is locked, as ``issue_invoice`` does, so that the
-    payment extends the organisation's hash chain in order; the invoice row is
+    payment extends the organisation's hash chain in order. The invoice row is
     locked while the balance is checked, so that two payments recorded at the
     same time cannot together exceed the balance.
     """
@@ -83,7 +83,7 @@ def reverse_payment(payment: Payment, *, user: Any = None, request: Any = None) 
     """Cancel a payment recorded by mistake with a reversal: a payment of the opposite amount, dated today.
 
     Recorded payments never change, so the original stays in the books and the
-    reversal points to it; together they add up to zero.
+    reversal points to it. Together they add up to zero.
     """
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=payment.organisation_id)
