@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
-from ardoise.audit.services import record
+from ardoise.audit.services import changes, record, snapshot
 from ardoise.core.dates import due_date_net
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.numbering import counter_period, format_number
 from ardoise.core.vat import category_for
 from ardoise.customers.models import Customer
+from ardoise.integrity.services import append_invoice
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
@@ -95,8 +95,10 @@ def save_draft(
     """
     created = invoice.pk is None
     with transaction.atomic():
+        before = {}
         if not created:
             _lock_draft(invoice)
+            before = _draft_state(Invoice.objects.get(pk=invoice.pk))
         invoice.save()
 
         for line in removed_lines:
@@ -109,9 +111,37 @@ def save_draft(
         refresh_totals(invoice)
 
         action = "invoice.draft_created" if created else "invoice.draft_updated"
-        data = {"lines": len(lines), "amount_due": str(invoice.amount_due)}
+        data: dict[str, Any] = {"lines": len(lines), "amount_due": str(invoice.amount_due)}
+        if not created:
+            data["changes"] = changes(before, _draft_state(invoice))
         record(invoice.organisation, action, invoice, user=user, request=request, data=data)
     return invoice
+
+
+# The draft fields whose changes the audit log records, besides the lines and the amount due.
+AUDITED_DRAFT_FIELDS = (
+    "customer",
+    "series",
+    "currency",
+    "delivery_date",
+    "payment_terms_days",
+    "purchase_order",
+    "buyer_reference",
+    "discount_kind",
+    "discount_value",
+    "discount_reason",
+    "notes",
+)
+
+
+def _draft_state(invoice: Invoice) -> dict[str, Any]:
+    state = snapshot(invoice, AUDITED_DRAFT_FIELDS)
+    state["lines"] = [
+        "%s × %s (TVA %s %%) %s" % (line.quantity, line.unit_price, line.vat_rate, line.name)
+        for line in invoice.lines.order_by("position", "id")
+    ]
+    state["amount_due"] = str(invoice.amount_due)
+    return state
 
 
 def _lock_draft(invoice: Invoice) -> None:
@@ -176,13 +206,6 @@ def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     return format_number(series.pattern, issue_date, counter.last_value)
 
 
-def chain_hash(previous_hash: str, document: dict[str, Any], pdf_sha256: str) -> str:
-    """Hash an issued invoice's canonical content together with the previous invoice's hash."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    payload = "\n".join([previous_hash, canonical, pdf_sha256]).encode()
-    return hashlib.sha256(payload).hexdigest()
-
-
 # Typst renders the PDF in this pool while the calling thread validates the XML:
 # both release the GIL, so issuing takes about the longer of the two, not the sum.
 _pdf_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ardoise-pdf")
@@ -232,7 +255,7 @@ def preview_document(invoice: Invoice, today: datetime.date | None = None) -> In
 def issue_invoice(
     invoice: Invoice, *, user: Any = None, request: Any = None, today: datetime.date | None = None
 ) -> Invoice:
-    """Issue a draft: number, dates, snapshot, validated Factur-X PDF, hash chain.
+    """Issue a draft: number, dates, snapshot, validated Factur-X PDF, link in the hash chain.
 
     Everything happens in one transaction, so a failure (validation, rendering)
     rolls the counter back and never consumes a number.
@@ -262,15 +285,7 @@ def issue_invoice(
         )
 
         totals = document.totals()
-        previous = (
-            Invoice.objects.filter(organisation=organisation)
-            .issued()
-            .order_by("-issued_at", "-id")
-            .values_list("chain_hash", flat=True)
-            .first()
-        ) or ""
         document_json = document.to_json()
-        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
 
         invoice.series = series
         invoice.number = number
@@ -284,12 +299,13 @@ def issue_invoice(
         invoice.document = document_json
         invoice.issued_at = timezone.now()
         invoice.issued_by = user if user is not None and getattr(user, "pk", None) else None
-        invoice.pdf_sha256 = pdf_sha256
-        invoice.previous_hash = previous
-        invoice.chain_hash = chain_hash(previous, document_json, pdf_sha256)
+        # previous_hash and chain_hash stay empty. Only invoices issued before the
+        # chain table of ardoise.integrity existed have them.
+        invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         invoice.status = InvoiceStatus.ISSUED
         invoice.save()
-        IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
+        files = IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
+        append_invoice(invoice, files)
         record(
             organisation,
             "invoice.issued",
@@ -301,18 +317,3 @@ def issue_invoice(
 
     logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
     return invoice
-
-
-def verify_chain(organisation: Organisation) -> list[str]:
-    """Recompute the hash chain of the organisation's issued invoices; return the numbers that break it."""
-    broken: list[str] = []
-    previous = ""
-    for invoice in (
-        Invoice.objects.filter(organisation=organisation).issued().select_related("files").order_by("issued_at", "id")
-    ):
-        expected = chain_hash(previous, invoice.document or {}, invoice.pdf_sha256)
-        pdf_ok = hashlib.sha256(bytes(invoice.files.pdf)).hexdigest() == invoice.pdf_sha256
-        if invoice.previous_hash != previous or invoice.chain_hash != expected or not pdf_ok:
-            broken.append(invoice.number)
-        previous = invoice.chain_hash
-    return broken

@@ -543,7 +543,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
         "summary": invoice_summary(invoice),
         "state": invoice.payment_state(),
         "balance": invoice.balance(),
-        "payments": invoice.payments.select_related("created_by").order_by("date", "id"),
+        "payments": invoice.payments.select_related("created_by", "reversal").order_by("date", "id"),
         "emails": OutboundEmail.objects.filter(invoice=invoice).order_by("-created_at", "-id")[:10],
     }
     if invoice.is_draft:
