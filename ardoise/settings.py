@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ardoise.catalogue",
     "ardoise.invoicing",
     "ardoise.payments",
+    "ardoise.integrity",
     "ardoise.mailing",
     "ardoise.dashboard",
 ]

@@ -8,4 +8,6 @@ urlpatterns = [
     path("factures/", include("ardoise.invoicing.urls")),
     path("paiements/", include("ardoise.payments.urls")),
     path("emails/", include("ardoise.mailing.urls")),
+    path("integrite/", include("ardoise.integrity.urls")),
+    path("journal/", include("ardoise.audit.urls")),
 ]

@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from ardoise.accounts.models import Organisation
+from ardoise.accounts.models import Organisation, VatRegime
 from ardoise.core import validators
 from ardoise.core.formats import format_iban
 from ardoise.core.forms import (
@@ -111,6 +111,8 @@ class OrganisationForm(forms.ModelForm):
             "iban",
             "bic",
             "vat_regime",
+            "vat_exemption",
+            "vat_exemption_text",
             "vat_on_debits",
             "payment_terms_days",
             "late_penalty_text",
@@ -122,6 +124,10 @@ class OrganisationForm(forms.ModelForm):
         }
         error_messages = {"email": EMAIL_ERROR_MESSAGES}
         help_texts = {
+            "vat_exemption": _(
+                "Si vos opérations sont exonérées de TVA : la base légale imprimée sur vos factures. "
+                "Choisissez « Autre motif » pour la saisir vous-même."
+            ),
             "vat_on_debits": _(
                 "Pour les prestations de services, si vous avez choisi auprès des impôts de payer la TVA "
                 "à la facturation plutôt qu'à l'encaissement. La mention est alors imprimée sur vos factures."
@@ -158,6 +164,7 @@ class OrganisationForm(forms.ModelForm):
         siren = fill_siren(cleaned)
         add_identifier_errors(self, cleaned, siren)
         check_french_postcode(self, cleaned, "postcode", cleaned.get("country_code") or "")
+        self._check_vat_exemption(cleaned)
 
         iban, bic = cleaned.get("iban"), cleaned.get("bic")
         if iban and bic:
@@ -166,6 +173,34 @@ class OrganisationForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("bic", error)
         return cleaned
+
+    def _check_vat_exemption(self, cleaned: dict[str, Any]) -> None:
+        """Require the legal basis of exempt operations: every exempt invoice must print it."""
+        regime, basis, text = cleaned.get("vat_regime"), cleaned.get("vat_exemption"), cleaned.get("vat_exemption_text")
+        if regime != VatRegime.EXEMPT or "vat_exemption" in self.errors:
+            return
+        if not basis and not text:
+            self.add_error(
+                "vat_exemption",
+                ValidationError(
+                    _(
+                        "Vos opérations sont déclarées exonérées : choisissez le motif d'exonération "
+                        "(par exemple la formation professionnelle) ou « Autre motif » avec son texte."
+                    ),
+                    code="exemption_required",
+                ),
+            )
+        elif basis == "other" and not text:
+            self.add_error(
+                "vat_exemption_text",
+                ValidationError(
+                    _(
+                        "Saisissez la base légale de votre exonération, telle qu'elle doit figurer sur vos factures, "
+                        "par exemple « Exonération de TVA, article 261-7-1° a du CGI »."
+                    ),
+                    code="exemption_text_required",
+                ),
+            )
 
     def save(self, commit: bool = True) -> Organisation:
         organisation = super().save(commit=False)
@@ -257,6 +292,14 @@ PROFILE_SECTIONS = [
     (_("Coordonnées bancaires"), ["iban", "bic"]),
     (
         _("TVA et conditions de paiement"),
-        ["vat_regime", "vat_on_debits", "payment_terms_days", "late_penalty_text", "early_payment_text"],
+        [
+            "vat_regime",
+            "vat_exemption",
+            "vat_exemption_text",
+            "vat_on_debits",
+            "payment_terms_days",
+            "late_penalty_text",
+            "early_payment_text",
+        ],
     ),
 ]

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.vat import EXEMPT_BASIS_CHOICES, EXEMPTIONS
+
 
 class User(AbstractUser):
     """A person who logs in; belongs to organisations through memberships."""
@@ -17,6 +19,7 @@ class User(AbstractUser):
 class VatRegime(models.TextChoices):
     NORMAL = "normal", _("Régime normal (TVA facturée)")
     FRANCHISE = "franchise", _("Franchise en base de TVA (art. 293 B du CGI)")
+    EXEMPT = "exempt", _("Opérations exonérées de TVA (formation, santé, enseignement…)")
 
 
 class Organisation(models.Model):
@@ -51,6 +54,15 @@ class Organisation(models.Model):
     logo_content_type = models.CharField(max_length=20, blank=True)
     vat_regime = models.CharField(_("régime de TVA"), max_length=20, choices=VatRegime, default=VatRegime.NORMAL)
     vat_on_debits = models.BooleanField(_("option pour le paiement de la TVA d'après les débits"), default=False)
+    vat_exemption = models.CharField(
+        _("motif d'exonération de vos opérations"), max_length=20, choices=EXEMPT_BASIS_CHOICES, blank=True
+    )
+    vat_exemption_text = models.CharField(
+        _("texte du motif d'exonération"),
+        max_length=300,
+        blank=True,
+        help_text=_("Pour « Autre motif » : la base légale telle qu'elle doit être imprimée sur vos factures."),
+    )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("délai de paiement par défaut (jours)"),
         default=30,
@@ -82,6 +94,19 @@ class Organisation(models.Model):
     @property
     def is_franchise(self) -> bool:
         return self.vat_regime == VatRegime.FRANCHISE
+
+    def default_exemption(self) -> str:
+        """Return the exemption key of the organisation's lines when its operations are exempt, else ""."""
+        if self.vat_regime != VatRegime.EXEMPT:
+            return ""
+        return self.vat_exemption or "other"
+
+    def exemption_wording(self) -> str:
+        """Return the legal basis printed for the organisation's exempt operations."""
+        if self.vat_exemption_text:
+            return self.vat_exemption_text
+        exemption = EXEMPTIONS.get(self.vat_exemption)
+        return str(exemption.wording) if exemption else ""
 
     def profile_is_empty(self) -> bool:
         """Tell whether the legal profile has never been filled in."""

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ardoise.accounts.forms import LOGO_CONTENT_TYPES, PROFILE_SECTIONS, OrganisationForm
 from ardoise.accounts.models import Organisation, Role
-from ardoise.audit.services import record
+from ardoise.audit.services import form_changes, record
 from ardoise.core.formats import format_amount, format_iban
 from ardoise.core.forms import country_name
 from ardoise.core.views import current_organisation
@@ -70,7 +70,9 @@ def _save_profile(request: HttpRequest, form: OrganisationForm) -> None:
         return
     with transaction.atomic():
         organisation = form.save()
-        record(organisation, "organisation.updated", organisation, request=request, data={"fields": form.changed_data})
+        record(
+            organisation, "organisation.updated", organisation, request=request, data={"changes": form_changes(form)}
+        )
     messages.success(request, _("Les informations de l'entreprise ont été enregistrées."))
 
 
@@ -104,6 +106,8 @@ def _display_value(organisation: Organisation, name: str) -> str:
         return country_name(value)
     if name == "vat_regime":
         return organisation.get_vat_regime_display()
+    if name == "vat_exemption":
+        return organisation.get_vat_exemption_display() if value else ""
     if name == "vat_on_debits":
         return _("Oui") if value else _("Non")
     if name == "payment_terms_days":

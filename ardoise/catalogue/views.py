@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ardoise.audit.services import record
+from ardoise.audit.services import form_changes, record
 from ardoise.catalogue.forms import ProductForm, ProductSearchForm
 from ardoise.catalogue.models import Product
 from ardoise.core.formats import format_rate, format_unit_price
@@ -68,7 +68,7 @@ def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.has_changed():
             with transaction.atomic():
                 form.save()
-                record(organisation, "product.updated", product, request=request, data={"fields": form.changed_data})
+                record(organisation, "product.updated", product, request=request, data={"changes": form_changes(form)})
             messages.success(request, _("L'article « %(name)s » a été enregistré.") % {"name": product.name})
         else:
             messages.info(request, _("Aucune modification à enregistrer."))

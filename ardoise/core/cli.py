@@ -61,7 +61,9 @@ class FrenchCommand(BaseCommand):
         return parser
 
     def execute(self, *args: Any, **options: Any) -> Any:
-        with translation.override("fr"):
+        from ardoise.audit.services import running_command
+
+        with translation.override("fr"), running_command(self.command_line(options)):
             try:
                 return super().execute(*args, **options)
             except CommandError as error:
@@ -69,6 +71,13 @@ class FrenchCommand(BaseCommand):
                     raise
                 self.stderr.write(_("Erreur : %(message)s") % {"message": error})
                 sys.exit(error.returncode)
+
+    def command_line(self, options: dict[str, Any]) -> str:
+        """Name the command for the audit log, e.g. "ardoise invoice issue", without its arguments."""
+        words = ["ardoise", self.__module__.rsplit(".", 1)[-1]]
+        if isinstance(options.get("action"), str):
+            words.append(options["action"])
+        return " ".join(words)
 
 
 def resolve_organisation(value: str | None) -> Organisation:

@@ -13,8 +13,10 @@ from ardoise.core.forms import (
     add_identifier_errors,
     check_french_postcode,
     country_choices,
+    country_name,
     fill_siren,
 )
+from ardoise.core.vat import VatSituation, is_in_eu, is_outside_eu
 from ardoise.customers.models import Customer, CustomerKind
 
 DELIVERY_FIELDS = [
@@ -71,6 +73,9 @@ class CustomerForm(forms.ModelForm):
             "city",
             "country_code",
             *DELIVERY_FIELDS,
+            "vat_situation",
+            "vat_exemption",
+            "vat_exemption_text",
             "payment_terms_days",
             "notes",
         ]
@@ -80,6 +85,12 @@ class CustomerForm(forms.ModelForm):
         }
         error_messages = {"email": EMAIL_ERROR_MESSAGES}
         help_texts = {
+            "vat_situation": _(
+                "Fixe la TVA proposée sur les nouvelles lignes : TVA française, autoliquidation, livraison "
+                "intracommunautaire, export ou exonération. « Automatique » la déduit du pays, du type et du "
+                "numéro de TVA."
+            ),
+            "vat_exemption": _("Pour un client « Exonéré » : la base légale imprimée sur ses factures."),
             "email": _("Adresse à laquelle les factures sont envoyées."),
             "notes": _("Visibles seulement dans Ardoise, jamais imprimées sur les factures."),
         }
@@ -100,7 +111,44 @@ class CustomerForm(forms.ModelForm):
         country = cleaned.get("country_code") or ""
         check_french_postcode(self, cleaned, "postcode", country)
         check_french_postcode(self, cleaned, "delivery_postcode", cleaned.get("delivery_country_code") or country)
+        self._check_vat_situation(cleaned)
         return cleaned
+
+    def _check_vat_situation(self, cleaned: dict[str, Any]) -> None:
+        """Reject a VAT situation the customer's country contradicts, and an exemption without its basis."""
+        situation = cleaned.get("vat_situation") or ""
+        country = cleaned.get("country_code") or "FR"
+        delivery_country = cleaned.get("delivery_country_code") or country
+        mismatches: dict[str, bool] = {
+            VatSituation.EU_BUSINESS: not is_in_eu(country),
+            VatSituation.EU_INDIVIDUAL: not is_in_eu(country),
+            VatSituation.EXPORT: not (is_outside_eu(country) or is_outside_eu(delivery_country)),
+        }
+        if mismatches.get(situation, False):
+            self.add_error(
+                "vat_situation",
+                ValidationError(
+                    _(
+                        "La situation « %(situation)s » ne correspond pas au pays du client (%(country)s). "
+                        "Choisissez « Automatique » ou corrigez le pays."
+                    ),
+                    code="vat_situation_country",
+                    params={"situation": VatSituation(situation).label, "country": country_name(country)},
+                ),
+            )
+        if situation == VatSituation.EXEMPT and "vat_exemption" not in self.errors:
+            basis, text = cleaned.get("vat_exemption"), cleaned.get("vat_exemption_text")
+            if not text and basis in ("", None, "other"):
+                self.add_error(
+                    "vat_exemption_text" if basis == "other" else "vat_exemption",
+                    ValidationError(
+                        _(
+                            "Un client exonéré doit avoir la base légale de son exonération, imprimée sur ses "
+                            "factures : choisissez un motif, ou « Autre motif » et saisissez son texte."
+                        ),
+                        code="exemption_required",
+                    ),
+                )
 
     def warnings(self) -> list[str]:
         """Return what is missing for a sound invoice, without blocking the save."""
@@ -111,6 +159,15 @@ class CustomerForm(forms.ModelForm):
                 _(
                     "Aucun SIREN n'est renseigné pour « %(name)s ». Le SIREN du client est une mention obligatoire "
                     "des factures entre entreprises françaises : ajoutez-le avant d'émettre une facture."
+                )
+                % {"name": customer.name}
+            )
+        if customer.effective_vat_situation() == VatSituation.EU_BUSINESS and not customer.vat_number:
+            found.append(
+                _(
+                    "« %(name)s » est une entreprise de l'UE sans numéro de TVA intracommunautaire. Il est "
+                    "obligatoire pour l'autoliquidation et les livraisons intracommunautaires : ajoutez-le avant "
+                    "d'émettre une facture."
                 )
                 % {"name": customer.name}
             )
@@ -173,5 +230,10 @@ CUSTOMER_SECTIONS = [
     (_("Identifiants légaux"), ["siren", "siret", "vat_number"], ""),
     (_("Adresse de facturation"), ["address_line1", "address_line2", "postcode", "city", "country_code"], ""),
     (_("Adresse de livraison"), DELIVERY_FIELDS, _("À remplir seulement si elle diffère de l'adresse de facturation.")),
+    (
+        _("TVA"),
+        ["vat_situation", "vat_exemption", "vat_exemption_text"],
+        _("La situation du client fixe la TVA et les mentions de ses factures."),
+    ),
     (_("Conditions"), ["payment_terms_days", "notes"], ""),
 ]

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.document import Address, Party
+from ardoise.core.vat import EXEMPT_BASIS_CHOICES, EXEMPTIONS, VatSituation, derive_situation
 
 
 class CustomerKind(models.TextChoices):
@@ -28,6 +29,21 @@ class Customer(models.Model):
     delivery_postcode = models.CharField(_("code postal de livraison"), max_length=20, blank=True)
     delivery_city = models.CharField(_("ville de livraison"), max_length=100, blank=True)
     delivery_country_code = models.CharField(_("pays de livraison (code ISO)"), max_length=2, blank=True)
+    vat_situation = models.CharField(
+        _("situation au regard de la TVA"),
+        max_length=20,
+        choices=[("", _("Automatique (d'après le pays, le type et le numéro de TVA)")), *VatSituation.choices],
+        blank=True,
+    )
+    vat_exemption = models.CharField(
+        _("motif d'exonération du client"), max_length=20, choices=EXEMPT_BASIS_CHOICES, blank=True
+    )
+    vat_exemption_text = models.CharField(
+        _("texte du motif d'exonération du client"),
+        max_length=300,
+        blank=True,
+        help_text=_("Pour « Autre motif » : la base légale telle qu'elle doit être imprimée sur les factures."),
+    )
     payment_terms_days = models.PositiveSmallIntegerField(
         _("délai de paiement (jours)"),
         null=True,
@@ -54,6 +70,26 @@ class Customer(models.Model):
     @property
     def is_company(self) -> bool:
         return self.kind == CustomerKind.COMPANY
+
+    def derived_vat_situation(self) -> VatSituation:
+        return derive_situation(self.country_code, self.is_company, self.vat_number)
+
+    def effective_vat_situation(self) -> VatSituation:
+        """Return the situation chosen on the customer form, else the one its country, type and VAT number imply."""
+        if self.vat_situation:
+            return VatSituation(self.vat_situation)
+        return self.derived_vat_situation()
+
+    def delivery_country(self) -> str:
+        """Return the country the goods are delivered to: the delivery address's, else the billing one's."""
+        return (self.delivery_country_code or self.country_code or "FR").upper()
+
+    def exemption_wording(self) -> str:
+        """Return the legal basis printed for a customer whose purchases are exempt."""
+        if self.vat_exemption_text:
+            return self.vat_exemption_text
+        exemption = EXEMPTIONS.get(self.vat_exemption)
+        return str(exemption.wording) if exemption else ""
 
     def billing_address(self) -> Address:
         return Address(

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ardoise.audit.services import record
+from ardoise.audit.services import form_changes, record
 from ardoise.core.formats import format_amount, format_date
 from ardoise.core.forms import country_name
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
@@ -64,7 +64,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     "customer.updated",
                     customer,
                     request=request,
-                    data={"fields": form.changed_data},
+                    data={"changes": form_changes(form)},
                 )
             messages.success(
                 request, _("Les modifications du client « %(name)s » ont été enregistrées.") % {"name": customer.name}

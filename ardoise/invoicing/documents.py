@@ -24,6 +24,7 @@ from ardoise.core.money import (
 from ardoise.core.units import unit_label
 from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
+from ardoise.invoicing.vat_situations import goods_delivery
 
 RECOVERY_INDEMNITY = Decimal("40")
 
@@ -163,16 +164,33 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
 
 
 def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]:
-    seen: dict[tuple[str, Decimal], VatExemption] = {}
+    """Return one exemption reason per exempt VAT group (BT-120, BT-121).
+
+    EN 16931 has one reason per VAT category and rate. Lines of one group with
+    different legal bases (goods exported and services taxed abroad, both G)
+    therefore share a reason that cites each basis, with a code only when all agree.
+    """
+    texts: dict[tuple[str, Decimal], list[str]] = {}
+    codes: dict[tuple[str, Decimal], set[str]] = {}
     for line in invoice_lines:
         if line.vat_category in ("S", "Z"):
             continue
         exemption = EXEMPTIONS.get(line.exemption)
         text = line.exemption_text or (str(exemption.wording) if exemption else "")
-        code = exemption.code if exemption else ""
         key = (line.vat_category, line.vat_rate)
-        seen.setdefault(key, VatExemption(line.vat_category, line.vat_rate, text, code))
-    return tuple(seen.values())
+        group = texts.setdefault(key, [])
+        if text and text not in group:
+            group.append(text)
+        codes.setdefault(key, set()).add(exemption.code if exemption else "")
+    return tuple(
+        VatExemption(
+            category,
+            rate,
+            " ; ".join(group),
+            next(iter(codes[(category, rate)]), "") if len(codes[(category, rate)]) == 1 else "",
+        )
+        for (category, rate), group in texts.items()
+    )
 
 
 def adjustment_exemptions(invoice: Invoice) -> tuple[VatExemption, ...]:
@@ -249,15 +267,26 @@ def legal_notes(organisation: Organisation, customer_is_company: bool) -> tuple[
     return tuple(notes)
 
 
+def vat_on_debits_notes(organisation: Organisation, lines: list[DocumentLine]) -> tuple[Note, ...]:
+    """Return the débits option mention (CGI art. 242 nonies A), as a tax note (TXD), when it applies.
+
+    The option concerns the VAT charged on services, so an invoice that
+    charges no VAT (franchise, exports, reverse charge) does not carry it.
+    """
+    if not organisation.vat_on_debits or organisation.is_franchise:
+        return ()
+    if not any(line.vat_category == "S" for line in lines):
+        return ()
+    return (Note(_("Option pour le paiement de la taxe d'après les débits"), "TXD"),)
+
+
 def legal_mentions(
     organisation: Organisation, process: str, notes: tuple[Note, ...], exemptions: tuple[VatExemption, ...]
 ) -> tuple[str, ...]:
     mentions = [nature_of_operation(process)]
     mentions.extend(exemption.reason for exemption in exemptions if exemption.reason)
-    if organisation.vat_on_debits:
-        mentions.append(_("Option pour le paiement de la taxe d'après les débits"))
     # The user's own note (AAI) prints under "Observations", not in the legal footer.
-    mentions.extend(note.text for note in notes if note.subject_code in ("PMT", "PMD", "AAB"))
+    mentions.extend(note.text for note in notes if note.subject_code in ("TXD", "PMT", "PMD", "AAB"))
     identity = [organisation.name]
     if organisation.legal_form:
         identity.append(organisation.legal_form)
@@ -294,7 +323,8 @@ def build_document(
     own_exemptions = vat_exemptions(db_lines) + adjustment_exemptions(invoice)
     exemptions = used_exemptions(merge_exemptions(invoice, own_exemptions), lines, allowances + charges)
     process = business_process(lines)
-    notes = legal_notes(organisation, customer.is_company)
+    notes = vat_on_debits_notes(organisation, lines) + legal_notes(organisation, customer.is_company)
+    delivery_address, delivery_date = goods_delivery(invoice, lines, issue_date)
     if invoice.notes:
         notes = (Note(invoice.notes, "AAI"), *notes)
     document = InvoiceDocument(
@@ -302,11 +332,11 @@ def build_document(
         type_code=invoice.type_code,
         issue_date=issue_date,
         due_date=due_date,
-        delivery_date=invoice.delivery_date,
+        delivery_date=delivery_date,
         currency=invoice.currency,
         seller=seller_party(organisation),
         buyer=customer.to_party(),
-        delivery_address=customer.delivery_address(),
+        delivery_address=delivery_address,
         lines=tuple(lines),
         business_process=process,
         buyer_reference=invoice.buyer_reference,

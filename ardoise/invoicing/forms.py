@@ -18,7 +18,7 @@ from ardoise.core import forms as core_forms
 from ardoise.core.money import Adjustment, VatKey, is_currency_code, quantize
 from ardoise.core.reasons import ALLOWANCE_REASONS, CHARGE_REASONS, reason_label
 from ardoise.core.units import UNIT_CHOICES
-from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, LINE_VAT_RATE_CHOICES, category_for
+from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, LINE_VAT_RATE_CHOICES, category_for, exemption_for_kind
 from ardoise.customers.models import Customer
 from ardoise.invoicing.documents import adjustment_from_json, adjustment_to_json
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
@@ -476,7 +476,8 @@ class LineForm(forms.ModelForm):
         field.widget.attrs.update(
             {
                 "hx-get": reverse("invoicing:line_fill"),
-                "hx-include": "closest fieldset",
+                # The customer's VAT situation sets the line's VAT (autoliquidation, export…).
+                "hx-include": "closest fieldset, #id_customer",
                 "hx-target": "closest fieldset",
                 "hx-swap": "outerHTML",
                 "hx-vals": json.dumps({"prefix": self.prefix}),
@@ -543,6 +544,7 @@ class LineForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         self.instance.is_service = cleaned.get("kind", ProductKind.SERVICE) == ProductKind.SERVICE
+        self._follow_kind(cleaned)
         self._forget_replaced_terms(cleaned)
         self._clean_price_terms(cleaned)
         self._clean_adjustment_rows()
@@ -627,6 +629,18 @@ class LineForm(forms.ModelForm):
                 )
                 return
         self.instance.extra_adjustments = [adjustment_to_json(row.to_adjustment()) for row in kept]
+
+    def _follow_kind(self, cleaned: dict[str, Any]) -> None:
+        """Swap autoliquidation and intra-EU supply to match the line's nature.
+
+        An intra-EU supply (K) is a supply of goods, and the EU reverse charge
+        the editor offers (AE) concerns services, so the nature decides.
+        """
+        exemption = cleaned.get("exemption") or ""
+        followed = exemption_for_kind(exemption, self.instance.is_service)
+        if followed != exemption:
+            cleaned["exemption"] = followed
+            self.instance.exemption_text = ""
 
     def _forget_replaced_terms(self, cleaned: dict[str, Any]) -> None:
         """Drop what an imported line carried when the user replaces it.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,15 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
-from ardoise.audit.services import record
+from ardoise.audit.services import changes, record, snapshot
 from ardoise.core.dates import due_date_net
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.formats import format_amount
 from ardoise.core.numbering import counter_period, format_number
-from ardoise.core.vat import EXEMPTIONS, category_for
+from ardoise.core.vat import category_for
+from ardoise.customers.models import Customer
+from ardoise.integrity.services import append_invoice
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
+from ardoise.invoicing.vat_situations import exemption_wording, line_vat_default, vat_problems
 
 logger = logging.getLogger(__name__)
 
@@ -44,20 +46,26 @@ def default_series(organisation: Organisation) -> NumberingSeries:
         return NumberingSeries.objects.get(organisation=organisation, is_default=True)
 
 
-def normalise_line_vat(line: InvoiceLine, organisation: Organisation) -> None:
-    """Derive the VAT category from the rate and exemption; franchise en base forces exemption."""
+def normalise_line_vat(line: InvoiceLine, organisation: Organisation, customer: Customer | None = None) -> None:
+    """Derive the VAT category from the rate and exemption; franchise en base forces exemption.
+
+    A line left at 0 % without a reason gets the default exemption of the
+    organisation's and the customer's situations, else the generic art. 261.
+    """
     if organisation.is_franchise:
+        if line.exemption != "franchise":
+            line.exemption_text = ""
         line.vat_rate = line.vat_rate.__class__("0.00")
         line.exemption = "franchise"
     if line.vat_rate > 0:
         line.exemption = ""
         line.exemption_text = ""
     elif not line.exemption and not line.exemption_text:
-        line.exemption = "article_261"
+        default = line_vat_default(organisation, customer, is_service=line.is_service)
+        line.exemption = default.exemption or "article_261"
     line.vat_category = category_for(line.vat_rate, line.exemption)
-    exemption = EXEMPTIONS.get(line.exemption)
-    if exemption is not None and not line.exemption_text:
-        line.exemption_text = str(exemption.wording)
+    if line.exemption and not line.exemption_text:
+        line.exemption_text = exemption_wording(line, organisation, customer)
 
 
 def refresh_totals(invoice: Invoice) -> None:
@@ -88,8 +96,10 @@ def save_draft(
     """
     created = invoice.pk is None
     with transaction.atomic():
+        before = {}
         if not created:
             _lock_draft(invoice)
+            before = _draft_state(Invoice.objects.get(pk=invoice.pk))
         invoice.save()
 
         for line in removed_lines:
@@ -97,14 +107,42 @@ def save_draft(
         for position, line in enumerate(lines, start=1):
             line.invoice = invoice
             line.position = position
-            normalise_line_vat(line, invoice.organisation)
+            normalise_line_vat(line, invoice.organisation, invoice.customer)
             line.save()
         refresh_totals(invoice)
 
         action = "invoice.draft_created" if created else "invoice.draft_updated"
-        data = {"lines": len(lines), "amount_due": str(invoice.amount_due)}
+        data: dict[str, Any] = {"lines": len(lines), "amount_due": str(invoice.amount_due)}
+        if not created:
+            data["changes"] = changes(before, _draft_state(invoice))
         record(invoice.organisation, action, invoice, user=user, request=request, data=data)
     return invoice
+
+
+# The draft fields whose changes the audit log records, besides the lines and the amount due.
+AUDITED_DRAFT_FIELDS = (
+    "customer",
+    "series",
+    "currency",
+    "delivery_date",
+    "payment_terms_days",
+    "purchase_order",
+    "buyer_reference",
+    "discount_kind",
+    "discount_value",
+    "discount_reason",
+    "notes",
+)
+
+
+def _draft_state(invoice: Invoice) -> dict[str, Any]:
+    state = snapshot(invoice, AUDITED_DRAFT_FIELDS)
+    state["lines"] = [
+        "%s × %s (TVA %s %%) %s" % (line.quantity, line.unit_price, line.vat_rate, line.name)
+        for line in invoice.lines.order_by("position", "id")
+    ]
+    state["amount_due"] = str(invoice.amount_due)
+    return state
 
 
 def _lock_draft(invoice: Invoice) -> None:
@@ -144,13 +182,6 @@ def check_ready_to_issue(invoice: Invoice) -> None:
             _("Indiquez le SIREN ou l'adresse e-mail du client « %(name)s » : la facture électronique l'exige.")
             % {"name": customer.name}
         )
-    if invoice.organisation.is_franchise is False and not invoice.organisation.vat_number:
-        problems.append(
-            _(
-                "Indiquez le numéro de TVA intracommunautaire de l'entreprise (menu Entreprise) : il est obligatoire "
-                "sur les factures avec TVA."
-            )
-        )
     if invoice.currency != "EUR" and invoice.exchange_rate is None:
         # French rules: the VAT of an invoice in another currency is also given in euros (BT-111).
         problems.append(
@@ -163,6 +194,7 @@ def check_ready_to_issue(invoice: Invoice) -> None:
     lines = list(invoice.lines.all())
     if not lines:
         problems.append(_("Ajoutez au moins une ligne à la facture."))
+    problems.extend(vat_problems(invoice, lines))
     if invoice.amount_due < 0:
         problems.append(
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
@@ -182,13 +214,6 @@ def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
     return format_number(series.pattern, issue_date, counter.last_value)
-
-
-def chain_hash(previous_hash: str, document: dict[str, Any], pdf_sha256: str) -> str:
-    """Hash an issued invoice's canonical content together with the previous invoice's hash."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    payload = "\n".join([previous_hash, canonical, pdf_sha256]).encode()
-    return hashlib.sha256(payload).hexdigest()
 
 
 # Typst renders the PDF in this pool while the calling thread validates the XML:
@@ -240,7 +265,7 @@ def preview_document(invoice: Invoice, today: datetime.date | None = None) -> In
 def issue_invoice(
     invoice: Invoice, *, user: Any = None, request: Any = None, today: datetime.date | None = None
 ) -> Invoice:
-    """Issue a draft: number, dates, snapshot, validated Factur-X PDF, hash chain.
+    """Issue a draft: number, dates, snapshot, validated Factur-X PDF, link in the hash chain.
 
     Everything happens in one transaction, so a failure (validation, rendering)
     rolls the counter back and never consumes a number.
@@ -270,15 +295,7 @@ def issue_invoice(
         )
 
         totals = document.totals()
-        previous = (
-            Invoice.objects.filter(organisation=organisation)
-            .issued()
-            .order_by("-issued_at", "-id")
-            .values_list("chain_hash", flat=True)
-            .first()
-        ) or ""
         document_json = document.to_json()
-        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
 
         invoice.series = series
         invoice.number = number
@@ -292,12 +309,13 @@ def issue_invoice(
         invoice.document = document_json
         invoice.issued_at = timezone.now()
         invoice.issued_by = user if user is not None and getattr(user, "pk", None) else None
-        invoice.pdf_sha256 = pdf_sha256
-        invoice.previous_hash = previous
-        invoice.chain_hash = chain_hash(previous, document_json, pdf_sha256)
+        # previous_hash and chain_hash stay empty. Only invoices issued before the
+        # chain table of ardoise.integrity existed have them.
+        invoice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         invoice.status = InvoiceStatus.ISSUED
         invoice.save()
-        IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
+        files = IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
+        append_invoice(invoice, files)
         record(
             organisation,
             "invoice.issued",
@@ -309,18 +327,3 @@ def issue_invoice(
 
     logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
     return invoice
-
-
-def verify_chain(organisation: Organisation) -> list[str]:
-    """Recompute the hash chain of the organisation's issued invoices; return the numbers that break it."""
-    broken: list[str] = []
-    previous = ""
-    for invoice in (
-        Invoice.objects.filter(organisation=organisation).issued().select_related("files").order_by("issued_at", "id")
-    ):
-        expected = chain_hash(previous, invoice.document or {}, invoice.pdf_sha256)
-        pdf_ok = hashlib.sha256(bytes(invoice.files.pdf)).hexdigest() == invoice.pdf_sha256
-        if invoice.previous_hash != previous or invoice.chain_hash != expected or not pdf_ok:
-            broken.append(invoice.number)
-        previous = invoice.chain_hash
-    return broken

@@ -11,6 +11,7 @@ urlpatterns = [
     path("editeur/ligne/", views.line_add, name="line_add"),
     path("editeur/article/", views.line_fill, name="line_fill"),
     path("editeur/remise-frais/", views.adjustment_add, name="adjustment_add"),
+    path("editeur/tva/", views.vat_situation, name="vat_situation"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
     path("<int:pk>/modifier/", views.invoice_edit, name="edit"),
     path("<int:pk>/supprimer/", views.invoice_delete, name="delete"),

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -50,6 +51,7 @@ from ardoise.invoicing.presentation import (
     invoice_summary,
     issued_document,
 )
+from ardoise.invoicing.vat_situations import line_initial, line_vat_default, situation_notes
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +132,8 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     adjustments = adjustment_formset(data, invoice, organisation)
     if data is None and invoice.pk is None:
         formset.extra = 1
+        formset.initial_extra = [line_initial(organisation, invoice.customer if invoice.customer_id else None)]
+    _watch_customer_vat(form)
 
     forms_valid = data is not None and form.is_valid() and formset.is_valid() and _rows_valid(adjustments)
     summary = live_summary(form, formset.forms, organisation, invoice if invoice.pk else None, adjustments)
@@ -146,8 +150,44 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         "has_customers": Customer.objects.filter(organisation=organisation).exists(),
         "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
         "usual_currencies": USUAL_CURRENCIES,
+        "vat_notes": situation_notes(organisation, _form_customer(form)),
     }
     return render(request, "invoicing/edit.html", context)
+
+
+# VAT situation of the chosen customer
+
+
+def _watch_customer_vat(form: DraftForm) -> None:
+    """Make the customer list reload the editor's VAT explanation when the choice changes."""
+    form.fields["customer"].widget.attrs.update(
+        {
+            "hx-get": reverse("invoicing:vat_situation"),
+            "hx-target": "#vat-situation",
+            "hx-trigger": "change",
+        }
+    )
+
+
+def _form_customer(form: DraftForm) -> Customer | None:
+    """Return the customer chosen in the header form, posted or saved, if it is one of the organisation's."""
+    raw = form["customer"].value()
+    return _chosen_customer(str(raw or ""), form.organisation)
+
+
+def _chosen_customer(raw: str, organisation: Organisation) -> Customer | None:
+    if not raw.isdigit():
+        return None
+    return Customer.objects.filter(organisation=organisation, pk=int(raw)).first()
+
+
+@require_GET
+def vat_situation(request: HttpRequest) -> HttpResponse:
+    """Return the editor's explanation of the VAT that applies to the chosen customer."""
+    organisation = current_organisation(request)
+    customer = _chosen_customer(request.GET.get("customer", ""), organisation)
+    context = {"vat_notes": situation_notes(organisation, customer)}
+    return render(request, "invoicing/partials/vat_situation.html", context)
 
 
 def _rows_valid(adjustments: BaseAdjustmentFormSet) -> bool:
@@ -429,7 +469,12 @@ def line_add(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(
             _("Une facture ne peut pas dépasser %(max)s lignes.") % {"max": LineFormSet.max_num}
         )
-    line_form = LineForm(prefix="%s-%d" % (LINES_PREFIX, index), organisation=organisation)
+    customer = _chosen_customer(request.GET.get("customer", ""), organisation)
+    line_form = LineForm(
+        prefix="%s-%d" % (LINES_PREFIX, index),
+        initial=line_initial(organisation, customer),
+        organisation=organisation,
+    )
     context = {"line_form": line_form, "organisation": organisation, "total_forms": index + 1}
     return render(request, "invoicing/partials/line_added.html", context)
 
@@ -471,6 +516,7 @@ def line_fill(request: HttpRequest) -> HttpResponse:
         product = Product.objects.filter(organisation=organisation, pk=int(product_id)).first()
     if product is not None:
         initial.update(_product_values(product))
+        initial.update(_situation_vat(request, organisation, product))
 
     # A catalogue product replaces what a saved line imported. A line typed freely keeps it, so the form shows it.
     instance = None if product is not None else _saved_draft_line(request, row["id"])
@@ -486,6 +532,15 @@ def _saved_draft_line(request: HttpRequest, line_id: str) -> InvoiceLine | None:
         return None
     drafts = scoped(request, Invoice).filter(status=InvoiceStatus.DRAFT)
     return InvoiceLine.objects.filter(invoice__in=drafts, pk=int(line_id)).first()
+
+
+def _situation_vat(request: HttpRequest, organisation: Organisation, product: Product) -> dict[str, Any]:
+    """Return the VAT the customer's situation sets for the product, which wins over its French rate."""
+    customer = _chosen_customer(request.GET.get("customer", ""), organisation)
+    default = line_vat_default(organisation, customer, is_service=product.kind != ProductKind.GOODS)
+    if default.rate is None:
+        return {}
+    return {"vat_rate": str(default.rate), "exemption": default.exemption}
 
 
 def _product_values(product: Product) -> dict[str, Any]:
@@ -520,7 +575,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
         "summary": invoice_summary(invoice),
         "state": invoice.payment_state(),
         "balance": invoice.balance(),
-        "payments": invoice.payments.select_related("created_by").order_by("date", "id"),
+        "payments": invoice.payments.select_related("created_by", "reversal").order_by("date", "id"),
         "emails": OutboundEmail.objects.filter(invoice=invoice).order_by("-created_at", "-id")[:10],
     }
     if invoice.is_draft:

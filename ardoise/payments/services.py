@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.formats import format_amount, format_date
+from ardoise.integrity.services import append_payment
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, PaymentMethod
@@ -46,13 +48,16 @@ def record_payment(
 ) -> Payment:
     """Record a payment received for an issued invoice.
 
-    The invoice row is locked while the balance is checked, so that two
-    payments recorded at the same time cannot together exceed the balance.
+    The organisation row is locked, as ``issue_invoice`` does, so that the
+    payment extends the organisation's hash chain in order. The invoice row is
+    locked while the balance is checked, so that two payments recorded at the
+    same time cannot together exceed the balance.
     """
     if not isinstance(amount, Decimal):
         raise TypeError("record_payment() needs a Decimal amount, got %r" % type(amount).__name__)
 
     with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=invoice.organisation_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         _check_payment(invoice, amount, date)
         payment = Payment.objects.create(
@@ -64,6 +69,7 @@ def record_payment(
             reference=reference,
             created_by=user if getattr(user, "pk", None) else None,
         )
+        append_payment(payment)
         data = {"number": invoice.number, "amount": str(amount), "date": date.isoformat(), "method": method}
         record(invoice.organisation, "payment.recorded", payment, user=user, request=request, data=data)
 
@@ -71,6 +77,39 @@ def record_payment(
         "payment recorded organisation=%s invoice=%s payment=%s", invoice.organisation_id, invoice.pk, payment.pk
     )
     return payment
+
+
+def reverse_payment(payment: Payment, *, user: Any = None, request: Any = None) -> Payment:
+    """Cancel a payment recorded by mistake with a reversal: a payment of the opposite amount, dated today.
+
+    Recorded payments never change, so the original stays in the books and the
+    reversal points to it. Together they add up to zero.
+    """
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=payment.organisation_id)
+        payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
+        if payment.is_reversal:
+            raise PaymentError(_("Cette ligne annule déjà un paiement : elle ne peut pas être annulée à son tour."))
+        if Payment.objects.filter(reverses=payment).exists():
+            raise PaymentError(_("Le paiement du %(date)s est déjà annulé.") % {"date": format_date(payment.date)})
+        reversal = Payment.objects.create(
+            organisation_id=payment.organisation_id,
+            invoice=payment.invoice,
+            date=timezone.localdate(),
+            amount=-payment.amount,
+            method=payment.method,
+            reference=_("Annulation du paiement du %(date)s") % {"date": format_date(payment.date)},
+            reverses=payment,
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        append_payment(reversal)
+        data = {"number": payment.invoice.number, "amount": str(reversal.amount), "reverses": payment.pk}
+        record(payment.invoice.organisation, "payment.reversed", reversal, user=user, request=request, data=data)
+
+    logger.info(
+        "payment reversed organisation=%s payment=%s reversal=%s", payment.organisation_id, payment.pk, reversal.pk
+    )
+    return reversal
 
 
 def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> None:

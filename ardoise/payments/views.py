@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ardoise.core.formats import format_amount
+from ardoise.core.formats import format_amount, format_date
+from ardoise.core.views import get_scoped_or_404
 from ardoise.invoicing.views import get_invoice_or_404, render_invoice_page
 from ardoise.payments.forms import PaymentForm
-from ardoise.payments.services import PaymentError, record_payment
+from ardoise.payments.models import Payment
+from ardoise.payments.services import PaymentError, record_payment, reverse_payment
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,3 +42,20 @@ def payment_record(request: HttpRequest, invoice_pk: int) -> HttpResponse:
             )
             return redirect("%s#paiements" % invoice.get_absolute_url())
     return render_invoice_page(request, invoice, payment_form=form)
+
+
+@require_POST
+def payment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancel a payment with a reversal: recorded payments are never changed or deleted."""
+    payment = get_scoped_or_404(request, Payment, pk=pk)
+    try:
+        reverse_payment(payment, user=request.user, request=request)
+    except PaymentError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Le paiement de %(amount)s du %(date)s est annulé : une ligne d'annulation a été enregistrée.")
+            % {"amount": format_amount(payment.amount, payment.invoice.currency), "date": format_date(payment.date)},
+        )
+    return redirect("%s#paiements" % payment.invoice.get_absolute_url())

@@ -48,7 +48,7 @@ def invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
             "buyer": _party(doc.buyer),
             "delivery": _delivery_address(doc),
             "lines": [_line(line, doc.currency) for line in doc.lines],
-            "vat_rows": [_vat_row(doc, row) for row in totals.breakdown],
+            "vat_rows": [_vat_row(doc, row, mentions) for row in totals.breakdown],
             "totals": _total_rows(doc, totals),
             "due": format_amount(totals.due, doc.currency),
             "payment": _payment(doc),
@@ -168,13 +168,15 @@ def _vat_label(category: str, rate: Decimal) -> str:
     return labels.vat_category(category)
 
 
-def _vat_row(doc: InvoiceDocument, row: VatBreakdown) -> dict[str, str]:
+def _vat_row(doc: InvoiceDocument, row: VatBreakdown, mentions: list[str]) -> dict[str, str]:
     exemption = doc.exemption_for(row.key.category, row.key.rate)
+    reason = exemption.reason if exemption else ""
     return {
         "rate": _vat_label(row.key.category, row.key.rate),
         "base": format_amount(row.taxable_amount, doc.currency),
         "amount": format_amount(row.tax_amount, doc.currency),
-        "exemption": exemption.reason if exemption else "",
+        # A legal wording is printed once: in the footer when the mentions carry it.
+        "exemption": "" if reason in mentions else reason,
     }
 
 

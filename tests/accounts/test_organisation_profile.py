@@ -105,7 +105,7 @@ def test_profile_update_is_audited(owner_client, owner, organisation):
     assert entry.organisation == organisation
     assert entry.user == owner
     assert entry.object_id == str(organisation.pk)
-    assert entry.data == {"fields": ["phone"]}
+    assert entry.data == {"changes": {"phone": ["04 78 00 00 00", "04 78 11 22 33"]}}
 
 
 @pytest.mark.django_db

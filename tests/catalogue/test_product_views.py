@@ -138,7 +138,9 @@ def test_edit_updates_price(owner_client, product):
 
     product.refresh_from_db()
     assert product.unit_price == Decimal("72.5000")
-    assert AuditEntry.objects.get(action="product.updated").data["fields"] == ["description", "unit_price"]
+    changes = AuditEntry.objects.get(action="product.updated").data["changes"]
+    assert sorted(changes) == ["description", "unit_price"]
+    assert changes["unit_price"] == ["65.0000", "72.50"]
 
 
 @pytest.mark.django_db

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from ardoise.integrity.services import Mismatch, verify
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile
-from ardoise.invoicing.services import delete_draft, issue_invoice, refresh_totals, verify_chain
+from ardoise.invoicing.services import delete_draft, issue_invoice, refresh_totals
 
 DAY = datetime.date(2026, 12, 4)
 
@@ -43,7 +44,7 @@ def test_issue_stores_pdf_and_xml_bytes(draft_invoice):
     files = IssuedFile.objects.get(invoice=invoice)
     assert bytes(files.pdf).startswith(b"%PDF-")
     assert b"F-2026-0001" in bytes(files.xml)
-    assert verify_chain(invoice.organisation) == []
+    assert verify(invoice.organisation).ok
 
 
 @pytest.mark.django_db
@@ -149,7 +150,7 @@ def test_database_refuses_raw_sql_update(draft_invoice):
 def test_chain_detects_a_tampered_pdf(draft_invoice, organisation, customer):
     issue_invoice(draft_invoice, today=DAY)
     issue_invoice(make_draft(organisation, customer), today=DAY)
-    assert verify_chain(organisation) == []
+    assert verify(organisation).ok
     # Tamper as someone with direct access to the database would: switch the trigger off first.
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -161,7 +162,10 @@ def test_chain_detects_a_tampered_pdf(draft_invoice, organisation, customer):
             "UPDATE invoicing_issuedfile SET pdf = %s WHERE id = (SELECT MIN(id) FROM invoicing_issuedfile)",
             [b"forged"],
         )
-    assert verify_chain(organisation) == ["F-2026-0001"]
+    failure = verify(organisation).failure
+    assert failure is not None
+    assert failure.reference == "F-2026-0001"
+    assert failure.mismatch == Mismatch.PDF
 
 
 @pytest.mark.postgres
@@ -189,4 +193,4 @@ def test_twenty_concurrent_issues_get_gapless_unique_numbers(organisation, custo
 
     assert errors == []
     assert sorted(numbers) == ["F-2026-%04d" % n for n in range(1, 21)]
-    assert verify_chain(organisation) == []
+    assert verify(organisation).ok

@@ -99,7 +99,7 @@ def test_franchise_en_base_prints_exemption(pdf_pages):
 
     assert "1 forfait 450,00\u00a0€ Exonéré 450,00\u00a0€" in text
     assert "Exonéré 450,00\u00a0€ 0,00\u00a0€" in text
-    assert text.count(FRANCHISE) == 2  # in the VAT summary and in the legal footer
+    assert text.count(FRANCHISE) == 1  # in the legal footer only, not repeated in the VAT summary
     assert "Total TVA 0,00\u00a0€" in text
     assert "Net à payer 450,00\u00a0€" in text
 

@@ -21,6 +21,7 @@ OBJECT_ARGUMENTS = {
     ("catalogue", "pk"): "product",
     ("invoicing", "pk"): "invoice",
     ("payments", "invoice_pk"): "invoice",
+    ("payments", "pk"): "payment",
     ("mailing", "pk"): "email",
     ("mailing", "invoice_pk"): "invoice",
 }
@@ -45,9 +46,17 @@ def object_urls() -> list[tuple[str, str, str]]:
 @pytest.fixture
 def victim_objects(organisation, issued_invoice, owner):
     product = Product.objects.create(organisation=organisation, name="Secret", unit_price="10.0000")
-    record_payment(issued_invoice, amount=issued_invoice.amount_due, date=datetime.date(2026, 12, 4), method="virement")
+    payment = record_payment(
+        issued_invoice, amount=issued_invoice.amount_due, date=datetime.date(2026, 12, 4), method="virement"
+    )
     email = send_invoice_email(issued_invoice, to="compta@boulangerie-martin.fr", subject="Facture", body="Bonjour")
-    return {"customer": issued_invoice.customer, "product": product, "invoice": issued_invoice, "email": email}
+    return {
+        "customer": issued_invoice.customer,
+        "product": product,
+        "invoice": issued_invoice,
+        "email": email,
+        "payment": payment,
+    }
 
 
 def test_every_object_url_is_known_to_this_test():

@@ -10,7 +10,7 @@ from ardoise.invoicing import triggers
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0005_name_the_global_discount'),
+        ('invoicing', '0010_vat_situation'),
     ]
 
     operations = [

@@ -1,7 +1,8 @@
 """Django's ``flush``, which empties every table, made to work with the invoice triggers.
 
 On SQLite, flushing runs ``DELETE FROM`` on each table, which the triggers that
-protect issued invoices refuse. Emptying the whole database is the same as
+protect issued invoices and the append-only tables (payments, audit log, hash
+chain) refuse. Emptying the whole database is the same as
 deleting its file, so the triggers are lifted for the flush and put back after.
 PostgreSQL flushes with ``TRUNCATE``, which fires no row trigger.
 """
@@ -11,6 +12,7 @@ from typing import Any
 from django.core.management.commands import flush
 from django.db import connections
 
+from ardoise.integrity import triggers as append_only
 from ardoise.invoicing import triggers
 
 
@@ -22,8 +24,12 @@ class Command(flush.Command):
             return
         with connection.schema_editor() as editor:
             triggers.drop_triggers(None, editor)
+            for table in append_only.APPEND_ONLY_TABLES:
+                append_only.drop_triggers(editor, table)
         try:
             super().handle(**options)
         finally:
             with connection.schema_editor() as editor:
                 triggers.create_triggers(None, editor)
+                for table in append_only.APPEND_ONLY_TABLES:
+                    append_only.create_triggers(editor, table)
