@@ -164,7 +164,7 @@ def check_ready_to_issue(invoice: Invoice) -> None:
 
 def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     """Take the next number of the series; the caller's transaction must hold the lock."""
-    period = counter_period(series.pattern, issue_date)
+    period = counter_period(series.reset, issue_date)
     SeriesCounter.objects.bulk_create(
         [SeriesCounter(series=series, period=period, last_value=0)], ignore_conflicts=True
     )
