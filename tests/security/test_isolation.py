@@ -20,6 +20,7 @@ OBJECT_ARGUMENTS = {
     ("customers", "pk"): "customer",
     ("catalogue", "pk"): "product",
     ("invoicing", "pk"): "invoice",
+    ("invoicing", "series_pk"): "series",
     ("payments", "invoice_pk"): "invoice",
     ("mailing", "pk"): "email",
     ("mailing", "invoice_pk"): "invoice",
@@ -47,7 +48,13 @@ def victim_objects(organisation, issued_invoice, owner):
     product = Product.objects.create(organisation=organisation, name="Secret", unit_price="10.0000")
     record_payment(issued_invoice, amount=issued_invoice.amount_due, date=datetime.date(2026, 12, 4), method="virement")
     email = send_invoice_email(issued_invoice, to="compta@boulangerie-martin.fr", subject="Facture", body="Bonjour")
-    return {"customer": issued_invoice.customer, "product": product, "invoice": issued_invoice, "email": email}
+    return {
+        "customer": issued_invoice.customer,
+        "product": product,
+        "invoice": issued_invoice,
+        "email": email,
+        "series": issued_invoice.series,
+    }
 
 
 def test_every_object_url_is_known_to_this_test():
