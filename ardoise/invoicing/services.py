@@ -22,6 +22,7 @@ from ardoise.core.numbering import counter_period, format_number
 from ardoise.core.vat import EXEMPTIONS, category_for
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
+from ardoise.invoicing.locking import issuing_turn
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
 
 logger = logging.getLogger(__name__)
@@ -239,7 +240,7 @@ def issue_invoice(
         raise IssuedInvoiceError(invoice)
     organisation = invoice.organisation
 
-    with transaction.atomic():
+    with issuing_turn(), transaction.atomic():
         # Serialise issuing per organisation: numbers and the hash chain follow the order of issue.
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         invoice = Invoice.objects.select_for_update().select_related("organisation", "customer").get(pk=invoice.pk)
