@@ -2,9 +2,9 @@
 
 SQLite has one writer at a time, and a connection that finds the database
 locked polls it with growing sleeps until its busy timeout. Issuing an invoice
-holds the write lock for tens of milliseconds (the PDF and the XML validation
-happen inside the transaction, so that a failure never consumes a number), so
-with 20 concurrent issuers an unlucky one kept losing the race and failed with
+holds the write lock for tens of milliseconds, because the PDF and the XML
+validation happen inside the transaction so that a failure never consumes a
+number. With 20 concurrent issuers, some kept losing the race and failed with
 "database is locked" after the 20-second timeout. Waiting on an exclusive
 ``flock`` first lets the kernel wake the next issuer as soon as the previous
 one commits, across threads and processes alike.

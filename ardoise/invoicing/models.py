@@ -34,7 +34,7 @@ class NumberingSeries(models.Model):
     """A gapless numbering sequence (séquence de numérotation).
 
     ``pattern`` accepts {YYYY}, {YY}, {MM} and {N…} (the counter, zero-padded to
-    as many digits as N); ``reset`` says when the counter restarts. Once a number
+    as many digits as N); ``reset`` sets when the counter restarts. Once a number
     has been taken, neither may change: the next numbers could repeat old ones.
     """
 

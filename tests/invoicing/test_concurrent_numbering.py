@@ -1,10 +1,10 @@
 """1,000 invoices issued by 20 concurrent workers get exactly the numbers 1 to 1,000 of their series.
 
-Each worker is a thread with its own database connection, calling the real
-``issue_invoice`` (numbering, XML validation, Typst PDF, hash chain), so the
-numbering relies on the database's own locking: the organisation row lock and
-``SELECT … FOR UPDATE`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE``
-with the busy timeout on SQLite.
+Each worker is a thread with its own database connection that calls the real
+``issue_invoice``: numbering, XML validation, Typst PDF and hash chain. On
+PostgreSQL the organisation row lock and ``SELECT … FOR UPDATE`` order the
+issuers. On SQLite they queue on the ``flock`` of ``ardoise.invoicing.locking``,
+then take the write lock of ``BEGIN IMMEDIATE`` on a real WAL file.
 """
 
 from __future__ import annotations

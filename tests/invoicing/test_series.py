@@ -62,7 +62,7 @@ def test_next_number_previews_without_taking_it(organisation, customer):
 
 
 @pytest.mark.django_db
-def test_used_series_rejects_a_new_pattern_at_the_model_layer(organisation, customer):
+def test_model_rejects_pattern_of_used_series(organisation, customer):
     series = make_series(organisation)
     issue_in(series, customer)
     series.pattern = "FO-{YYYY}-{NNNN}"
@@ -72,7 +72,7 @@ def test_used_series_rejects_a_new_pattern_at_the_model_layer(organisation, cust
 
 
 @pytest.mark.django_db
-def test_used_series_rejects_a_new_reset_policy_in_the_service(organisation, customer):
+def test_service_rejects_reset_of_used_series(organisation, customer):
     series = make_series(organisation)
     issue_in(series, customer)
     series.reset = ResetPolicy.NEVER
@@ -82,7 +82,7 @@ def test_used_series_rejects_a_new_reset_policy_in_the_service(organisation, cus
 
 
 @pytest.mark.django_db
-def test_used_series_keeps_its_name_and_default_flag_editable(organisation, customer):
+def test_used_series_name_stays_editable(organisation, customer):
     series = make_series(organisation)
     issue_in(series, customer)
     series.name = "Formations inter-entreprises"
@@ -186,7 +186,7 @@ def test_page_rejects_bad_patterns_in_french(owner_client, organisation, pattern
 
 
 @pytest.mark.django_db
-def test_page_rejects_a_new_pattern_for_a_used_series(owner_client, organisation, customer):
+def test_page_rejects_pattern_of_used_series(owner_client, organisation, customer):
     series = make_series(organisation)
     issue_in(series, customer)
     url = reverse("invoicing:series_edit", kwargs={"series_pk": series.pk})
@@ -234,7 +234,7 @@ def test_member_cannot_create_a_series(member_client, organisation):
 
 
 @pytest.mark.django_db
-def test_editor_offers_the_series_only_when_there_are_several(owner_client, organisation):
+def test_editor_offers_series_when_several(owner_client, organisation):
     make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
     assert 'name="series"' not in owner_client.get(reverse("invoicing:create")).content.decode()
     make_series(organisation)
@@ -242,7 +242,7 @@ def test_editor_offers_the_series_only_when_there_are_several(owner_client, orga
 
 
 @pytest.mark.django_db
-def test_draft_saved_with_a_series_is_numbered_in_it(owner_client, organisation, customer):
+def test_draft_series_numbers_the_invoice(owner_client, organisation, customer):
     make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
     formations = make_series(organisation)
     data = {
@@ -355,3 +355,15 @@ def test_migration_stores_the_reset_the_pattern_implied():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_issue_confirmation_shows_the_planned_number(owner_client, organisation, customer):
+    series = make_series(organisation, is_default=True)
+    issue_in(series, customer, day=datetime.date.today())
+    draft = Invoice.objects.create(organisation=organisation, customer=customer)
+    response = owner_client.get(reverse("invoicing:issue", kwargs={"pk": draft.pk}))
+    content = response.content.decode()
+    assert "Numéro prévu" in content
+    assert "FO-%d-002" % datetime.date.today().year in content
+    assert "séquence « Formations »" in content
