@@ -25,6 +25,8 @@ from ardoise.invoicing.models import NumberingSeries, SeriesCounter
 def save_series(series: NumberingSeries, *, user: Any = None, request: Any = None) -> NumberingSeries:
     """Validate and save a new or edited series; a default series takes the flag from the previous one.
 
+    The first series of an organisation becomes its default series.
+
     Raises ``SeriesInUseError`` when the pattern or reset policy of a series
     that has issued numbers changed, and ``InvoicingError`` for any other
     invalid value.
@@ -37,6 +39,9 @@ def save_series(series: NumberingSeries, *, user: Any = None, request: Any = Non
             raise SeriesInUseError(series)
         if series.is_default:
             _clear_default(series)
+        elif not _has_other_default(series):
+            # Drafts without a series are numbered in the default one, so an organisation always keeps one.
+            series.is_default = True
         series.save()
         action = "series.created" if created else "series.updated"
         data = {"pattern": series.pattern, "reset": series.reset, "is_default": series.is_default}
@@ -69,6 +74,11 @@ def _clear_default(series: NumberingSeries) -> None:
     if series.pk is not None:
         others = others.exclude(pk=series.pk)
     others.update(is_default=False)
+
+
+def _has_other_default(series: NumberingSeries) -> bool:
+    defaults = NumberingSeries.objects.filter(organisation_id=series.organisation_id, is_default=True)
+    return defaults.exclude(pk=series.pk).exists() if series.pk is not None else defaults.exists()
 
 
 def _check_values(series: NumberingSeries) -> None:

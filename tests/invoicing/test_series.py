@@ -367,3 +367,11 @@ def test_issue_confirmation_shows_the_planned_number(owner_client, organisation,
     assert "Numéro prévu" in content
     assert "FO-%d-002" % datetime.date.today().year in content
     assert "séquence « Formations »" in content
+
+
+@pytest.mark.django_db
+def test_first_series_becomes_the_default(organisation, customer):
+    save_series(NumberingSeries(organisation=organisation, name="Factures", pattern="FA-{NNNN}", reset="never"))
+    draft = Invoice.objects.create(organisation=organisation, customer=customer)
+    InvoiceLine.objects.create(invoice=draft, name="Prestation", quantity=Decimal("1"), unit_price=Decimal("80.00"))
+    assert issue_invoice(draft, today=DAY).number == "FA-0001"
