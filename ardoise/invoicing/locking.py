@@ -35,7 +35,9 @@ _process_lock = threading.Lock()
 @contextlib.contextmanager
 def issuing_turn() -> Iterator[None]:
     """Wait until no other issuer on this SQLite database is in its transaction."""
-    if connection.vendor != "sqlite":
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        # Inside a transaction, ``BEGIN IMMEDIATE`` already holds SQLite's write lock, so waiting
+        # for the queue could wait on an issuer that itself waits on this transaction.
         yield
         return
     if cast(Any, connection).is_in_memory_db() or fcntl is None:

@@ -173,3 +173,37 @@ def test_concurrent_issues_on_postgresql_are_gapless(organisation, customer, ser
     assert state["drafts"] == 0
     assert state["counter"] == INVOICES
     assert state["broken_chain"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_issue_inside_a_transaction_skips_the_queue(organisation, customer, series, request):
+    from django.db import transaction
+
+    from ardoise.invoicing.locking import issuing_turn
+
+    draft_ids = make_drafts(organisation, customer, series, 2)
+    request.getfixturevalue("sqlite_file_database")
+    queue_taken = threading.Event()
+    release = threading.Event()
+    holder_timed_out: list[bool] = []
+
+    def hold_the_queue() -> None:
+        with issuing_turn():
+            queue_taken.set()
+            # Released only once the issue returns: a timeout means the issue waited for the queue.
+            holder_timed_out.append(not release.wait(timeout=10))
+
+    def issue_in_transaction() -> str:
+        with transaction.atomic():
+            return issue_invoice(Invoice.objects.get(pk=draft_ids[0]), today=DAY).number
+
+    holder = threading.Thread(target=lambda: in_thread(hold_the_queue))
+    holder.start()
+    queue_taken.wait(timeout=30)
+    try:
+        number = in_thread(issue_in_transaction)
+    finally:
+        release.set()
+        holder.join()
+    assert holder_timed_out == [False]
+    assert number == "V-2026-0001"
