@@ -523,6 +523,12 @@ class SeriesForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_used = self.instance.is_used()
+        if self.instance.pk and self.instance.is_default:
+            # Drafts without a series need a default one: the flag moves when another series takes it.
+            self.fields["is_default"].disabled = True
+            self.fields["is_default"].help_text = _(
+                "Pour changer de séquence par défaut, choisissez-en une autre dans la liste des séquences."
+            )
         if self.is_used:
             locked = _(
                 "Figé : cette séquence a déjà numéroté des factures. "

@@ -375,3 +375,12 @@ def test_first_series_becomes_the_default(organisation, customer):
     draft = Invoice.objects.create(organisation=organisation, customer=customer)
     InvoiceLine.objects.create(invoice=draft, name="Prestation", quantity=Decimal("1"), unit_price=Decimal("80.00"))
     assert issue_invoice(draft, today=DAY).number == "FA-0001"
+
+
+@pytest.mark.django_db
+def test_default_series_keeps_its_flag_when_unchecked(owner_client, organisation):
+    series = make_series(organisation, is_default=True)
+    url = reverse("invoicing:series_edit", kwargs={"series_pk": series.pk})
+    response = owner_client.post(url, {"name": "Formations", "pattern": series.pattern, "reset": series.reset})
+    assert response.status_code == 302
+    assert NumberingSeries.objects.get(pk=series.pk).is_default
