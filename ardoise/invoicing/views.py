@@ -29,6 +29,7 @@ from ardoise.core.formats import format_amount
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
 from ardoise.invoicing import queries, services
+from ardoise.invoicing import series as series_services
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.forms import (
     ADJUSTMENTS_PREFIX,
@@ -593,7 +594,10 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _confirm_issue(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     issue_date, due_date = services.planned_dates(invoice)
+    series = invoice.series or invoice.organisation.series.filter(is_default=True).first()
     context = {
+        "series": series,
+        "planned_number": series_services.next_number(series, issue_date) if series else "",
         "invoice": invoice,
         "summary": draft_summary(invoice),
         "issue_date": issue_date,
