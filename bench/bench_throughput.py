@@ -53,7 +53,8 @@ def measure(database: str, invoices: int, lines: int) -> dict[str, float]:
     from bench_issue import make_draft, setup_organisation
 
     from ardoise.einvoice.validation import warm_up
-    from ardoise.invoicing.services import issue_invoice, verify_chain
+    from ardoise.integrity.services import verify
+    from ardoise.invoicing.services import issue_invoice
 
     organisation, customer = setup_organisation()
     warm_up()
@@ -66,7 +67,7 @@ def measure(database: str, invoices: int, lines: int) -> dict[str, float]:
         rates[str(workers)] = invoices / issue_with_workers(draft_ids, workers)
         rates["cpu_ms_%d" % workers] = (time.process_time() - cpu_start) * 1000 / invoices
 
-    if verify_chain(organisation):
+    if not verify(organisation).ok:
         raise RuntimeError("the hash chain does not verify")
     return rates
 
