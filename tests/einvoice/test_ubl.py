@@ -1,0 +1,149 @@
+"""UBL 2.1 Invoice and CreditNote built from InvoiceDocument: content, validity, reading back."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+
+from ardoise.einvoice import build_cii_xml, build_ubl_xml, parse_invoice_file, validate_ubl
+from tests.einvoice.test_cii import CASES, kit  # noqa: F401 (kit is a fixture the cases use)
+
+NS = {
+    "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+    "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
+
+
+def texts(xml: bytes, xpath: str) -> list[str]:
+    """Return the text of the elements, or the values of the attributes, that ``xpath`` selects."""
+    values = etree.fromstring(xml).xpath(xpath, namespaces=NS)
+    return [(value.text or "") if isinstance(value, etree._Element) else str(value) for value in values]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_generated_ubl_passes_three_layers(kit, case):  # noqa: F811
+    doc = CASES[case](kit)
+
+    report = validate_ubl(build_ubl_xml(doc))
+
+    assert report.layers == ("xsd", "en16931", "br-fr")
+    assert report.errors == ()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ubl_reads_back_like_cii(kit, case):  # noqa: F811
+    doc = CASES[case](kit)
+
+    from_ubl = parse_invoice_file(build_ubl_xml(doc), "facture-ubl.xml")
+    from_cii = parse_invoice_file(build_cii_xml(doc), "facture-ubl.xml")
+
+    assert from_ubl.totals.as_bt_dict() == doc.totals().as_bt_dict()
+    assert from_ubl.totals == from_cii.totals
+    assert from_ubl == from_cii
+
+
+def test_invoice_root_and_header(make_document):
+    xml = build_ubl_xml(make_document(business_process="S1", buyer_reference="SERVICE-ACHATS"))
+
+    root = etree.fromstring(xml)
+    assert root.tag == "{%s}Invoice" % NS["inv"]
+    assert texts(xml, "/inv:Invoice/cbc:CustomizationID") == ["urn:cen.eu:en16931:2017"]
+    assert texts(xml, "/inv:Invoice/cbc:ProfileID") == ["S1"]
+    assert texts(xml, "/inv:Invoice/cbc:InvoiceTypeCode") == ["380"]
+    assert texts(xml, "/inv:Invoice/cbc:BuyerReference") == ["SERVICE-ACHATS"]
+
+
+def test_credit_note_is_a_ubl_credit_note_referencing_the_invoice(make_document):
+    doc = make_document(
+        number="AV-2026-0003",
+        type_code="381",
+        preceding_invoice="F-2026-0042",
+        preceding_invoice_date=datetime.date(2026, 11, 30),
+    )
+
+    xml = build_ubl_xml(doc)
+
+    assert etree.fromstring(xml).tag == "{%s}CreditNote" % NS["cn"]
+    assert texts(xml, "/cn:CreditNote/cbc:CreditNoteTypeCode") == ["381"]
+    reference = "/cn:CreditNote/cac:BillingReference/cac:InvoiceDocumentReference"
+    assert texts(xml, reference + "/cbc:ID") == ["F-2026-0042"]
+    assert texts(xml, reference + "/cbc:IssueDate") == ["2026-11-30"]
+    assert validate_ubl(xml).errors == ()
+
+
+def test_credit_note_without_invoice_reference_fails_french_rules(make_document):
+    report = validate_ubl(build_ubl_xml(make_document(number="AV-2026-0004", type_code="381")))
+
+    assert report.errors != ()
+    assert {issue.layer for issue in report.errors} == {"br-fr"}
+
+
+def test_notes_keep_their_subject_codes(make_document):
+    xml = build_ubl_xml(make_document())
+
+    notes = texts(xml, "/inv:Invoice/cbc:Note")
+    assert notes[0] == "#PMT#Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 €."
+    assert [note[:5] for note in notes] == ["#PMT#", "#PMD#", "#AAB#"]
+
+
+def test_foreign_currency_adds_vat_total_in_euros(make_document):
+    xml = build_ubl_xml(make_document(currency="USD", vat_total_eur=Decimal("36.21")))
+
+    assert texts(xml, "/inv:Invoice/cbc:TaxCurrencyCode") == ["EUR"]
+    assert texts(xml, "/inv:Invoice/cac:TaxTotal/cbc:TaxAmount[@currencyID='EUR']") == ["36.21"]
+    assert texts(xml, "/inv:Invoice/cac:TaxTotal/cbc:TaxAmount[@currencyID='USD']") == ["39.00"]
+
+
+def test_foreign_currency_without_euro_vat_fails(make_document):
+    report = validate_ubl(build_ubl_xml(make_document(currency="USD")))
+
+    assert "BR-FR-CO-12" in report.rules
+
+
+def test_parties_carry_identifiers_and_electronic_addresses(make_document):
+    xml = build_ubl_xml(make_document())
+
+    seller = "/inv:Invoice/cac:AccountingSupplierParty/cac:Party"
+    assert texts(xml, seller + "/cbc:EndpointID") == ["732829320"]
+    assert texts(xml, seller + "/cbc:EndpointID/@schemeID") == ["0225"]
+    assert texts(xml, seller + "/cac:PartyIdentification/cbc:ID[@schemeID='0009']") == ["73282932000074"]
+    assert texts(xml, seller + "/cac:PartyLegalEntity/cbc:CompanyID") == ["732829320"]
+    assert texts(xml, seller + "/cac:PartyLegalEntity/cbc:CompanyID/@schemeID") == ["0002"]
+    assert texts(xml, seller + "/cac:PartyTaxScheme/cbc:CompanyID") == ["FR44732829320"]
+
+
+def test_same_document_gives_same_bytes(make_document):
+    doc = make_document()
+
+    assert build_ubl_xml(doc) == build_ubl_xml(dataclasses.replace(doc))
+
+
+def test_schema_error_names_ubl(make_document):
+    xml = build_ubl_xml(make_document()).replace(b"<cbc:IssueDate>", b"<cbc:Unknown/><cbc:IssueDate>", 1)
+
+    report = validate_ubl(xml)
+
+    assert report.layers == ("xsd",)
+    assert report.errors[0].message.startswith("Le XML ne respecte pas le schéma UBL 2.1 (ligne ")
+
+
+def test_cii_given_to_ubl_validation_fails_the_schema(make_document):
+    report = validate_ubl(build_cii_xml(make_document()))
+
+    assert report.layers == ("xsd",)
+    assert report.rules == {"XSD"}
+
+
+def test_doctype_is_rejected_before_any_layer():
+    xml = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><Invoice>&e;</Invoice>'
+
+    report = validate_ubl(xml, filename="piege.xml")
+
+    assert report.layers == ("xml",)
+    assert "DOCTYPE" in report.errors[0].message
