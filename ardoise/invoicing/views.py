@@ -27,6 +27,7 @@ from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core.formats import format_amount
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
+from ardoise.einvoice.ubl import build_ubl_xml
 from ardoise.invoicing import queries, services
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.forms import (
@@ -583,6 +584,14 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
     invoice, files = _issued_files(request, pk)
     return _attachment(bytes(files.xml), "application/xml", invoice_filename(invoice.number, "xml"))
+
+
+@require_GET
+def invoice_ubl(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve the UBL 2.1 XML, built again from the stored snapshot: the same bytes on every download."""
+    invoice, _files = _issued_files(request, pk)
+    xml = build_ubl_xml(issued_document(invoice))
+    return _attachment(xml, "application/xml", invoice_filename(invoice.number, "ubl.xml"))
 
 
 def _issued_files(request: HttpRequest, pk: int) -> tuple[Invoice, IssuedFile]:
