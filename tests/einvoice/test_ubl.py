@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from lxml import etree
+from saxonche import PySaxonProcessor
 
 from ardoise.einvoice import (
     build_cii_xml,
@@ -16,6 +17,7 @@ from ardoise.einvoice import (
     parse_invoice_file,
     validate_cii,
     validate_ubl,
+    validation,
 )
 from tests.einvoice.test_cii import CASES, kit  # noqa: F401 (kit is a fixture the cases use)
 
@@ -197,3 +199,59 @@ def test_reference_invoice_as_ubl_passes_like_its_cii(reference_bytes, name):
 
     assert ubl_report.rules == cii_report.rules
     assert ubl_report.errors == ()
+
+
+SVRL_FAILURES = ("{http://purl.oclc.org/dsdl/svrl}failed-assert", "{http://purl.oclc.org/dsdl/svrl}successful-report")
+
+
+def failures(svrl: str) -> list[tuple[str, str]]:
+    """Return the (assertion id, location) of every failure in an SVRL report, sorted."""
+    root = etree.fromstring(svrl.encode())
+    return sorted((node.get("id", ""), node.get("location", "")) for node in root.iter(*SVRL_FAILURES))
+
+
+def broken_documents(make_document, seller, build) -> list[bytes]:
+    """Return one valid document and several that break EN 16931 or French rules."""
+    return [
+        build(make_document()),
+        build(make_document()).replace(b">EUR<", b">EUX<", 1),
+        build(make_document(number="F 2026.42", notes=())),
+        build(make_document(seller=dataclasses.replace(seller, siren="", siret="", vat_number=""))),
+        build(make_document(type_code="381")),
+        build(make_document(currency="USD", iban="")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("syntax", "layer", "path"),
+    [
+        ("cii", "br_fr", validation.BR_FR_XSLT_PATH),
+        ("ubl", "ubl_en16931", validation.UBL_EN16931_XSLT_PATH),
+        ("ubl", "ubl_br_fr", validation.UBL_BR_FR_XSLT_PATH),
+    ],
+)
+def test_stylesheet_without_trace_finds_same_failures(make_document, seller, syntax, layer, path):
+    build = build_ubl_xml if syntax == "ubl" else build_cii_xml
+    processor = PySaxonProcessor(license=False)
+    original = processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
+    validators = validation._load_validators()
+    lean = getattr(validators, layer)
+
+    found_any = False
+    for xml in broken_documents(make_document, seller, build):
+        expected = failures(original.transform_to_string(xdm_node=processor.parse_xml(xml_text=xml.decode())))
+        node = validators.processor.parse_xml(xml_text=xml.decode())
+        assert failures(lean.transform_to_string(xdm_node=node)) == expected
+        found_any = found_any or bool(expected)
+    assert found_any
+
+
+def test_stylesheet_without_trace_drops_only_the_trace():
+    stylesheet = validation.UBL_BR_FR_XSLT_PATH.read_text(encoding="utf-8")
+
+    lean = validation._without_progress_output(stylesheet)
+
+    assert "svrl:fired-rule" not in lean
+    assert "svrl:active-pattern" not in lean
+    assert lean.count("<svrl:failed-assert") == stylesheet.count("<svrl:failed-assert")
+    assert lean.count("<xsl:template") == stylesheet.count("<xsl:template")
