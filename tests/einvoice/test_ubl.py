@@ -255,3 +255,24 @@ def test_stylesheet_without_trace_drops_only_the_trace():
     assert "svrl:active-pattern" not in lean
     assert lean.count("<svrl:failed-assert") == stylesheet.count("<svrl:failed-assert")
     assert lean.count("<xsl:template") == stylesheet.count("<xsl:template")
+
+
+@pytest.mark.parametrize(
+    "guideline",
+    [
+        "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
+        "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
+    ],
+)
+def test_ubl_specialisations_of_en16931_are_read(make_document, guideline):
+    doc = make_document()
+    xml = build_ubl_xml(doc).replace(
+        b"<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>",
+        b"<cbc:CustomizationID>%s</cbc:CustomizationID>" % guideline.encode(),
+    )
+
+    parsed = parse_invoice_file(xml, "peppol.xml")
+
+    assert guideline.encode() in xml
+    assert parsed.profile == "en16931"
+    assert parsed.totals.as_bt_dict() == doc.totals().as_bt_dict()

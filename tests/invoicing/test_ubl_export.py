@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 from pathlib import Path
 
@@ -124,3 +125,17 @@ def test_import_page_accepts_ubl(owner_client, issued_invoice):
     assert "Brouillon créé à partir de « facture-ubl.xml »" in response.content.decode()
     assert draft.is_draft
     assert draft.total_with_vat == issued_invoice.total_with_vat
+
+
+@pytest.mark.django_db
+def test_totals_command_reads_ubl(issued_invoice, tmp_path):
+    path = tmp_path / "facture-ubl.xml"
+    export_ubl(issued_invoice.number, path)
+
+    result = json.loads(run("invoice", "totals", str(path), "--json"))
+
+    assert result["number"] == issued_invoice.number
+    assert result["totals"]["BT-109"] == str(issued_invoice.total_without_vat)
+    assert result["totals"]["BT-110"] == str(issued_invoice.total_vat)
+    assert result["totals"]["BT-112"] == str(issued_invoice.total_with_vat)
+    assert result["differences_with_file"] == {}
