@@ -21,7 +21,7 @@ from ardoise.core.money import ZERO, Totals
 from ardoise.einvoice.attachment import FACTURX_FILENAME, find_invoice_xml, looks_like_pdf
 from ardoise.einvoice.errors import InvoiceFileError
 from ardoise.einvoice.parsed import ParsedInvoice, ParsedLine, ParsedTotals
-from ardoise.einvoice.reader import TermReader, unit_label
+from ardoise.einvoice.reader import TermReader, missing_term_error, unit_label
 from ardoise.einvoice.ubl import UBL_CREDIT_NOTE_ROOT, UBL_INVOICE_ROOT
 from ardoise.einvoice.xmlsafe import parse_untrusted_xml, starts_like_xml
 
@@ -80,6 +80,10 @@ def parse_invoice_file(data: bytes, filename: str) -> ParsedInvoice:
     profile = _profile(root, flavor, filename)
     try:
         terms = parse_ubl_cii_xml(root, flavor=flavor, level=profile, float_as="string", check_xsd=False)
+    except KeyError as error:
+        # The library looks amounts up by the currency codes (BT-5, BT-6) it
+        # read first, and raises KeyError on a file that has none.
+        raise missing_term_error(filename, str(error.args[0])) from error
     except (ValueError, TypeError) as error:
         # The library raises ValueError on a date that is not YYYYMMDD, for example.
         raise InvoiceFileError(

@@ -10,7 +10,9 @@ import pytest
 from lxml import etree
 from saxonche import PySaxonProcessor
 
+from ardoise.core.money import VatKey
 from ardoise.einvoice import (
+    InvoiceFileError,
     build_cii_xml,
     build_ubl_xml,
     document_from_parsed,
@@ -276,3 +278,39 @@ def test_ubl_specialisations_of_en16931_are_read(make_document, guideline):
     assert guideline.encode() in xml
     assert parsed.profile == "en16931"
     assert parsed.totals.as_bt_dict() == doc.totals().as_bt_dict()
+
+
+@pytest.mark.parametrize(
+    ("build", "currency_element"),
+    [
+        (build_ubl_xml, b"<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>"),
+        (build_cii_xml, b"<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>"),
+    ],
+    ids=["ubl", "cii"],
+)
+def test_file_without_currency_is_rejected(make_document, build, currency_element):
+    xml = build(make_document())
+    assert currency_element in xml
+
+    with pytest.raises(InvoiceFileError) as raised:
+        parse_invoice_file(xml.replace(currency_element, b""), "sans-devise.xml")
+
+    assert raised.value.message == (
+        "Le fichier « sans-devise.xml » n'indique pas la devise (BT-5), obligatoire dans une facture. "
+        "Le fichier est incomplet : demandez à l'émetteur une facture conforme."
+    )
+
+
+def test_document_allowance_without_vat_category_is_rejected(make_document, make_adjustment):
+    doc = make_document(allowances=(make_adjustment(amount="10.00", vat=VatKey("S", Decimal("20"))),))
+    xml = build_ubl_xml(doc)
+    category = b"<cac:TaxCategory>\n      <cbc:ID>S</cbc:ID>"
+    assert category in xml
+
+    with pytest.raises(InvoiceFileError) as raised:
+        parse_invoice_file(xml.replace(category, b"<cac:TaxCategory>", 1), "remise.xml")
+
+    assert raised.value.message == (
+        "Le fichier « remise.xml » n'indique pas la catégorie de TVA (BT-95) (remise n° 1 sur le total), "
+        "obligatoire dans une facture. Le fichier est incomplet : demandez à l'émetteur une facture conforme."
+    )
