@@ -10,6 +10,7 @@ The factur-x library reads the XML into a dict keyed by business terms, which
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -189,10 +190,12 @@ def _flavor(root: etree._Element, filename: str, source: str) -> str:
 
 
 def _profile(root: etree._Element, flavor: str, filename: str) -> str:
-    try:
-        profile = get_level(root, flavor)
-    except ValueError:
-        profile = ""
+    guideline = _guideline(root)
+    profile = ""
+    # The library fails on an empty BT-24 with AttributeError, so it only sees a filled one.
+    if guideline:
+        with contextlib.suppress(ValueError):
+            profile = get_level(root, flavor)
     if flavor == "factur-x" and profile:
         return profile
     if profile in UBL_PROFILES:
@@ -203,7 +206,7 @@ def _profile(root: etree._Element, flavor: str, filename: str) -> str:
             "seuls les profils Factur-X et EN 16931 sont pris en charge. Demandez à l'émetteur "
             "la facture au profil EN 16931."
         )
-        % {"filename": filename, "guideline": _guideline(root) or "—"},
+        % {"filename": filename, "guideline": guideline or "—"},
         filename,
     )
 

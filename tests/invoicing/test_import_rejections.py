@@ -82,6 +82,16 @@ BAD_FILES = {
         lambda: ubl_with_guideline("urn:example:inconnu"),
         ["n'indique pas un profil de facture connu (BT-24, « urn:example:inconnu »)", "au profil EN 16931"],
     ),
+    "empty guideline in CII": (
+        "profil-vide.xml",
+        lambda: sample().replace(b"<ram:ID>urn:cen.eu:en16931:2017</ram:ID>", b"<ram:ID></ram:ID>"),
+        ["n'indique pas un profil de facture connu (BT-24, « — »)", "au profil EN 16931"],
+    ),
+    "empty guideline in UBL": (
+        "profil-vide-ubl.xml",
+        lambda: ubl_with_guideline(""),
+        ["n'indique pas un profil de facture connu (BT-24, « — »)", "au profil EN 16931"],
+    ),
     "Factur-X profile declared in UBL": (
         "minimum-ubl.xml",
         lambda: ubl_with_guideline("urn:factur-x.eu:1p0:minimum"),
