@@ -27,9 +27,9 @@ from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core.formats import format_amount
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
-from ardoise.einvoice.ubl import build_ubl_xml
 from ardoise.invoicing import queries, services
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
+from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.forms import (
     ADJUSTMENTS_PREFIX,
     LINES_PREFIX,
@@ -590,7 +590,11 @@ def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_ubl(request: HttpRequest, pk: int) -> HttpResponse:
     """Serve the UBL 2.1 XML, built again from the stored snapshot: the same bytes on every download."""
     invoice, _files = _issued_files(request, pk)
-    xml = build_ubl_xml(issued_document(invoice))
+    try:
+        xml = issued_ubl(invoice)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect(invoice)
     return _attachment(xml, "application/xml", invoice_filename(invoice.number, "ubl.xml"))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from ardoise.einvoice import parse_invoice_file, validate_ubl
@@ -74,10 +75,10 @@ def test_issued_reference_invoice_exports_valid_ubl(path, organisation, tmp_path
 
     xml = export_ubl(invoice.number, tmp_path / "facture-ubl.xml")
 
-    french = document.buyer.address.country_code == "FR"
-    report = validate_ubl(xml, french_rules=french)
+    # Issuing checks the CII against the French rules too, whoever the buyer is.
+    report = validate_ubl(xml)
     assert report.errors == ()
-    assert report.layers == (("xsd", "en16931", "br-fr") if french else ("xsd", "en16931"))
+    assert report.layers == ("xsd", "en16931", "br-fr")
     from_ubl = parse_invoice_file(xml, "facture-ubl.xml")
     from_cii = parse_invoice_file(bytes(IssuedFile.objects.get(invoice=invoice).xml), "facture-ubl.xml")
     assert from_ubl.totals == from_cii.totals
@@ -139,3 +140,41 @@ def test_totals_command_reads_ubl(issued_invoice, tmp_path):
     assert result["totals"]["BT-110"] == str(issued_invoice.total_vat)
     assert result["totals"]["BT-112"] == str(issued_invoice.total_with_vat)
     assert result["differences_with_file"] == {}
+
+
+def break_ubl_writer(monkeypatch) -> None:
+    """Make the UBL writer drop the invoice number (BT-1), as a writer defect would."""
+    from ardoise.einvoice import ubl
+    from ardoise.invoicing import exports
+
+    def broken(document):
+        xml = ubl.build_ubl_xml(document)
+        return xml.replace(b"<cbc:ID>%s</cbc:ID>" % document.number.encode(), b"", 1)
+
+    monkeypatch.setattr(exports, "build_ubl_xml", broken)
+
+
+@pytest.mark.django_db
+def test_invalid_ubl_is_not_exported(issued_invoice, tmp_path, monkeypatch):
+    break_ubl_writer(monkeypatch)
+    output = tmp_path / "facture-ubl.xml"
+
+    with pytest.raises(CommandError) as raised:
+        export_ubl(issued_invoice.number, output)
+
+    assert str(raised.value).startswith(
+        "Le XML UBL de la facture F-2026-0001 ne respecte pas les règles de la facture électronique. "
+        "Utilisez le PDF Factur-X ou le XML CII"
+    )
+    assert "\n  - " in str(raised.value)
+    assert not output.exists()
+
+
+@pytest.mark.django_db
+def test_invalid_ubl_download_shows_message(owner_client, issued_invoice, monkeypatch):
+    break_ubl_writer(monkeypatch)
+
+    response = owner_client.get(reverse("invoicing:ubl", args=[issued_invoice.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == issued_invoice.get_absolute_url()
+    assert "Le XML UBL de la facture F-2026-0001 ne respecte pas" in response.content.decode()

@@ -16,10 +16,9 @@ from pypdf.generic import NameObject
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date, format_rate
-from ardoise.einvoice.ubl import build_ubl_xml
 from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.models import Invoice
-from ardoise.invoicing.presentation import issued_document
 from ardoise.invoicing.services import issue_invoice
 
 EXPORT_FORMATS = ("facturx", "pdf", "cii", "ubl")
@@ -109,7 +108,10 @@ class Command(FrenchCommand):
         if options["format"] == "cii":
             content = bytes(files.xml)
         elif options["format"] == "ubl":
-            content = build_ubl_xml(issued_document(invoice))
+            try:
+                content = issued_ubl(invoice)
+            except InvoicingError as error:
+                raise CommandError(error_text(error)) from None
         elif options["format"] == "pdf":
             content = without_attachments(bytes(files.pdf))
         else:
