@@ -23,4 +23,5 @@ urlpatterns = [
     path("<int:pk>/apercu.pdf", views.draft_preview, name="preview"),
     path("<int:pk>/pdf/", views.invoice_pdf, name="pdf"),
     path("<int:pk>/xml/", views.invoice_xml, name="xml"),
+    path("<int:pk>/ubl/", views.invoice_ubl, name="ubl"),
 ]

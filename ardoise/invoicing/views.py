@@ -31,6 +31,7 @@ from ardoise.customers.models import Customer
 from ardoise.invoicing import queries, services
 from ardoise.invoicing import series as series_services
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
+from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.forms import (
     ADJUSTMENTS_PREFIX,
     LINES_PREFIX,
@@ -642,6 +643,18 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
     invoice, files = _issued_files(request, pk)
     return _attachment(bytes(files.xml), "application/xml", invoice_filename(invoice.number, "xml"))
+
+
+@require_GET
+def invoice_ubl(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve the UBL 2.1 XML, built again from the stored snapshot: the same bytes on every download."""
+    invoice, _files = _issued_files(request, pk)
+    try:
+        xml = issued_ubl(invoice)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect(invoice)
+    return _attachment(xml, "application/xml", invoice_filename(invoice.number, "ubl.xml"))
 
 
 def _issued_files(request: HttpRequest, pk: int) -> tuple[Invoice, IssuedFile]:
