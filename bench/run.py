@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ["bench_issue.py", "bench_issue_pdf.py"]
+BENCHMARKS = ["bench_issue.py", "bench_issue_pdf.py", "bench_validation.py", "bench_throughput.py"]
 
 
 def main() -> int:

@@ -3,9 +3,10 @@
 Pure Python on top of the ``factur-x`` library and ``saxonche``; no database
 access. The public API:
 
-- ``build_cii_xml(doc)``: the Factur-X EN 16931 CII XML of an ``InvoiceDocument``.
-- ``validate_cii(xml)`` and ``validate_facturx_pdf(pdf)``: XSD, EN 16931 and
-  French BR-FR rules, returning a ``ValidationReport``.
+- ``build_cii_xml(doc)``: the Factur-X EN 16931 CII XML of an ``InvoiceDocument``,
+  ``build_ubl_xml(doc)`` its UBL 2.1 Invoice or CreditNote.
+- ``validate_cii(xml)``, ``validate_ubl(xml)`` and ``validate_facturx_pdf(pdf)``:
+  XSD, EN 16931 and French BR-FR rules, returning a ``ValidationReport``.
 - ``parse_invoice_file(data, filename)``: a ``ParsedInvoice`` from a CII XML
   or Factur-X PDF, and ``document_from_parsed`` to rebuild the document.
 """
@@ -20,11 +21,13 @@ from ardoise.einvoice.parse import (
     parse_invoice_file,
     total_differences,
 )
+from ardoise.einvoice.ubl import build_ubl_xml
 from ardoise.einvoice.validation import (
     ValidationIssue,
     ValidationReport,
     validate_cii,
     validate_facturx_pdf,
+    validate_ubl,
     warm_up,
 )
 
@@ -37,6 +40,7 @@ __all__ = [
     "ValidationIssue",
     "ValidationReport",
     "build_cii_xml",
+    "build_ubl_xml",
     "business_process_for",
     "document_from_parsed",
     "electronic_address",
@@ -44,5 +48,6 @@ __all__ = [
     "total_differences",
     "validate_cii",
     "validate_facturx_pdf",
+    "validate_ubl",
     "warm_up",
 ]

@@ -46,10 +46,19 @@ def build_cii_xml(doc: InvoiceDocument) -> bytes:
     factur-x library's own schematron check posts the XML to an HTTP Saxon
     server, which Ardoise does not run, so it is switched off.
     """
+    xml = generate_cii_xml(business_terms(doc), level="en16931", check_xsd=False, check_schematron=False)
+    return _without_nil_attributes(xml)
+
+
+def business_terms(doc: InvoiceDocument) -> dict[str, Any]:
+    """Return the factur-x library's dict of ``doc``, keyed by business term.
+
+    The CII and the UBL writers both build their XML from this dict, so the
+    two formats carry the same terms and the same amounts.
+    """
     totals = doc.totals()
     _check_line_amounts(doc, totals)
-    xml = generate_cii_xml(_data_dict(doc, totals), level="en16931", check_xsd=False, check_schematron=False)
-    return _without_nil_attributes(xml)
+    return _data_dict(doc, totals)
 
 
 def electronic_address(party: Party) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""Reading of CII XML and Factur-X PDF invoices received from others.
+"""Reading of CII XML, UBL 2.1 XML and Factur-X PDF invoices received from others.
 
 ``parse_invoice_file`` returns everything an EN 16931 invoice carries that
 Ardoise can use, together with the totals written in the file, so that the
@@ -10,6 +10,7 @@ The factur-x library reads the XML into a dict keyed by business terms, which
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -21,7 +22,8 @@ from ardoise.core.money import ZERO, Totals
 from ardoise.einvoice.attachment import FACTURX_FILENAME, find_invoice_xml, looks_like_pdf
 from ardoise.einvoice.errors import InvoiceFileError
 from ardoise.einvoice.parsed import ParsedInvoice, ParsedLine, ParsedTotals
-from ardoise.einvoice.reader import TermReader, unit_label
+from ardoise.einvoice.reader import TermReader, missing_term_error, unit_label
+from ardoise.einvoice.ubl import UBL_CREDIT_NOTE_ROOT, UBL_INVOICE_ROOT
 from ardoise.einvoice.xmlsafe import parse_untrusted_xml, starts_like_xml
 
 __all__ = [
@@ -35,17 +37,23 @@ __all__ = [
 ]
 
 CII_ROOT = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice"
-UBL_ROOTS = (
-    "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice",
-    "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote",
-)
+# The factur-x library's name of each syntax it reads ("flavor"), by root element.
+FLAVORS = {
+    CII_ROOT: "factur-x",
+    UBL_INVOICE_ROOT: "ubl-2.1-invoice",
+    UBL_CREDIT_NOTE_ROOT: "ubl-2.1-creditnote",
+}
+# A UBL invoice declares EN 16931 or one of its specialisations (Peppol BIS,
+# XRechnung, the French extended profile) in BT-24: each carries EN 16931 content.
+UBL_PROFILES = frozenset({"en16931"})
 
 
 def parse_invoice_file(data: bytes, filename: str) -> ParsedInvoice:
-    """Read a CII XML or Factur-X PDF invoice.
+    """Read a CII XML, UBL 2.1 XML or Factur-X PDF invoice.
 
-    The format is detected from the first bytes. Raises ``InvoiceFileError``
-    with a French message when the file is not a readable CII invoice.
+    The format is detected from the first bytes and the root element. Raises
+    ``InvoiceFileError`` with a French message when the file is not a readable
+    invoice in one of these formats.
     """
     source = "xml"
     warnings = []
@@ -62,17 +70,21 @@ def parse_invoice_file(data: bytes, filename: str) -> ParsedInvoice:
         raise InvoiceFileError(
             _(
                 "Le fichier « %(filename)s » n'est ni un PDF ni un XML. Importez une facture "
-                "au format Factur-X (PDF) ou CII (XML)."
+                "au format Factur-X (PDF), CII ou UBL (XML)."
             )
             % {"filename": filename},
             filename,
         )
 
     root = parse_untrusted_xml(data, filename)
-    _check_root(root, filename)
-    profile = _profile(root, filename)
+    flavor = _flavor(root, filename, source)
+    profile = _profile(root, flavor, filename)
     try:
-        terms = parse_ubl_cii_xml(root, flavor="factur-x", level=profile, float_as="string", check_xsd=False)
+        terms = parse_ubl_cii_xml(root, flavor=flavor, level=profile, float_as="string", check_xsd=False)
+    except KeyError as error:
+        # The library looks amounts up by the currency codes (BT-5, BT-6) it
+        # read first, and raises KeyError on a file that has none.
+        raise missing_term_error(filename, str(error.args[0])) from error
     except (ValueError, TypeError) as error:
         # The library raises ValueError on a date that is not YYYYMMDD, for example.
         raise InvoiceFileError(
@@ -159,32 +171,51 @@ def total_differences(written: ParsedTotals, computed: Totals) -> dict[str, tupl
     return differences
 
 
-def _check_root(root: etree._Element, filename: str) -> None:
-    if root.tag == CII_ROOT:
-        return
-    if root.tag in UBL_ROOTS:
+def _flavor(root: etree._Element, filename: str, source: str) -> str:
+    flavor = FLAVORS.get(root.tag)
+    if flavor == "factur-x" or (flavor is not None and source == "xml"):
+        return flavor
+    if flavor is not None:
         message = _(
-            "Le fichier « %(filename)s » est une facture UBL, qu'Ardoise ne sait pas encore lire. "
-            "Demandez-la au format Factur-X ou CII."
+            "Le PDF « %(filename)s » contient une facture UBL : une facture Factur-X contient du CII. "
+            "Importez le XML UBL seul, ou demandez une facture Factur-X conforme."
         )
     else:
         message = _(
-            "Le fichier « %(filename)s » n'est pas une facture CII : son élément racine est "
-            "« %(root)s » au lieu de « CrossIndustryInvoice ». Importez une facture au format "
-            "Factur-X ou CII."
+            "Le fichier « %(filename)s » n'est pas une facture : son élément racine est « %(root)s » "
+            "au lieu de « CrossIndustryInvoice » (CII), « Invoice » ou « CreditNote » (UBL). "
+            "Importez une facture au format Factur-X, CII ou UBL."
         )
     raise InvoiceFileError(message % {"filename": filename, "root": etree.QName(root).localname}, filename)
 
 
-def _profile(root: etree._Element, filename: str) -> str:
-    try:
-        return get_level(root, "factur-x")
-    except ValueError as error:
-        raise InvoiceFileError(
-            _(
-                "Le fichier « %(filename)s » n'indique pas un profil de facture connu (BT-24) : "
-                "seuls les profils Factur-X et EN 16931 sont pris en charge."
-            )
-            % {"filename": filename},
-            filename,
-        ) from error
+def _profile(root: etree._Element, flavor: str, filename: str) -> str:
+    guideline = _guideline(root)
+    profile = ""
+    # The library fails on an empty BT-24 with AttributeError, so it only sees a filled one.
+    if guideline:
+        with contextlib.suppress(ValueError):
+            profile = get_level(root, flavor)
+    if flavor == "factur-x" and profile:
+        return profile
+    if profile in UBL_PROFILES:
+        return profile
+    raise InvoiceFileError(
+        _(
+            "Le fichier « %(filename)s » n'indique pas un profil de facture connu (BT-24, « %(guideline)s ») : "
+            "seuls les profils Factur-X et EN 16931 sont pris en charge. Demandez à l'émetteur "
+            "la facture au profil EN 16931."
+        )
+        % {"filename": filename, "guideline": guideline or "—"},
+        filename,
+    )
+
+
+def _guideline(root: etree._Element) -> str:
+    """Return the declared specification (BT-24) of a CII or UBL invoice, or an empty string."""
+    for element in root.iter("{*}GuidelineSpecifiedDocumentContextParameter", "{*}CustomizationID"):
+        if element.tag.endswith("CustomizationID"):
+            return (element.text or "").strip()
+        identifier = element.find("{*}ID")
+        return (identifier.text or "").strip() if identifier is not None else ""
+    return ""

@@ -57,6 +57,8 @@ TERM_LABELS = {
     "BT-130": gettext_lazy("l'unité"),
     "BT-131": gettext_lazy("le montant HT de la ligne"),
     "BT-146": gettext_lazy("le prix unitaire net"),
+    "BT-95": gettext_lazy("la catégorie de TVA"),
+    "BT-102": gettext_lazy("la catégorie de TVA"),
     "BT-151": gettext_lazy("la catégorie de TVA"),
     "BT-153": gettext_lazy("la désignation"),
 }
@@ -194,14 +196,7 @@ class TermReader:
         return number
 
     def missing(self, term: str, where: str = "") -> InvoiceFileError:
-        return InvoiceFileError(
-            _(
-                "Le fichier « %(filename)s » n'indique pas %(term)s%(where)s, obligatoire dans une "
-                "facture. Le fichier est incomplet : demandez à l'émetteur une facture conforme."
-            )
-            % {"filename": self.filename, "term": _term_name(term), "where": where},
-            self.filename,
-        )
+        return missing_term_error(self.filename, term, where)
 
     # Groups.
 
@@ -336,8 +331,14 @@ class TermReader:
 
     def document_adjustments(self, group: str, is_charge: bool) -> tuple[Adjustment, ...]:
         adjustments = []
-        for row in self.terms.get(group) or []:
-            key = VatKey(_text(row.get("vat_category_code")), self.decimal("vat_rate", row) or ZERO)
+        for index, row in enumerate(self.terms.get(group) or [], 1):
+            category = _text(row.get("vat_category_code"))
+            if not category:
+                # EN 16931 requires it (BR-32, BR-37): the VAT group that the amount changes.
+                if is_charge:
+                    raise self.missing("BT-102", _(" (frais n° %(index)s sur le total)") % {"index": index})
+                raise self.missing("BT-95", _(" (remise n° %(index)s sur le total)") % {"index": index})
+            key = VatKey(category, self.decimal("vat_rate", row) or ZERO)
             adjustments.append(self.adjustment(row, is_charge, vat=key))
         return tuple(adjustments)
 
@@ -452,6 +453,18 @@ def _first(value: Any) -> Any:
 def _text(value: Any) -> str:
     value = _first(value)
     return "" if value is None else str(value).strip()
+
+
+def missing_term_error(filename: str, term: str, where: str = "") -> InvoiceFileError:
+    """Return the error for a mandatory business term that the file lacks."""
+    return InvoiceFileError(
+        _(
+            "Le fichier « %(filename)s » n'indique pas %(term)s%(where)s, obligatoire dans une "
+            "facture. Le fichier est incomplet : demandez à l'émetteur une facture conforme."
+        )
+        % {"filename": filename, "term": _term_name(term), "where": where},
+        filename,
+    )
 
 
 def _term_name(term: str) -> str:

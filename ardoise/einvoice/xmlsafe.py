@@ -46,7 +46,7 @@ def parse_untrusted_xml(data: bytes, filename: str) -> etree._Element:
             _(
                 "Le fichier « %(filename)s » n'est pas un XML valide : il est mal formé ou incomplet "
                 "vers la ligne %(line)s, colonne %(column)s. "
-                "Exportez de nouveau la facture au format CII ou Factur-X puis réessayez."
+                "Exportez de nouveau la facture au format Factur-X, CII ou UBL puis réessayez."
             )
             % {"filename": filename, "line": error.lineno, "column": error.position[1] if error.position else "?"},
             filename,
@@ -62,7 +62,7 @@ def _doctype_error(filename: str) -> InvoiceFileError:
     return InvoiceFileError(
         _(
             "Le fichier « %(filename)s » contient une déclaration DOCTYPE, refusée pour "
-            "des raisons de sécurité. Une facture CII ou Factur-X n'en contient jamais : "
+            "des raisons de sécurité. Une facture Factur-X, CII ou UBL n'en contient jamais : "
             "exportez-la de nouveau depuis le logiciel qui l'a produite."
         )
         % {"filename": filename},

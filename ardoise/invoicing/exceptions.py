@@ -24,3 +24,18 @@ class IssuedInvoiceError(InvoicingError):
             % {"number": invoice.number or invoice.pk}
         )
         self.invoice = invoice
+
+
+class SeriesInUseError(InvoicingError):
+    """Raised on any attempt to change the pattern or reset policy of a series that has issued a number."""
+
+    def __init__(self, series: Any) -> None:
+        super().__init__(
+            _(
+                "La séquence « %(name)s » a déjà servi à numéroter des factures : son modèle et sa remise à zéro "
+                "ne peuvent plus changer, car les numéros suivants pourraient répéter d'anciens numéros. "
+                "Créez une nouvelle séquence et choisissez-la par défaut."
+            )
+            % {"name": series.name}
+        )
+        self.series = series

@@ -21,7 +21,8 @@ from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, LINE_VAT_RATE_CHOICES, category_for, exemption_for_kind
 from ardoise.customers.models import Customer
 from ardoise.invoicing.documents import adjustment_from_json, adjustment_to_json
-from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
+from ardoise.invoicing.exceptions import SeriesInUseError
+from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine, NumberingSeries
 from ardoise.invoicing.presentation import LineTerms, imported_line_terms
 
 ZERO = Decimal("0")
@@ -166,6 +167,7 @@ class DraftForm(forms.ModelForm):
         model = Invoice
         fields = [
             "customer",
+            "series",
             "delivery_date",
             "payment_terms_days",
             "purchase_order",
@@ -183,7 +185,7 @@ class DraftForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 3}),
             "payment_terms_days": forms.NumberInput(attrs={"min": 0, "max": MAX_PAYMENT_TERMS_DAYS}),
         }
-        labels = {"discount_kind": _("Type de remise globale")}
+        labels = {"discount_kind": _("Type de remise globale"), "series": _("Séquence de numérotation")}
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -194,11 +196,26 @@ class DraftForm(forms.ModelForm):
         customer_field = self.fields["customer"]
         customer_field.queryset = Customer.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         customer_field.empty_label = _("Choisissez un client")  # type: ignore[attr-defined]
+        self._set_series_choices(organisation)
         self.fields["payment_terms_days"].widget.attrs["placeholder"] = str(organisation.payment_terms_days)
         self.fields["payment_terms_days"].help_text = _(
             "Laissez vide pour appliquer le délai du client, ou à défaut celui de l'entreprise (%(days)s jours). "
             "60 jours au plus (art. L441-10 du Code de commerce)."
         ) % {"days": organisation.payment_terms_days}
+
+    def _set_series_choices(self, organisation: Organisation) -> None:
+        """Offer the organisation's series when there are several; otherwise issuing uses the default one."""
+        series = NumberingSeries.objects.filter(organisation=organisation)
+        if series.count() < 2:
+            del self.fields["series"]
+            return
+        field = cast(forms.ModelChoiceField, self.fields["series"])
+        field.queryset = series
+        field.required = True
+        field.empty_label = None
+        field.help_text = _("La facture recevra le numéro suivant de cette séquence lors de son émission.")
+        if self.instance.series_id is None:
+            self.initial["series"] = series.filter(is_default=True).values_list("pk", flat=True).first()
 
     def clean_payment_terms_days(self) -> int | None:
         days = self.cleaned_data.get("payment_terms_days")
@@ -862,3 +879,54 @@ def adjustment_formset(data: Any, invoice: Invoice, organisation: Organisation) 
     if data is None or "%s-TOTAL_FORMS" % ADJUSTMENTS_PREFIX not in data:
         return AdjustmentFormSet(initial=initial, prefix=ADJUSTMENTS_PREFIX, organisation=organisation)
     return AdjustmentFormSet(data, initial=initial, prefix=ADJUSTMENTS_PREFIX, organisation=organisation)
+
+
+class SeriesForm(forms.ModelForm):
+    """A numbering series: its pattern and reset policy are locked once it has issued a number."""
+
+    class Meta:
+        model = NumberingSeries
+        fields = ["name", "pattern", "reset", "is_default"]
+        labels = {"is_default": _("Séquence par défaut, utilisée par les nouvelles factures")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_used = self.instance.is_used()
+        if self.instance.pk and self.instance.is_default:
+            # Drafts without a series need a default one: the flag moves when another series takes it.
+            self.fields["is_default"].disabled = True
+            self.fields["is_default"].help_text = _(
+                "Pour changer de séquence par défaut, choisissez-en une autre dans la liste des séquences."
+            )
+        if self.is_used:
+            locked = _(
+                "Figé : cette séquence a déjà numéroté des factures. "
+                "Pour changer de modèle, créez une nouvelle séquence."
+            )
+            self.fields["pattern"].widget.attrs["readonly"] = True
+            self.fields["pattern"].help_text = locked
+            self.fields["reset"].help_text = locked
+            if not self.is_bound:
+                reset = cast(forms.ChoiceField, self.fields["reset"])
+                reset.choices = [(self.instance.reset, self.instance.get_reset_display())]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        same_name = NumberingSeries.objects.filter(organisation_id=self.instance.organisation_id, name=name)
+        if same_name.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                _("Une séquence nommée « %(name)s » existe déjà : choisissez un autre nom."), params={"name": name}
+            )
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        changed = {"pattern", "reset"} & set(self.changed_data)
+        if self.is_used and changed:
+            self.add_error("pattern", SeriesInUseError(self.instance).message)
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # ``clean_name`` checks the name, and ``save_series`` moves the default flag
+        # from the previous default series, which the one-default constraint would reject here.
+        return

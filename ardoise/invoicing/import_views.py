@@ -1,4 +1,4 @@
-"""Import a CII XML or Factur-X PDF invoice from the web UI, as a new draft."""
+"""Import a CII or UBL XML, or Factur-X PDF, invoice from the web UI, as a new draft."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ MAX_IMPORT_BYTES = 10 * 1024 * 1024
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Fichier de la facture"),
-        help_text=gettext_lazy("PDF Factur-X ou XML CII (UN/CEFACT), 10 Mo au plus."),
+        help_text=gettext_lazy("PDF Factur-X, XML CII (UN/CEFACT) ou XML UBL 2.1, 10 Mo au plus."),
     )
 
     def clean_file(self) -> object:

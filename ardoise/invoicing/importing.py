@@ -1,4 +1,4 @@
-"""Create a draft invoice from a CII XML or Factur-X PDF file."""
+"""Create a draft invoice from a CII or UBL XML file, or a Factur-X PDF."""
 
 from __future__ import annotations
 

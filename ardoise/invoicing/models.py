@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum, Value
@@ -12,39 +13,90 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core import numbering
 from ardoise.core.money import currency_decimals, quantize
 from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import EXEMPTION_CHOICES
-from ardoise.invoicing.exceptions import IssuedInvoiceError
+from ardoise.invoicing.exceptions import IssuedInvoiceError, SeriesInUseError
 
 ZERO = Decimal("0.00")
+
+
+class ResetPolicy(models.TextChoices):
+    """When the counter of a series restarts at 1."""
+
+    YEARLY = numbering.YEARLY, _("Chaque année")
+    MONTHLY = numbering.MONTHLY, _("Chaque mois")
+    NEVER = numbering.NEVER, _("Jamais")
 
 
 class NumberingSeries(models.Model):
     """A gapless numbering sequence (séquence de numérotation).
 
     ``pattern`` accepts {YYYY}, {YY}, {MM} and {N…} (the counter, zero-padded to
-    as many digits as N). A pattern with a year restarts the counter each year.
+    as many digits as N); ``reset`` sets when the counter restarts. Once a number
+    has been taken, neither may change: the next numbers could repeat old ones.
     """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="series")
     name = models.CharField(_("nom"), max_length=60)
-    pattern = models.CharField(_("modèle de numéro"), max_length=60, default="F-{YYYY}-{NNNN}")
-    is_default = models.BooleanField(default=False)
+    pattern = models.CharField(
+        _("modèle de numéro"),
+        max_length=60,
+        default="F-{YYYY}-{NNNN}",
+        help_text=_(
+            "Un préfixe et les balises {YYYY} (année), {YY} (année sur 2 chiffres), {MM} (mois) et un compteur "
+            "{NNNN} (autant de N que de chiffres), par exemple F-{YYYY}-{NNNN}."
+        ),
+    )
+    reset = models.CharField(
+        _("remise à zéro du compteur"), max_length=10, choices=ResetPolicy, default=ResetPolicy.YEARLY
+    )
+    is_default = models.BooleanField(_("séquence par défaut"), default=False)
 
     class Meta:
         verbose_name = _("séquence de numérotation")
+        verbose_name_plural = _("séquences de numérotation")
+        ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="unique_series_name"),
             models.UniqueConstraint(fields=["organisation"], condition=Q(is_default=True), name="one_default_series"),
         ]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded_numbering = (self.pattern, self.reset) if self.pk else None
+
     def __str__(self) -> str:
         return "%s (%s)" % (self.name, self.pattern)
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.numbering_changed() and self.is_used():
+            raise SeriesInUseError(self)
+        super().save(*args, **kwargs)
+        self._loaded_numbering = (self.pattern, self.reset)
+
+    def clean(self) -> None:
+        try:
+            numbering.validate_pattern(self.pattern)
+        except numbering.PatternError as error:
+            raise ValidationError({"pattern": str(error)}) from None
+        try:
+            numbering.validate_series(self.pattern, self.reset)
+        except numbering.PatternError as error:
+            raise ValidationError({"reset": str(error)}) from None
+
+    def numbering_changed(self) -> bool:
+        """Tell whether the pattern or the reset policy differ from the loaded row."""
+        return self._loaded_numbering is not None and self._loaded_numbering != (self.pattern, self.reset)
+
+    def is_used(self) -> bool:
+        """Tell whether a number of this series has been issued (counters roll back with failed issues)."""
+        return self.pk is not None and SeriesCounter.objects.filter(series=self, last_value__gt=0).exists()
+
 
 class SeriesCounter(models.Model):
-    """The last number used in a series for one period (a year, or "all")."""
+    """The last number used in a series for one period: "2026", "2026-12", or "all" when it never resets."""
 
     series = models.ForeignKey(NumberingSeries, on_delete=models.PROTECT, related_name="counters")
     period = models.CharField(max_length=10)

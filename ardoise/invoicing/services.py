@@ -24,6 +24,7 @@ from ardoise.customers.models import Customer
 from ardoise.integrity.services import append_invoice
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
+from ardoise.invoicing.locking import issuing_turn
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
 from ardoise.invoicing.vat_situations import exemption_wording, line_vat_default, vat_problems
 
@@ -206,7 +207,7 @@ def check_ready_to_issue(invoice: Invoice) -> None:
 
 def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     """Take the next number of the series; the caller's transaction must hold the lock."""
-    period = counter_period(series.pattern, issue_date)
+    period = counter_period(series.reset, issue_date)
     SeriesCounter.objects.bulk_create(
         [SeriesCounter(series=series, period=period, last_value=0)], ignore_conflicts=True
     )
@@ -274,7 +275,7 @@ def issue_invoice(
         raise IssuedInvoiceError(invoice)
     organisation = invoice.organisation
 
-    with transaction.atomic():
+    with issuing_turn(), transaction.atomic():
         # Serialise issuing per organisation: numbers and the hash chain follow the order of issue.
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         invoice = Invoice.objects.select_for_update().select_related("organisation", "customer").get(pk=invoice.pk)

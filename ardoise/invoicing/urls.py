@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.invoicing import import_views, views
+from ardoise.invoicing import import_views, series_views, views
 
 app_name = "invoicing"
 urlpatterns = [
@@ -12,6 +12,10 @@ urlpatterns = [
     path("editeur/article/", views.line_fill, name="line_fill"),
     path("editeur/remise-frais/", views.adjustment_add, name="adjustment_add"),
     path("editeur/tva/", views.vat_situation, name="vat_situation"),
+    path("sequences/", series_views.series_list, name="series"),
+    path("sequences/nouvelle/", series_views.series_create, name="series_create"),
+    path("sequences/<int:series_pk>/modifier/", series_views.series_edit, name="series_edit"),
+    path("sequences/<int:series_pk>/par-defaut/", series_views.series_make_default, name="series_make_default"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
     path("<int:pk>/modifier/", views.invoice_edit, name="edit"),
     path("<int:pk>/supprimer/", views.invoice_delete, name="delete"),
@@ -19,4 +23,5 @@ urlpatterns = [
     path("<int:pk>/apercu.pdf", views.draft_preview, name="preview"),
     path("<int:pk>/pdf/", views.invoice_pdf, name="pdf"),
     path("<int:pk>/xml/", views.invoice_xml, name="xml"),
+    path("<int:pk>/ubl/", views.invoice_ubl, name="ubl"),
 ]

@@ -30,7 +30,9 @@ from ardoise.core.money import is_currency_code
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
 from ardoise.invoicing import queries, services
+from ardoise.invoicing import series as series_services
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
+from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.forms import (
     ADJUSTMENTS_PREFIX,
     LINES_PREFIX,
@@ -625,7 +627,10 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _confirm_issue(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     issue_date, due_date = services.planned_dates(invoice)
+    series = invoice.series or invoice.organisation.series.filter(is_default=True).first()
     context = {
+        "series": series,
+        "planned_number": series_services.next_number(series, issue_date) if series else "",
         "invoice": invoice,
         "summary": draft_summary(invoice),
         "issue_date": issue_date,
@@ -670,6 +675,18 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
     invoice, files = _issued_files(request, pk)
     return _attachment(bytes(files.xml), "application/xml", invoice_filename(invoice.number, "xml"))
+
+
+@require_GET
+def invoice_ubl(request: HttpRequest, pk: int) -> HttpResponse:
+    """Serve the UBL 2.1 XML, built again from the stored snapshot: the same bytes on every download."""
+    invoice, _files = _issued_files(request, pk)
+    try:
+        xml = issued_ubl(invoice)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect(invoice)
+    return _attachment(xml, "application/xml", invoice_filename(invoice.number, "ubl.xml"))
 
 
 def _issued_files(request: HttpRequest, pk: int) -> tuple[Invoice, IssuedFile]:

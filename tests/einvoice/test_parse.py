@@ -298,7 +298,7 @@ def test_neither_xml_nor_pdf_is_rejected():
 
     assert message == (
         "Le fichier « facture.txt » n'est ni un PDF ni un XML. "
-        "Importez une facture au format Factur-X (PDF) ou CII (XML)."
+        "Importez une facture au format Factur-X (PDF), CII ou UBL (XML)."
     )
 
 
@@ -356,21 +356,25 @@ def test_doctype_inside_pdf_attachment_is_rejected():
     assert "DOCTYPE" in message
 
 
-def test_ubl_invoice_is_rejected_with_advice():
+def test_ubl_invoice_without_profile_is_rejected():
     xml = b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>'
 
     message = parse_error(xml, "ubl.xml")
 
     assert message == (
-        "Le fichier « ubl.xml » est une facture UBL, qu'Ardoise ne sait pas encore lire. "
-        "Demandez-la au format Factur-X ou CII."
+        "Le fichier « ubl.xml » n'indique pas un profil de facture connu (BT-24, « — ») : seuls les profils "
+        "Factur-X et EN 16931 sont pris en charge. Demandez à l'émetteur la facture au profil EN 16931."
     )
 
 
 def test_wrong_root_is_rejected():
     message = parse_error(b"<html><body>Facture</body></html>", "page.html")
 
-    assert "son élément racine est « html » au lieu de « CrossIndustryInvoice »" in message
+    assert message == (
+        "Le fichier « page.html » n'est pas une facture : son élément racine est « html » au lieu de "
+        "« CrossIndustryInvoice » (CII), « Invoice » ou « CreditNote » (UBL). "
+        "Importez une facture au format Factur-X, CII ou UBL."
+    )
 
 
 def test_unknown_profile_is_rejected(sample):
@@ -378,7 +382,7 @@ def test_unknown_profile_is_rejected(sample):
 
     message = parse_error(xml, "profil.xml")
 
-    assert "n'indique pas un profil de facture connu (BT-24)" in message
+    assert "n'indique pas un profil de facture connu (BT-24, « urn:example:inconnu »)" in message
 
 
 def test_missing_invoice_number_is_rejected(sample):

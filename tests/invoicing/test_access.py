@@ -48,6 +48,7 @@ def object_urls(draft, issued, email):
         ("get", reverse("invoicing:preview", args=[draft.pk])),
         ("get", reverse("invoicing:pdf", args=[issued.pk])),
         ("get", reverse("invoicing:xml", args=[issued.pk])),
+        ("get", reverse("invoicing:ubl", args=[issued.pk])),
         ("post", reverse("payments:record", args=[issued.pk])),
         ("post", reverse("mailing:send", args=[issued.pk])),
         ("get", reverse("mailing:detail", args=[email.pk])),

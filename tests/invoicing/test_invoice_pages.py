@@ -11,7 +11,9 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from ardoise.einvoice import build_ubl_xml, validate_ubl
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile
+from ardoise.invoicing.presentation import issued_document
 from ardoise.invoicing.services import issue_invoice, refresh_totals
 from ardoise.payments.services import record_payment
 
@@ -240,6 +242,37 @@ def test_xml_download_serves_stored_bytes(owner_client, issued_invoice):
     assert response["Content-Type"] == "application/xml"
     assert response["Content-Disposition"] == 'attachment; filename="Facture-F-2026-0001.xml"'
     assert response.content == bytes(IssuedFile.objects.get(invoice=issued_invoice).xml)
+
+
+@pytest.mark.django_db
+def test_ubl_download_is_built_from_snapshot_and_stable(owner_client, issued_invoice):
+    url = reverse("invoicing:ubl", args=[issued_invoice.pk])
+
+    first = owner_client.get(url)
+    second = owner_client.get(url)
+
+    assert first["Content-Type"] == "application/xml"
+    assert first["Content-Disposition"] == 'attachment; filename="Facture-F-2026-0001.ubl.xml"'
+    assert first.content == second.content
+    assert first.content == build_ubl_xml(issued_document(issued_invoice))
+    assert validate_ubl(first.content).errors == ()
+
+
+@pytest.mark.django_db
+def test_issued_page_links_all_downloads(owner_client, issued_invoice):
+    page = owner_client.get(reverse("invoicing:detail", args=[issued_invoice.pk])).content.decode()
+
+    assert reverse("invoicing:pdf", args=[issued_invoice.pk]) in page
+    assert reverse("invoicing:xml", args=[issued_invoice.pk]) in page
+    assert reverse("invoicing:ubl", args=[issued_invoice.pk]) in page
+    assert "XML (UBL)" in page
+
+
+@pytest.mark.django_db
+def test_draft_has_no_ubl(owner_client, draft_invoice):
+    response = owner_client.get(reverse("invoicing:ubl", args=[draft_invoice.pk]))
+
+    assert response.status_code == 404
 
 
 @pytest.mark.django_db

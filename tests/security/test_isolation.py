@@ -20,6 +20,7 @@ OBJECT_ARGUMENTS = {
     ("customers", "pk"): "customer",
     ("catalogue", "pk"): "product",
     ("invoicing", "pk"): "invoice",
+    ("invoicing", "series_pk"): "series",
     ("payments", "invoice_pk"): "invoice",
     ("payments", "pk"): "payment",
     ("mailing", "pk"): "email",
@@ -56,6 +57,7 @@ def victim_objects(organisation, issued_invoice, owner):
         "invoice": issued_invoice,
         "email": email,
         "payment": payment,
+        "series": issued_invoice.series,
     }
 
 

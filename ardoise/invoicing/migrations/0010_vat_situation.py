@@ -8,7 +8,7 @@ from ardoise.invoicing import triggers
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoicing', '0005_name_the_global_discount'),
+        ('invoicing', '0007_series_reset'),
     ]
 
     # Only the choices change, which needs no SQL; the triggers are dropped and

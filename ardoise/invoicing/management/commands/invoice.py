@@ -18,10 +18,11 @@ from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date, format_rate
 from ardoise.core.money import quantize
 from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.services import issue_invoice
 
-EXPORT_FORMATS = ("facturx", "pdf", "cii")
+EXPORT_FORMATS = ("facturx", "pdf", "cii", "ubl")
 
 
 class Command(FrenchCommand):
@@ -31,8 +32,10 @@ class Command(FrenchCommand):
         parser.add_argument("--organisation", help="SIREN ou identifiant de l'entreprise, s'il y en a plusieurs.")
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-        importing = actions.add_parser("import", help="Créer un brouillon depuis un XML CII ou un PDF Factur-X.")
-        importing.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou PDF Factur-X.")
+        importing = actions.add_parser(
+            "import", help="Créer un brouillon depuis un XML CII ou UBL, ou un PDF Factur-X."
+        )
+        importing.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou UBL, ou PDF Factur-X.")
 
         issuing = actions.add_parser("issue", help="Émettre un brouillon et afficher son numéro.")
         issuing.add_argument("id", metavar="ID", type=int, help="Identifiant du brouillon, affiché par « import ».")
@@ -44,7 +47,7 @@ class Command(FrenchCommand):
             choices=EXPORT_FORMATS,
             default="facturx",
             help="facturx : le PDF émis avec son XML intégré (par défaut) ; pdf : le même PDF sans le XML ; "
-            "cii : le XML seul.",
+            "cii : le XML CII seul ; ubl : le XML UBL 2.1, reconstruit depuis la facture émise.",
         )
         exporting.add_argument("--output", required=True, metavar="FICHIER", help="Fichier à écrire.")
 
@@ -53,9 +56,9 @@ class Command(FrenchCommand):
         showing.add_argument("--json", action="store_true", help="Sortie JSON.")
 
         totals = actions.add_parser(
-            "totals", help="Recalculer les totaux d'un XML CII ou d'un PDF Factur-X à partir de ses lignes."
+            "totals", help="Recalculer les totaux d'un XML CII ou UBL, ou d'un PDF Factur-X, à partir de ses lignes."
         )
-        totals.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou PDF Factur-X.")
+        totals.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou UBL, ou PDF Factur-X.")
         totals.add_argument("--json", action="store_true", help="Sortie JSON.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -105,6 +108,11 @@ class Command(FrenchCommand):
         files = invoice.files
         if options["format"] == "cii":
             content = bytes(files.xml)
+        elif options["format"] == "ubl":
+            try:
+                content = issued_ubl(invoice)
+            except InvoicingError as error:
+                raise CommandError(error_text(error)) from None
         elif options["format"] == "pdf":
             content = without_attachments(bytes(files.pdf))
         else:

@@ -1,0 +1,103 @@
+"""Numbering series operations: create, edit, choose the default, preview the next number.
+
+Changes to a series take the organisation row lock that ``issue_invoice``
+takes, so that a series cannot be found unused and then edited while an issue
+is taking its first number.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ardoise.accounts.models import Organisation
+from ardoise.audit.services import record
+from ardoise.core.numbering import counter_period, format_number
+from ardoise.invoicing.exceptions import InvoicingError, SeriesInUseError
+from ardoise.invoicing.models import NumberingSeries, SeriesCounter
+
+
+def save_series(series: NumberingSeries, *, user: Any = None, request: Any = None) -> NumberingSeries:
+    """Validate and save a new or edited series; a default series takes the flag from the previous one.
+
+    The first series of an organisation becomes its default series.
+
+    Raises ``SeriesInUseError`` when the pattern or reset policy of a series
+    that has issued numbers changed, and ``InvoicingError`` for any other
+    invalid value.
+    """
+    created = series.pk is None
+    _check_values(series)
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=series.organisation_id)
+        if series.numbering_changed() and series.is_used():
+            raise SeriesInUseError(series)
+        if series.is_default:
+            _clear_default(series)
+        elif not _has_other_default(series):
+            # Drafts without a series are numbered in the default one, so an organisation always keeps one.
+            series.is_default = True
+        series.save()
+        action = "series.created" if created else "series.updated"
+        data = {"pattern": series.pattern, "reset": series.reset, "is_default": series.is_default}
+        record(series.organisation, action, series, user=user, request=request, data=data)
+    return series
+
+
+def make_default(series: NumberingSeries, *, user: Any = None, request: Any = None) -> NumberingSeries:
+    """Make ``series`` the one that numbers drafts which name no series."""
+    with transaction.atomic():
+        Organisation.objects.select_for_update().get(pk=series.organisation_id)
+        _clear_default(series)
+        NumberingSeries.objects.filter(pk=series.pk).update(is_default=True)
+        series.is_default = True
+        record(series.organisation, "series.made_default", series, user=user, request=request)
+    return series
+
+
+def next_number(series: NumberingSeries, today: datetime.date | None = None) -> str:
+    """Return the number an invoice of this series issued ``today`` would get, without taking it."""
+    today = today or timezone.localdate()
+    period = counter_period(series.reset, today)
+    counter = SeriesCounter.objects.filter(series=series, period=period).values_list("last_value", flat=True).first()
+    return format_number(series.pattern, today, (counter or 0) + 1)
+
+
+def _clear_default(series: NumberingSeries) -> None:
+    # The flag moves in two steps because the database allows one default series per organisation.
+    others = NumberingSeries.objects.filter(organisation_id=series.organisation_id, is_default=True)
+    if series.pk is not None:
+        others = others.exclude(pk=series.pk)
+    others.update(is_default=False)
+
+
+def _has_other_default(series: NumberingSeries) -> bool:
+    defaults = NumberingSeries.objects.filter(organisation_id=series.organisation_id, is_default=True)
+    return defaults.exclude(pk=series.pk).exists() if series.pk is not None else defaults.exists()
+
+
+def _check_values(series: NumberingSeries) -> None:
+    # The default flag is moved by ``save_series`` itself, so its constraint is not checked here.
+    try:
+        series.full_clean(validate_constraints=False)
+    except ValidationError as error:
+        messages = [message for field_messages in error.message_dict.values() for message in field_messages]
+        raise InvoicingError(messages[0], details=messages) from None
+    name_error = duplicate_name_error(series)
+    if name_error:
+        raise InvoicingError(name_error)
+
+
+def duplicate_name_error(series: NumberingSeries) -> str:
+    """Return a French message when another series of the organisation has the same name, else ""."""
+    same_name = NumberingSeries.objects.filter(organisation_id=series.organisation_id, name=series.name)
+    if series.pk is not None:
+        same_name = same_name.exclude(pk=series.pk)
+    if not same_name.exists():
+        return ""
+    return _("Une séquence nommée « %(name)s » existe déjà : choisissez un autre nom.") % {"name": series.name}
