@@ -43,6 +43,21 @@ def default_series(organisation: Organisation) -> NumberingSeries:
         return NumberingSeries.objects.get(organisation=organisation, is_default=True)
 
 
+def series_for(invoice: Invoice) -> NumberingSeries:
+    """Return the series a draft without one is numbered in when issued.
+
+    A credit note takes the organisation's credit note series, or else the
+    series of the invoice it corrects (a shared sequence stays gapless either way).
+    """
+    organisation = invoice.organisation
+    if invoice.is_credit_note:
+        credited = invoice.credited_invoice
+        series = organisation.credit_note_series or (credited.series if credited else None)
+        if series is not None:
+            return series
+    return default_series(organisation)
+
+
 def normalise_line_vat(line: InvoiceLine, organisation: Organisation) -> None:
     """Derive the VAT category from the rate and exemption; franchise en base forces exemption."""
     if organisation.is_franchise:
@@ -88,7 +103,7 @@ def save_draft(
     created = invoice.pk is None
     with transaction.atomic():
         if not created:
-            _lock_draft(invoice)
+            lock_draft(invoice)
         invoice.save()
 
         for line in removed_lines:
@@ -106,7 +121,8 @@ def save_draft(
     return invoice
 
 
-def _lock_draft(invoice: Invoice) -> None:
+def lock_draft(invoice: Invoice) -> None:
+    """Lock a draft's row, raising if it was deleted or issued meanwhile."""
     current = Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("status", "number").first()
     if current is None:
         raise InvoicingError(_("Ce brouillon a été supprimé entre-temps : créez une nouvelle facture."))
@@ -120,7 +136,7 @@ def delete_draft(invoice: Invoice, *, user: Any = None, request: Any = None) -> 
     if not invoice.is_draft:
         raise IssuedInvoiceError(invoice)
     with transaction.atomic():
-        _lock_draft(invoice)
+        lock_draft(invoice)
         record(invoice.organisation, "invoice.draft_deleted", invoice, user=user, request=request)
         invoice.lines.all().delete()
         invoice.delete()
@@ -153,6 +169,10 @@ def check_ready_to_issue(invoice: Invoice) -> None:
     lines = list(invoice.lines.all())
     if not lines:
         problems.append(_("Ajoutez au moins une ligne à la facture."))
+    if invoice.is_credit_note:
+        from ardoise.invoicing.credit_notes import check_ready_to_issue as credit_note_problems
+
+        problems.extend(credit_note_problems(invoice))
     if invoice.amount_due < 0:
         problems.append(
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
@@ -245,11 +265,16 @@ def issue_invoice(
         invoice = Invoice.objects.select_for_update().select_related("organisation", "customer").get(pk=invoice.pk)
         if not invoice.is_draft:
             raise IssuedInvoiceError(invoice)
+        if invoice.is_credit_note:
+            from ardoise.invoicing.credit_notes import derive_amounts
+
+            # Credit notes issued since this draft was saved change what is left to credit.
+            derive_amounts(invoice)
         refresh_totals(invoice)
         check_ready_to_issue(invoice)
 
         issue_date = today or timezone.localdate()
-        series = invoice.series or default_series(organisation)
+        series = invoice.series or series_for(invoice)
         number = next_number(series, issue_date)
         terms = resolve_payment_terms(invoice)
         due_date = due_date_net(issue_date, terms)
@@ -290,7 +315,7 @@ def issue_invoice(
         IssuedFile.objects.create(invoice=invoice, pdf=pdf, xml=xml)
         record(
             organisation,
-            "invoice.issued",
+            "credit_note.issued" if invoice.is_credit_note else "invoice.issued",
             invoice,
             user=user,
             request=request,

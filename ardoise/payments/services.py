@@ -44,7 +44,7 @@ def record_payment(
     user: Any = None,
     request: Any = None,
 ) -> Payment:
-    """Record a payment received for an issued invoice.
+    """Record a payment received for an issued invoice, or a refund paid to the customer on a credit note.
 
     The invoice row is locked while the balance is checked, so that two
     payments recorded at the same time cannot together exceed the balance.
@@ -53,6 +53,9 @@ def record_payment(
         raise TypeError("record_payment() needs a Decimal amount, got %r" % type(amount).__name__)
 
     with transaction.atomic():
+        if invoice.credited_invoice_id:
+            # A refund depends on the credited invoice's balance: lock it first, as its payments do.
+            Invoice.objects.select_for_update().get(pk=invoice.credited_invoice_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         _check_payment(invoice, amount, date)
         payment = Payment.objects.create(
@@ -89,6 +92,15 @@ def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> No
     if amount != amount.quantize(Decimal("0.01")):
         raise PaymentError(_("Le montant du paiement s'exprime en centimes : deux décimales au plus."), field="amount")
 
+    if invoice.is_credit_note:
+        _check_refund(invoice, amount)
+        return _check_date(invoice, date)
+
+    if invoice.is_fully_credited():
+        raise PaymentError(
+            _("La facture %(number)s est annulée par avoir : aucun paiement ne peut y être ajouté.")
+            % {"number": invoice.number}
+        )
     balance = invoice.balance()
     if balance <= ZERO:
         raise PaymentError(
@@ -108,7 +120,30 @@ def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> No
             },
             field="amount",
         )
+    _check_date(invoice, date)
 
+
+def _check_refund(credit_note: Invoice, amount: Decimal) -> None:
+    """Raise ``PaymentError`` unless ``amount`` fits what is left to refund to the customer on the credit note."""
+    currency = credit_note.currency
+    due = credit_note.refund_due()
+    if due <= ZERO:
+        raise PaymentError(
+            _(
+                "L'avoir %(number)s ne laisse rien à rembourser : il est déduit de ce que le client doit "
+                "encore sur la facture, ou déjà remboursé."
+            )
+            % {"number": credit_note.number}
+        )
+    if amount > due:
+        raise PaymentError(
+            _("Le remboursement de %(amount)s dépasse le montant à rembourser sur l'avoir %(number)s (%(due)s).")
+            % {"amount": format_amount(amount, currency), "number": credit_note.number, "due": format_amount(due, currency)},
+            field="amount",
+        )
+
+
+def _check_date(invoice: Invoice, date: datetime.date) -> None:
     if invoice.issue_date and date < invoice.issue_date:
         raise PaymentError(
             _("La date du paiement (%(date)s) précède la date d'émission de la facture (%(issued)s).")
