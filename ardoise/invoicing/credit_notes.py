@@ -76,7 +76,10 @@ def check_creditable(invoice: Invoice) -> None:
         )
     if invoice.is_draft:
         raise InvoicingError(
-            _("Le brouillon n° %(id)s n'est pas émis : modifiez-le ou supprimez-le, un avoir ne corrige qu'une facture émise.")
+            _(
+                "Le brouillon n° %(id)s n'est pas émis : modifiez-le ou supprimez-le, "
+                "un avoir ne corrige qu'une facture émise."
+            )
             % {"id": invoice.pk}
         )
     if not any(line.remaining for line in creditable_lines(invoice)):
@@ -86,7 +89,9 @@ def check_creditable(invoice: Invoice) -> None:
         )
 
 
-def creditable_lines(invoice: Invoice, *, exclude: Invoice | None = None, issued_only: bool = False) -> list[CreditableLine]:
+def creditable_lines(
+    invoice: Invoice, *, exclude: Invoice | None = None, issued_only: bool = False
+) -> list[CreditableLine]:
     """List the invoice's lines with the quantity left to credit.
 
     Draft credit notes count too, unless ``issued_only``: two drafts cannot
@@ -99,7 +104,10 @@ def creditable_lines(invoice: Invoice, *, exclude: Invoice | None = None, issued
     if issued_only:
         credit_lines = credit_lines.filter(invoice__status=InvoiceStatus.ISSUED)
     credited = dict(
-        credit_lines.order_by().values("credited_line").annotate(total=Sum("quantity")).values_list("credited_line", "total")
+        credit_lines.order_by()
+        .values("credited_line")
+        .annotate(total=Sum("quantity"))
+        .values_list("credited_line", "total")
     )
     return [
         CreditableLine(rank, line, line.quantity - Decimal(credited.get(line.pk) or 0))
@@ -138,7 +146,7 @@ def resolve_quantities(
 
 def _checked_quantity(creditable: CreditableLine, quantity: Decimal) -> Decimal:
     """Return the quantity with the sign of the invoice line, or raise if it does not fit."""
-    name = _("Ligne %(rank)s (« %(name)s »)") % {"rank": creditable.rank, "name": creditable.line.name}
+    name = _line_name(creditable)
     if quantity < 0:
         raise InvoicingError(
             _("%(line)s : la quantité à créditer doit être positive (%(quantity)s saisi).")
@@ -149,13 +157,21 @@ def _checked_quantity(creditable: CreditableLine, quantity: Decimal) -> Decimal:
             _("%(line)s : la quantité %(quantity)s a trop de décimales, %(places)s au plus.")
             % {"line": name, "quantity": format_quantity(quantity), "places": QUANTITY_PLACES}
         )
-    remaining = abs(creditable.remaining)
-    if quantity > remaining:
-        raise InvoicingError(
-            _("%(line)s : %(quantity)s à créditer, mais il ne reste que %(remaining)s à créditer sur cette ligne.")
-            % {"line": name, "quantity": format_quantity(quantity), "remaining": format_quantity(remaining)}
-        )
+    if quantity > abs(creditable.remaining):
+        raise InvoicingError(too_much_message(creditable, quantity))
     return -quantity if creditable.line.quantity < 0 else quantity
+
+
+def _line_name(creditable: CreditableLine) -> str:
+    return _("Ligne %(rank)s (« %(name)s »)") % {"rank": creditable.rank, "name": creditable.line.name}
+
+
+def too_much_message(creditable: CreditableLine, quantity: Decimal) -> str:
+    return _("%(line)s : %(quantity)s à créditer, mais il ne reste que %(remaining)s à créditer sur cette ligne.") % {
+        "line": _line_name(creditable),
+        "quantity": format_quantity(abs(quantity)),
+        "remaining": format_quantity(abs(creditable.remaining)),
+    }
 
 
 # Creating and editing
@@ -198,7 +214,12 @@ def create_credit_note(
             request=request,
             data={"invoice": invoice.number, "lines": len(chosen), "amount_due": str(credit_note.amount_due)},
         )
-    logger.info("credit note drafted organisation=%s invoice=%s credit_note=%s", invoice.organisation_id, invoice.pk, credit_note.pk)
+    logger.info(
+        "credit note drafted organisation=%s invoice=%s credit_note=%s",
+        invoice.organisation_id,
+        invoice.pk,
+        credit_note.pk,
+    )
     return credit_note
 
 
@@ -210,7 +231,7 @@ def update_credit_note(
 
     with transaction.atomic():
         lock_draft(credit_note)
-        invoice = Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id)
+        invoice = Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id or 0)
         chosen = resolve_quantities(invoice, quantities, exclude=credit_note)
         for line in credit_note.lines.all():
             line.delete()
@@ -272,7 +293,7 @@ def derive_amounts(credit_note: Invoice) -> None:
     exhausts = all(left[pk] == _credited_here(lines, pk) for pk in left)
 
     for line in lines:
-        _derive_line_adjustments(line, earlier, exhausts_line=left[line.credited_line_id] == line.quantity)
+        _derive_line_adjustments(line, earlier, exhausts_line=left.get(line.credited_line_id or 0) == line.quantity)
 
     source = InvoiceDocument.from_json(invoice.document or {})
     source_totals = source.totals()
@@ -395,10 +416,7 @@ def _derive_line_adjustments(line: InvoiceLine, earlier: list[Invoice], *, exhau
             continue
         amount = Decimal(str(raw["amount"]))
         before = sum((_line_amount(other, index) for other in earlier_lines), ZERO)
-        if exhausts_line:
-            credited = amount - before
-        else:
-            credited = quantize(amount * line.quantity / source.quantity, PLACES)
+        credited = amount - before if exhausts_line else quantize(amount * line.quantity / source.quantity, PLACES)
         # A fixed base would be the invoice line's, not the credited quantity's.
         adjusted.append({**raw, "amount": str(credited), "base": None})
     line.extra_adjustments = adjusted
@@ -423,17 +441,11 @@ def check_ready_to_issue(credit_note: Invoice) -> list[str]:
     for line in credit_note.lines.all():
         creditable = left.get(line.credited_line_id or 0)
         if creditable is None:
-            problems.append(_("La ligne « %(name)s » ne correspond à aucune ligne de la facture.") % {"name": line.name})
-        elif abs(line.quantity) > abs(creditable.remaining):
             problems.append(
-                _("Ligne %(rank)s (« %(name)s ») : %(quantity)s à créditer, mais il ne reste que %(remaining)s à créditer sur cette ligne.")
-                % {
-                    "rank": creditable.rank,
-                    "name": line.name,
-                    "quantity": format_quantity(abs(line.quantity)),
-                    "remaining": format_quantity(abs(creditable.remaining)),
-                }
+                _("La ligne « %(name)s » ne correspond à aucune ligne de la facture.") % {"name": line.name}
             )
+        elif abs(line.quantity) > abs(creditable.remaining):
+            problems.append(too_much_message(creditable, line.quantity))
     return problems
 
 

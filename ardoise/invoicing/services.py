@@ -27,6 +27,7 @@ from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, Issued
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATTERN = "F-{YYYY}-{NNNN}"
+CREDIT_NOTE_PATTERN = "AV-{YYYY}-{NNNN}"
 
 
 def default_series(organisation: Organisation) -> NumberingSeries:
@@ -41,6 +42,16 @@ def default_series(organisation: Organisation) -> NumberingSeries:
     except IntegrityError:
         # Another request created it first.
         return NumberingSeries.objects.get(organisation=organisation, is_default=True)
+
+
+def create_credit_note_series(organisation: Organisation) -> NumberingSeries:
+    """Create the « Avoirs » series and make it the organisation's series for credit notes."""
+    series, _created = NumberingSeries.objects.get_or_create(
+        organisation=organisation, name=_("Avoirs"), defaults={"pattern": CREDIT_NOTE_PATTERN}
+    )
+    organisation.credit_note_series = series
+    organisation.save(update_fields=["credit_note_series"])
+    return series
 
 
 def series_for(invoice: Invoice) -> NumberingSeries:

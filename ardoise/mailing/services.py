@@ -124,7 +124,7 @@ def send_invoice_email(
         cc=", ".join(copies),
         subject=subject,
         body=body,
-        attachment_name=invoice_filename(invoice.number, "pdf"),
+        attachment_name=invoice_filename(invoice.number, "pdf", invoice.type_code),
         created_by=user if getattr(user, "pk", None) else None,
     )
 

@@ -138,7 +138,11 @@ def _check_refund(credit_note: Invoice, amount: Decimal) -> None:
     if amount > due:
         raise PaymentError(
             _("Le remboursement de %(amount)s dépasse le montant à rembourser sur l'avoir %(number)s (%(due)s).")
-            % {"amount": format_amount(amount, currency), "number": credit_note.number, "due": format_amount(due, currency)},
+            % {
+                "amount": format_amount(amount, currency),
+                "number": credit_note.number,
+                "due": format_amount(due, currency),
+            },
             field="amount",
         )
 

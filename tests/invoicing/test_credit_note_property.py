@@ -89,4 +89,3 @@ def test_full_credit_note_is_exact_negative(organisation, customer, line_values,
     ]
     assert credit_note.signed_total_with_vat == -invoice.total_with_vat
     assert credit_note.amount_due == invoice.amount_due
-

@@ -191,7 +191,9 @@ def test_update_credit_note_changes_quantities_and_notes(issued_invoice):
 
     update_credit_note(credit_note, {2: Decimal("1")}, notes="Livre abîmé")
 
-    assert [(line.name, line.quantity) for line in credit_note.lines.all()] == [("Livre « Lumière »", Decimal("1.0000"))]
+    assert [(line.name, line.quantity) for line in credit_note.lines.all()] == [
+        ("Livre « Lumière »", Decimal("1.0000"))
+    ]
     assert credit_note.notes == "Livre abîmé"
     assert credit_note.total_without_vat == Decimal("28.44")
 
