@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 import html
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from ardoise.invoicing.credit_notes import create_credit_note, replacement_draft
@@ -200,3 +202,13 @@ def test_sql_states_match_python_states(issued_invoice, organisation):
     for state in set(expected.values()):
         in_sql = set(in_state(invoices, state, DAY).values_list("pk", flat=True))
         assert in_sql == {pk for pk, value in expected.items() if value == state}, state
+
+
+def test_dashboard_counts_credit_notes_negatively(owner_client, issued_invoice):
+    issue_invoice(create_credit_note(issued_invoice, {1: Decimal("2.5")}), today=DAY)
+
+    with time_machine.travel(datetime.datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False):
+        response = owner_client.get(reverse("dashboard:home"))
+
+    assert response.context["invoiced_this_month"].amount == issued_invoice.total_with_vat - Decimal("195.00")
+    assert response.context["outstanding"].amount == issued_invoice.amount_due - Decimal("195.00")

@@ -228,3 +228,67 @@ def test_partial_credits_add_up_to_invoice(issued_invoice):
 
     assert first.amount_due + second.amount_due == issued_invoice.amount_due
     assert issued_invoice.payment_state() == PaymentState.CANCELLED
+
+
+def discounted_invoice(organisation, customer):
+    """An invoice at 20 % and 5.5 % with a line discount, a 10 % global discount and a shipping charge."""
+    from ardoise.core.money import Adjustment, VatKey
+    from ardoise.invoicing.documents import adjustment_to_json
+    from ardoise.invoicing.models import InvoiceLine
+    from ardoise.invoicing.services import save_draft
+
+    invoice = Invoice(organisation=organisation, customer=customer, discount_value=Decimal("10"))
+    invoice.document_adjustments = [
+        adjustment_to_json(
+            Adjustment(is_charge=True, amount=Decimal("12.00"), reason="Port", vat=VatKey("S", Decimal("20")))
+        ),
+    ]
+    lines = [
+        InvoiceLine(
+            name="Conseil", quantity=Decimal("3"), unit_price=Decimal("333.3333"), discount_percent=Decimal("5")
+        ),
+        InvoiceLine(name="Livre", quantity=Decimal("7"), unit_price=Decimal("19.99"), vat_rate=Decimal("5.50")),
+    ]
+    return issue(save_draft(invoice, lines))
+
+
+def test_partial_credit_with_discounts_passes_three_layers(organisation, customer):
+    invoice = discounted_invoice(organisation, customer)
+
+    credit_note = issue(create_credit_note(invoice, {1: Decimal("1"), 2: Decimal("2")}))
+
+    report = validate_cii(bytes(credit_note.files.xml))
+    assert report.ok, report.messages()
+    assert {"xsd", "en16931", "br-fr"} <= set(report.layers)
+    document = InvoiceDocument.from_json(credit_note.document)
+    assert [(a.reason, a.amount) for a in document.charges] == [("Port", Decimal("4.00"))]
+
+
+def test_partial_credits_with_discounts_add_up_exactly(organisation, customer):
+    invoice = discounted_invoice(organisation, customer)
+
+    first = issue(create_credit_note(invoice, {1: Decimal("1"), 2: Decimal("2")}))
+    second = issue(create_credit_note(invoice, {1: Decimal("1.5")}))
+    last = issue(create_credit_note(invoice))
+    invoice.refresh_from_db()
+
+    notes = [first, second, last]
+    assert sum(note.amount_due for note in notes) == invoice.amount_due
+    assert sum(note.total_without_vat for note in notes) == invoice.total_without_vat
+    assert invoice.balance() == Decimal("0.00")
+    assert invoice.payment_state() == PaymentState.CANCELLED
+    for note in notes:
+        assert validate_cii(bytes(note.files.xml)).ok
+
+
+def test_credit_note_pdf_names_invoice(issued_invoice):
+    import io
+
+    from pypdf import PdfReader
+
+    credit_note = issue(create_credit_note(issued_invoice))
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(credit_note.files.pdf))).pages)
+    assert "Avoir" in text
+    assert "Avoir n° F-2026-0002 se rapportant à la facture n° F-2026-0001 du 04/12/2026" in " ".join(text.split())
+    assert "Montant de l'avoir" in text
