@@ -179,8 +179,8 @@ class Command(FrenchCommand):
             raise CommandError(error_text(error)) from None
         self.stderr.write(
             _(
-                "Avoir %(credit_note)s émis : la facture %(number)s est annulée. "
-                "Copie ouverte en brouillon n° %(id)s : corrigez-la, puis émettez-la avec « ardoise invoice issue %(id)s »."
+                "Avoir %(credit_note)s émis : la facture %(number)s est annulée. Copie ouverte en brouillon "
+                "n° %(id)s : corrigez-la, puis émettez-la avec « ardoise invoice issue %(id)s »."
             )
             % {"credit_note": credit_note.number, "number": invoice.number, "id": draft.pk}
         )
