@@ -12,11 +12,11 @@ How the credited amounts are derived from the invoice:
 - Each credit line copies an invoice line (price, unit, VAT, percentage
   discount) with the chosen quantity. A line allowance or charge given as an
   amount is credited in proportion to the quantity.
-- Each document-level allowance or charge of the invoice (the global discount,
-  split per VAT rate, and the rows of « Remises et frais sur le total ») is
-  credited as an amount, in proportion to the share of its VAT group's line
-  net amount that the credit note covers. Deposits already deducted (BT-113)
-  are credited in proportion to the whole line net amount.
+- Each document-level allowance or charge of the invoice is credited as an
+  amount. These are the global discount, split per VAT rate, and the rows of
+  « Remises et frais sur le total ». The amount is in proportion to the part
+  of its VAT group's line net amount that the credit note covers. Deposits
+  already deducted (BT-113) follow the part of the whole line net amount.
 - The credit note that credits what is left of the invoice takes, for each of
   these amounts, the invoice's amount minus what the issued credit notes
   already credited, and the rounding amount (BT-114). So a credit note for a

@@ -102,9 +102,6 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def issued(self) -> InvoiceQuerySet:
         return self.exclude(status=InvoiceStatus.DRAFT)
 
-    def credit_notes(self) -> InvoiceQuerySet:
-        return self.filter(type_code=DocumentType.CREDIT_NOTE)
-
 
 class Invoice(models.Model):
     """An invoice: a draft while editable, then an issued, immutable document.

@@ -120,3 +120,15 @@ def test_credit_without_number_exits_with_usage_error():
 
     assert result.returncode == 2
     assert "Erreur : Argument obligatoire manquant : NUMERO." in result.stderr
+
+
+@pytest.mark.django_db
+def test_show_credit_note_as_text(issued_invoice):
+    number, _err = run("invoice", "credit", issued_invoice.number, "--issue")
+
+    text = run("invoice", "show", number)[0]
+
+    assert text.splitlines()[0].startswith("Avoir")
+    assert "Facture corrigée" in text
+    assert "Montant de l'avoir (BT-115)" in text
+    assert "Reste à rembourser" in text

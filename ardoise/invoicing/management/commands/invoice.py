@@ -145,7 +145,7 @@ class Command(FrenchCommand):
         invoice = find_issued(organisation, options["number"])
         quantities = parse_line_options(options["line"]) if options["line"] else None
         try:
-            # One transaction, so that an avoir that cannot be issued leaves no draft behind.
+            # One transaction, so that a credit note that cannot be issued leaves no draft behind.
             with transaction.atomic():
                 credit_note = create_credit_note(invoice, quantities)
                 if options["issue"]:
@@ -259,7 +259,8 @@ def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
         (_("Échéance"), format_date(invoice.due_date) if invoice.due_date else "—"),
     ]
     for code, value in summary["totals"].items():
-        rows.append(("%s (%s)" % (TOTAL_LABELS[code], code), format_amount(Decimal(value), currency)))
+        label = _("Montant de l'avoir") if code == "BT-115" and invoice.is_credit_note else TOTAL_LABELS[code]
+        rows.append(("%s (%s)" % (label, code), format_amount(Decimal(value), currency)))
     for row in summary["vat_breakdown"]:
         label = _("TVA %(category)s %(rate)s") % {
             "category": row["BT-118"],
