@@ -212,3 +212,37 @@ def test_dashboard_counts_credit_notes_negatively(owner_client, issued_invoice):
 
     assert response.context["invoiced_this_month"].amount == issued_invoice.total_with_vat - Decimal("195.00")
     assert response.context["outstanding"].amount == issued_invoice.amount_due - Decimal("195.00")
+
+
+def test_credit_note_email_is_worded_for_credit_note(issued_invoice):
+    from ardoise.mailing.services import default_body, default_subject
+
+    record_payment(issued_invoice, issued_invoice.amount_due, DAY)
+    credit_note = issue_invoice(create_credit_note(issued_invoice, {1: Decimal("2.5")}), today=DAY)
+
+    assert default_subject(credit_note).startswith("Avoir F-2026-0002")
+    assert "notre avoir F-2026-0002 du 04/12/2026, d'un montant de 195,00%s€ TTC" % NBSP in default_body(credit_note)
+    assert "Nous vous remboursons 195,00%s€." % NBSP in default_body(credit_note)
+    assert "IBAN" not in default_body(credit_note)
+
+
+def test_cancelled_invoice_email_says_nothing_to_pay(issued_invoice):
+    from ardoise.mailing.services import default_body
+
+    issue_invoice(create_credit_note(issued_invoice), today=DAY)
+    issued_invoice.refresh_from_db()
+
+    assert "annulée par avoir : vous n'avez rien à régler" in default_body(issued_invoice)
+
+
+def test_draft_credit_note_preview_and_delete(owner_client, issued_invoice):
+    credit_note = create_credit_note(issued_invoice, {2: Decimal("1")})
+
+    preview = owner_client.get(reverse("invoicing:preview", args=[credit_note.pk]))
+    deleted = owner_client.post(reverse("invoicing:delete", args=[credit_note.pk]))
+
+    assert preview.status_code == 200
+    assert preview["Content-Type"] == "application/pdf"
+    assert deleted.status_code == 302
+    assert not credit_notes().exists()
+    assert issued_invoice.lines.count() == 2
