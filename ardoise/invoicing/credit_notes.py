@@ -84,7 +84,10 @@ def check_creditable(invoice: Invoice) -> None:
         )
     if not any(line.remaining for line in creditable_lines(invoice)):
         raise InvoicingError(
-            _("La facture %(number)s est déjà entièrement créditée par ses avoirs : il ne reste rien à créditer.")
+            _(
+                "La facture %(number)s est déjà entièrement reprise par ses avoirs, émis ou en brouillon : "
+                "il ne reste rien à créditer."
+            )
             % {"number": invoice.number}
         )
 
@@ -462,6 +465,16 @@ def cancel_and_replace(
     """
     from ardoise.invoicing.services import issue_invoice
 
+    pending = invoice.credit_notes.filter(status=InvoiceStatus.DRAFT).order_by("id").first()
+    if pending is not None:
+        # Otherwise the invoice would not be cancelled in full, although the user was told so.
+        raise InvoicingError(
+            _(
+                "Le brouillon d'avoir n° %(id)s porte déjà sur la facture %(number)s : émettez-le ou supprimez-le, "
+                "puis recommencez."
+            )
+            % {"id": pending.pk, "number": invoice.number}
+        )
     with transaction.atomic():
         credit_note = create_credit_note(invoice, user=user, request=request)
         credit_note = issue_invoice(credit_note, user=user, request=request, today=today)

@@ -100,7 +100,7 @@ def test_credit_note_cannot_be_credited(issued_invoice):
 def test_fully_credited_invoice_refuses_another_credit_note(issued_invoice):
     issue(create_credit_note(issued_invoice))
 
-    with pytest.raises(InvoicingError, match="déjà entièrement créditée"):
+    with pytest.raises(InvoicingError, match="déjà entièrement reprise par ses avoirs"):
         create_credit_note(issued_invoice)
 
 
@@ -292,3 +292,16 @@ def test_credit_note_pdf_names_invoice(issued_invoice):
     assert "Avoir" in text
     assert "Avoir n° F-2026-0002 se rapportant à la facture n° F-2026-0001 du 04/12/2026" in " ".join(text.split())
     assert "Montant de l'avoir" in text
+
+
+def test_cancel_and_replace_refused_while_draft_credit_note_exists(issued_invoice):
+    pending = create_credit_note(issued_invoice, {1: Decimal("1")})
+
+    with pytest.raises(InvoicingError) as error:
+        cancel_and_replace(issued_invoice, today=DAY)
+
+    assert error.value.message == (
+        "Le brouillon d'avoir n° %s porte déjà sur la facture F-2026-0001 : émettez-le ou supprimez-le, "
+        "puis recommencez." % pending.pk
+    )
+    assert Invoice.objects.count() == 2
