@@ -246,3 +246,12 @@ def test_draft_credit_note_preview_and_delete(owner_client, issued_invoice):
     assert deleted.status_code == 302
     assert not credit_notes().exists()
     assert issued_invoice.lines.count() == 2
+
+
+def test_customer_page_lists_credit_note_negative(owner_client, issued_invoice, customer):
+    issue_invoice(create_credit_note(issued_invoice, {1: Decimal("2.5")}), today=DAY)
+
+    response = owner_client.get(reverse("customers:detail", args=[customer.pk]))
+
+    assert "-195,00%s€" % NBSP in response.text
+    assert '<span class="badge credit-note">Avoir</span>' in response.text
