@@ -19,9 +19,11 @@ How the credited amounts are derived from the invoice:
   already deducted (BT-113) follow the part of the whole line net amount.
 - The credit note that credits what is left of the invoice takes, for each of
   these amounts, the invoice's amount minus what the issued credit notes
-  already credited, and the rounding amount (BT-114). So a credit note for a
-  whole invoice is its exact negative in every total and VAT group, and partial
-  credit notes always add up to the invoice, with no cent left over.
+  already credited. Each of its lines gets a line charge or allowance of the
+  cent that rounding the partial line net amounts lost, and its rounding
+  amount (BT-114) takes the cent that rounding the VAT of each credit note
+  lost. So a credit note for a whole invoice is its exact negative in every
+  total and VAT group, and partial credit notes always add up to the invoice.
 """
 
 from __future__ import annotations
@@ -406,29 +408,52 @@ def _with_exemption(adjustment: Adjustment, invoice: Invoice) -> dict[str, Any]:
 
 
 def _derive_line_adjustments(line: InvoiceLine, earlier: list[Invoice], *, exhausts_line: bool) -> None:
-    """Credit a line allowance or charge given as an amount in proportion to the credited quantity."""
+    """Credit a line allowance or charge of a fixed amount in proportion to the credited quantity.
+
+    Fixed means an amount, or a percentage of a stated base: both belong to
+    the invoice line's whole quantity. A plain percentage follows the credited
+    quantity by itself and is kept as it is. The credit line that exhausts an
+    invoice line also gets the cent that rounding each part's net amount lost.
+    """
     source = line.credited_line
     assert source is not None
-    if not any(raw.get("amount") not in (None, "") for raw in source.extra_adjustments):
-        return
-    earlier_lines = InvoiceLine.objects.filter(credited_line=source, invoice__in=earlier)
+    earlier_lines = list(InvoiceLine.objects.filter(credited_line=source, invoice__in=earlier))
     adjusted = []
     for index, raw in enumerate(source.extra_adjustments):
-        if raw.get("amount") in (None, ""):
+        before = sum((_fixed_amount(other.extra_adjustments, index) for other in earlier_lines), ZERO)
+        if not _is_fixed(raw) or (exhausts_line and not before):
             adjusted.append(raw)
             continue
-        amount = Decimal(str(raw["amount"]))
-        before = sum((_line_amount(other, index) for other in earlier_lines), ZERO)
+        amount = _fixed_amount(source.extra_adjustments, index)
         credited = amount - before if exhausts_line else quantize(amount * line.quantity / source.quantity, PLACES)
-        # A fixed base would be the invoice line's, not the credited quantity's.
-        adjusted.append({**raw, "amount": str(credited), "base": None})
+        adjusted.append({**raw, "amount": str(credited), "percent": None, "base": None})
     line.extra_adjustments = adjusted
+
+    if exhausts_line and earlier_lines:
+        credited_before = sum((document_line(other, PLACES).net_amount for other in earlier_lines), ZERO)
+        missing = document_line(source, PLACES).net_amount - credited_before - document_line(line, PLACES).net_amount
+        if missing:
+            line.extra_adjustments = [*adjusted, _rounding_adjustment(missing)]
     line.save(update_fields=["extra_adjustments"])
 
 
-def _line_amount(line: InvoiceLine, index: int) -> Decimal:
-    raw = line.extra_adjustments[index] if index < len(line.extra_adjustments) else {}
-    return Decimal(str(raw["amount"])) if raw.get("amount") not in (None, "") else ZERO
+def _rounding_adjustment(missing: Decimal) -> dict[str, Any]:
+    """Return a line charge (or allowance) of the cents that partial credit lines lost to rounding."""
+    reason = _("Ajustement d'arrondi des avoirs précédents")
+    return adjustment_to_json(Adjustment(is_charge=missing > 0, amount=abs(missing), reason=reason))
+
+
+def _is_fixed(raw: dict[str, Any]) -> bool:
+    return raw.get("amount") not in (None, "") or raw.get("base") not in (None, "")
+
+
+def _fixed_amount(adjustments: list[dict[str, Any]], index: int) -> Decimal:
+    """Return the amount of the fixed adjustment at ``index``, or zero when there is none."""
+    raw = adjustments[index] if index < len(adjustments) else {}
+    if not _is_fixed(raw):
+        return ZERO
+    # A fixed adjustment does not depend on the line amount, so any base will do.
+    return adjustment_from_json(raw).resolve(ZERO, PLACES)
 
 
 # Issuing

@@ -89,3 +89,26 @@ def test_full_credit_note_is_exact_negative(organisation, customer, line_values,
     ]
     assert credit_note.signed_total_with_vat == -invoice.total_with_vat
     assert credit_note.amount_due == invoice.amount_due
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(line_values=lines, discount=discounts, row_values=rows, share=st.integers(min_value=1, max_value=99))
+def test_partial_credit_notes_add_up_to_invoice(organisation, customer, line_values, discount, row_values, share):
+    invoice = make_invoice(organisation, customer, line_values, discount, row_values)
+    if invoice.amount_due <= 0 or invoice.total_without_vat <= 0:
+        return
+    invoice = issue_invoice(invoice, today=DAY)
+    first_quantities = {
+        rank: (line.quantity * share / 100).quantize(Decimal("0.0001"))
+        for rank, line in enumerate(invoice.lines.all(), start=1)
+    }
+    if not any(first_quantities.values()):
+        return
+
+    first = issue_invoice(create_credit_note(invoice, first_quantities), today=DAY)
+    last = issue_invoice(create_credit_note(invoice), today=DAY)
+
+    assert first.amount_due + last.amount_due == invoice.amount_due
+    assert first.total_without_vat + last.total_without_vat == invoice.total_without_vat
+    invoice.refresh_from_db()
+    assert invoice.balance() == Decimal("0.00")

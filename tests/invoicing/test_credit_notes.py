@@ -305,3 +305,32 @@ def test_cancel_and_replace_refused_while_draft_credit_note_exists(issued_invoic
         "puis recommencez." % pending.pk
     )
     assert Invoice.objects.count() == 2
+
+
+def test_fixed_line_adjustments_follow_credited_quantity(organisation, customer):
+    from ardoise.core.money import Adjustment
+    from ardoise.invoicing.documents import adjustment_to_json
+    from ardoise.invoicing.models import InvoiceLine
+    from ardoise.invoicing.services import save_draft
+
+    allowance = Adjustment(amount=Decimal("30.00"), reason="Remise fidélité")
+    charge = Adjustment(is_charge=True, percent=Decimal("10"), base=Decimal("50.00"), reason="Emballage")
+    line = InvoiceLine(
+        name="Lampe",
+        quantity=Decimal("3"),
+        unit_price=Decimal("100"),
+        extra_adjustments=[adjustment_to_json(allowance), adjustment_to_json(charge)],
+    )
+    invoice = issue(save_draft(Invoice(organisation=organisation, customer=customer), [line]))
+
+    first = issue(create_credit_note(invoice, {1: Decimal("1")}))
+    last = issue(create_credit_note(invoice))
+    invoice.refresh_from_db()
+
+    first_line = first.lines.get()
+    assert [raw["amount"] for raw in first_line.extra_adjustments] == ["10.00", "1.67"]
+    assert [raw["amount"] for raw in last.lines.get().extra_adjustments] == ["20.00", "3.33"]
+    assert first.total_without_vat == Decimal("91.67")
+    assert first.total_without_vat + last.total_without_vat == invoice.total_without_vat
+    assert invoice.balance() == Decimal("0.00")
+    assert validate_cii(bytes(first.files.xml)).ok
