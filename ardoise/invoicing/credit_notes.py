@@ -39,19 +39,28 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.formats import format_quantity
 from ardoise.core.money import Adjustment, VatKey, quantize
 from ardoise.invoicing.documents import adjustment_from_json, adjustment_to_json, document_line, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError
-from ardoise.invoicing.models import DiscountKind, DocumentType, Invoice, InvoiceLine, InvoiceStatus
+from ardoise.invoicing.models import (
+    DiscountKind,
+    DocumentType,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    NumberingSeries,
+)
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0")
 PLACES = 2
 QUANTITY_PLACES = 4
+CREDIT_NOTE_PATTERN = "AV-{YYYY}-{NNNN}"
 
 # (is_charge, VAT group, reason, reason code): the credited amounts are matched on these.
 AdjustmentKey = tuple[bool, VatKey, str, str]
@@ -64,6 +73,36 @@ class CreditableLine:
     rank: int  # 1 for the first line printed on the invoice
     line: InvoiceLine
     remaining: Decimal  # same sign as the line's quantity
+
+
+# Numbering
+
+
+def create_credit_note_series(organisation: Organisation) -> NumberingSeries:
+    """Create the « Avoirs » series and make it the organisation's series for credit notes."""
+    series, _created = NumberingSeries.objects.get_or_create(
+        organisation=organisation, name=_("Avoirs"), defaults={"pattern": CREDIT_NOTE_PATTERN}
+    )
+    organisation.credit_note_series = series
+    organisation.save(update_fields=["credit_note_series"])
+    return series
+
+
+def series_for(invoice: Invoice) -> NumberingSeries:
+    """Return the series a draft without one is numbered in when issued.
+
+    A credit note takes the organisation's credit note series, or else the
+    series of the invoice it corrects (a shared sequence stays gapless either way).
+    """
+    from ardoise.invoicing.services import default_series
+
+    organisation = invoice.organisation
+    if invoice.is_credit_note:
+        credited = invoice.credited_invoice
+        series = organisation.credit_note_series or (credited.series if credited else None)
+        if series is not None:
+            return series
+    return default_series(organisation)
 
 
 # Checks
@@ -232,10 +271,10 @@ def update_credit_note(
     credit_note: Invoice, quantities: Mapping[int, Decimal], *, notes: str, user: Any = None, request: Any = None
 ) -> Invoice:
     """Replace the lines and notes of a draft credit note; ``quantities`` are per invoice line rank."""
-    from ardoise.invoicing.services import lock_draft
+    from ardoise.invoicing.services import _lock_draft
 
     with transaction.atomic():
-        lock_draft(credit_note)
+        _lock_draft(credit_note)
         invoice = Invoice.objects.select_for_update().get(pk=credit_note.credited_invoice_id or 0)
         chosen = resolve_quantities(invoice, quantities, exclude=credit_note)
         for line in credit_note.lines.all():
@@ -492,7 +531,7 @@ def cancel_and_replace(
 
     pending = invoice.credit_notes.filter(status=InvoiceStatus.DRAFT).order_by("id").first()
     if pending is not None:
-        # Otherwise the invoice would not be cancelled in full, although the user was told so.
+        # Otherwise the invoice would only be cancelled in part, although the confirmation page promises it in full.
         raise InvoicingError(
             _(
                 "Le brouillon d'avoir n° %(id)s porte déjà sur la facture %(number)s : émettez-le ou supprimez-le, "

@@ -27,7 +27,6 @@ from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, Issued
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATTERN = "F-{YYYY}-{NNNN}"
-CREDIT_NOTE_PATTERN = "AV-{YYYY}-{NNNN}"
 
 
 def default_series(organisation: Organisation) -> NumberingSeries:
@@ -42,31 +41,6 @@ def default_series(organisation: Organisation) -> NumberingSeries:
     except IntegrityError:
         # Another request created it first.
         return NumberingSeries.objects.get(organisation=organisation, is_default=True)
-
-
-def create_credit_note_series(organisation: Organisation) -> NumberingSeries:
-    """Create the « Avoirs » series and make it the organisation's series for credit notes."""
-    series, _created = NumberingSeries.objects.get_or_create(
-        organisation=organisation, name=_("Avoirs"), defaults={"pattern": CREDIT_NOTE_PATTERN}
-    )
-    organisation.credit_note_series = series
-    organisation.save(update_fields=["credit_note_series"])
-    return series
-
-
-def series_for(invoice: Invoice) -> NumberingSeries:
-    """Return the series a draft without one is numbered in when issued.
-
-    A credit note takes the organisation's credit note series, or else the
-    series of the invoice it corrects (a shared sequence stays gapless either way).
-    """
-    organisation = invoice.organisation
-    if invoice.is_credit_note:
-        credited = invoice.credited_invoice
-        series = organisation.credit_note_series or (credited.series if credited else None)
-        if series is not None:
-            return series
-    return default_series(organisation)
 
 
 def normalise_line_vat(line: InvoiceLine, organisation: Organisation) -> None:
@@ -114,7 +88,7 @@ def save_draft(
     created = invoice.pk is None
     with transaction.atomic():
         if not created:
-            lock_draft(invoice)
+            _lock_draft(invoice)
         invoice.save()
 
         for line in removed_lines:
@@ -132,8 +106,7 @@ def save_draft(
     return invoice
 
 
-def lock_draft(invoice: Invoice) -> None:
-    """Lock a draft's row, raising if it was deleted or issued meanwhile."""
+def _lock_draft(invoice: Invoice) -> None:
     current = Invoice.objects.select_for_update().filter(pk=invoice.pk).values_list("status", "number").first()
     if current is None:
         raise InvoicingError(_("Ce brouillon a été supprimé entre-temps : créez une nouvelle facture."))
@@ -147,7 +120,7 @@ def delete_draft(invoice: Invoice, *, user: Any = None, request: Any = None) -> 
     if not invoice.is_draft:
         raise IssuedInvoiceError(invoice)
     with transaction.atomic():
-        lock_draft(invoice)
+        _lock_draft(invoice)
         record(invoice.organisation, "invoice.draft_deleted", invoice, user=user, request=request)
         invoice.lines.all().delete()
         invoice.delete()
@@ -180,15 +153,15 @@ def check_ready_to_issue(invoice: Invoice) -> None:
     lines = list(invoice.lines.all())
     if not lines:
         problems.append(_("Ajoutez au moins une ligne à la facture."))
-    if invoice.is_credit_note:
-        from ardoise.invoicing.credit_notes import check_ready_to_issue as credit_note_problems
-
-        problems.extend(credit_note_problems(invoice))
     if invoice.amount_due < 0:
         problems.append(
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
             % {"amount": invoice.amount_due}
         )
+    if invoice.is_credit_note:
+        from ardoise.invoicing.credit_notes import check_ready_to_issue as credit_note_problems
+
+        problems.extend(credit_note_problems(invoice))
     if problems:
         raise InvoicingError(_("La facture ne peut pas encore être émise."), details=problems)
 
@@ -266,6 +239,8 @@ def issue_invoice(
     Everything happens in one transaction, so a failure (validation, rendering)
     rolls the counter back and never consumes a number.
     """
+    from ardoise.invoicing.credit_notes import derive_amounts, series_for
+
     if not invoice.is_draft:
         raise IssuedInvoiceError(invoice)
     organisation = invoice.organisation
@@ -277,8 +252,6 @@ def issue_invoice(
         if not invoice.is_draft:
             raise IssuedInvoiceError(invoice)
         if invoice.is_credit_note:
-            from ardoise.invoicing.credit_notes import derive_amounts
-
             # Credit notes issued since this draft was saved change what is left to credit.
             derive_amounts(invoice)
         refresh_totals(invoice)

@@ -44,7 +44,7 @@ def record_payment(
     user: Any = None,
     request: Any = None,
 ) -> Payment:
-    """Record a payment received for an issued invoice, or a refund paid to the customer on a credit note.
+    """Record a payment received for an issued invoice.
 
     The invoice row is locked while the balance is checked, so that two
     payments recorded at the same time cannot together exceed the balance.
@@ -53,9 +53,6 @@ def record_payment(
         raise TypeError("record_payment() needs a Decimal amount, got %r" % type(amount).__name__)
 
     with transaction.atomic():
-        if invoice.credited_invoice_id:
-            # A refund depends on the credited invoice's balance: lock it first, as its payments do.
-            Invoice.objects.select_for_update().get(pk=invoice.credited_invoice_id)
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         _check_payment(invoice, amount, date)
         payment = Payment.objects.create(
@@ -124,8 +121,13 @@ def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> No
 
 
 def _check_refund(credit_note: Invoice, amount: Decimal) -> None:
-    """Raise ``PaymentError`` unless ``amount`` fits what is left to refund to the customer on the credit note."""
+    """Raise ``PaymentError`` unless ``amount`` fits what is left to refund to the customer on the credit note.
+
+    On a credit note, ``record_payment`` records a refund paid to the customer.
+    """
     currency = credit_note.currency
+    # What is left to refund depends on the credited invoice's payments: lock its row too.
+    Invoice.objects.select_for_update().filter(pk=credit_note.credited_invoice_id or 0).exists()
     due = credit_note.refund_due()
     if due <= ZERO:
         raise PaymentError(

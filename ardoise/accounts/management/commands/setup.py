@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Membership, Organisation, Role, User
 from ardoise.core.cli import FrenchCommand
-from ardoise.invoicing.services import create_credit_note_series
+from ardoise.invoicing.credit_notes import create_credit_note_series
 
 
 class Command(FrenchCommand):
