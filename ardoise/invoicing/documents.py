@@ -300,6 +300,8 @@ def build_document(
     terms = payment_terms_text(issue_date, due_date)
     if credited is not None:
         terms = credit_note_terms_text(credited.number)
+    # BT-25 and BT-26: the invoice a credit note corrects, or the one a replacement invoice replaces.
+    preceding = credited or invoice.replaced_invoice
     return InvoiceDocument(
         number=number,
         type_code=invoice.type_code,
@@ -325,8 +327,8 @@ def build_document(
         bic=organisation.bic,
         payment_reference=number,
         legal_mentions=legal_mentions(organisation, process, notes, exemptions),
-        preceding_invoice=credited.number if credited is not None else "",
-        preceding_invoice_date=credited.issue_date if credited is not None else None,
+        preceding_invoice=preceding.number if preceding is not None else "",
+        preceding_invoice_date=preceding.issue_date if preceding is not None else None,
     )
 
 

@@ -79,7 +79,8 @@ def _header_facts(doc: InvoiceDocument) -> list[list[str]]:
         label = _("Date d'exécution") if doc.business_process.startswith("S") else _("Date de livraison")
         facts.append([label, format_date(doc.delivery_date)])
     if doc.preceding_invoice:
-        facts.append([_("Facture d'origine"), _preceding_invoice(doc)])
+        label = _("Facture d'origine") if doc.type_code == labels.CREDIT_NOTE else _("Remplace la facture")
+        facts.append([label, _preceding_invoice(doc)])
     if doc.purchase_order:
         facts.append([_("Bon de commande"), doc.purchase_order])
     if doc.buyer_reference:

@@ -255,3 +255,18 @@ def test_customer_page_lists_credit_note_negative(owner_client, issued_invoice, 
 
     assert "-195,00%s€" % NBSP in response.text
     assert '<span class="badge credit-note">Avoir</span>' in response.text
+
+
+def test_outsider_cannot_credit_or_replace(outsider_client, issued_invoice):
+    for name in ("invoicing:credit", "invoicing:replace"):
+        response = outsider_client.post(reverse(name, args=[issued_invoice.pk]), {"line_1": "1", "line_2": "0"})
+
+        assert response.status_code == 404
+    assert Invoice.objects.count() == 1
+
+
+def test_member_can_create_credit_note(member_client, issued_invoice):
+    response = member_client.post(reverse("invoicing:credit", args=[issued_invoice.pk]), {"line_1": "1", "line_2": "0"})
+
+    assert response.status_code == 302
+    assert credit_notes().count() == 1

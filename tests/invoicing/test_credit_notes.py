@@ -334,3 +334,22 @@ def test_fixed_line_adjustments_follow_credited_quantity(organisation, customer)
     assert first.total_without_vat + last.total_without_vat == invoice.total_without_vat
     assert invoice.balance() == Decimal("0.00")
     assert validate_cii(bytes(first.files.xml)).ok
+
+
+def test_replacement_invoice_references_replaced_one(issued_invoice):
+    import io
+
+    from pypdf import PdfReader
+
+    _credit_note, draft = cancel_and_replace(issued_invoice, today=DAY)
+
+    replacement = issue(draft)
+
+    document = InvoiceDocument.from_json(replacement.document)
+    assert replacement.type_code == "380"
+    assert document.preceding_invoice == "F-2026-0001"
+    assert document.preceding_invoice_date == DAY
+    report = validate_cii(bytes(replacement.files.xml))
+    assert report.ok, report.messages()
+    text = " ".join(PdfReader(io.BytesIO(bytes(replacement.files.pdf))).pages[0].extract_text().split())
+    assert "Remplace la facture F-2026-0001 du 04/12/2026" in text
