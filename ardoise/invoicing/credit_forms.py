@@ -40,6 +40,8 @@ class CreditNoteForm(forms.Form):
                 initial=initial_quantities.get(line.rank, Decimal("0")).normalize(),
             )
             field.widget.attrs["aria-label"] = _("Quantité à créditer, ligne %(rank)s") % {"rank": line.rank}
+            # A line already credited in full keeps its field, greyed out, so that the ranks stay aligned.
+            field.disabled = not line.remaining
             self.fields[self.field_name(line)] = field
 
     @staticmethod

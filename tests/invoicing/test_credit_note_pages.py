@@ -270,3 +270,16 @@ def test_member_can_create_credit_note(member_client, issued_invoice):
 
     assert response.status_code == 302
     assert credit_notes().count() == 1
+
+
+def test_fully_credited_line_cannot_be_typed(owner_client, issued_invoice):
+    issue_invoice(create_credit_note(issued_invoice, {2: Decimal("3")}), today=DAY)
+    url = reverse("invoicing:credit", args=[issued_invoice.pk])
+
+    page = owner_client.get(url)
+    response = owner_client.post(url, {"line_1": "1", "line_2": "3"})
+
+    assert 'name="line_2" value="0,00"' in page.text
+    assert "disabled" in page.text.split('name="line_2"')[1].split(">")[0]
+    assert response.status_code == 302
+    assert [line.name for line in credit_notes().order_by("-id").first().lines.all()] == ["Développement web"]
