@@ -1,4 +1,9 @@
-"""Property: a credit note for a whole invoice is its exact negative, in every total and VAT group."""
+"""Properties: a credit note for a whole invoice is its exact negative, in every total and VAT group.
+
+Partial credit notes add up to the invoice. Invoices are generated with several
+VAT rates, line discounts, a global discount (percent or amount), document
+allowances and charges, deposits and a rounding amount.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from ardoise.core.money import Adjustment, VatKey
 from ardoise.invoicing.credit_notes import create_credit_note
 from ardoise.invoicing.documents import adjustment_to_json, draft_totals
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
-from ardoise.invoicing.services import issue_invoice, preview_document, save_draft
+from ardoise.invoicing.services import issue_invoice, preview_document, refresh_totals, save_draft
 
 RATES = [Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0.00")]
 DAY = datetime.date(2026, 12, 4)
@@ -46,6 +51,9 @@ rows = st.lists(
     max_size=3,
 )
 
+deposit_shares = st.sampled_from([0, 0, 10, 45])
+roundings = st.sampled_from([Decimal("0.00"), Decimal("0.01"), Decimal("-0.01")])
+
 
 def make_invoice(organisation, customer, line_values, discount, row_values) -> Invoice:
     kind, value = discount
@@ -69,6 +77,14 @@ def make_invoice(organisation, customer, line_values, discount, row_values) -> I
     return save_draft(invoice, drafted)
 
 
+def add_deposit_and_rounding(invoice: Invoice, deposit_share: int, rounding: Decimal) -> None:
+    """Deduct deposits already paid (BT-113), a share of the total, and add a rounding amount (BT-114)."""
+    invoice.prepaid_amount = (invoice.total_with_vat * deposit_share / 100).quantize(Decimal("0.01"))
+    invoice.rounding_amount = rounding
+    invoice.save()
+    refresh_totals(invoice)
+
+
 def is_issuable(invoice: Invoice) -> bool:
     """Tell whether the editor would let this draft be issued.
 
@@ -81,9 +97,12 @@ def is_issuable(invoice: Invoice) -> bool:
 
 # Each example issues an invoice (PDF and XML validation), so the examples are few.
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(line_values=lines, discount=discounts, row_values=rows)
-def test_full_credit_note_is_exact_negative(organisation, customer, line_values, discount, row_values):
+@given(line_values=lines, discount=discounts, row_values=rows, deposit_share=deposit_shares, rounding=roundings)
+def test_full_credit_note_is_exact_negative(
+    organisation, customer, line_values, discount, row_values, deposit_share, rounding
+):
     invoice = make_invoice(organisation, customer, line_values, discount, row_values)
+    add_deposit_and_rounding(invoice, deposit_share, rounding)
     if not is_issuable(invoice):
         return
     invoice = issue_invoice(invoice, today=DAY)
@@ -102,9 +121,19 @@ def test_full_credit_note_is_exact_negative(organisation, customer, line_values,
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(line_values=lines, discount=discounts, row_values=rows, share=st.integers(min_value=1, max_value=99))
-def test_partial_credit_notes_add_up_to_invoice(organisation, customer, line_values, discount, row_values, share):
+@given(
+    line_values=lines,
+    discount=discounts,
+    row_values=rows,
+    deposit_share=deposit_shares,
+    rounding=roundings,
+    share=st.integers(min_value=1, max_value=99),
+)
+def test_partial_credit_notes_add_up_to_invoice(
+    organisation, customer, line_values, discount, row_values, deposit_share, rounding, share
+):
     invoice = make_invoice(organisation, customer, line_values, discount, row_values)
+    add_deposit_and_rounding(invoice, deposit_share, rounding)
     if not is_issuable(invoice):
         return
     invoice = issue_invoice(invoice, today=DAY)
