@@ -117,6 +117,7 @@ def create_demo_documents(organisation: Organisation, owner: Any) -> None:
         (customers[1], [(products[1], "12.5", "10"), (products[3], "3", "0")], 40, "partial"),
         (customers[2], [(products[1], "4", "0")], 20, "unpaid"),
     ]
+    from ardoise.invoicing.credit_notes import create_credit_note
     from ardoise.payments.services import record_payment
 
     for customer, lines, days_ago, payment in plan:
@@ -134,6 +135,13 @@ def create_demo_documents(organisation: Organisation, owner: Any) -> None:
             record_payment(
                 invoice, amount=Decimal("500.00"), date=issue_date + datetime.timedelta(days=10), method="cheque"
             )
+
+        if payment == "paid":
+            # The customer returned one item: a partial credit note, then the refund.
+            refund_date = min(issue_date + datetime.timedelta(days=30), today)
+            credit_note = create_credit_note(invoice, {2: Decimal("1")}, notes="Article retourné par le client.")
+            credit_note = issue_invoice(credit_note, user=owner, today=refund_date)
+            record_payment(credit_note, amount=credit_note.refund_due(), date=refund_date, method="virement")
 
     draft = Invoice.objects.create(
         organisation=organisation, customer=customers[0], notes="Merci pour votre confiance."

@@ -25,6 +25,7 @@ from ardoise.core.forms import (
     country_choices,
     fill_siren,
 )
+from ardoise.invoicing.models import NumberingSeries
 
 # Pillow format names of the accepted logos, with the content type they are served with.
 LOGO_CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
@@ -117,6 +118,7 @@ class OrganisationForm(forms.ModelForm):
             "payment_terms_days",
             "late_penalty_text",
             "early_payment_text",
+            "credit_note_series",
         ]
         widgets = {
             "late_penalty_text": forms.Textarea(attrs={"rows": 3}),
@@ -148,6 +150,9 @@ class OrganisationForm(forms.ModelForm):
             "size": filesizeformat(settings.ARDOISE_LOGO_MAX_BYTES)
         }
         cast(forms.ChoiceField, self.fields["country_code"]).choices = country_choices(self.instance.country_code)
+        series = cast(forms.ModelChoiceField, self.fields["credit_note_series"])  # type: ignore[type-arg]
+        series.queryset = NumberingSeries.objects.filter(organisation_id=self.instance.pk).order_by("name")
+        series.empty_label = _("La même séquence que la facture corrigée")
         self.logo_content_type = ""
 
     def clean_logo_file(self) -> bytes | None:
@@ -302,4 +307,5 @@ PROFILE_SECTIONS = [
             "early_payment_text",
         ],
     ),
+    (_("Numérotation"), ["credit_note_series"]),
 ]

@@ -82,6 +82,15 @@ class Organisation(models.Model):
         blank=True,
         default=_("Pas d'escompte pour paiement anticipé."),
     )
+    credit_note_series = models.ForeignKey(
+        "invoicing.NumberingSeries",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("séquence des avoirs"),
+        help_text=_("Laissez vide pour numéroter les avoirs dans la même séquence que la facture qu'ils corrigent."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

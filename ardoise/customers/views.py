@@ -17,6 +17,7 @@ from ardoise.core.forms import country_name
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.forms import CUSTOMER_SECTIONS, CustomerForm, CustomerSearchForm
 from ardoise.customers.models import Customer
+from ardoise.invoicing import queries
 from ardoise.invoicing.models import Invoice
 
 PAGE_SIZE = 25
@@ -82,7 +83,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_scoped_or_404(request, Customer, pk=pk)
     # Drafts have no issue date yet: they come first, as the work in progress.
     newest_first = F("issue_date").desc(nulls_first=True)
-    invoices = Invoice.objects.filter(customer=customer).with_paid().order_by(newest_first, "-id")
+    invoices = queries.with_balance(Invoice.objects.filter(customer=customer)).order_by(newest_first, "-id")
     context = {
         "customer": customer,
         "invoice_rows": [_invoice_row(invoice) for invoice in invoices],
@@ -155,6 +156,7 @@ def _invoice_row(invoice: Invoice) -> dict[str, object]:
     return {
         "invoice": invoice,
         "date": format_date(invoice.issue_date) if invoice.issue_date else "",
-        "total": format_amount(invoice.total_with_vat, invoice.currency),
+        # A credit note reads as negative, as in the invoice list.
+        "total": format_amount(invoice.signed_total_with_vat, invoice.currency),
         "state": invoice.payment_state(),
     }

@@ -66,7 +66,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _invoiced_between(issued: QuerySet[Invoice], start: datetime.date, end: datetime.date) -> Figure:
     totals = issued.filter(issue_date__gte=start, issue_date__lte=end).aggregate(
-        amount=Sum("total_with_vat"), count=Count("id")
+        # Credit notes count negatively: what was invoiced, net of what was credited.
+        amount=Sum("signed_total"),
+        count=Count("id"),
     )
     return Figure(totals["amount"] or Decimal("0.00"), totals["count"])
 

@@ -310,6 +310,13 @@ def payment_terms_text(issue_date: datetime.date, due_date: datetime.date) -> st
     }
 
 
+def credit_note_terms_text(invoice_number: str) -> str:
+    """Return the payment terms of a credit note (BT-20): it settles the invoice, or is refunded."""
+    return _(
+        "Montant déduit de la facture n° %(number)s ; la part déjà réglée de cette facture vous sera remboursée."
+    ) % {"number": invoice_number}
+
+
 def build_document(
     invoice: Invoice, *, number: str, issue_date: datetime.date, due_date: datetime.date
 ) -> InvoiceDocument:
@@ -327,6 +334,12 @@ def build_document(
     delivery_address, delivery_date = goods_delivery(invoice, lines, issue_date)
     if invoice.notes:
         notes = (Note(invoice.notes, "AAI"), *notes)
+    credited = invoice.credited_invoice if invoice.is_credit_note else None
+    terms = payment_terms_text(issue_date, due_date)
+    if credited is not None:
+        terms = credit_note_terms_text(credited.number)
+    # BT-25 and BT-26: the invoice a credit note corrects, or the one a replacement invoice replaces.
+    preceding = credited or invoice.replaced_invoice
     document = InvoiceDocument(
         number=number,
         type_code=invoice.type_code,
@@ -347,11 +360,13 @@ def build_document(
         rounding=invoice.rounding_amount,
         vat_exemptions=exemptions,
         notes=notes,
-        payment_terms=payment_terms_text(issue_date, due_date),
+        payment_terms=terms,
         iban=organisation.iban,
         bic=organisation.bic,
         payment_reference=number,
         legal_mentions=legal_mentions(organisation, process, notes, exemptions),
+        preceding_invoice=preceding.number if preceding is not None else "",
+        preceding_invoice_date=preceding.issue_date if preceding is not None else None,
     )
     vat_total_eur = vat_total_in_euros(invoice, document.totals().tax_total)
     exchange_rate = invoice.exchange_rate if vat_total_eur is not None else None

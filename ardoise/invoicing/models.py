@@ -122,6 +122,19 @@ class PaymentState(models.TextChoices):
     PARTIALLY_PAID = "partially_paid", _("Partiellement payée")
     PAID = "paid", _("Payée")
     OVERDUE = "overdue", _("En retard")
+    CANCELLED = "cancelled", _("Annulée par avoir")
+    REFUND_DUE = "refund_due", _("À rembourser")
+    SETTLED = "settled", _("Avoir soldé")
+
+
+class DocumentType(models.TextChoices):
+    """UNTDID 1001 document type codes (BT-3) that Ardoise issues or imports."""
+
+    INVOICE = "380", _("Facture")
+    CREDIT_NOTE = "381", _("Avoir")
+    CORRECTED_INVOICE = "384", _("Facture rectificative")
+    DEPOSIT_INVOICE = "386", _("Facture d'acompte")
+    SELF_BILLED_INVOICE = "389", _("Autofacture")
 
 
 class DiscountKind(models.TextChoices):
@@ -159,7 +172,15 @@ class Invoice(models.Model):
         NumberingSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
     )
     status = models.CharField(max_length=10, choices=InvoiceStatus, default=InvoiceStatus.DRAFT)
-    type_code = models.CharField(max_length=3, default="380")
+    type_code = models.CharField(max_length=3, default=DocumentType.INVOICE)
+    # A credit note (type 381) points to the invoice it corrects (BT-25, BT-26).
+    credited_invoice = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+    )
+    # The draft opened by « Annuler et remplacer » points to the invoice it replaces.
+    replaced_invoice = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replacements"
+    )
     number = models.CharField(_("numéro"), max_length=40, blank=True)
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
     # French rules want the VAT of an invoice in another currency stated in euros
@@ -248,6 +269,11 @@ class Invoice(models.Model):
                 condition=Q(status="draft", number="") | (~Q(status="draft") & ~Q(number="")),
                 name="number_iff_issued",
             ),
+            models.CheckConstraint(
+                condition=Q(type_code="381", credited_invoice__isnull=False)
+                | (~Q(type_code="381") & Q(credited_invoice__isnull=True)),
+                name="credit_note_iff_credited_invoice",
+            ),
         ]
         indexes = [models.Index(fields=["organisation", "status", "due_date"])]
 
@@ -281,26 +307,88 @@ class Invoice(models.Model):
         """Return the decimal places of the invoice's amounts: 0 for JPY, 2 for EUR."""
         return currency_decimals(self.currency)
 
-    def paid_total(self) -> Decimal:
-        annotated = getattr(self, "paid_amount", None)
-        if annotated is None:
-            annotated = self.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+    @property
+    def is_credit_note(self) -> bool:
+        return self.type_code == DocumentType.CREDIT_NOTE
+
+    @property
+    def signed_total_with_vat(self) -> Decimal:
+        """The total including VAT as accounting reads it: negative for a credit note."""
+        return -self.total_with_vat if self.is_credit_note else self.total_with_vat
+
+    @property
+    def signed_total_without_vat(self) -> Decimal:
+        return -self.total_without_vat if self.is_credit_note else self.total_without_vat
+
+    def _sum(self, annotation: str, queryset: models.QuerySet[Any], field: str) -> Decimal:
+        """Return an annotation of ``queries.with_balance`` when present, else the sum of ``field``."""
+        value = getattr(self, annotation, None)
+        if value is None:
+            value = queryset.aggregate(total=Sum(field))["total"] or ZERO
         # SQLite returns sums without their decimal places ("500" for 500.00).
-        return quantize(Decimal(annotated), self.places)
+        return quantize(Decimal(value), self.places)
+
+    def paid_total(self) -> Decimal:
+        """Return the payments recorded on this document; on a credit note, the refunds paid to the customer."""
+        return self._sum("paid_amount", self.payments.all(), "amount")
+
+    def credited_total(self) -> Decimal:
+        """Return the amounts due of the invoice's issued credit notes."""
+        return self._sum("credited_amount", self.credit_notes.issued(), "amount_due")
+
+    def refunded_total(self) -> Decimal:
+        """Return the refunds recorded on the invoice's issued credit notes."""
+        from ardoise.payments.models import Payment
+
+        refunds = Payment.objects.filter(invoice__credited_invoice=self, invoice__status=InvoiceStatus.ISSUED)
+        return self._sum("refunded_amount", refunds, "amount")
 
     def balance(self) -> Decimal:
-        return quantize(self.amount_due - self.paid_total(), self.places)
+        """Return what the customer still owes; negative when the seller owes the customer money.
+
+        For an invoice: amount due − payments − issued credit notes + refunds
+        made on those credit notes. For a credit note: minus ``refund_due()``.
+        """
+        if self.is_credit_note:
+            annotated = getattr(self, "balance_amount", None)
+            if annotated is not None:
+                return quantize(Decimal(annotated), self.places)
+            return -self.refund_due()
+        return self.amount_due - self.paid_total() - self.credited_total() + self.refunded_total()
+
+    def refund_due(self) -> Decimal:
+        """Return what the seller still has to pay back to the customer on this issued credit note.
+
+        A credit note first reduces what the customer owes on the credited
+        invoice. Only the part the customer had already paid beyond the
+        invoice's new total is refunded, and never more than the credit note.
+        """
+        if not self.is_credit_note or self.is_draft or self.credited_invoice is None:
+            return ZERO
+        owed_to_customer = -self.credited_invoice.balance()
+        left_on_credit_note = self.amount_due - self.paid_total()
+        return max(ZERO, min(left_on_credit_note, owed_to_customer))
+
+    def is_fully_credited(self) -> bool:
+        return not self.is_credit_note and self.amount_due > 0 and self.credited_total() >= self.amount_due
 
     def payment_state(self, today: Any = None) -> PaymentState:
+        """Derive the state the user sees; ``queries.in_state`` computes the same in SQL."""
         if self.is_draft:
             return PaymentState.DRAFT
-        paid = self.paid_total()
-        if paid >= self.amount_due:
+        if self.is_credit_note:
+            return PaymentState.REFUND_DUE if self.balance() < 0 else PaymentState.SETTLED
+        if self.is_fully_credited():
+            return PaymentState.CANCELLED
+        balance = self.balance()
+        if balance < 0:
+            return PaymentState.REFUND_DUE
+        if balance == 0:
             return PaymentState.PAID
         today = today or timezone.localdate()
         if self.due_date and self.due_date < today:
             return PaymentState.OVERDUE
-        if paid > 0:
+        if self.paid_total() > 0:
             return PaymentState.PARTIALLY_PAID
         return PaymentState.ISSUED
 
@@ -344,6 +432,10 @@ class InvoiceLine(models.Model):
     # Allowances and charges imported from an e-invoice, as JSON lists of
     # ``Adjustment`` fields, when they are richer than a single percentage.
     extra_adjustments = models.JSONField(default=list, blank=True)
+    # On a credit note, the invoice line this line credits: it bounds the quantity left to credit.
+    credited_line = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_lines"
+    )
 
     class Meta:
         ordering = ["position", "id"]

@@ -26,7 +26,7 @@ from ardoise.invoicing.documents import (
     merge_exemptions,
     vat_total_in_euros,
 )
-from ardoise.invoicing.models import Invoice, InvoiceLine
+from ardoise.invoicing.models import DocumentType, Invoice, InvoiceLine
 
 ZERO = Decimal("0")
 
@@ -260,7 +260,12 @@ def invoice_summary(invoice: Invoice) -> InvoiceSummary:
     return draft_summary(invoice) if invoice.is_draft else issued_summary(invoice)
 
 
-def invoice_filename(number: str, extension: str) -> str:
-    """Return the file name of an issued invoice's PDF or XML, e.g. "Facture-F-2026-0001.pdf"."""
+def invoice_filename(number: str, extension: str, type_code: str = DocumentType.INVOICE) -> str:
+    """Return the file name of an issued document's PDF or XML, e.g. "Facture-F-2026-0001.pdf".
+
+    A credit note's file is named "Avoir-…".
+    """
     safe_number = _UNSAFE_FILENAME_CHARACTERS.sub("-", number).strip("-")
+    if type_code == DocumentType.CREDIT_NOTE:
+        return _("Avoir-%(number)s.%(extension)s") % {"number": safe_number, "extension": extension}
     return _("Facture-%(number)s.%(extension)s") % {"number": safe_number, "extension": extension}

@@ -12,32 +12,73 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
 
-from ardoise.invoicing.models import Invoice, InvoiceStatus, PaymentState
+from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus, PaymentState
 from ardoise.payments.models import Payment
 
 ZERO = Decimal("0.00")
 AMOUNT = models.DecimalField(max_digits=14, decimal_places=2)
 
 
-def with_balance(invoices: models.QuerySet[Invoice]) -> models.QuerySet[Invoice]:
-    """Annotate ``paid_amount`` and ``balance_amount``.
+def _sum_subquery(queryset: models.QuerySet[Any], group: str, field: str) -> Coalesce:
+    """Return ``Sum(field)`` of ``queryset`` per ``group`` as a subquery, zero when there is no row."""
+    total = queryset.order_by().values(group).annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(total, output_field=AMOUNT), Value(ZERO), output_field=AMOUNT)
 
-    A subquery rather than a join, so that the annotations can be filtered on
-    and summed without GROUP BY, and so that ``Invoice.paid_total()`` reuses them.
+
+def _paid(invoice: Any) -> Coalesce:
+    return _sum_subquery(Payment.objects.filter(invoice=invoice), "invoice", "amount")
+
+
+def _credited(invoice: Any) -> Coalesce:
+    credit_notes = Invoice.objects.filter(credited_invoice=invoice, status=InvoiceStatus.ISSUED)
+    return _sum_subquery(credit_notes, "credited_invoice", "amount_due")
+
+
+def _refunded(invoice: Any) -> Coalesce:
+    refunds = Payment.objects.filter(invoice__credited_invoice=invoice, invoice__status=InvoiceStatus.ISSUED)
+    return _sum_subquery(refunds, "invoice__credited_invoice", "amount")
+
+
+def with_balance(invoices: models.QuerySet[Invoice]) -> models.QuerySet[Invoice]:
+    """Annotate ``paid_amount``, ``credited_amount``, ``refunded_amount`` and ``balance_amount``.
+
+    Subqueries rather than joins, so that the annotations can be filtered on
+    and summed without GROUP BY, and so that ``Invoice.balance()`` and
+    ``Invoice.payment_state()`` reuse them. An invoice's balance is its amount
+    due minus its payments and issued credit notes, plus the refunds made on
+    those credit notes. A credit note's balance is minus what is left to refund
+    on it (``Invoice.refund_due()``), which needs its invoice's balance.
     """
-    paid = (
-        Payment.objects.filter(invoice=OuterRef("pk"))
-        .order_by()
-        .values("invoice")
-        .annotate(total=Sum("amount"))
-        .values("total")
+    credited_invoice = OuterRef("credited_invoice")
+    invoice_balance = F("amount_due") - F("paid_amount") - F("credited_amount") + F("refunded_amount")
+    credited_invoice_balance = (
+        F("credited_invoice__amount_due") - _paid(credited_invoice) - _credited(credited_invoice)
+    ) + _refunded(credited_invoice)
+    refund_due = Greatest(
+        Value(ZERO), Least(F("amount_due") - F("paid_amount"), -credited_invoice_balance), output_field=AMOUNT
+    )
+    credit_note_balance = Case(
+        When(status=InvoiceStatus.DRAFT, then=Value(ZERO)), default=-refund_due, output_field=AMOUNT
     )
     return invoices.annotate(
-        paid_amount=Coalesce(Subquery(paid, output_field=AMOUNT), Value(ZERO), output_field=AMOUNT)
-    ).annotate(balance_amount=models.ExpressionWrapper(F("amount_due") - F("paid_amount"), output_field=AMOUNT))
+        paid_amount=_paid(OuterRef("pk")),
+        credited_amount=_credited(OuterRef("pk")),
+        refunded_amount=_refunded(OuterRef("pk")),
+    ).annotate(
+        balance_amount=Case(
+            When(type_code=DocumentType.CREDIT_NOTE, then=credit_note_balance),
+            default=invoice_balance,
+            output_field=AMOUNT,
+        ),
+        signed_total=Case(
+            When(type_code=DocumentType.CREDIT_NOTE, then=-F("total_with_vat")),
+            default=F("total_with_vat"),
+            output_field=AMOUNT,
+        ),
+    )
 
 
 def in_state(invoices: models.QuerySet[Any], state: str, today: datetime.date) -> models.QuerySet[Any]:
@@ -49,10 +90,20 @@ def in_state(invoices: models.QuerySet[Any], state: str, today: datetime.date) -
         return invoices.filter(status=InvoiceStatus.DRAFT)
 
     issued = invoices.exclude(status=InvoiceStatus.DRAFT)
-    if state == PaymentState.PAID:
-        return issued.filter(paid_amount__gte=F("amount_due"))
+    credit_notes = issued.filter(type_code=DocumentType.CREDIT_NOTE)
+    fully_credited = Q(amount_due__gt=ZERO, credited_amount__gte=F("amount_due"))
+    if state == PaymentState.CANCELLED:
+        return issued.exclude(type_code=DocumentType.CREDIT_NOTE).filter(fully_credited)
+    if state == PaymentState.SETTLED:
+        return credit_notes.filter(balance_amount__gte=ZERO)
 
-    unpaid = issued.filter(paid_amount__lt=F("amount_due"))
+    others = issued.exclude(type_code=DocumentType.CREDIT_NOTE).exclude(fully_credited)
+    if state == PaymentState.REFUND_DUE:
+        return issued.filter(balance_amount__lt=ZERO).exclude(~Q(type_code=DocumentType.CREDIT_NOTE) & fully_credited)
+    if state == PaymentState.PAID:
+        return others.filter(balance_amount=ZERO)
+
+    unpaid = others.filter(balance_amount__gt=ZERO)
     if state == PaymentState.OVERDUE:
         return unpaid.filter(due_date__lt=today)
 

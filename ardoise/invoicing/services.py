@@ -201,6 +201,10 @@ def check_ready_to_issue(invoice: Invoice) -> None:
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
             % {"amount": format_amount(invoice.amount_due, invoice.currency)}
         )
+    if invoice.is_credit_note:
+        from ardoise.invoicing.credit_notes import check_ready_to_issue as credit_note_problems
+
+        problems.extend(credit_note_problems(invoice))
     if problems:
         raise InvoicingError(_("La facture ne peut pas encore être émise."), details=problems)
 
@@ -271,6 +275,8 @@ def issue_invoice(
     Everything happens in one transaction, so a failure (validation, rendering)
     rolls the counter back and never consumes a number.
     """
+    from ardoise.invoicing.credit_notes import derive_amounts, series_for
+
     if not invoice.is_draft:
         raise IssuedInvoiceError(invoice)
     organisation = invoice.organisation
@@ -281,11 +287,14 @@ def issue_invoice(
         invoice = Invoice.objects.select_for_update().select_related("organisation", "customer").get(pk=invoice.pk)
         if not invoice.is_draft:
             raise IssuedInvoiceError(invoice)
+        if invoice.is_credit_note:
+            # Credit notes issued since this draft was saved change what is left to credit.
+            derive_amounts(invoice)
         refresh_totals(invoice)
         check_ready_to_issue(invoice)
 
         issue_date = today or timezone.localdate()
-        series = invoice.series or default_series(organisation)
+        series = invoice.series or series_for(invoice)
         number = next_number(series, issue_date)
         terms = resolve_payment_terms(invoice)
         due_date = due_date_net(issue_date, terms)
@@ -319,7 +328,7 @@ def issue_invoice(
         append_invoice(invoice, files)
         record(
             organisation,
-            "invoice.issued",
+            "credit_note.issued" if invoice.is_credit_note else "invoice.issued",
             invoice,
             user=user,
             request=request,

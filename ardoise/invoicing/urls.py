@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.invoicing import import_views, series_views, views
+from ardoise.invoicing import credit_views, import_views, series_views, views
 
 app_name = "invoicing"
 urlpatterns = [
@@ -24,4 +24,7 @@ urlpatterns = [
     path("<int:pk>/pdf/", views.invoice_pdf, name="pdf"),
     path("<int:pk>/xml/", views.invoice_xml, name="xml"),
     path("<int:pk>/ubl/", views.invoice_ubl, name="ubl"),
+    path("<int:pk>/avoir/", credit_views.credit_note_create, name="credit"),
+    path("<int:pk>/avoir/modifier/", credit_views.credit_note_edit, name="credit_edit"),
+    path("<int:pk>/annuler-et-remplacer/", credit_views.invoice_replace, name="replace"),
 ]

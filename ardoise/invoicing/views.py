@@ -31,6 +31,7 @@ from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
 from ardoise.invoicing import queries, services
 from ardoise.invoicing import series as series_services
+from ardoise.invoicing.credit_notes import series_for
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.forms import (
@@ -115,6 +116,9 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_invoice_or_404(request, pk)
     if not invoice.is_draft:
         return _refuse_issued_change(request, invoice)
+    if invoice.is_credit_note:
+        # A credit note's lines come from its invoice: only quantities and notes can change.
+        return redirect("invoicing:credit_edit", pk=invoice.pk)
     return _edit_draft(request, invoice)
 
 
@@ -580,16 +584,33 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
         "payments": invoice.payments.select_related("created_by", "reversal").order_by("date", "id"),
         "emails": OutboundEmail.objects.filter(invoice=invoice).order_by("-created_at", "-id")[:10],
     }
+    context.update(_correction_links(invoice))
     if invoice.is_draft:
         context["blocking_problems"] = _issue_problems(invoice)
     else:
         context["document"] = issued_document(invoice)
-        if context["balance"] > 0:
+        # On a credit note, the form records a refund paid to the customer.
+        owed = -context["balance"] if invoice.is_credit_note else context["balance"]
+        if owed > 0:
             context["payment_form"] = PaymentForm(invoice=invoice)
         context["email_form"] = InvoiceEmailForm.for_invoice(invoice)
-        context["attachment_name"] = invoice_filename(invoice.number, "pdf")
+        context["attachment_name"] = invoice_filename(invoice.number, "pdf", invoice.type_code)
     context.update(extra)
     return render(request, "invoicing/detail.html", context, status=status)
+
+
+def _correction_links(invoice: Invoice) -> dict[str, Any]:
+    """Return the credit notes of an invoice, its replacement drafts or invoices, and whether it can be credited."""
+    from ardoise.invoicing.credit_notes import creditable_lines
+
+    if invoice.is_credit_note or invoice.is_draft:
+        return {"credit_notes": [], "replacements": [], "can_credit": False}
+    credit_notes = queries.with_balance(invoice.credit_notes.select_related("credited_invoice")).order_by("id")
+    return {
+        "credit_notes": list(credit_notes),
+        "replacements": list(invoice.replacements.order_by("id")),
+        "can_credit": any(line.remaining for line in creditable_lines(invoice)),
+    }
 
 
 def _issue_problems(invoice: Invoice) -> list[str]:
@@ -617,17 +638,17 @@ def invoice_issue(request: HttpRequest, pk: int) -> HttpResponse:
     except InvoicingError as error:
         logger.info("invoice issue rejected organisation=%s invoice=%s", invoice.organisation_id, invoice.pk)
         return render_invoice_page(request, invoice, issue_error=error)
-    messages.success(
-        request,
-        _("Facture %(number)s émise. Son PDF Factur-X et son XML sont conservés tels quels.")
-        % {"number": invoice.number},
-    )
+    if invoice.is_credit_note:
+        text = _("Avoir %(number)s émis. Son PDF Factur-X et son XML sont conservés tels quels.")
+    else:
+        text = _("Facture %(number)s émise. Son PDF Factur-X et son XML sont conservés tels quels.")
+    messages.success(request, text % {"number": invoice.number})
     return redirect(invoice)
 
 
 def _confirm_issue(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     issue_date, due_date = services.planned_dates(invoice)
-    series = invoice.series or invoice.organisation.series.filter(is_default=True).first()
+    series = invoice.series or series_for(invoice)
     context = {
         "series": series,
         "planned_number": series_services.next_number(series, issue_date) if series else "",
@@ -668,13 +689,13 @@ def _refuse_issued_change(request: HttpRequest, invoice: Invoice) -> HttpRespons
 @require_GET
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     invoice, files = _issued_files(request, pk)
-    return _attachment(bytes(files.pdf), "application/pdf", invoice_filename(invoice.number, "pdf"))
+    return _attachment(bytes(files.pdf), "application/pdf", invoice_filename(invoice.number, "pdf", invoice.type_code))
 
 
 @require_GET
 def invoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
     invoice, files = _issued_files(request, pk)
-    return _attachment(bytes(files.xml), "application/xml", invoice_filename(invoice.number, "xml"))
+    return _attachment(bytes(files.xml), "application/xml", invoice_filename(invoice.number, "xml", invoice.type_code))
 
 
 @require_GET

@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 
 def default_subject(invoice: Invoice) -> str:
+    if invoice.is_credit_note:
+        return _("Avoir %(number)s – %(organisation)s") % {
+            "number": invoice.number,
+            "organisation": invoice.organisation.name,
+        }
     return _("Facture %(number)s – %(organisation)s") % {
         "number": invoice.number,
         "organisation": invoice.organisation.name,
@@ -49,6 +54,23 @@ def default_body(invoice: Invoice) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _credit_note_sentence(credit_note: Invoice, values: dict[str, str]) -> str:
+    credited = credit_note.credited_invoice
+    values = {**values, "invoice": credited.number if credited else ""}
+    if credit_note.refund_due() > 0:
+        values["refund"] = format_amount(credit_note.refund_due(), credit_note.currency)
+        text = _(
+            "Veuillez trouver ci-joint notre avoir %(number)s du %(date)s, d'un montant de %(amount)s TTC, "
+            "sur la facture %(invoice)s. Nous vous remboursons %(refund)s."
+        )
+    else:
+        text = _(
+            "Veuillez trouver ci-joint notre avoir %(number)s du %(date)s, d'un montant de %(amount)s TTC, "
+            "qui vient en déduction de la facture %(invoice)s."
+        )
+    return text % values
+
+
 def _cover_sentence(invoice: Invoice, document: InvoiceDocument) -> str:
     values = {
         "number": invoice.number,
@@ -57,6 +79,16 @@ def _cover_sentence(invoice: Invoice, document: InvoiceDocument) -> str:
         "due": format_date(document.due_date or document.issue_date),
         "balance": format_amount(invoice.balance(), invoice.currency),
     }
+    if invoice.is_credit_note:
+        return _credit_note_sentence(invoice, values)
+    if invoice.is_fully_credited():
+        return (
+            _(
+                "Veuillez trouver ci-joint notre facture %(number)s du %(date)s, d'un montant de %(amount)s TTC, "
+                "annulée par avoir : vous n'avez rien à régler au titre de cette facture."
+            )
+            % values
+        )
     if invoice.balance() <= 0:
         return (
             _(
@@ -124,7 +156,7 @@ def send_invoice_email(
         cc=", ".join(copies),
         subject=subject,
         body=body,
-        attachment_name=invoice_filename(invoice.number, "pdf"),
+        attachment_name=invoice_filename(invoice.number, "pdf", invoice.type_code),
         created_by=user if getattr(user, "pk", None) else None,
     )
 

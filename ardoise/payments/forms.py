@@ -34,7 +34,13 @@ class PaymentForm(forms.Form):
     def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.invoice = invoice
-        self.fields["amount"].initial = invoice.balance()
+        if invoice.is_credit_note:
+            # On a credit note the form records a refund paid to the customer.
+            self.fields["amount"].label = _("Montant remboursé")
+            self.fields["date"].label = _("Date du remboursement")
+            self.fields["amount"].initial = invoice.refund_due()
+        else:
+            self.fields["amount"].initial = invoice.balance()
         self.fields["date"].initial = timezone.localdate()
 
     def clean_amount(self) -> Decimal:

@@ -128,6 +128,15 @@ def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> No
     if amount != amount.quantize(Decimal("0.01")):
         raise PaymentError(_("Le montant du paiement s'exprime en centimes : deux décimales au plus."), field="amount")
 
+    if invoice.is_credit_note:
+        _check_refund(invoice, amount)
+        return _check_date(invoice, date)
+
+    if invoice.is_fully_credited():
+        raise PaymentError(
+            _("La facture %(number)s est annulée par avoir : aucun paiement ne peut y être ajouté.")
+            % {"number": invoice.number}
+        )
     balance = invoice.balance()
     if balance <= ZERO:
         raise PaymentError(
@@ -147,7 +156,39 @@ def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> No
             },
             field="amount",
         )
+    _check_date(invoice, date)
 
+
+def _check_refund(credit_note: Invoice, amount: Decimal) -> None:
+    """Raise ``PaymentError`` unless ``amount`` fits what is left to refund to the customer on the credit note.
+
+    On a credit note, ``record_payment`` records a refund paid to the customer.
+    """
+    currency = credit_note.currency
+    # What is left to refund depends on the credited invoice's payments: lock its row too.
+    Invoice.objects.select_for_update().filter(pk=credit_note.credited_invoice_id or 0).exists()
+    due = credit_note.refund_due()
+    if due <= ZERO:
+        raise PaymentError(
+            _(
+                "L'avoir %(number)s ne laisse rien à rembourser : il est déduit de ce que le client doit "
+                "encore sur la facture, ou déjà remboursé."
+            )
+            % {"number": credit_note.number}
+        )
+    if amount > due:
+        raise PaymentError(
+            _("Le remboursement de %(amount)s dépasse le montant à rembourser sur l'avoir %(number)s (%(due)s).")
+            % {
+                "amount": format_amount(amount, currency),
+                "number": credit_note.number,
+                "due": format_amount(due, currency),
+            },
+            field="amount",
+        )
+
+
+def _check_date(invoice: Invoice, date: datetime.date) -> None:
     if invoice.issue_date and date < invoice.issue_date:
         raise PaymentError(
             _("La date du paiement (%(date)s) précède la date d'émission de la facture (%(issued)s).")

@@ -35,10 +35,12 @@ def payment_record(request: HttpRequest, invoice_pk: int) -> HttpResponse:
         except PaymentError as error:
             form.add_error(error.field, error.message)
         else:
+            if invoice.is_credit_note:
+                text = _("Remboursement de %(amount)s enregistré sur l'avoir %(number)s.")
+            else:
+                text = _("Paiement de %(amount)s enregistré sur la facture %(number)s.")
             messages.success(
-                request,
-                _("Paiement de %(amount)s enregistré sur la facture %(number)s.")
-                % {"amount": format_amount(payment.amount, invoice.currency), "number": invoice.number},
+                request, text % {"amount": format_amount(payment.amount, invoice.currency), "number": invoice.number}
             )
             return redirect("%s#paiements" % invoice.get_absolute_url())
     return render_invoice_page(request, invoice, payment_form=form)

@@ -43,6 +43,7 @@ def invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
             "metadata": document_metadata(doc),
             "title": labels.document_title(doc.type_code),
             "number": doc.number,
+            "reference": credit_note_reference(doc),
             "facts": _header_facts(doc),
             "seller": _party(doc.seller),
             "buyer": _party(doc.buyer),
@@ -78,12 +79,29 @@ def _header_facts(doc: InvoiceDocument) -> list[list[str]]:
         label = _("Date d'exécution") if doc.business_process.startswith("S") else _("Date de livraison")
         facts.append([label, format_date(doc.delivery_date)])
     if doc.preceding_invoice:
-        facts.append([_("Facture d'origine"), _preceding_invoice(doc)])
+        label = _("Facture d'origine") if doc.type_code == labels.CREDIT_NOTE else _("Remplace la facture")
+        facts.append([label, _preceding_invoice(doc)])
     if doc.purchase_order:
         facts.append([_("Bon de commande"), doc.purchase_order])
     if doc.buyer_reference:
         facts.append([_("Votre référence"), doc.buyer_reference])
     return facts
+
+
+def credit_note_reference(doc: InvoiceDocument) -> str:
+    """Return « Avoir n° X se rapportant à la facture n° Y du JJ/MM/AAAA » for a credit note, else ""."""
+    if doc.type_code != labels.CREDIT_NOTE or not doc.preceding_invoice:
+        return ""
+    if doc.preceding_invoice_date is None:
+        return _("Avoir n° %(number)s se rapportant à la facture n° %(invoice)s") % {
+            "number": doc.number,
+            "invoice": doc.preceding_invoice,
+        }
+    return _("Avoir n° %(number)s se rapportant à la facture n° %(invoice)s du %(date)s") % {
+        "number": doc.number,
+        "invoice": doc.preceding_invoice,
+        "date": format_date(doc.preceding_invoice_date),
+    }
 
 
 def _preceding_invoice(doc: InvoiceDocument) -> str:

@@ -25,7 +25,7 @@ def store_inferred_reset(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invoicing", "0005_name_the_global_discount"),
+        ("invoicing", "0006_credit_notes"),
     ]
 
     operations = [

@@ -39,6 +39,13 @@ def money(value: Any, currency: str = "EUR") -> str:
 
 
 @register.filter
+def negate(value: Any) -> Decimal | None:
+    """Change the sign of an amount, e.g. to show a credit note's total as it reduces a balance."""
+    amount = _as_decimal(value)
+    return None if amount is None else -amount
+
+
+@register.filter
 def unit_price(value: Any, currency: str = "EUR") -> str:
     amount = _as_decimal(value)
     return "" if amount is None else formats.format_unit_price(amount, currency or "EUR")

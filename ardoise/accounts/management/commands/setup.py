@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Membership, Organisation, Role, User
 from ardoise.core.cli import FrenchCommand
+from ardoise.invoicing.credit_notes import create_credit_note_series
 
 
 class Command(FrenchCommand):
@@ -35,6 +36,7 @@ class Command(FrenchCommand):
                 organisation = Organisation.objects.create(name=_("Mon entreprise"))
             owner = User.objects.create_user(username=options["email"], email=options["email"], password=password)
             Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
+            create_credit_note_series(organisation)
             if options["demo"]:
                 from ardoise.accounts.demo import create_demo_documents
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pypdf import PdfReader, PdfWriter
@@ -26,7 +27,7 @@ EXPORT_FORMATS = ("facturx", "pdf", "cii", "ubl")
 
 
 class Command(FrenchCommand):
-    help = "Importer, émettre, exporter et afficher des factures."
+    help = "Importer, émettre, exporter, créditer et afficher des factures."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organisation", help="SIREN ou identifiant de l'entreprise, s'il y en a plusieurs.")
@@ -54,6 +55,27 @@ class Command(FrenchCommand):
         showing = actions.add_parser("show", help="Afficher une facture : statut, dates, totaux, solde.")
         showing.add_argument("number", metavar="NUMERO", help="Numéro de la facture, par exemple F-2026-0001.")
         showing.add_argument("--json", action="store_true", help="Sortie JSON.")
+
+        crediting = actions.add_parser(
+            "credit", help="Créer un avoir sur une facture émise, pour toute la facture ou certaines lignes."
+        )
+        crediting.add_argument("number", metavar="NUMERO", help="Numéro de la facture émise, par exemple F-2026-0001.")
+        crediting.add_argument(
+            "--line",
+            action="append",
+            default=[],
+            metavar="POSITION=QUANTITE",
+            help="Ligne à créditer (1 pour la première ligne de la facture) et quantité, par exemple 2=1,5. "
+            "Répétable. Sans --line, tout ce qui reste à créditer l'est.",
+        )
+        crediting.add_argument("--issue", action="store_true", help="Émettre l'avoir aussitôt et afficher son numéro.")
+
+        replacing = actions.add_parser(
+            "replace",
+            help="Annuler et remplacer : émettre un avoir sur tout ce qui reste de la facture "
+            "et ouvrir sa copie en brouillon.",
+        )
+        replacing.add_argument("number", metavar="NUMERO", help="Numéro de la facture émise, par exemple F-2026-0001.")
 
         totals = actions.add_parser(
             "totals", help="Recalculer les totaux d'un XML CII ou UBL, ou d'un PDF Factur-X, à partir de ses lignes."
@@ -126,6 +148,55 @@ class Command(FrenchCommand):
         output.write_bytes(content)
         self.stdout.write(_("%(path)s écrit (%(size)s octets).") % {"path": output, "size": len(content)})
 
+    def handle_credit(self, organisation: Any, options: dict[str, Any]) -> None:
+        from ardoise.invoicing.credit_notes import create_credit_note
+
+        invoice = find_issued(organisation, options["number"])
+        quantities = parse_line_options(options["line"]) if options["line"] else None
+        try:
+            # One transaction, so that a credit note that cannot be issued leaves no draft behind.
+            with transaction.atomic():
+                credit_note = create_credit_note(invoice, quantities)
+                if options["issue"]:
+                    credit_note = issue_invoice(credit_note)
+        except InvoicingError as error:
+            raise CommandError(error_text(error)) from None
+
+        if options["issue"]:
+            self.stdout.write(credit_note.number)
+            return
+        self.stderr.write(
+            _(
+                "Brouillon d'avoir n° %(id)s créé sur la facture %(number)s : %(total)s TTC. "
+                "Émettez-le avec « ardoise invoice issue %(id)s »."
+            )
+            % {
+                "id": credit_note.pk,
+                "number": invoice.number,
+                "total": format_amount(credit_note.total_with_vat, credit_note.currency),
+            }
+        )
+        self.stdout.write(str(credit_note.pk))
+
+    def handle_replace(self, organisation: Any, options: dict[str, Any]) -> None:
+        from ardoise.invoicing.credit_notes import cancel_and_replace
+
+        invoice = find_issued(organisation, options["number"])
+        try:
+            credit_note, draft = cancel_and_replace(invoice)
+        except InvoicingError as error:
+            raise CommandError(error_text(error)) from None
+        self.stderr.write(
+            _(
+                "Avoir %(credit_note)s émis : la facture %(number)s est annulée. Copie ouverte en brouillon "
+                "n° %(id)s : corrigez-la, puis émettez-la avec « ardoise invoice issue %(id)s »."
+            )
+            % {"credit_note": credit_note.number, "number": invoice.number, "id": draft.pk}
+        )
+        # The credit note's number, then the draft's id, so that scripts can capture both.
+        self.stdout.write(credit_note.number)
+        self.stdout.write(str(draft.pk))
+
     def handle_totals(self, organisation: Any, options: dict[str, Any]) -> None:
         """Rebuild the file's invoice in the engine, ignoring its written totals, and print them."""
         from ardoise.einvoice.parse import InvoiceFileError, document_from_parsed, parse_invoice_file, total_differences
@@ -190,14 +261,18 @@ def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
     """Return the invoice summary as French text, amounts and dates written the French way."""
     currency = invoice.currency
     rows = [
-        (_("Facture"), invoice.number or _("brouillon n° %(id)s") % {"id": invoice.pk}),
+        (
+            _("Avoir") if invoice.is_credit_note else _("Facture"),
+            invoice.number or _("brouillon n° %(id)s") % {"id": invoice.pk},
+        ),
         (_("Statut"), summary["status_label"]),
         (_("Client"), summary["customer"]),
         (_("Date d'émission"), format_date(invoice.issue_date) if invoice.issue_date else "—"),
         (_("Échéance"), format_date(invoice.due_date) if invoice.due_date else "—"),
     ]
     for code, value in summary["totals"].items():
-        rows.append(("%s (%s)" % (TOTAL_LABELS[code], code), format_amount(Decimal(value), currency)))
+        label = _("Montant de l'avoir") if code == "BT-115" and invoice.is_credit_note else TOTAL_LABELS[code]
+        rows.append(("%s (%s)" % (label, code), format_amount(Decimal(value), currency)))
     for row in summary["vat_breakdown"]:
         label = _("TVA %(category)s %(rate)s") % {
             "category": row["BT-118"],
@@ -208,8 +283,13 @@ def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
             "vat": format_amount(Decimal(row["BT-117"]), currency),
         }
         rows.append((label, amounts))
-    rows.append((_("Déjà payé"), format_amount(Decimal(summary["paid"]), currency)))
-    rows.append((_("Reste à payer"), format_amount(Decimal(summary["balance"]), currency)))
+    if invoice.is_credit_note:
+        rows.insert(1, (_("Facture corrigée"), summary["credited_invoice"]))
+        rows.append((_("Déjà remboursé"), format_amount(Decimal(summary["paid"]), currency)))
+        rows.append((_("Reste à rembourser"), format_amount(-Decimal(summary["balance"]), currency)))
+    else:
+        rows.append((_("Déjà payé"), format_amount(Decimal(summary["paid"]), currency)))
+        rows.append((_("Reste à payer"), format_amount(Decimal(summary["balance"]), currency)))
     width = max(len(str(label)) for label, _value in rows)
     return "\n".join("%s : %s" % (str(label).ljust(width), value) for label, value in rows)
 
@@ -239,6 +319,32 @@ def without_attachments(pdf: bytes) -> bytes:
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def parse_line_options(values: list[str]) -> dict[int, Decimal]:
+    """Read the ``--line POSITION=QUANTITY`` options into quantities per line position."""
+    quantities: dict[int, Decimal] = {}
+    for value in values:
+        position, separator, quantity = value.partition("=")
+        if not separator or not position.strip().isdigit():
+            raise CommandError(
+                _("--line « %(value)s » invalide : écrivez la position de la ligne et la quantité, par exemple 2=1,5.")
+                % {"value": value}
+            )
+        try:
+            amount = Decimal(quantity.strip().replace(",", "."))
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if not amount.is_finite():
+            raise CommandError(
+                _("--line « %(value)s » : « %(quantity)s » n'est pas une quantité valide, par exemple 1,5.")
+                % {"value": value, "quantity": quantity}
+            )
+        rank = int(position)
+        if rank in quantities:
+            raise CommandError(_("La ligne %(position)s est indiquée deux fois avec --line.") % {"position": rank})
+        quantities[rank] = amount
+    return quantities
 
 
 def read_file(path: Path) -> bytes:
@@ -283,6 +389,8 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
     return {
         "id": invoice.pk,
         "number": invoice.number,
+        "type_code": invoice.type_code,
+        "credited_invoice": invoice.credited_invoice.number if invoice.credited_invoice else None,
         "status": invoice.payment_state().value,
         "status_label": str(invoice.payment_state().label),
         "customer": invoice.customer.name,
@@ -292,5 +400,6 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         "totals": totals,
         "vat_breakdown": vat_breakdown,
         "paid": str(paid),
+        # Negative when the seller owes the customer money: see ``Invoice.balance()``.
         "balance": str(invoice.balance()),
     }
