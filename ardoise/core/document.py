@@ -129,6 +129,7 @@ class InvoiceDocument:
     rounding: Decimal = Decimal("0")  # BT-114
     # BT-111: the VAT total in euros, required by the French rules when the currency is not EUR.
     vat_total_eur: Decimal | None = None
+    exchange_rate: Decimal | None = None  # euros for one unit of ``currency``, printed beside BT-111
     preceding_invoice: str = ""  # BT-25
     preceding_invoice_date: datetime.date | None = None  # BT-26
     language: str = "fr"

@@ -16,27 +16,44 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from iso4217 import Currency
+
 ZERO = Decimal("0")
 HUNDRED = Decimal("100")
 
-# ISO 4217 minor units of the currencies that differ from two decimals.
-CURRENCY_DECIMALS = {
-    "BHD": 3, "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "IQD": 3, "ISK": 0, "JOD": 3,
-    "JPY": 0, "KMF": 0, "KRW": 0, "KWD": 3, "LYD": 3, "OMR": 3, "PYG": 0, "RWF": 0,
-    "TND": 3, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-}  # fmt: skip
+# EN 16931 allows at most 2 decimals in every amount (rules BR-DEC-01 to
+# BR-DEC-28), so the amounts of a currency with 3 (KWD, TND...) are rounded to 2.
+MAX_AMOUNT_DECIMALS = 2
+
+
+def is_currency_code(code: str) -> bool:
+    """Tell whether ``code`` is an ISO 4217 currency code with a minor unit (not gold or XXX)."""
+    try:
+        currency = Currency(code.upper())
+    except ValueError:
+        return False
+    return currency.exponent is not None
 
 
 def currency_decimals(currency: str) -> int:
-    """Return the number of decimal places of an ISO 4217 currency."""
-    return CURRENCY_DECIMALS.get(currency.upper(), 2)
+    """Return the decimal places of the amounts of an ISO 4217 currency (2 for an unknown code).
+
+    That is the currency's minor unit (0 for JPY), capped at the 2 decimals
+    that EN 16931 allows.
+    """
+    try:
+        exponent = Currency(currency.upper()).exponent
+    except ValueError:
+        return 2
+    return 2 if exponent is None else min(exponent, MAX_AMOUNT_DECIMALS)
 
 
 def quantize(value: Decimal, places: int = 2) -> Decimal:
     """Round half up to ``places`` decimals, the rounding EN 16931 uses."""
     if not isinstance(value, Decimal):
         raise TypeError("quantize() needs a Decimal, got %r" % type(value).__name__)
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Adding zero turns -0.00 into 0.00: EN 16931 wants the VAT of a 0 % group to be 0 (BR-E-09, BR-Z-09...).
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + ZERO
 
 
 def percent_of(base: Decimal, percent: Decimal, places: int = 2) -> Decimal:

@@ -17,6 +17,23 @@ VAT_RATE_CHOICES = [
     (Decimal("0.00"), "0 %"),
 ]
 
+# Every French rate an invoice line may carry: the mainland rates, the Corsican
+# rates (13 %, 0.9 %) and those of the overseas departments (8.5 %, 1.75 %, 1.05 %).
+# NOTE: catalogue products still offer VAT_RATE_CHOICES only; widening them
+# needs a catalogue migration.
+LINE_VAT_RATE_CHOICES = [
+    (Decimal("20.00"), "20 %"),
+    (Decimal("13.00"), _("13 % (Corse)")),
+    (Decimal("10.00"), "10 %"),
+    (Decimal("8.50"), _("8,5 % (outre-mer)")),
+    (Decimal("5.50"), "5,5 %"),
+    (Decimal("2.10"), "2,1 %"),
+    (Decimal("1.75"), _("1,75 % (outre-mer)")),
+    (Decimal("1.05"), _("1,05 % (outre-mer)")),
+    (Decimal("0.90"), _("0,9 % (Corse)")),
+    (Decimal("0.00"), "0 %"),
+]
+
 
 @dataclass(frozen=True)
 class Exemption:

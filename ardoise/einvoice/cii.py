@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -135,8 +136,8 @@ def _data_dict(doc: InvoiceDocument, totals: Totals) -> dict[str, Any]:
         "BT-23": doc.business_process,
         "BT-24": GUIDELINE_EN16931,
         "BG-1": [_compact({"BT-22": note.text, "BT-21": note.subject_code}) for note in doc.notes],
-        "BG-4": _seller(doc.seller),
-        "BG-7": _party(doc.buyer),
+        "BG-4": _seller(_without_vat_number(doc.seller, doc)),
+        "BG-7": _party(_without_vat_number(doc.buyer, doc)),
         "BG-25": _lines(doc, totals, places),
         "BG-20": _document_adjustments(doc, doc.allowances, totals.allowance_amounts, totals),
         "BG-21": _document_adjustments(doc, doc.charges, totals.charge_amounts, totals),
@@ -146,6 +147,19 @@ def _data_dict(doc: InvoiceDocument, totals: Totals) -> dict[str, Any]:
     data.update(_payment(doc))
     data.update(_totals(doc, totals, places))
     return _xml_safe(_compact(data))
+
+
+def _without_vat_number(party: Party, doc: InvoiceDocument) -> Party:
+    """Leave the VAT number out of an invoice outside the scope of VAT.
+
+    EN 16931 forbids the seller's and the buyer's VAT numbers on an invoice
+    with lines "not subject to VAT" (BR-O-02, BR-O-03, BR-O-04), and such an
+    invoice has no other VAT category (BR-O-11 to BR-O-14). The PDF still
+    prints them.
+    """
+    if not party.vat_number or not any(line.vat_category in NO_RATE_CATEGORIES for line in doc.lines):
+        return party
+    return replace(party, vat_number="")
 
 
 def _seller(party: Party) -> dict[str, Any]:

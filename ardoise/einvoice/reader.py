@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ardoise.core.document import Address, DocumentLine, Note, Party, VatExemption
-from ardoise.core.money import ZERO, Adjustment, VatBreakdown, VatKey
+from ardoise.core.formats import format_amount, format_quantity, format_unit_price
+from ardoise.core.money import ZERO, Adjustment, VatBreakdown, VatKey, currency_decimals, quantize
 from ardoise.einvoice.cii import SIREN_SCHEME, SIRET_SCHEME
 from ardoise.einvoice.errors import InvoiceFileError
 from ardoise.einvoice.parsed import PROFILE_NAMES, PROFILES_WITHOUT_LINES, ParsedInvoice, ParsedLine, ParsedTotals
@@ -82,6 +83,8 @@ class TermReader:
         self.source = source
         self.profile = profile
         self.warnings = warnings
+        self.currency = _text(terms.get("BT-5")) or "EUR"
+        self.places = currency_decimals(self.currency)
 
     def invoice(self) -> ParsedInvoice:
         terms = self.terms
@@ -268,8 +271,38 @@ class TermReader:
             allowances=self.adjustments(data.get("BG-27"), is_charge=False),
             charges=self.adjustments(data.get("BG-28"), is_charge=True),
         )
+        line = self.consistent_line(line, line_id)
         notes = [_text(note.get("BT-127")) for note in data.get("BT-127-00") or []]
         return ParsedLine(line_id=line_id, line=line, note="\n".join(n for n in notes if n))
+
+    def consistent_line(self, line: DocumentLine, line_id: str) -> DocumentLine:
+        """Keep the line net amount the seller stated, and rebuild the price around it.
+
+        Some files state a line net amount (BT-131) that their own quantity, net
+        price, base quantity and line allowances and charges do not give
+        (BR-LIN-04). The stated amount is what the buyer was invoiced, so it
+        wins and the line gets a price that leads to it, with a warning.
+        """
+        computed = line.to_money_line().net_amount(self.places)
+        if computed == line.net_amount:
+            return line
+        rebuilt = rebuild_line(line, self.places)
+        self.warnings.append(
+            _(
+                "Ligne %(line)s : le fichier indique un montant HT de %(stated)s, mais sa quantité, son prix "
+                "net, sa quantité de base et ses remises ou frais donnent %(computed)s. Ardoise garde le montant "
+                "facturé (%(stated)s) et recalcule la ligne : quantité %(quantity)s, prix unitaire net "
+                "%(price)s, quantité de base 1."
+            )
+            % {
+                "line": line_id,
+                "stated": format_amount(line.net_amount, self.currency),
+                "computed": format_amount(computed, self.currency),
+                "quantity": format_quantity(rebuilt.quantity),
+                "price": format_unit_price(rebuilt.net_price, self.currency),
+            }
+        )
+        return rebuilt
 
     def adjustments(self, rows: list[dict[str, Any]] | None, is_charge: bool) -> tuple[Adjustment, ...]:
         return tuple(self.adjustment(row, is_charge) for row in rows or [])
@@ -321,7 +354,8 @@ class TermReader:
                 category=key.category,
                 rate=key.rate,
                 reason=_text(row.get("BT-120")),
-                reason_code=_text(row.get("BT-121")),
+                # VATEX codes are upper case in their code list, which the Factur-X rules check as written.
+                reason_code=_text(row.get("BT-121")).upper(),
             )
             for key, row in self.vat_rows()
             if row.get("BT-120") or row.get("BT-121")
@@ -348,6 +382,65 @@ class TermReader:
             due=self.required_decimal("BT-115", self.terms),
             breakdown=breakdown,
         )
+
+
+# Maximum decimals of a unit price that Ardoise stores (InvoiceLine.unit_price).
+MAX_PRICE_DECIMALS = 6
+
+
+def rebuild_line(line: DocumentLine, places: int) -> DocumentLine:
+    """Return ``line`` with base quantity 1 and a net price that gives its stated net amount.
+
+    Net price = (stated amount + line allowances - line charges) / quantity,
+    with as few decimals as give the stated amount once rounded (at most
+    ``MAX_PRICE_DECIMALS``, else the quantity becomes 1). Percent-only
+    adjustments are frozen to their amount, so the line stays consistent
+    whatever its new gross amount. A negative price is not allowed (BR-27):
+    quantity and price are then both negated. The gross price (BT-148) is
+    dropped, because it was given for the old price and base quantity.
+    """
+    stated = quantize(line.net_amount, places)
+    adjustments = line.allowances + line.charges
+    fixed = sum((a.signed_factor * a.amount for a in adjustments if a.amount is not None), ZERO)
+    percent = sum((a.signed_factor * a.percent for a in adjustments if a.amount is None and a.percent), ZERO)
+    gross_amount = quantize((stated - fixed) / (1 + percent / 100), places)
+    allowances = tuple(_frozen(a, gross_amount, places) for a in line.allowances)
+    charges = tuple(_frozen(a, gross_amount, places) for a in line.charges)
+    frozen_total = sum((a.signed_factor * (a.amount or ZERO) for a in allowances + charges), ZERO)
+    gross_amount = stated - frozen_total
+
+    quantity = line.quantity
+    price = _price_for(quantity, gross_amount, places)
+    if price is None:
+        quantity, price = Decimal("1"), gross_amount
+    if price < ZERO:
+        quantity, price = -quantity, -price
+    return replace(
+        line,
+        quantity=quantity,
+        net_price=price,
+        base_quantity=Decimal("1"),
+        gross_price=None,
+        allowances=allowances,
+        charges=charges,
+        net_amount=stated,
+    )
+
+
+def _price_for(quantity: Decimal, gross_amount: Decimal, places: int) -> Decimal | None:
+    if quantity == ZERO:
+        return None
+    for decimals in range(places, MAX_PRICE_DECIMALS + 1):
+        price = quantize(gross_amount / quantity, decimals)
+        if quantize(quantity * price, places) == gross_amount:
+            return price
+    return None
+
+
+def _frozen(adjustment: Adjustment, gross_amount: Decimal, places: int) -> Adjustment:
+    if adjustment.amount is not None:
+        return adjustment
+    return replace(adjustment, amount=adjustment.resolve(gross_amount, places))
 
 
 def _first(value: Any) -> Any:

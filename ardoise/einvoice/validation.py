@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 from saxonche import PySaxonProcessor, PyXslt30Processor, PyXsltExecutable
 
+from ardoise.core.document import InvoiceDocument
 from ardoise.einvoice.attachment import XML_RELATIONSHIPS, find_invoice_xml
 from ardoise.einvoice.errors import InvoiceFileError
 from ardoise.einvoice.messages import explain
@@ -100,6 +101,16 @@ class ValidationReport:
     def messages(self) -> list[str]:
         """Return one French line per error, with its rule id, for display."""
         return [f"{issue.message} ({issue.rule})" for issue in self.errors]
+
+
+def french_rules_apply(doc: InvoiceDocument) -> bool:
+    """Tell whether the French rules (BR-FR) apply: both the seller and the buyer are in France.
+
+    The French e-invoicing reform covers domestic B2B invoices. An invoice to
+    a foreign buyer is e-reported instead, so its foreign VAT rates or
+    missing French identifiers are no error.
+    """
+    return doc.seller.address.country_code == "FR" and doc.buyer.address.country_code == "FR"
 
 
 def validate_cii(xml: bytes, *, filename: str = "factur-x.xml", french_rules: bool = True) -> ValidationReport:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -11,7 +12,15 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import Organisation
 from ardoise.core.document import Address, DocumentLine, InvoiceDocument, Note, Party, VatExemption
 from ardoise.core.formats import format_amount
-from ardoise.core.money import Adjustment, Totals, VatKey, compute_totals, quantize
+from ardoise.core.money import (
+    Adjustment,
+    Totals,
+    VatKey,
+    compute_totals,
+    currency_decimals,
+    quantize,
+    split_proportionally,
+)
 from ardoise.core.units import unit_label
 from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
@@ -116,6 +125,7 @@ def document_line(line: InvoiceLine, places: int) -> DocumentLine:
         unit_code=line.unit,
         unit_label=unit_label(line.unit),
         net_price=line.unit_price,
+        gross_price=line.gross_price,
         base_quantity=line.base_quantity,
         vat_category=line.vat_category,
         vat_rate=line.vat_rate,
@@ -146,8 +156,6 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
             Adjustment(percent=invoice.discount_value, base=net, reason=reason, reason_code="95", vat=key)
             for key, net in group_nets.items()
         )
-    from ardoise.core.money import split_proportionally
-
     keys = list(group_nets)
     parts = split_proportionally(invoice.discount_value, [group_nets[k] for k in keys], places)
     return tuple(
@@ -316,7 +324,7 @@ def build_document(
     organisation = invoice.organisation
     customer = invoice.customer
     db_lines = list(invoice.lines.all())
-    places = 2
+    places = currency_decimals(invoice.currency)
     lines = [document_line(line, places) for line in db_lines]
     allowances, charges = draft_adjustments(invoice, lines, places)
     own_exemptions = vat_exemptions(db_lines) + adjustment_exemptions(invoice)
@@ -332,7 +340,7 @@ def build_document(
         terms = credit_note_terms_text(credited.number)
     # BT-25 and BT-26: the invoice a credit note corrects, or the one a replacement invoice replaces.
     preceding = credited or invoice.replaced_invoice
-    return InvoiceDocument(
+    document = InvoiceDocument(
         number=number,
         type_code=invoice.type_code,
         issue_date=issue_date,
@@ -360,6 +368,21 @@ def build_document(
         preceding_invoice=preceding.number if preceding is not None else "",
         preceding_invoice_date=preceding.issue_date if preceding is not None else None,
     )
+    vat_total_eur = vat_total_in_euros(invoice, document.totals().tax_total)
+    exchange_rate = invoice.exchange_rate if vat_total_eur is not None else None
+    return replace(document, vat_total_eur=vat_total_eur, exchange_rate=exchange_rate)
+
+
+def vat_total_in_euros(invoice: Invoice, vat_total: Decimal) -> Decimal | None:
+    """Return the VAT total in euros (BT-111) of an invoice in another currency.
+
+    The French rules require it whenever the currency is not the euro. It is
+    the VAT total times the invoice's exchange rate, rounded to the cent.
+    Returns None for an invoice in euros, or without an exchange rate yet.
+    """
+    if invoice.currency.upper() == "EUR" or invoice.exchange_rate is None:
+        return None
+    return quantize(vat_total * invoice.exchange_rate, 2)
 
 
 def draft_adjustments(
@@ -380,7 +403,7 @@ def draft_totals(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -
     ``lines`` replaces the stored lines: the editor passes the lines of a form
     that is not saved yet, with their VAT already normalised.
     """
-    places = 2
+    places = currency_decimals(invoice.currency)
     source = invoice.lines.all() if lines is None else lines
     document_lines = [document_line(line, places) for line in source]
     allowances, charges = draft_adjustments(invoice, document_lines, places)

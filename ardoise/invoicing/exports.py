@@ -7,7 +7,7 @@ import logging
 from django.utils.translation import gettext as _
 
 from ardoise.einvoice.ubl import build_ubl_xml
-from ardoise.einvoice.validation import validate_ubl
+from ardoise.einvoice.validation import french_rules_apply, validate_ubl
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.presentation import issued_document
@@ -23,8 +23,9 @@ def issued_ubl(invoice: Invoice) -> bytes:
     it fails validation, which would be a defect of the UBL writer since the
     same snapshot passed as CII when the invoice was issued.
     """
-    xml = build_ubl_xml(issued_document(invoice))
-    report = validate_ubl(xml)
+    document = issued_document(invoice)
+    xml = build_ubl_xml(document)
+    report = validate_ubl(xml, french_rules=french_rules_apply(document))
     if not report.ok:
         logger.error(
             "UBL export failed validation organisation=%s invoice=%s rules=%s",

@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core import forms as core_forms
-from ardoise.core.money import Adjustment, VatKey, quantize
+from ardoise.core.money import Adjustment, VatKey, is_currency_code, quantize
+from ardoise.core.reasons import ALLOWANCE_REASONS, CHARGE_REASONS, reason_label
 from ardoise.core.units import UNIT_CHOICES
-from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, VAT_RATE_CHOICES, category_for, exemption_for_kind
+from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, LINE_VAT_RATE_CHOICES, category_for, exemption_for_kind
 from ardoise.customers.models import Customer
 from ardoise.invoicing.documents import adjustment_from_json, adjustment_to_json
 from ardoise.invoicing.exceptions import SeriesInUseError
@@ -73,6 +74,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def keep_current_rate(field: forms.Field, rate: Decimal | None) -> None:
+    """Offer a rate that is not French, such as the 25 % of an imported Danish invoice, when it is the current one."""
+    if rate is None:
+        return
+    value = str(quantize(rate, 2))
+    choices = list(field.choices)  # type: ignore[attr-defined]
+    if value not in {choice for choice, _label in choices}:
+        field.choices = [*choices, (value, "%s %%" % plain_decimal(rate.normalize()))]  # type: ignore[attr-defined]
+
+
 def exemption_choices(organisation: Organisation) -> list[tuple[str, Any]]:
     """Return the exemption reasons a 0 % line or charge may give."""
     # The art. 293 B wording belongs to franchise en base businesses only.
@@ -82,8 +93,47 @@ def exemption_choices(organisation: Organisation) -> list[tuple[str, Any]]:
     return choices + [(key, exemption.wording) for key, exemption in EXEMPTIONS.items() if key != "franchise"]
 
 
+# The currencies offered first in the editor; any other ISO 4217 code can be typed.
+USUAL_CURRENCIES = [
+    "EUR",
+    "USD",
+    "GBP",
+    "CHF",
+    "CAD",
+    "JPY",
+    "CNY",
+    "AUD",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "MAD",
+    "XOF",
+    "XPF",
+]
+
+
 class DraftForm(forms.ModelForm):
-    """The invoice header: customer, dates, payment terms, references and document discount."""
+    """The invoice header: customer, dates, payment terms, currency, references and document discount."""
+
+    currency = forms.CharField(
+        label=_("Devise"),
+        max_length=3,
+        initial="EUR",
+        required=False,
+        widget=forms.TextInput(attrs={"list": "currency-codes", "autocomplete": "off", "size": 4}),
+        help_text=_("Code ISO 4217 à trois lettres : EUR, USD, GBP, CHF, JPY…"),
+    )
+    exchange_rate = core_forms.FrenchDecimalField(
+        label=_("Taux de change (1 unité de la devise = x EUR)"),
+        max_digits=18,
+        decimal_places=6,
+        required=False,
+        help_text=_(
+            "Obligatoire pour émettre une facture dans une autre devise que l'euro : la TVA est aussi "
+            "indiquée en euros. Par exemple 0,921456 pour 1 USD = 0,921456 EUR."
+        ),
+    )
 
     discount_value = FrenchDecimalField(
         label=_("Remise globale"),
@@ -95,6 +145,24 @@ class DraftForm(forms.ModelForm):
         widget=DecimalInput(min_places=2),
     )
 
+    prepaid_amount = core_forms.FrenchDecimalField(
+        label=_("Acomptes déjà versés (TTC)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=ZERO,
+        required=False,
+        help_text=_("Déduits du total TTC pour obtenir le net à payer."),
+    )
+    rounding_amount = core_forms.FrenchDecimalField(
+        label=_("Arrondi du net à payer"),
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text=_(
+            "Ajouté au net à payer, par exemple -0,02 pour arrondir aux 5 centimes. Négatif avec un signe moins."
+        ),
+    )
+
     class Meta:
         model = Invoice
         fields = [
@@ -103,6 +171,10 @@ class DraftForm(forms.ModelForm):
             "delivery_date",
             "payment_terms_days",
             "purchase_order",
+            "currency",
+            "exchange_rate",
+            "prepaid_amount",
+            "rounding_amount",
             "notes",
             "discount_kind",
             "discount_value",
@@ -161,16 +233,145 @@ class DraftForm(forms.ModelForm):
     def clean_discount_value(self) -> Decimal:
         return self.cleaned_data.get("discount_value") or ZERO
 
+    def clean_prepaid_amount(self) -> Decimal:
+        return self._kept_amount("prepaid_amount")
+
+    def clean_rounding_amount(self) -> Decimal:
+        return self._kept_amount("rounding_amount")
+
+    def _kept_amount(self, name: str) -> Decimal:
+        # A page opened before the field existed posts nothing: the stored amount stays.
+        if self.add_prefix(name) not in self.data:
+            return getattr(self.instance, name)
+        return self.cleaned_data.get(name) or ZERO
+
+    def clean_currency(self) -> str:
+        # Left empty, or not posted by a page opened before the field existed: keep the current currency.
+        code: str = self.cleaned_data["currency"].strip().upper() or self.instance.currency or "EUR"
+        if not is_currency_code(code):
+            raise forms.ValidationError(
+                _("« %(value)s » n'est pas un code de devise ISO 4217. Saisissez par exemple EUR, USD ou CHF."),
+                params={"value": self.cleaned_data["currency"]},
+                code="invalid_currency",
+            )
+        return code
+
+    def clean_exchange_rate(self) -> Decimal | None:
+        rate: Decimal | None = self.cleaned_data.get("exchange_rate")
+        if rate is not None and rate <= ZERO:
+            raise forms.ValidationError(
+                _("Le taux de change doit être supérieur à zéro (%(value)s saisi)."),
+                params={"value": rate},
+                code="min_value",
+            )
+        return rate
+
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         kind = cleaned.get("discount_kind")
         value = cleaned.get("discount_value") or ZERO
+        if cleaned.get("currency") == "EUR":
+            # A rate from euros to euros means nothing; a stale one would be printed.
+            cleaned["exchange_rate"] = None
         if kind == DiscountKind.PERCENT and value > HUNDRED:
             self.add_error(
                 "discount_value",
                 _("Une remise en pourcentage ne peut pas dépasser 100 %% (%(value)s %% saisis).") % {"value": value},
             )
         return cleaned
+
+
+# Maximum number of allowance or charge rows of one line in the editor.
+MAX_LINE_ADJUSTMENTS = 20
+
+
+class LineAdjustmentForm(forms.Form):
+    """One allowance or charge of a line (EN 16931 BG-27, BG-28), beside the simple « Remise (%) ».
+
+    It applies to the line's gross amount (quantity x price) and carries a
+    reason text, a reason code, or both (BR-42, BR-44).
+    """
+
+    kind = forms.ChoiceField(label=_("Type"), choices=[("allowance", _("Remise")), ("charge", _("Frais"))])
+    reason_code = forms.ChoiceField(label=_("Motif (code)"), required=False)
+    reason = forms.CharField(label=_("Motif"), max_length=200, required=False)
+    amount = core_forms.FrenchDecimalField(
+        label=_("Montant HT"), max_digits=14, decimal_places=2, min_value=ZERO, required=False
+    )
+    percent = core_forms.FrenchDecimalField(
+        label=_("ou pourcentage (%)"), max_digits=5, decimal_places=2, min_value=ZERO, max_value=HUNDRED, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = reason_code_choices(self.initial.get("reason_code", ""))  # type: ignore[attr-defined]
+
+    def is_blank(self) -> bool:
+        """Tell whether the row was left empty: it is then ignored."""
+        names = ("reason_code", "reason", "amount", "percent")
+        return not any(str(self[name].value() or "").strip() for name in names)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if self.errors:
+            return cleaned
+        amount, percent = cleaned.get("amount"), cleaned.get("percent")
+        if amount and percent:
+            self.add_error("percent", _("Indiquez un montant ou un pourcentage, pas les deux."))
+        elif not amount and not percent:
+            self.add_error("amount", _("Indiquez un montant HT supérieur à zéro, ou un pourcentage de la ligne."))
+        code, is_charge = cleaned.get("reason_code", ""), cleaned.get("kind") == "charge"
+        if code and not _REASON_CODE_PATTERNS[CHARGE if is_charge else ALLOWANCE].match(code):
+            self.add_error(
+                "reason_code",
+                _("Le code « %(code)s » est un code de %(other)s : choisissez un code de %(kind)s ou changez le type.")
+                % {
+                    "code": code,
+                    "other": _("remise") if is_charge else _("frais"),
+                    "kind": _("frais") if is_charge else _("remise"),
+                },
+            )
+        if not code and not cleaned.get("reason"):
+            self.add_error(
+                "reason", _("Indiquez le motif, par exemple « Remise fidélité » : il est imprimé sur la facture.")
+            )
+        return cleaned
+
+    def to_adjustment(self) -> Adjustment:
+        """Return the row as an ``Adjustment``; the form must be valid and not blank."""
+        cleaned = self.cleaned_data
+        is_charge = cleaned["kind"] == "charge"
+        code = cleaned["reason_code"]
+        return Adjustment(
+            is_charge=is_charge,
+            amount=cleaned["amount"] or None,
+            percent=None if cleaned["amount"] else cleaned["percent"],
+            reason=cleaned["reason"] or reason_label(code, is_charge),
+            reason_code=code,
+        )
+
+
+def reason_code_choices(current: str = "") -> list[tuple[str, Any]]:
+    """Return the reason codes offered on a line's allowance or charge, keeping ``current`` when unknown."""
+    allowances = [(code, "%s (%s)" % (label, code)) for code, label in ALLOWANCE_REASONS.items()]
+    charges = [(code, "%s (%s)" % (label, code)) for code, label in CHARGE_REASONS.items()]
+    choices: list[tuple[Any, Any]] = [("", _("Aucun code")), (_("Remises"), allowances), (_("Frais"), charges)]
+    if current and current not in ALLOWANCE_REASONS and current not in CHARGE_REASONS:
+        choices.append((current, current))
+    return choices
+
+
+def line_adjustment_initial(raw: dict[str, Any]) -> dict[str, Any]:
+    """Return the editor row of a stored line allowance or charge, typed here or imported."""
+    adjustment = adjustment_from_json(raw)
+    return {
+        "kind": "charge" if adjustment.is_charge else "allowance",
+        "reason_code": adjustment.reason_code,
+        "reason": adjustment.reason,
+        "amount": adjustment.amount,
+        # An imported row states its amount; its percentage only explains it.
+        "percent": None if adjustment.amount is not None else adjustment.percent,
+    }
 
 
 class LineForm(forms.ModelForm):
@@ -188,15 +389,43 @@ class LineForm(forms.ModelForm):
     )
     unit_price = FrenchDecimalField(
         label=_("Prix unitaire HT"),
+        max_digits=20,
+        decimal_places=6,
+        min_value=ZERO,
+        required=False,
+        widget=DecimalInput(min_places=2),
+        help_text=_("Jusqu'à 6 décimales, virgule ou point."),
+    )
+    # Advanced price terms. Each keeps the stored value when a page without it posts the line.
+    gross_price = FrenchDecimalField(
+        label=_("Prix brut HT"),
+        max_digits=20,
+        decimal_places=6,
+        min_value=ZERO,
+        required=False,
+        widget=DecimalInput(min_places=2),
+        help_text=_("Prix catalogue avant rabais, si vous voulez l'imprimer."),
+    )
+    price_discount = FrenchDecimalField(
+        label=_("Rabais sur le prix"),
+        max_digits=20,
+        decimal_places=6,
+        min_value=ZERO,
+        required=False,
+        widget=DecimalInput(min_places=2),
+        help_text=_("Avec le prix brut : le prix unitaire HT devient prix brut − rabais."),
+    )
+    base_quantity = FrenchDecimalField(
+        label=_("Prix pour (quantité de base)"),
         max_digits=16,
         decimal_places=4,
-        min_value=ZERO,
-        widget=DecimalInput(min_places=2),
-        help_text=_("Jusqu'à 4 décimales, virgule ou point."),
+        required=False,
+        widget=DecimalInput(min_places=0),
+        help_text=_("Par exemple 1000 pour un prix au mille. 1 par défaut."),
     )
     vat_rate = forms.TypedChoiceField(
         label=_("TVA"),
-        choices=[(str(rate), label) for rate, label in VAT_RATE_CHOICES],
+        choices=[(str(rate), label) for rate, label in LINE_VAT_RATE_CHOICES],
         coerce=Decimal,
         initial="20.00",
     )
@@ -239,6 +468,9 @@ class LineForm(forms.ModelForm):
         self.organisation = organisation
         self._scope_products()
         self._restrict_exemptions()
+        self._show_price_terms()
+        keep_current_rate(self.fields["vat_rate"], self.instance.vat_rate if self.instance.pk else None)
+        self.adjustment_forms = self._adjustment_forms()
         if self.instance.pk:
             self.initial.setdefault("kind", ProductKind.SERVICE if self.instance.is_service else ProductKind.GOODS)
             self.initial.setdefault("id", self.instance.pk)
@@ -272,6 +504,51 @@ class LineForm(forms.ModelForm):
     def _restrict_exemptions(self) -> None:
         self.fields["exemption"].choices = exemption_choices(self.organisation)  # type: ignore[attr-defined]
 
+    def _show_price_terms(self) -> None:
+        line = self.instance
+        if line.gross_price is not None:
+            self.initial.setdefault("gross_price", line.gross_price)
+            self.initial.setdefault("price_discount", line.gross_price - (line.unit_price or ZERO))
+        if line.base_quantity != 1:
+            # Left blank for a price per unit, so that a new line stays unchanged until typed in.
+            self.initial.setdefault("base_quantity", line.base_quantity)
+
+    def _posted(self, name: str) -> bool:
+        return self.is_bound and self.add_prefix(name) in self.data
+
+    def _adjustment_forms(self) -> list[LineAdjustmentForm]:
+        """Build the line's allowance and charge rows: the stored ones, then one blank row.
+
+        The page posts how many rows it shows (``adjustment_rows``); a page
+        that does not post it keeps the stored rows as they are.
+        """
+        stored = [line_adjustment_initial(raw) for raw in self.instance.extra_adjustments]
+        rows = len(stored) + 1
+        if self._posted("adjustment_rows"):
+            posted = str(self.data.get(self.add_prefix("adjustment_rows"), ""))
+            rows = min(int(posted), MAX_LINE_ADJUSTMENTS) if posted.isdigit() else rows
+        data = self.data if self._posted("adjustment_rows") else None
+        return [
+            LineAdjustmentForm(
+                data,
+                prefix="%s-adjustment-%d" % (self.prefix, index),
+                initial=stored[index] if index < len(stored) else {"kind": "allowance"},
+            )
+            for index in range(rows)
+        ]
+
+    @property
+    def adjustment_rows_name(self) -> str:
+        return self.add_prefix("adjustment_rows")
+
+    @property
+    def has_advanced_terms(self) -> bool:
+        """Tell whether the advanced panel has something to show, so that it opens by itself."""
+        line = self.instance
+        has_rows = any(not row.is_blank() for row in self.adjustment_forms)
+        has_errors = any(self.errors.get(name) for name in ("gross_price", "price_discount", "base_quantity"))
+        return has_rows or has_errors or line.gross_price is not None or line.base_quantity != 1
+
     def clean_discount_percent(self) -> Decimal:
         return self.cleaned_data.get("discount_percent") or ZERO
 
@@ -286,6 +563,8 @@ class LineForm(forms.ModelForm):
         self.instance.is_service = cleaned.get("kind", ProductKind.SERVICE) == ProductKind.SERVICE
         self._follow_kind(cleaned)
         self._forget_replaced_terms(cleaned)
+        self._clean_price_terms(cleaned)
+        self._clean_adjustment_rows()
         rate = cleaned.get("vat_rate")
         if not self.organisation.is_franchise and rate == ZERO and not cleaned.get("exemption"):
             self.add_error(
@@ -293,6 +572,80 @@ class LineForm(forms.ModelForm):
                 _("Avec un taux de 0 %, indiquez le motif d'exonération : la mention est obligatoire sur la facture."),
             )
         return cleaned
+
+    def _clean_price_terms(self, cleaned: dict[str, Any]) -> None:
+        """Check the gross price, price discount and base quantity, and set the net price from them.
+
+        EN 16931 defines the net price as the gross price minus the price
+        discount (BT-146 = BT-148 - BT-147), both per base quantity (BT-149).
+        """
+        gross, discount, price = cleaned.get("gross_price"), cleaned.get("price_discount"), cleaned.get("unit_price")
+        if discount is not None and gross is None:
+            self.add_error(
+                "gross_price",
+                _("Indiquez le prix brut HT auquel s'applique le rabais de %(discount)s.")
+                % {"discount": plain_decimal(discount)},
+            )
+            return
+        if gross is not None and discount is not None:
+            if discount > gross:
+                self.add_error(
+                    "price_discount",
+                    _("Le rabais (%(discount)s) dépasse le prix brut HT (%(gross)s) : le prix net serait négatif.")
+                    % {"discount": plain_decimal(discount), "gross": plain_decimal(gross)},
+                )
+                return
+            price = cleaned["unit_price"] = gross - discount
+        if price is None:
+            if "unit_price" not in self.errors:
+                self.add_error("unit_price", _("Indiquez le prix unitaire HT, par exemple 65 ou 12,50."))
+            return
+        if gross is not None and gross < price:
+            self.add_error(
+                "gross_price",
+                _(
+                    "Le prix brut HT (%(gross)s) est inférieur au prix unitaire HT (%(price)s) : "
+                    "augmentez-le ou videz-le."
+                )
+                % {"gross": plain_decimal(gross), "price": plain_decimal(price)},
+            )
+            return
+        if self._posted("gross_price") or self._posted("price_discount"):
+            self.instance.gross_price = gross
+        self._clean_base_quantity(cleaned)
+
+    def _clean_base_quantity(self, cleaned: dict[str, Any]) -> None:
+        if not self._posted("base_quantity"):
+            return
+        base = cleaned.get("base_quantity")
+        if base is not None and base <= ZERO:
+            self.add_error(
+                "base_quantity",
+                _(
+                    "La quantité de base doit être supérieure à zéro (%(value)s saisi) : "
+                    "videz-la pour un prix à l'unité."
+                )
+                % {"value": plain_decimal(base)},
+            )
+            return
+        self.instance.base_quantity = base or Decimal("1")
+
+    def _clean_adjustment_rows(self) -> None:
+        """Store the line's allowances and charges typed in the editor, or report the first wrong row."""
+        if not self._posted("adjustment_rows"):
+            return
+        kept = [row for row in self.adjustment_forms if not row.is_blank()]
+        for position, row in enumerate(kept, start=1):
+            if not row.is_valid():
+                field, errors = next(iter(row.errors.items()))
+                label = row.fields[field].label if field in row.fields else ""
+                self.add_error(
+                    None,
+                    _("Remise ou frais n° %(row)s de la ligne, %(field)s : %(error)s")
+                    % {"row": position, "field": label, "error": " ".join(str(error) for error in errors)},
+                )
+                return
+        self.instance.extra_adjustments = [adjustment_to_json(row.to_adjustment()) for row in kept]
 
     def _follow_kind(self, cleaned: dict[str, Any]) -> None:
         """Swap autoliquidation and intra-EU supply to match the line's nature.
@@ -390,7 +743,7 @@ class AdjustmentForm(forms.Form):
     )
     vat_rate = forms.TypedChoiceField(
         label=_("TVA"),
-        choices=[(str(rate), label) for rate, label in VAT_RATE_CHOICES],
+        choices=[(str(rate), label) for rate, label in LINE_VAT_RATE_CHOICES],
         coerce=Decimal,
         initial="20.00",
     )
@@ -402,6 +755,8 @@ class AdjustmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.fields["exemption"].choices = exemption_choices(organisation)  # type: ignore[attr-defined]
+        current = self.initial.get("vat_rate")
+        keep_current_rate(self.fields["vat_rate"], Decimal(current) if current else None)
         if organisation.is_franchise:
             # Franchise en base: no VAT on a charge either, as on the lines.
             for name, value in (("vat_rate", "0.00"), ("exemption", "franchise")):

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core import numbering
-from ardoise.core.money import quantize
+from ardoise.core.money import currency_decimals, quantize
 from ardoise.core.units import UNIT_CHOICES
-from ardoise.core.vat import EXEMPTION_CHOICES, VAT_RATE_CHOICES
+from ardoise.core.vat import EXEMPTION_CHOICES
 from ardoise.invoicing.exceptions import IssuedInvoiceError, SeriesInUseError
 
 ZERO = Decimal("0.00")
@@ -183,6 +183,17 @@ class Invoice(models.Model):
     )
     number = models.CharField(_("numéro"), max_length=40, blank=True)
     currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    # French rules want the VAT of an invoice in another currency stated in euros
+    # as well (BT-111): the rate converts one unit of ``currency`` into euros.
+    exchange_rate = models.DecimalField(
+        _("taux de change"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+        help_text=_("Valeur en euros d'une unité de la devise, par exemple 0,921456 pour 1 USD = 0,921456 EUR."),
+    )
     issue_date = models.DateField(_("date d'émission"), null=True, blank=True)
     due_date = models.DateField(_("date d'échéance"), null=True, blank=True)
     delivery_date = models.DateField(
@@ -220,6 +231,7 @@ class Invoice(models.Model):
     # VAT exemption reasons imported from an e-invoice (BT-120, BT-121), as a JSON
     # list of {category, rate, reason, reason_code}; they win over the line wording.
     vat_exemptions = models.JSONField(default=list, blank=True)
+    # Amounts have at most 2 decimals, as EN 16931 allows (BR-DEC rules), whatever the currency.
     prepaid_amount = models.DecimalField(_("acomptes déjà versés"), max_digits=14, decimal_places=2, default=ZERO)
     rounding_amount = models.DecimalField(_("arrondi"), max_digits=14, decimal_places=2, default=ZERO)
 
@@ -291,6 +303,11 @@ class Invoice(models.Model):
         return self.status == InvoiceStatus.DRAFT
 
     @property
+    def places(self) -> int:
+        """Return the decimal places of the invoice's amounts: 0 for JPY, 2 for EUR."""
+        return currency_decimals(self.currency)
+
+    @property
     def is_credit_note(self) -> bool:
         return self.type_code == DocumentType.CREDIT_NOTE
 
@@ -309,7 +326,7 @@ class Invoice(models.Model):
         if value is None:
             value = queryset.aggregate(total=Sum(field))["total"] or ZERO
         # SQLite returns sums without their decimal places ("500" for 500.00).
-        return quantize(Decimal(value))
+        return quantize(Decimal(value), self.places)
 
     def paid_total(self) -> Decimal:
         """Return the payments recorded on this document; on a credit note, the refunds paid to the customer."""
@@ -335,7 +352,7 @@ class Invoice(models.Model):
         if self.is_credit_note:
             annotated = getattr(self, "balance_amount", None)
             if annotated is not None:
-                return quantize(Decimal(annotated))
+                return quantize(Decimal(annotated), self.places)
             return -self.refund_due()
         return self.amount_due - self.paid_total() - self.credited_total() + self.refunded_total()
 
@@ -385,11 +402,23 @@ class InvoiceLine(models.Model):
     is_service = models.BooleanField(_("prestation de services"), default=True)
     quantity = models.DecimalField(_("quantité"), max_digits=16, decimal_places=4, default=Decimal("1"))
     unit = models.CharField(_("unité"), max_length=3, choices=UNIT_CHOICES, default="C62")
-    unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=16, decimal_places=4)
-    base_quantity = models.DecimalField(max_digits=16, decimal_places=4, default=Decimal("1"))
-    vat_rate = models.DecimalField(
-        _("TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00")
+    # The net price (BT-146) per ``base_quantity`` units, after the price discount.
+    # Six decimals keep prices finer than a cent exact (0.000125 € per page).
+    unit_price = models.DecimalField(_("prix unitaire HT"), max_digits=20, decimal_places=6)
+    # The gross price (BT-148) when a price discount applies (BT-147 = gross - net).
+    gross_price = models.DecimalField(
+        _("prix brut HT"), max_digits=20, decimal_places=6, null=True, blank=True, validators=[MinValueValidator(ZERO)]
     )
+    base_quantity = models.DecimalField(
+        _("quantité de base"),
+        max_digits=16,
+        decimal_places=4,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+    )
+    # No model choices: the editor offers the French rates (LINE_VAT_RATE_CHOICES), but an
+    # imported invoice may carry a foreign rate, such as the 25 % of a Danish supplier.
+    vat_rate = models.DecimalField(_("TVA"), max_digits=5, decimal_places=2, default=Decimal("20.00"))
     vat_category = models.CharField(max_length=2, default="S")
     exemption = models.CharField(_("motif d'exonération"), max_length=20, choices=EXEMPTION_CHOICES, blank=True)
     exemption_text = models.CharField(_("texte du motif d'exonération"), max_length=300, blank=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from ardoise.core.document import DocumentLine, InvoiceDocument, VatExemption
-from ardoise.core.money import Adjustment, Totals, quantize
+from ardoise.core.money import Adjustment, Totals, currency_decimals, quantize
 from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.documents import (
     adjustment_exemptions,
@@ -24,11 +24,11 @@ from ardoise.invoicing.documents import (
     draft_adjustments,
     draft_totals,
     merge_exemptions,
+    vat_total_in_euros,
 )
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceLine
 
 ZERO = Decimal("0")
-PLACES = 2
 
 # Anything but letters, digits, dots, dashes and underscores, e.g. the "/" of "F/2026/12".
 _UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -87,6 +87,8 @@ class InvoiceSummary:
     vat_rows: tuple[VatRow, ...]
     currency: str
     document_rows: tuple[AdjustmentRow, ...] = ()  # document discount, allowances and charges
+    vat_total_eur: Decimal | None = None  # BT-111, for an invoice in another currency with its exchange rate
+    exchange_rate: Decimal | None = None  # euros for one unit of ``currency``
 
     @property
     def has_adjustments(self) -> bool:
@@ -101,8 +103,9 @@ def summarise(
     document_rows: tuple[AdjustmentRow, ...] = (),
 ) -> InvoiceSummary:
     lines = tuple(lines)
-    gross_total = sum((_gross(line) for line in lines), ZERO)
-    line_rows = tuple(_line_row(line) for line in lines)
+    places = currency_decimals(currency)
+    gross_total = sum((_gross(line, places) for line in lines), ZERO)
+    line_rows = tuple(_line_row(line, places) for line in lines)
     line_charges = sum((extra.amount or ZERO for row in line_rows for extra in row.extras if extra.is_charge), ZERO)
     reasons = {(exemption.category, exemption.rate.normalize()): exemption.reason for exemption in exemptions}
     vat_rows = tuple(
@@ -128,8 +131,8 @@ def summarise(
     )
 
 
-def _gross(line: DocumentLine) -> Decimal:
-    return quantize(line.to_money_line().gross_amount(), PLACES)
+def _gross(line: DocumentLine, places: int) -> Decimal:
+    return quantize(line.to_money_line().gross_amount(), places)
 
 
 def is_percentage_discount(adjustment: Adjustment) -> bool:
@@ -151,15 +154,15 @@ def adjustment_label(adjustment: Adjustment) -> str:
     return adjustment.reason or (_("Frais") if adjustment.is_charge else _("Remise"))
 
 
-def _line_row(line: DocumentLine) -> LineRow:
-    gross = _gross(line)
+def _line_row(line: DocumentLine, places: int) -> LineRow:
+    gross = _gross(line, places)
     percentages = [a for a in line.allowances if is_percentage_discount(a)]
     others = [a for a in (*line.allowances, *line.charges) if not is_percentage_discount(a)]
     return LineRow(
         line=line,
         discount_percent=sum((a.percent or ZERO for a in percentages), ZERO),
         extras=tuple(
-            AdjustmentRow(adjustment_label(a), a.is_charge, a.resolve(gross, PLACES), a.percent) for a in others
+            AdjustmentRow(adjustment_label(a), a.is_charge, a.resolve(gross, places), a.percent) for a in others
         ),
     )
 
@@ -190,7 +193,8 @@ def imported_line_terms(line: InvoiceLine) -> LineTerms | None:
     percentage, because its amount changes with the quantity typed in the editor.
     """
     base_quantity = line.base_quantity if line.base_quantity not in (None, 1) else None
-    adjustments = tuple(_imported_row(adjustment_from_json(raw)) for raw in line.extra_adjustments)
+    places = currency_decimals(line.invoice.currency)
+    adjustments = tuple(_imported_row(adjustment_from_json(raw), places) for raw in line.extra_adjustments)
     known = EXEMPTIONS.get(line.exemption)
     exemption_text = line.exemption_text if known is None or line.exemption_text != str(known.wording) else ""
     if base_quantity is None and not adjustments and not exemption_text:
@@ -198,24 +202,27 @@ def imported_line_terms(line: InvoiceLine) -> LineTerms | None:
     return LineTerms(base_quantity=base_quantity, adjustments=adjustments, exemption_text=exemption_text)
 
 
-def _imported_row(adjustment: Adjustment) -> AdjustmentRow:
-    amount = None if adjustment.amount is None else quantize(adjustment.amount, PLACES)
+def _imported_row(adjustment: Adjustment, places: int) -> AdjustmentRow:
+    amount = None if adjustment.amount is None else quantize(adjustment.amount, places)
     return AdjustmentRow(adjustment_label(adjustment), adjustment.is_charge, amount, adjustment.percent, imported=True)
 
 
 def draft_summary(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> InvoiceSummary:
     """Summarise a draft from its stored lines, or from ``lines`` of a form not saved yet."""
     source = list(invoice.lines.all() if lines is None else lines)
-    document_lines = [document_line(line, PLACES) for line in source]
+    document_lines = [document_line(line, currency_decimals(invoice.currency)) for line in source]
     totals = draft_totals(invoice, source)
     exemptions = merge_exemptions(invoice, (*_draft_exemptions(source), *adjustment_exemptions(invoice)))
-    return summarise(
+    summary = summarise(
         document_lines, totals, exemptions, invoice.currency, _draft_document_rows(invoice, document_lines, totals)
     )
+    vat_total_eur = vat_total_in_euros(invoice, totals.tax_total)
+    exchange_rate = invoice.exchange_rate if vat_total_eur is not None else None
+    return replace(summary, vat_total_eur=vat_total_eur, exchange_rate=exchange_rate)
 
 
 def _draft_document_rows(invoice: Invoice, lines: list[DocumentLine], totals: Totals) -> tuple[AdjustmentRow, ...]:
-    allowances, charges = draft_adjustments(invoice, lines, PLACES)
+    allowances, charges = draft_adjustments(invoice, lines, currency_decimals(invoice.currency))
     # Imported allowances and charges are editable rows like typed ones, so none is marked as imported.
     adjustments = (*allowances, *charges)
     return document_adjustment_rows(
@@ -241,7 +248,8 @@ def issued_summary(invoice: Invoice) -> InvoiceSummary:
     rows = document_adjustment_rows(
         adjustments, (*totals.allowance_amounts, *totals.charge_amounts), [False] * len(adjustments)
     )
-    return summarise(document.lines, totals, document.vat_exemptions, document.currency, rows)
+    summary = summarise(document.lines, totals, document.vat_exemptions, document.currency, rows)
+    return replace(summary, vat_total_eur=document.vat_total_eur, exchange_rate=document.exchange_rate)
 
 
 def issued_document(invoice: Invoice) -> InvoiceDocument:

@@ -17,6 +17,7 @@ from ardoise.accounts.models import Organisation
 from ardoise.audit.services import changes, record, snapshot
 from ardoise.core.dates import due_date_net
 from ardoise.core.document import InvoiceDocument
+from ardoise.core.formats import format_amount
 from ardoise.core.numbering import counter_period, format_number
 from ardoise.core.vat import category_for
 from ardoise.customers.models import Customer
@@ -182,6 +183,15 @@ def check_ready_to_issue(invoice: Invoice) -> None:
             _("Indiquez le SIREN ou l'adresse e-mail du client « %(name)s » : la facture électronique l'exige.")
             % {"name": customer.name}
         )
+    if invoice.currency != "EUR" and invoice.exchange_rate is None:
+        # French rules: the VAT of an invoice in another currency is also given in euros (BT-111).
+        problems.append(
+            _(
+                "Indiquez le taux de change de la facture (champ « Taux de change », 1 %(currency)s = x EUR) : "
+                "la TVA d'une facture en %(currency)s doit aussi figurer en euros."
+            )
+            % {"currency": invoice.currency}
+        )
     lines = list(invoice.lines.all())
     if not lines:
         problems.append(_("Ajoutez au moins une ligne à la facture."))
@@ -189,7 +199,7 @@ def check_ready_to_issue(invoice: Invoice) -> None:
     if invoice.amount_due < 0:
         problems.append(
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
-            % {"amount": invoice.amount_due}
+            % {"amount": format_amount(invoice.amount_due, invoice.currency)}
         )
     if invoice.is_credit_note:
         from ardoise.invoicing.credit_notes import check_ready_to_issue as credit_note_problems
@@ -219,13 +229,13 @@ _pdf_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ardoise-pdf")
 def render_issued_files(document: InvoiceDocument, logo: bytes | None, logo_type: str) -> tuple[bytes, bytes]:
     """Validate the XML while the PDF renders, then embed the XML into the PDF."""
     from ardoise.einvoice.cii import build_cii_xml
-    from ardoise.einvoice.validation import validate_cii
+    from ardoise.einvoice.validation import french_rules_apply, validate_cii
     from ardoise.pdf.facturx import embed_facturx
     from ardoise.pdf.render import render_invoice_pdf
 
     xml = build_cii_xml(document)
     rendering = _pdf_pool.submit(render_invoice_pdf, document, logo=logo, logo_format=logo_type or None)
-    report = validate_cii(xml)
+    report = validate_cii(xml, french_rules=french_rules_apply(document))
     pdf = rendering.result()
     if not report.ok:
         raise InvoicingError(

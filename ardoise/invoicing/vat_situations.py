@@ -301,12 +301,12 @@ def _outside_scope_problems(
     """Explain why a line outside the scope of VAT (O) cannot be issued with the rest.
 
     EN 16931 forbids any other VAT category (BR-O-11, BR-O-12) and any VAT
-    number (BR-O-02) on an invoice with such a line.
+    number (BR-O-02) on an invoice with such a line. The XML of an invoice
+    with only such lines leaves the VAT numbers out (``einvoice.cii``), so
+    only a mix of categories is a problem.
     """
     outside = [line for line in lines if line.vat_category == "O"]
-    if not outside:
-        return []
-    if categories == {"O"} and not organisation.vat_number and not customer.vat_number:
+    if not outside or categories == {"O"}:
         return []
     return [
         _(

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core.formats import format_amount
+from ardoise.core.money import is_currency_code
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
 from ardoise.invoicing import queries, services
@@ -36,6 +37,7 @@ from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.forms import (
     ADJUSTMENTS_PREFIX,
     LINES_PREFIX,
+    USUAL_CURRENCIES,
     AdjustmentForm,
     AdjustmentFormSet,
     BaseAdjustmentFormSet,
@@ -153,6 +155,7 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         "line_problems": line_problems(formset.forms) + adjustment_problems(adjustments),
         "has_customers": Customer.objects.filter(organisation=organisation).exists(),
         "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
+        "usual_currencies": USUAL_CURRENCIES,
         "vat_notes": situation_notes(organisation, _form_customer(form)),
     }
     return render(request, "invoicing/edit.html", context)
@@ -275,12 +278,41 @@ def live_summary(
         invoice.document_adjustments = draft.document_adjustments
     if adjustments is not None and adjustments.is_bound:
         invoice.document_adjustments = adjustments.adjustments_json()
+    invoice.currency = _typed_currency(form, invoice.currency)
+    invoice.prepaid_amount = _typed_amount(form, "prepaid_amount", invoice.prepaid_amount)
+    invoice.rounding_amount = _typed_amount(form, "rounding_amount", invoice.rounding_amount)
+    invoice.exchange_rate = _typed_exchange_rate(form, draft)
     invoice.discount_kind, invoice.discount_value = _typed_discount(form)
     invoice.discount_reason = (form["discount_reason"].value() or "").strip()[:100]
     summary = draft_summary(invoice, [line for _form, line in kept])
     for (line_form, _line), row in zip(kept, summary.rows, strict=True):
         line_form.net_amount = row.line.net_amount  # type: ignore[attr-defined]
     return summary
+
+
+def _typed_currency(form: DraftForm, default: str) -> str:
+    """Return the currency typed in the editor, or ``default`` while it is not a valid code."""
+    typed = str(form["currency"].value() or "").strip().upper()
+    return typed if is_currency_code(typed) else default
+
+
+def _typed_amount(form: DraftForm, name: str, default: Decimal) -> Decimal:
+    """Return an amount typed in the editor, or ``default`` while it is invalid or not posted."""
+    if form.add_prefix(name) not in form.data:
+        return default
+    try:
+        return form.fields[name].clean(form[name].value()) or Decimal("0")
+    except ValidationError:
+        return default
+
+
+def _typed_exchange_rate(form: DraftForm, draft: Invoice | None) -> Decimal | None:
+    """Return the exchange rate typed in the editor, or the draft's while the typed one is invalid."""
+    try:
+        rate = form.fields["exchange_rate"].clean(form["exchange_rate"].value())
+    except ValidationError:
+        return draft.exchange_rate if draft is not None else None
+    return rate if rate is None or rate > 0 else None
 
 
 def _typed_discount(form: DraftForm) -> tuple[str, Decimal]:

@@ -146,13 +146,23 @@ def _line(line: DocumentLine, currency: str) -> dict[str, str]:
         unit_price = f"{unit_price} / {format_quantity(line.base_quantity)}"
     return {
         "name": line.name,
-        "description": line.description,
+        "description": "\n".join(filter(None, [line.description, _price_discount_note(line, currency)])),
         "quantity": format_quantity(line.quantity),
         "unit": line.unit_label,
         "unit_price": unit_price,
         "discount": _line_discount(line, currency),
         "vat": _vat_label(line.vat_category, line.vat_rate),
         "total": format_amount(line.net_amount, currency),
+    }
+
+
+def _price_discount_note(line: DocumentLine, currency: str) -> str:
+    """Describe the gross price and price discount (BT-148, BT-147) that give the net unit price."""
+    if line.gross_price is None or line.gross_price <= line.net_price:
+        return ""
+    return _("Prix brut %(gross)s, rabais %(discount)s") % {
+        "gross": format_unit_price(line.gross_price, currency),
+        "discount": format_unit_price(line.gross_price - line.net_price, currency),
     }
 
 
@@ -199,7 +209,13 @@ def _total_rows(doc: InvoiceDocument, totals: Totals) -> list[list[str]]:
     rows.append([_("Total HT"), amount(totals.tax_exclusive)])
     rows.append([_("Total TVA"), amount(totals.tax_total)])
     if doc.currency.upper() != "EUR" and doc.vat_total_eur is not None:
-        rows.append([_("Total TVA en euros"), format_amount(doc.vat_total_eur, "EUR")])
+        label = _("Total TVA en euros")
+        if doc.exchange_rate is not None:
+            label = _("Total TVA en euros (1 %(currency)s = %(rate)s EUR)") % {
+                "currency": doc.currency,
+                "rate": format_quantity(doc.exchange_rate),
+            }
+        rows.append([label, format_amount(doc.vat_total_eur, "EUR")])
     rows.append([_("Total TTC"), amount(totals.tax_inclusive)])
     if totals.prepaid:
         rows.append([_("Acomptes déjà versés"), amount(-totals.prepaid)])

@@ -41,7 +41,8 @@ def test_format_amount_defaults_to_euros():
 
 def test_format_amount_uses_currency_decimals_and_code():
     assert format_amount(Decimal("1234.5"), "JPY") == "1\u202f235\u00a0JPY"
-    assert format_amount(Decimal("1.2345"), "kwd") == "1,235\u00a0KWD"
+    # EN 16931 caps amounts at 2 decimals, the dinar's third included.
+    assert format_amount(Decimal("1.2345"), "kwd") == "1,23\u00a0KWD"
     assert format_amount(Decimal("10"), "USD") == "10,00\u00a0USD"
 
 

@@ -11,6 +11,7 @@ from ardoise.core.money import (
     VatKey,
     compute_totals,
     currency_decimals,
+    is_currency_code,
     percent_of,
     quantize,
     split_proportionally,
@@ -35,7 +36,17 @@ def test_quantize_refuses_floats():
 def test_currency_decimals():
     assert currency_decimals("EUR") == 2
     assert currency_decimals("JPY") == 0
-    assert currency_decimals("kwd") == 3
+    assert currency_decimals("kwd") == 2  # 3 in ISO 4217, but EN 16931 allows 2
+    assert currency_decimals("XOF") == 0
+    assert currency_decimals("ZZZ") == 2
+
+
+def test_currency_codes_follow_iso_4217():
+    assert is_currency_code("usd")
+    assert is_currency_code("XPF")
+    assert not is_currency_code("XAU")  # gold has no minor unit
+    assert not is_currency_code("EURO")
+    assert not is_currency_code("ZZZ")
 
 
 def test_vat_keys_with_equal_rates_are_one_group():
@@ -170,3 +181,8 @@ def test_vat_breakdown_adds_up_to_vat_total(raw_lines):
     totals = compute_totals(lines)
     assert sum(row.tax_amount for row in totals.breakdown) == totals.tax_total
     assert sum(row.taxable_amount for row in totals.breakdown) == totals.tax_exclusive
+
+
+def test_rounding_never_gives_negative_zero():
+    assert str(quantize(Decimal("-0.001"), 2)) == "0.00"
+    assert str(percent_of(Decimal("-25"), Decimal("0"))) == "0.00"

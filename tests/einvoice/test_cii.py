@@ -366,6 +366,35 @@ def test_not_subject_to_vat_has_no_rate(make_document, make_line):
     assert texts(xml, "//ram:RateApplicablePercent") == []
 
 
+def test_not_subject_to_vat_leaves_vat_numbers_out(make_document, make_line):
+    doc = make_document(
+        lines=(make_line(name="Débours", quantity="1", price="35", rate="0", category="O"),),
+        vat_exemptions=(VatExemption("O", Decimal("0"), "Non soumis à la TVA"),),
+    )
+
+    xml = build_cii_xml(doc)
+    report = validate_cii(xml, french_rules=False)
+
+    assert doc.seller.vat_number and doc.buyer.vat_number
+    assert texts(xml, "//ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']") == []
+    assert report.errors == ()
+
+
+def test_exempt_negative_group_has_zero_vat(make_document, make_line):
+    doc = make_document(
+        lines=(
+            make_line(name="Conseil", quantity="1", price="100"),
+            make_line(name="Reprise", quantity="-1", price="25", rate="0", category="E"),
+        ),
+        vat_exemptions=(VatExemption("E", Decimal("0"), "Exonération de TVA, article 261 du CGI"),),
+    )
+
+    xml = build_cii_xml(doc)
+
+    assert "-0.00" not in xml.decode()
+    assert validate_cii(xml).errors == ()
+
+
 def test_foreign_currency_adds_vat_total_in_euros(make_document):
     xml = build_cii_xml(make_document(currency="USD", vat_total_eur=Decimal("36.21")))
 

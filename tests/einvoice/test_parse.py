@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import time
 from decimal import Decimal
@@ -12,6 +11,7 @@ import facturx
 import pytest
 from pypdf import PdfWriter
 
+from ardoise.core.document import DocumentLine
 from ardoise.core.money import Adjustment, VatKey
 from ardoise.einvoice import (
     InvoiceFileError,
@@ -21,6 +21,7 @@ from ardoise.einvoice import (
     total_differences,
     validate_cii,
 )
+from ardoise.einvoice.reader import rebuild_line
 
 D = Decimal
 
@@ -36,14 +37,16 @@ FILES_WITH_LINES = [
 ]
 
 # These CEN examples state line net amounts (BT-131) that contradict their own
-# quantity, net price, base quantity and line charges, so no EN 16931
-# computation (BR-LIN-04) can reach their totals. With the stated BT-131
-# taken as given, every other total of these files matches to the cent.
+# quantity, net price, base quantity and line charges (BR-LIN-04). The reader
+# keeps the stated amounts, rebuilds those lines and warns about each one.
 INCONSISTENT_LINES = {
-    "CII_example1.xml": "line 20 states BT-131 -109.98 for 6 x 18.33 (quantity and price both positive)",
-    "CII_example2.xml": "every line states BT-149 equal to its net price (1273, 3.96...), BT-131 as if BT-149 were 1",
-    "CII_business_example_01.xml": "same lines as CII_example2.xml: BT-149 equal to the net price",
-    "XRechnung-O.xml": "BT-131 is quantity x net price minus the line charge (BG-28) instead of plus",
+    # line 20 states -109.98 for 6 x 18.33, both positive
+    "CII_example1.xml": ["20"],
+    # every line states BT-149 equal to its net price, and BT-131 as if BT-149 were 1
+    "CII_example2.xml": ["1", "2", "3", "4", "5"],
+    "CII_business_example_01.xml": ["1", "2", "3", "4", "5"],
+    # BT-131 is quantity x net price minus the line charge (BG-28) instead of plus
+    "XRechnung-O.xml": ["1", "2"],
 }
 
 FILES_WITHOUT_LINES = ["factur-x-minimum.xml", "factur-x-basicwl.xml"]
@@ -81,40 +84,49 @@ def test_reference_totals_match_money_module(reference_bytes, name):
     assert [p.line.net_amount for p in parsed.lines] == list(doc.totals().line_amounts)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(reason=reason, strict=True))
-        for name, reason in INCONSISTENT_LINES.items()
-    ],
-)
-def test_reference_totals_with_inconsistent_lines(reference_bytes, name):
+@pytest.mark.parametrize("name", INCONSISTENT_LINES)
+def test_inconsistent_lines_keep_stated_amounts(reference_bytes, name):
     parsed = parse_invoice_file(reference_bytes(name), name)
 
     doc = document_from_parsed(parsed)
 
     assert total_differences(parsed.totals, doc.totals()) == {}
+    assert [p.line.net_amount for p in parsed.lines] == list(doc.totals().line_amounts)
 
 
 @pytest.mark.parametrize("name", INCONSISTENT_LINES)
-def test_reference_totals_match_with_stated_line_amounts(reference_bytes, name):
+def test_inconsistent_lines_are_rebuilt_with_warning(reference_bytes, name):
     parsed = parse_invoice_file(reference_bytes(name), name)
-    stated = tuple(
-        dataclasses.replace(
-            p.line,
-            quantity=D("1"),
-            net_price=p.line.net_amount,
-            base_quantity=D("1"),
-            gross_price=None,
-            allowances=(),
-            charges=(),
-        )
-        for p in parsed.lines
-    )
 
-    doc = dataclasses.replace(document_from_parsed(parsed), lines=stated)
+    rebuilt = [p for p in parsed.lines if any(w.startswith("Ligne %s :" % p.line_id) for w in parsed.warnings)]
 
-    assert total_differences(parsed.totals, doc.totals()) == {}
+    assert [p.line_id for p in rebuilt] == INCONSISTENT_LINES[name]
+    for parsed_line in rebuilt:
+        assert parsed_line.line.base_quantity == D("1")
+        assert parsed_line.line.net_price >= 0
+        assert parsed_line.line.gross_price is None
+
+
+def test_inconsistent_negative_line_negates_quantity(reference_bytes):
+    parsed = parse_invoice_file(reference_bytes("CII_example1.xml"), "CII_example1.xml")
+
+    line = parsed.lines[19].line
+    warning = next(w for w in parsed.warnings if w.startswith("Ligne 20 :"))
+
+    assert (line.quantity, line.net_price, line.net_amount) == (D("-6"), D("18.33"), D("-109.98"))
+    assert "montant HT de -109,98\u00a0€" in warning
+    assert "donnent 109,98\u00a0€" in warning
+    assert "quantité -6" in warning
+
+
+def test_inconsistent_line_charge_is_kept(reference_bytes):
+    parsed = parse_invoice_file(reference_bytes("XRechnung-O.xml"), "XRechnung-O.xml")
+
+    line = parsed.lines[0].line
+
+    assert line.net_price == D("67759.88")
+    assert [c.amount for c in line.charges] == [D("15894.27")]
+    assert line.to_money_line().net_amount() == D("83654.15")
 
 
 @pytest.mark.parametrize("name", FILES_WITHOUT_LINES)
@@ -408,3 +420,54 @@ def test_unreadable_date_is_rejected(sample):
     message = parse_error(xml, "date.xml")
 
     assert message.startswith("Le fichier « date.xml » contient une valeur illisible : ")
+
+
+def inconsistent_line(**fields) -> DocumentLine:
+    values = dict(
+        name="Article",
+        quantity=D("3"),
+        unit_code="C62",
+        unit_label="unité",
+        net_price=D("1"),
+        vat_category="S",
+        vat_rate=D("20"),
+        net_amount=D("10.00"),
+    )
+    values.update(fields)
+    return DocumentLine(**values)
+
+
+def test_rebuilt_price_takes_the_decimals_it_needs():
+    line = rebuild_line(inconsistent_line(), 2)
+
+    assert line.net_price == D("3.333")
+    assert line.to_money_line().net_amount(2) == D("10.00")
+
+
+def test_rebuilt_price_of_zero_quantity_uses_quantity_one():
+    line = rebuild_line(inconsistent_line(quantity=D("0")), 2)
+
+    assert (line.quantity, line.net_price) == (D("1"), D("10.00"))
+
+
+def test_rebuilt_line_freezes_percent_allowance():
+    allowance = Adjustment(percent=D("10"), reason="Remise")
+
+    line = rebuild_line(inconsistent_line(quantity=D("1"), net_amount=D("90.00"), allowances=(allowance,)), 2)
+
+    assert line.net_price == D("100.00")
+    assert [a.amount for a in line.allowances] == [D("10.00")]
+    assert line.to_money_line().net_amount(2) == D("90.00")
+
+
+def test_rebuilt_line_in_yen_keeps_whole_amounts():
+    line = rebuild_line(inconsistent_line(quantity=D("7"), net_amount=D("1000")), 0)
+
+    assert line.to_money_line().net_amount(0) == D("1000")
+    assert line.net_price == D("142.9")
+
+
+def test_vatex_codes_are_read_upper_case(reference_bytes):
+    parsed = parse_invoice_file(reference_bytes("XRechnung-O.xml"), "XRechnung-O.xml")
+
+    assert [e.reason_code for e in parsed.vat_exemptions] == ["VATEX-EU-132-1A"]

@@ -16,7 +16,7 @@ from saxonche import PySaxonProcessor
 from ardoise.core.document import VatExemption
 from ardoise.einvoice import build_cii_xml, validate_cii, validate_facturx_pdf
 from ardoise.einvoice.messages import explain
-from ardoise.einvoice.validation import EN16931_XSLT_PATH
+from ardoise.einvoice.validation import EN16931_XSLT_PATH, french_rules_apply
 
 SVRL_FAILURES = ("{http://purl.oclc.org/dsdl/svrl}failed-assert", "{http://purl.oclc.org/dsdl/svrl}successful-report")
 FRANCHISE = VatExemption("E", Decimal("0"), "TVA non applicable, art. 293 B du CGI", "VATEX-FR-FRANCHISE")
@@ -376,3 +376,10 @@ def test_paid_framework_requires_full_payment(make_document):
     report = validate_cii(build_cii_xml(make_document(business_process="S2", prepaid=Decimal("100.00"))))
 
     assert report.rules == {"BR-FR-CO-09"}
+
+
+def test_french_rules_apply_to_french_parties_only(make_document, buyer):
+    foreign = dataclasses.replace(buyer, address=dataclasses.replace(buyer.address, country_code="NO"))
+
+    assert french_rules_apply(make_document())
+    assert not french_rules_apply(make_document(buyer=foreign))

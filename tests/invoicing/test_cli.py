@@ -227,3 +227,32 @@ def test_totals_of_a_minimum_profile_file_is_refused_in_french():
     minimum = SAMPLES / "factur-x-samples" / "factur-x-minimum.xml"
     with pytest.raises(CommandError, match="ne détaille pas les lignes"):
         run("invoice", "totals", str(minimum))
+
+
+def test_totals_json_lists_rebuilt_lines_as_warnings():
+    inconsistent = SAMPLES / "cen-cii-examples" / "CII_example1.xml"
+
+    computed = json.loads(run("invoice", "totals", str(inconsistent), "--json"))
+
+    assert computed["differences_with_file"] == {}
+    assert computed["totals"]["BT-115"] == "250.33"
+    assert len(computed["warnings"]) == 1
+    assert computed["warnings"][0].startswith("Ligne 20 : le fichier indique un montant HT de -109,98")
+
+
+def test_totals_json_has_no_warning_for_a_consistent_file():
+    computed = json.loads(run("invoice", "totals", str(EN16931_SAMPLE), "--json"))
+
+    assert computed["warnings"] == []
+
+
+@pytest.mark.django_db
+def test_import_prints_rebuilt_lines_as_warnings():
+    from io import StringIO
+
+    errors = StringIO()
+    call_command(
+        "invoice", "import", str(SAMPLES / "cen-cii-examples" / "CII_example1.xml"), stdout=StringIO(), stderr=errors
+    )
+
+    assert "Attention : Ligne 20 : le fichier indique un montant HT de -109,98" in errors.getvalue()

@@ -295,14 +295,14 @@ def test_payment_terms_above_sixty_days_rejected(owner_client, customer):
 
 
 @pytest.mark.django_db
-def test_unit_price_beyond_four_decimals_rejected(owner_client, customer):
-    lines = [line_fields(name="Électricité", quantity="100", unit_price="0,12345")]
+def test_unit_price_beyond_six_decimals_rejected(owner_client, customer):
+    lines = [line_fields(name="Électricité", quantity="100", unit_price="0,1234567")]
 
     response = owner_client.post(reverse("invoicing:create"), editor_data(customer, lines))
 
     assert response.status_code == 200
     assert Invoice.objects.count() == 0
-    assert "4 chiffres après la virgule" in response.text
+    assert "6 chiffres après la virgule" in response.text
 
 
 @pytest.mark.django_db

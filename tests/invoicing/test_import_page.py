@@ -1,5 +1,6 @@
 """Importing an e-invoice from the web UI."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ def test_import_creates_a_draft_and_shows_it(owner_client, organisation):
     response = owner_client.post(reverse("invoicing:import"), {"file": upload}, follow=True)
     invoice = Invoice.objects.get(organisation=organisation)
     assert invoice.status == InvoiceStatus.DRAFT
-    assert str(invoice.total_with_vat) == "104.90"
+    assert invoice.total_with_vat == Decimal("104.90")
     assert response.redirect_chain[-1][0] == invoice.get_absolute_url()
     assert "Brouillon créé à partir de « facture.xml »" in response.text
     assert "n&#x27;est pas votre entreprise" in response.text
@@ -46,3 +47,17 @@ def test_import_page_needs_a_login(client):
     response = client.get(reverse("invoicing:import"))
     assert response.status_code == 302
     assert "/compte/connexion/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_import_warns_about_rebuilt_lines(owner_client, organisation):
+    xml = (SAMPLE.parent / "cen-cii-examples" / "CII_example1.xml").read_bytes()
+    upload = SimpleUploadedFile("CII_example1.xml", xml, content_type="text/xml")
+
+    response = owner_client.post(reverse("invoicing:import"), {"file": upload}, follow=True)
+
+    invoice = Invoice.objects.get(organisation=organisation)
+    rebuilt = invoice.lines.get(position=20)
+    assert "Ligne 20 : le fichier indique un montant HT de -109,98" in response.text
+    assert (rebuilt.quantity, rebuilt.unit_price) == (Decimal("-6"), Decimal("18.33"))
+    assert invoice.total_with_vat == Decimal("250.33")

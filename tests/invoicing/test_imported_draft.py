@@ -122,12 +122,14 @@ def text_of(response) -> str:
 
 @pytest.mark.django_db
 def test_editor_shows_imported_line_terms(owner_client, imported):
-    text = text_of(owner_client.get(reverse("invoicing:edit", args=[imported.pk])))
+    response = owner_client.get(reverse("invoicing:edit", args=[imported.pk]))
 
-    assert "Prix pour 3 unités" in text
-    assert "FRAIS PALETTE +%s" % euros("1,00") in text
-    assert "REMISE VOLUME −%s" % euros("2,00") in text
-    assert "Motif d'exonération imprimé : « DEBOURS »" in text
+    page = response.content.decode()
+    assert 'name="lines-1-base_quantity" value="3"' in page
+    assert 'name="lines-1-adjustment-0-reason" value="REMISE VOLUME"' in page
+    assert 'name="lines-1-adjustment-0-amount" value="2,00"' in page
+    assert 'name="lines-0-adjustment-4-reason" value="FRAIS PALETTE"' in page
+    assert "Motif d'exonération imprimé : « DEBOURS »" in text_of(response)
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from ardoise.einvoice import parse_invoice_file, validate_ubl
+from ardoise.einvoice.validation import french_rules_apply
 from ardoise.invoicing.importing import import_invoice_file
 from ardoise.invoicing.models import Invoice, IssuedFile
 from ardoise.invoicing.presentation import issued_document
@@ -22,30 +24,13 @@ REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "referen
 EN16931_SAMPLE = REFERENCE_DIR / "factur-x-samples" / "factur-x-en16931.xml"
 pytestmark = pytest.mark.skipif(not EN16931_SAMPLE.exists(), reason="../shared/reference-invoices is missing")
 
-# Reference invoices that the engine on this branch still refuses to issue
-# for a French organisation. strict=True: once the engine issues one of them,
-# its mark must go.
-NOT_ISSUABLE_YET = {
-    "CII_business_example_01.xml": "its total is negative, which only a credit note may have",
-    "CII_example2.xml": "its total is negative, which only a credit note may have",
-    "CII_business_example_02.xml": "German VAT rates fail BR-FR-16",
-    "CII_example1.xml": "German VAT rates fail BR-FR-16",
-    "CII_example3.xml": "German VAT rates fail BR-FR-16, and no VAT total in euros (BR-FR-CO-12)",
-    "CII_example4.xml": "German VAT rates fail BR-FR-16, and no VAT total in euros (BR-FR-CO-12)",
-    "CII_example6.xml": "German VAT rates fail BR-FR-16, and no VAT total in euros (BR-FR-CO-12)",
-    "CII_example7.xml": "category O lines with a seller VAT number fail BR-O-02",
-    "XRechnung-O.xml": "category O lines and charges with a seller VAT number fail BR-O-02 and BR-O-04",
-}
+# Rates typed to issue the reference invoices in foreign currencies: French
+# rules want their VAT total in euros too (BT-111).
+EXCHANGE_RATES = {"NOK": Decimal("0.0852"), "DKK": Decimal("0.134"), "SEK": Decimal("0.0876")}
 # MINIMUM and BASIC WL carry no lines, so they cannot become a draft.
 WITH_LINES = sorted(
     path for path in REFERENCE_DIR.glob("*/*.xml") if path.name not in {"factur-x-minimum.xml", "factur-x-basicwl.xml"}
 )
-
-
-def reference_param(path: Path) -> object:
-    reason = NOT_ISSUABLE_YET.get(path.name)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(path, id=path.name, marks=marks)
 
 
 def run(*args: str) -> str:
@@ -64,21 +49,25 @@ def import_and_issue(path: Path, organisation) -> Invoice:
     customer.city = customer.city or "Lyon"
     customer.postcode = customer.postcode or "69001"
     customer.save()
+    if draft.currency != "EUR":
+        draft.exchange_rate = EXCHANGE_RATES[draft.currency]
+        draft.save(update_fields=["exchange_rate"])
     return issue_invoice(draft)
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", [reference_param(path) for path in WITH_LINES])
+@pytest.mark.parametrize("path", WITH_LINES, ids=lambda path: path.name)
 def test_issued_reference_invoice_exports_valid_ubl(path, organisation, tmp_path):
     invoice = import_and_issue(path, organisation)
     document = issued_document(invoice)
 
     xml = export_ubl(invoice.number, tmp_path / "facture-ubl.xml")
 
-    # Issuing checks the CII against the French rules too, whoever the buyer is.
-    report = validate_ubl(xml)
+    # The French rules apply when the seller and the buyer are both in France.
+    french = french_rules_apply(document)
+    report = validate_ubl(xml, french_rules=french)
     assert report.errors == ()
-    assert report.layers == ("xsd", "en16931", "br-fr")
+    assert report.layers == (("xsd", "en16931", "br-fr") if french else ("xsd", "en16931"))
     from_ubl = parse_invoice_file(xml, "facture-ubl.xml")
     from_cii = parse_invoice_file(bytes(IssuedFile.objects.get(invoice=invoice).xml), "facture-ubl.xml")
     assert from_ubl.totals == from_cii.totals

@@ -83,6 +83,22 @@ def test_foreign_currency_shows_vat_in_euros():
     assert ["Total TVA en euros", "140,12\u00a0€"] in totals
 
 
+def test_vat_in_euros_names_exchange_rate():
+    doc = sample_invoice(1, currency="USD", vat_total_eur=Decimal("140.12"), exchange_rate=Decimal("0.862277"))
+
+    totals = invoice_context(doc)["totals"]
+
+    assert ["Total TVA en euros (1 USD = 0,862277 EUR)", "140,12\u00a0€"] in totals
+
+
+def test_gross_price_prints_price_discount():
+    line = dataclasses.replace(sample_invoice(1).lines[0], gross_price=Decimal("70"))
+
+    printed = invoice_context(sample_invoice(0, lines=(line,)))["lines"][0]
+
+    assert printed["description"].endswith("Prix brut 70,00\u00a0€, rabais 5,00\u00a0€")
+
+
 def test_notes_skip_legal_mentions():
     doc = sample_invoice(1, notes=(Note(LEGAL_MENTIONS[1], "PMD"), Note("Livraison semaine 51", "AAI")))
 

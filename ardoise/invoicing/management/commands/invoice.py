@@ -17,6 +17,7 @@ from pypdf.generic import NameObject
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date, format_rate
+from ardoise.core.money import quantize
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.models import Invoice
@@ -211,6 +212,7 @@ class Command(FrenchCommand):
             "currency": parsed.currency,
             "totals": {code: str(value) for code, value in computed.as_bt_dict().items()},
             "vat_breakdown": [breakdown_row(row) for row in computed.breakdown],
+            "warnings": list(parsed.warnings),
             "differences_with_file": {
                 term: {"file": str(written), "computed": str(value)}
                 for term, (written, value) in total_differences(parsed.totals, computed).items()
@@ -219,6 +221,8 @@ class Command(FrenchCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
+        for warning in parsed.warnings:
+            self.stderr.write(_("Attention : %(warning)s") % {"warning": warning})
         for code, value in result["totals"].items():
             self.stdout.write(
                 "%s (%s) : %s" % (TOTAL_LABELS[code], code, format_amount(Decimal(value), parsed.currency))
@@ -375,12 +379,13 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         totals = {code: str(value) for code, value in computed.as_bt_dict().items()}
         vat_breakdown = [breakdown_row(row) for row in computed.breakdown]
     else:
-        totals = {
-            "BT-109": str(invoice.total_without_vat),
-            "BT-110": str(invoice.total_vat),
-            "BT-112": str(invoice.total_with_vat),
-            "BT-115": str(invoice.amount_due),
+        stored = {
+            "BT-109": invoice.total_without_vat,
+            "BT-110": invoice.total_vat,
+            "BT-112": invoice.total_with_vat,
+            "BT-115": invoice.amount_due,
         }
+        totals = {code: str(quantize(value, invoice.places)) for code, value in stored.items()}
     return {
         "id": invoice.pk,
         "number": invoice.number,
