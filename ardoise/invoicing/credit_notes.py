@@ -43,7 +43,7 @@ from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.formats import format_quantity
-from ardoise.core.money import Adjustment, VatKey, quantize
+from ardoise.core.money import Adjustment, VatKey, currency_decimals, quantize
 from ardoise.invoicing.documents import adjustment_from_json, adjustment_to_json, document_line, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import (
@@ -58,7 +58,6 @@ from ardoise.invoicing.models import (
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0")
-PLACES = 2
 QUANTITY_PLACES = 4
 CREDIT_NOTE_PATTERN = "AV-{YYYY}-{NNNN}"
 
@@ -240,6 +239,7 @@ def create_credit_note(
             type_code=DocumentType.CREDIT_NOTE,
             credited_invoice=invoice,
             currency=invoice.currency,
+            exchange_rate=invoice.exchange_rate,
             delivery_date=invoice.delivery_date,
             # The amount is available at once: the due date (BT-9) is the issue date.
             payment_terms_days=0,
@@ -308,6 +308,7 @@ def _write_lines(credit_note: Invoice, chosen: list[tuple[CreditableLine, Decima
             quantity=quantity,
             unit=source.unit,
             unit_price=source.unit_price,
+            gross_price=source.gross_price,
             base_quantity=source.base_quantity,
             vat_rate=source.vat_rate,
             vat_category=source.vat_category,
@@ -335,13 +336,15 @@ def derive_amounts(credit_note: Invoice) -> None:
     lines = list(credit_note.lines.select_related("credited_line"))
     left = {c.line.pk: c.remaining for c in creditable_lines(invoice, exclude=credit_note, issued_only=True)}
     exhausts = all(left[pk] == _credited_here(lines, pk) for pk in left)
+    places = currency_decimals(invoice.currency)
 
     for line in lines:
-        _derive_line_adjustments(line, earlier, exhausts_line=left.get(line.credited_line_id or 0) == line.quantity)
+        exhausts_line = left.get(line.credited_line_id or 0) == line.quantity
+        _derive_line_adjustments(line, earlier, exhausts_line=exhausts_line, places=places)
 
     source = InvoiceDocument.from_json(invoice.document or {})
     source_totals = source.totals()
-    share = _Share(source, [document_line(line, PLACES) for line in lines])
+    share = _Share(source, [document_line(line, places) for line in lines], places)
     already = _credited_adjustments(earlier)
     adjustments = []
     for key, amount in _invoice_adjustments(source, source_totals).items():
@@ -382,7 +385,8 @@ def _credited_here(lines: list[InvoiceLine], invoice_line_pk: int) -> Decimal:
 class _Share:
     """The part of the invoice a credit note covers: per VAT group, and over all lines."""
 
-    def __init__(self, invoice: InvoiceDocument, credited: list[Any]) -> None:
+    def __init__(self, invoice: InvoiceDocument, credited: list[Any], places: int) -> None:
+        self.places = places
         self.invoice_groups = _group_nets(invoice.lines)
         self.credited_groups = _group_nets(credited)
         self.invoice_total = sum(self.invoice_groups.values(), ZERO)
@@ -391,10 +395,10 @@ class _Share:
     def of(self, amount: Decimal, group: VatKey | None = None) -> Decimal:
         # A group with no line (a charge alone at its rate) follows the whole invoice.
         if group is not None and self.invoice_groups.get(group):
-            return quantize(amount * self.credited_groups.get(group, ZERO) / self.invoice_groups[group], PLACES)
+            return quantize(amount * self.credited_groups.get(group, ZERO) / self.invoice_groups[group], self.places)
         if not self.invoice_total:
             return ZERO
-        return quantize(amount * self.credited_total / self.invoice_total, PLACES)
+        return quantize(amount * self.credited_total / self.invoice_total, self.places)
 
 
 def _group_nets(lines: Any) -> dict[VatKey, Decimal]:
@@ -446,7 +450,7 @@ def _with_exemption(adjustment: Adjustment, invoice: Invoice) -> dict[str, Any]:
     return stored
 
 
-def _derive_line_adjustments(line: InvoiceLine, earlier: list[Invoice], *, exhausts_line: bool) -> None:
+def _derive_line_adjustments(line: InvoiceLine, earlier: list[Invoice], *, exhausts_line: bool, places: int) -> None:
     """Credit a line allowance or charge of a fixed amount in proportion to the credited quantity.
 
     Fixed means an amount, or a percentage of a stated base: both belong to
@@ -459,18 +463,18 @@ def _derive_line_adjustments(line: InvoiceLine, earlier: list[Invoice], *, exhau
     earlier_lines = list(InvoiceLine.objects.filter(credited_line=source, invoice__in=earlier))
     adjusted = []
     for index, raw in enumerate(source.extra_adjustments):
-        before = sum((_fixed_amount(other.extra_adjustments, index) for other in earlier_lines), ZERO)
+        before = sum((_fixed_amount(other.extra_adjustments, index, places) for other in earlier_lines), ZERO)
         if not _is_fixed(raw) or (exhausts_line and not before):
             adjusted.append(raw)
             continue
-        amount = _fixed_amount(source.extra_adjustments, index)
-        credited = amount - before if exhausts_line else quantize(amount * line.quantity / source.quantity, PLACES)
+        amount = _fixed_amount(source.extra_adjustments, index, places)
+        credited = amount - before if exhausts_line else quantize(amount * line.quantity / source.quantity, places)
         adjusted.append({**raw, "amount": str(credited), "percent": None, "base": None})
     line.extra_adjustments = adjusted
 
     if exhausts_line and earlier_lines:
-        credited_before = sum((document_line(other, PLACES).net_amount for other in earlier_lines), ZERO)
-        missing = document_line(source, PLACES).net_amount - credited_before - document_line(line, PLACES).net_amount
+        credited_before = sum((document_line(other, places).net_amount for other in earlier_lines), ZERO)
+        missing = document_line(source, places).net_amount - credited_before - document_line(line, places).net_amount
         if missing:
             line.extra_adjustments = [*adjusted, _rounding_adjustment(missing)]
     line.save(update_fields=["extra_adjustments"])
@@ -486,13 +490,13 @@ def _is_fixed(raw: dict[str, Any]) -> bool:
     return raw.get("amount") not in (None, "") or raw.get("base") not in (None, "")
 
 
-def _fixed_amount(adjustments: list[dict[str, Any]], index: int) -> Decimal:
+def _fixed_amount(adjustments: list[dict[str, Any]], index: int, places: int) -> Decimal:
     """Return the amount of the fixed adjustment at ``index``, or zero when there is none."""
     raw = adjustments[index] if index < len(adjustments) else {}
     if not _is_fixed(raw):
         return ZERO
     # A fixed adjustment does not depend on the line amount, so any base will do.
-    return adjustment_from_json(raw).resolve(ZERO, PLACES)
+    return adjustment_from_json(raw).resolve(ZERO, places)
 
 
 # Issuing
@@ -559,14 +563,15 @@ def replacement_draft(invoice: Invoice, *, user: Any = None, request: Any = None
     from ardoise.invoicing.services import save_draft
 
     copy_fields = [
-        "organisation", "customer", "series", "type_code", "currency", "delivery_date", "payment_terms_days",
-        "purchase_order", "buyer_reference", "discount_kind", "discount_value", "discount_reason", "notes",
-        "document_adjustments", "vat_exemptions", "prepaid_amount", "rounding_amount",
+        "organisation", "customer", "series", "type_code", "currency", "exchange_rate", "delivery_date",
+        "payment_terms_days", "purchase_order", "buyer_reference", "discount_kind", "discount_value",
+        "discount_reason", "notes", "document_adjustments", "vat_exemptions", "prepaid_amount", "rounding_amount",
     ]  # fmt: skip
     draft = Invoice(replaced_invoice=invoice, **{name: getattr(invoice, name) for name in copy_fields})
     line_fields = [
-        "product", "name", "description", "is_service", "quantity", "unit", "unit_price", "base_quantity",
-        "vat_rate", "vat_category", "exemption", "exemption_text", "discount_percent", "extra_adjustments",
+        "product", "name", "description", "is_service", "quantity", "unit", "unit_price", "gross_price",
+        "base_quantity", "vat_rate", "vat_category", "exemption", "exemption_text", "discount_percent",
+        "extra_adjustments",
     ]  # fmt: skip
     lines = [InvoiceLine(**{name: getattr(line, name) for name in line_fields}) for line in invoice.lines.all()]
     return save_draft(draft, lines, user=user, request=request)

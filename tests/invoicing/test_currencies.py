@@ -208,3 +208,32 @@ def test_issued_page_shows_vat_in_euros(owner_client, organisation, customer):
 
     assert "Total TVA en euros (1 USD = 0,921456 EUR)" in page
     assert "18,43\u00a0€" in page
+
+
+@pytest.mark.django_db
+def test_jpy_credit_notes_keep_rate_and_add_up(organisation, customer):
+    from ardoise.invoicing.credit_notes import create_credit_note
+
+    draft = foreign_draft(
+        organisation,
+        customer,
+        "JPY",
+        Decimal("0.006123"),
+        [("Traduction", "7", "1428.57", "20.00"), ("Frais", "3", "333", "10.00")],
+    )
+    draft.discount_kind, draft.discount_value = "amount", Decimal("101")
+    draft.save()
+    invoice = issue_invoice(draft, today=DAY)
+
+    first = issue_invoice(create_credit_note(invoice, {1: Decimal("3"), 2: Decimal("1")}), today=DAY)
+    last = issue_invoice(create_credit_note(invoice), today=DAY)
+
+    assert first.exchange_rate == Decimal("0.006123")
+    assert first.amount_due == first.amount_due.quantize(Decimal(1))
+    # Each credit note rounds its own VAT, so the last one closes the balance with its rounding amount (BT-114).
+    assert first.amount_due + last.amount_due == invoice.amount_due
+    assert first.total_without_vat + last.total_without_vat == invoice.total_without_vat
+    for note in (first, last):
+        report = validate_cii(bytes(note.files.xml))
+        assert report.errors == (), report.messages()
+        assert "EUR" in tax_totals(bytes(note.files.xml))
