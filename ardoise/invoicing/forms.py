@@ -924,6 +924,14 @@ class SeriesForm(forms.ModelForm):
         changed = {"pattern", "reset"} & set(self.changed_data)
         if self.is_used and changed:
             self.add_error("pattern", SeriesInUseError(self.instance).message)
+        elif not self.is_used and cleaned.get("pattern") and not self.has_error("pattern"):
+            from ardoise.invoicing.series import overlapping_prefix_error
+
+            candidate = NumberingSeries(pk=self.instance.pk, organisation_id=self.instance.organisation_id)
+            candidate.pattern = cleaned["pattern"]
+            overlap = overlapping_prefix_error(candidate)
+            if overlap:
+                self.add_error("pattern", overlap)
         return cleaned
 
     def validate_unique(self) -> None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
-from ardoise.core.numbering import counter_period, format_number
+from ardoise.core.numbering import TOKEN, counter_period, format_number
 from ardoise.invoicing.exceptions import InvoicingError, SeriesInUseError
 from ardoise.invoicing.models import NumberingSeries, SeriesCounter
 
@@ -91,6 +91,9 @@ def _check_values(series: NumberingSeries) -> None:
     name_error = duplicate_name_error(series)
     if name_error:
         raise InvoicingError(name_error)
+    overlap_error = overlapping_prefix_error(series)
+    if overlap_error:
+        raise InvoicingError(overlap_error)
 
 
 def duplicate_name_error(series: NumberingSeries) -> str:
@@ -101,3 +104,31 @@ def duplicate_name_error(series: NumberingSeries) -> str:
     if not same_name.exists():
         return ""
     return _("Une séquence nommée « %(name)s » existe déjà : choisissez un autre nom.") % {"name": series.name}
+
+
+def number_prefix(pattern: str) -> str:
+    """Return the fixed text of a pattern before its first tag: « F- » for ``F-{YYYY}-{NNNN}``."""
+    match = TOKEN.search(pattern)
+    return pattern[: match.start()] if match else pattern
+
+
+def overlapping_prefix_error(series: NumberingSeries) -> str:
+    """Return a French message when the series could give a number another series gives, else "".
+
+    Two series whose prefixes differ at some character can never give the same
+    number. When one prefix starts the other (the same prefix, or an empty one),
+    the tags that follow could line up, so such a series is rejected.
+    """
+    prefix = number_prefix(series.pattern)
+    others = NumberingSeries.objects.filter(organisation_id=series.organisation_id)
+    if series.pk is not None:
+        others = others.exclude(pk=series.pk)
+    for other in others:
+        other_prefix = number_prefix(other.pattern)
+        if prefix.startswith(other_prefix) or other_prefix.startswith(prefix):
+            return _(
+                "Le modèle « %(pattern)s » commence comme celui de la séquence « %(other)s » (« %(other_pattern)s ») : "
+                "les deux séquences pourraient donner le même numéro. Commencez le modèle par un préfixe "
+                "qui lui est propre, par exemple « FO- »."
+            ) % {"pattern": series.pattern, "other": other.name, "other_pattern": other.pattern}
+    return ""

@@ -218,7 +218,17 @@ def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     counter = SeriesCounter.objects.select_for_update().get(series=series, period=period)
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
-    return format_number(series.pattern, issue_date, counter.last_value)
+    number = format_number(series.pattern, issue_date, counter.last_value)
+    # Series created before prefixes had to differ may still overlap; refuse rather than fail on the unique index.
+    if Invoice.objects.filter(organisation_id=series.organisation_id, number=number).exists():
+        raise InvoicingError(
+            _(
+                "Le numéro %(number)s de la séquence « %(series)s » est déjà pris par une autre facture. "
+                "Donnez à cette séquence un préfixe qui lui est propre (menu Entreprise, Séquences de numérotation)."
+            )
+            % {"number": number, "series": series.name}
+        )
+    return number
 
 
 # Typst renders the PDF in this pool while the calling thread validates the XML:

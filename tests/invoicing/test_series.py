@@ -384,3 +384,39 @@ def test_default_series_keeps_its_flag_when_unchecked(owner_client, organisation
     response = owner_client.post(url, {"name": "Formations", "pattern": series.pattern, "reset": series.reset})
     assert response.status_code == 302
     assert NumberingSeries.objects.get(pk=series.pk).is_default
+
+
+# Series that could give the same number
+
+
+@pytest.mark.django_db
+def test_page_rejects_prefix_of_existing_series(owner_client, organisation, issued_invoice):
+    data = {"name": "Ateliers", "pattern": "F-{YYYY}-{NNNN}", "reset": "yearly"}
+
+    response = owner_client.post(reverse("invoicing:series_create"), data)
+
+    assert response.status_code == 200
+    assert "commence comme celui de la séquence" in response.content.decode()
+    assert not NumberingSeries.objects.filter(name="Ateliers").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pattern", ["F-{YYYY}-{NNNNNN}", "F-A{NNN}", "{YYYY}-{NNNN}"])
+def test_service_rejects_overlapping_prefix(organisation, issued_invoice, pattern):
+    series = NumberingSeries(organisation=organisation, name="Ateliers", pattern=pattern, reset=ResetPolicy.NEVER)
+    if "{YYYY}" in pattern:
+        series.reset = ResetPolicy.YEARLY
+
+    with pytest.raises(InvoicingError, match="pourraient donner le même numéro"):
+        save_series(series)
+
+
+@pytest.mark.django_db
+def test_issue_refuses_number_taken_by_older_series(organisation, customer, issued_invoice):
+    # A series saved before prefixes had to differ: its next number is already issued.
+    legacy = make_series(organisation, name="Ancienne", pattern=issued_invoice.series.pattern)
+
+    with pytest.raises(InvoicingError, match="est déjà pris par une autre facture"):
+        issue_in(legacy, customer)
+
+    assert not legacy.counters.filter(last_value__gt=0).exists()
