@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 LEGAL_NOTE_CODES = {"PMT", "PMD", "AAB", "REG", "ABL"}
 
 
+# UNTDID 1001 codes of credit notes that EN 16931 allows (BT-3).
+CREDIT_NOTE_TYPE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
+
+
 def import_invoice_file(
     data: bytes,
     filename: str,
@@ -48,6 +52,17 @@ def import_invoice_file(
                 "EN 16931 ou EXTENDED."
             )
             % {"number": parsed.number, "filename": filename, "profile": parsed.profile_name},
+            filename,
+        )
+    if parsed.type_code in CREDIT_NOTE_TYPE_CODES:
+        # Its positive amounts would become an invoice that bills the customer instead of crediting them.
+        raise InvoiceFileError(
+            _(
+                "Le fichier « %(filename)s » est un avoir (n° %(number)s, type %(type)s), pas une facture : "
+                "Ardoise ne reprend que des factures. Pour créditer un client, ouvrez la facture émise "
+                "concernée et choisissez « Créer un avoir »."
+            )
+            % {"filename": filename, "number": parsed.number, "type": parsed.type_code},
             filename,
         )
     with transaction.atomic():

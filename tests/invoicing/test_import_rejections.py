@@ -55,6 +55,11 @@ def ubl_with_guideline(guideline: str) -> bytes:
 
 # (file name, content, parts of the message: the problem, then the fix)
 BAD_FILES = {
+    "credit note": (
+        "avoir.xml",
+        lambda: sample().replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:TypeCode>381</ram:TypeCode>", 1),
+        ["est un avoir", "type 381", "Créer un avoir"],
+    ),
     "doctype with entities": (
         "entites.xml",
         lambda: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>',
