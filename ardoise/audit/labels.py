@@ -11,6 +11,13 @@ ACTION_LABELS: dict[str, Promise] = {
     "invoice.draft_deleted": _("Brouillon supprimé"),
     "invoice.imported": _("Facture importée"),
     "invoice.issued": _("Facture émise"),
+    "invoice.cancelled_and_replaced": _("Facture annulée par avoir et remplacée"),
+    "credit_note.draft_created": _("Avoir créé (brouillon)"),
+    "credit_note.draft_updated": _("Brouillon d'avoir modifié"),
+    "credit_note.issued": _("Avoir émis"),
+    "series.created": _("Séquence de numérotation créée"),
+    "series.updated": _("Séquence de numérotation modifiée"),
+    "series.made_default": _("Séquence de numérotation choisie par défaut"),
     "email.sent": _("E-mail envoyé"),
     "email.failed": _("Échec de l'envoi de l'e-mail"),
     "payment.recorded": _("Paiement enregistré"),
@@ -40,6 +47,12 @@ DATA_LABELS: dict[str, Promise] = {
     "to": _("Destinataire"),
     "subject": _("Objet"),
     "status": _("État"),
+    "pattern": _("Modèle de numéro"),
+    "reset": _("Remise à zéro"),
+    "is_default": _("Par défaut"),
+    "invoice": _("Facture"),
+    "credit_note": _("Avoir"),
+    "draft": _("Brouillon n°"),
 }
 
 # The models whose field names appear in ``data["changes"]``, by ``AuditEntry.object_type``.

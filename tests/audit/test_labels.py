@@ -1,0 +1,26 @@
+"""Every audit action written by the code has a French label."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import ardoise
+from ardoise.audit.labels import ACTION_LABELS
+
+ACTION = re.compile(r"\"((?:invoice|credit_note|series|payment|customer|product|organisation|email)\.[a-z_]+)\"")
+
+
+def written_actions() -> set[str]:
+    source = Path(ardoise.__file__).parent
+    found = set()
+    for path in source.rglob("*.py"):
+        found.update(ACTION.findall(path.read_text(encoding="utf-8")))
+    return found - {"invoice.typ"}  # the Typst template's file name, not an action
+
+
+def test_every_written_action_has_french_label():
+    actions = written_actions()
+
+    assert "credit_note.issued" in actions
+    assert sorted(actions - set(ACTION_LABELS)) == []
