@@ -87,17 +87,33 @@ def country_name(code: str) -> str:
 
 
 def parse_french_decimal(raw: str) -> Decimal:
-    """Parse « 1 234,56 », « 1234.56 » or « 12,5 » into a Decimal.
+    """Parse « 1 234,56 », « 1234.56 », « 1.234,56 » or « 12,5 » into a Decimal.
 
     A comma and a dot are both decimal separators. When both appear, as in
-    « 1.234,56 », the last one is the decimal separator and the others group
-    thousands. Raises ``InvalidOperation`` when the text is not a number.
+    « 1.234,56 », the last one is the decimal separator and the other groups
+    thousands; a separator that appears twice also groups thousands. Grouped
+    digits must come in threes (« 1.234.567 »), so a typo such as « 0,9,2 »
+    or « 1,2,3 » is rejected rather than read as another number. Raises
+    ``InvalidOperation`` when the text is not a number.
     """
     text = raw.strip().translate(_GROUPING_CHARACTERS)
-    last_separator = max(text.rfind(","), text.rfind("."))
-    if last_separator >= 0:
-        whole = text[:last_separator].replace(",", "").replace(".", "")
-        text = whole + "." + text[last_separator + 1 :]
+    separators = [character for character in text if character in ",."]
+    decimal_separator = ""
+    if separators and separators.count(separators[-1]) == 1:
+        decimal_separator = separators[-1]
+    whole, fraction = text, ""
+    if decimal_separator:
+        position = text.rfind(decimal_separator)
+        whole, fraction = text[:position], text[position + 1 :]
+    grouping = {character for character in whole if character in ",."}
+    if len(grouping) > 1:
+        raise InvalidOperation(raw)
+    if grouping:
+        groups = whole.lstrip("+-").split(grouping.pop())
+        if not (1 <= len(groups[0]) <= 3 and groups[0][0] != "0") or any(len(g) != 3 for g in groups[1:]):
+            raise InvalidOperation(raw)
+        whole = whole.replace(",", "").replace(".", "")
+    text = whole + ("." + fraction if decimal_separator else "")
     # Decimal() would also accept « NaN », « Infinity » and « 1E3 », which are not amounts.
     if not _PLAIN_NUMBER.fullmatch(text):
         raise InvalidOperation(raw)

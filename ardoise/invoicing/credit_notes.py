@@ -16,7 +16,8 @@ How the credited amounts are derived from the invoice:
   amount. These are the global discount, split per VAT rate, and the rows of
   « Remises et frais sur le total ». The amount is in proportion to the part
   of its VAT group's line net amount that the credit note covers. Deposits
-  already deducted (BT-113) follow the part of the whole line net amount.
+  already deducted (BT-113) stay deducted: partial credit notes reduce the
+  amount still due first, and credit the deposit only with what goes beyond it.
 - The credit note that credits what is left of the invoice takes, for each of
   these amounts, the invoice's amount minus what the issued credit notes
   already credited. Each of its lines gets a line charge or allowance of the
@@ -364,8 +365,13 @@ def derive_amounts(credit_note: Invoice) -> None:
     prepaid_before = sum((note.prepaid_amount for note in earlier), ZERO)
     rounding_before = sum((note.rounding_amount for note in earlier), ZERO)
     if not exhausts:
-        credit_note.prepaid_amount = min(share.of(source_totals.prepaid), source_totals.prepaid - prepaid_before)
+        # The deposit stays deducted from what the customer still owes: a partial credit note first
+        # reduces the amount due, and only the part of all credits beyond that amount credits the deposit.
         credit_note.rounding_amount = ZERO
+        inclusive_before = sum((note.total_with_vat for note in earlier), ZERO)
+        due_after_deposit = source_totals.tax_inclusive - source_totals.prepaid
+        beyond_due = inclusive_before + draft_totals(credit_note).tax_inclusive - due_after_deposit
+        credit_note.prepaid_amount = max(ZERO, min(beyond_due, source_totals.prepaid) - prepaid_before)
     else:
         credit_note.prepaid_amount = source_totals.prepaid - prepaid_before
         credit_note.rounding_amount = source_totals.rounding - rounding_before

@@ -23,13 +23,24 @@ from ardoise.core.forms import FrenchDecimalField, format_decimal_input, parse_f
         ("1,234.56", Decimal("1234.56")),
         (",5", Decimal("0.5")),
         ("-3,25", Decimal("-3.25")),
+        ("1.234.567", Decimal("1234567")),
+        ("1.234.567,8", Decimal("1234567.8")),
+        ("-1 234,5", Decimal("-1234.5")),
+        ("12.", Decimal("12")),
     ],
 )
 def test_parse_french_decimal(typed, expected):
     assert parse_french_decimal(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["abc", "12,5 €", "1e3", "NaN", "Infinity", "", "1,2,3x"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        *["abc", "12,5 €", "1e3", "NaN", "Infinity", "", "1,2,3x"],
+        # Typos that a looser reading would take for thousands groups.
+        *["1,2,3", "1.2.3", "0,9,2", "0,921,456", "12,34.5,6", "1.23,4"],
+    ],
+)
 def test_parse_rejects_non_numbers(typed):
     with pytest.raises(InvalidOperation):
         parse_french_decimal(typed)

@@ -353,3 +353,32 @@ def test_replacement_invoice_references_replaced_one(issued_invoice):
     assert report.ok, report.messages()
     text = " ".join(PdfReader(io.BytesIO(bytes(replacement.files.pdf))).pages[0].extract_text().split())
     assert "Remplace la facture F-2026-0001 du 04/12/2026" in text
+
+
+def test_partial_credit_keeps_deposit_deducted(organisation, customer):
+    from ardoise.invoicing.models import InvoiceLine
+    from ardoise.invoicing.services import save_draft
+
+    draft = Invoice(organisation=organisation, customer=customer, prepaid_amount=Decimal("100.00"))
+    lines = [
+        InvoiceLine(name="Conseil", quantity=Decimal("5"), unit_price=Decimal("100.00")),
+        InvoiceLine(name="Audit", quantity=Decimal("2"), unit_price=Decimal("150.00")),
+    ]
+    invoice = issue(save_draft(draft, lines))  # 960.00 TTC, 100.00 deposit, 860.00 due
+
+    first = issue(create_credit_note(invoice, {2: Decimal("2")}))  # 360.00 TTC
+    invoice.refresh_from_db()
+
+    assert first.prepaid_amount == Decimal("0.00")
+    assert first.amount_due == Decimal("360.00")
+    assert invoice.balance() == Decimal("500.00")
+
+    second = issue(create_credit_note(invoice, {1: Decimal("4.5")}))  # 540.00 TTC, 40.00 beyond what is due
+    last = issue(create_credit_note(invoice))
+    invoice.refresh_from_db()
+
+    assert second.prepaid_amount == Decimal("40.00")
+    assert second.amount_due == Decimal("500.00")
+    assert last.prepaid_amount == Decimal("60.00")
+    assert first.amount_due + second.amount_due + last.amount_due == invoice.amount_due
+    assert invoice.balance() == Decimal("0.00")
