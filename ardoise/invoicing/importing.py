@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.document import Party
+from ardoise.core.formats import format_amount
+from ardoise.core.forms import format_decimal_input
+from ardoise.core.money import quantize
 from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS
 from ardoise.customers.models import Customer, CustomerKind
 from ardoise.einvoice.parse import InvoiceFileError, ParsedInvoice, ParsedLine, parse_invoice_file
@@ -77,7 +80,9 @@ def import_invoice_file(
         customer = find_or_create_customer(organisation, parsed.buyer)
         if parsed.delivery_address is not None and not customer.delivery_city:
             set_delivery_address(customer, parsed.delivery_address)
-        invoice = create_draft(organisation, customer, parsed, filename)
+        exchange_rate, rate_warnings = imported_exchange_rate(parsed)
+        warnings.extend(rate_warnings)
+        invoice = create_draft(organisation, customer, parsed, filename, exchange_rate)
         record(
             organisation,
             "invoice.imported",
@@ -219,13 +224,61 @@ def set_delivery_address(customer: Customer, address: Any) -> None:
     customer.save()
 
 
-def create_draft(organisation: Organisation, customer: Customer, parsed: ParsedInvoice, filename: str) -> Invoice:
+def imported_exchange_rate(parsed: ParsedInvoice) -> tuple[Decimal | None, list[str]]:
+    """Derive the exchange rate « 1 unit = x EUR » of a file in another currency, with French warnings.
+
+    The file states its VAT total in its currency (BT-110) and, as the French
+    rules require, in euros (BT-111): their ratio is the rate the seller used.
+    """
+    if parsed.currency.upper() == "EUR":
+        return None, []
+    in_euros = parsed.vat_total_in_tax_currency if parsed.tax_currency.upper() == "EUR" else None
+    vat_total = parsed.totals.tax_total
+    if in_euros is None or not vat_total:
+        return None, [
+            _(
+                "Le fichier ne donne pas le montant de la TVA en euros : saisissez le taux de change "
+                "(1 %(currency)s = … EUR) dans le brouillon avant de l'émettre."
+            )
+            % {"currency": parsed.currency}
+        ]
+    rate = quantize(in_euros / vat_total, 6)
+    values = {
+        "currency": parsed.currency,
+        "rate": format_decimal_input(rate, 0),
+        "euros": format_amount(in_euros, "EUR"),
+    }
+    if rate <= 0 or quantize(vat_total * rate, 2) != in_euros:
+        return None, [
+            _(
+                "La TVA en euros du fichier (%(euros)s) ne correspond à aucun taux de change à six décimales : "
+                "saisissez le taux (1 %(currency)s = … EUR) dans le brouillon avant de l'émettre."
+            )
+            % values
+        ]
+    return rate, [
+        _(
+            "Taux de change déduit de la TVA en euros du fichier (%(euros)s) : 1 %(currency)s = %(rate)s EUR. "
+            "Vérifiez-le avant d'émettre."
+        )
+        % values
+    ]
+
+
+def create_draft(
+    organisation: Organisation,
+    customer: Customer,
+    parsed: ParsedInvoice,
+    filename: str,
+    exchange_rate: Decimal | None = None,
+) -> Invoice:
     user_notes = [note.text for note in parsed.notes if note.subject_code not in LEGAL_NOTE_CODES]
     invoice = Invoice.objects.create(
         organisation=organisation,
         customer=customer,
         type_code=parsed.type_code if parsed.type_code in ("380", "386", "384", "389") else "380",
         currency=parsed.currency,
+        exchange_rate=exchange_rate,
         delivery_date=parsed.delivery_date,
         purchase_order=parsed.purchase_order,
         buyer_reference=parsed.buyer_reference,

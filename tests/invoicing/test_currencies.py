@@ -237,3 +237,56 @@ def test_jpy_credit_notes_keep_rate_and_add_up(organisation, customer):
         report = validate_cii(bytes(note.files.xml))
         assert report.errors == (), report.messages()
         assert "EUR" in tax_totals(bytes(note.files.xml))
+
+
+@pytest.mark.django_db
+def test_import_derives_rate_from_vat_in_euros(organisation, other_organisation, customer):
+    from ardoise.invoicing.importing import import_invoice_file
+
+    draft = foreign_draft(organisation, customer, "USD", Decimal("0.921456"), [("Conseil", "3", "333.335", "20.00")])
+    xml = bytes(issue_invoice(draft, today=DAY).files.xml)
+
+    imported = import_invoice_file(xml, "usd.xml", organisation=other_organisation)
+
+    # BT-111 is rounded to the cent (184.29 EUR for 200.00 USD), so the rate found is one that gives it back.
+    assert tax_totals(xml) == {"USD": "200.00", "EUR": "184.29"}
+    assert imported.exchange_rate == Decimal("0.921450")
+    assert any("1 USD = 0,92145 EUR" in warning for warning in imported.import_warnings)
+
+
+@pytest.mark.django_db
+def test_import_without_vat_in_euros_asks_for_rate(organisation, other_organisation, customer):
+    from ardoise.invoicing.importing import import_invoice_file
+
+    draft = foreign_draft(organisation, customer, "USD", Decimal("0.921456"), [("Conseil", "3", "333.335", "20.00")])
+    xml = bytes(issue_invoice(draft, today=DAY).files.xml)
+    root = etree.fromstring(xml)
+    for element in list(root.iter("{%s}TaxTotalAmount" % RAM)):
+        if element.get("currencyID") == "EUR":
+            element.getparent().remove(element)
+    for element in list(root.iter("{%s}TaxCurrencyCode" % RAM)):
+        element.getparent().remove(element)
+
+    imported = import_invoice_file(etree.tostring(root), "usd.xml", organisation=other_organisation)
+
+    assert imported.exchange_rate is None
+    assert any("saisissez le taux de change (1 USD = … EUR)" in warning for warning in imported.import_warnings)
+
+
+@pytest.mark.django_db
+def test_show_json_gives_rate_and_vat_in_euros(organisation, customer):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    draft = foreign_draft(organisation, customer, "USD", Decimal("0.921456"), [("Conseil", "3", "333.335", "20.00")])
+    invoice = issue_invoice(draft, today=DAY)
+    output = io.StringIO()
+
+    call_command("invoice", "show", invoice.number, "--json", stdout=output)
+
+    shown = json.loads(output.getvalue())
+    assert shown["exchange_rate"] == "0.921456"
+    assert shown["totals"]["BT-110"] == "200.00"
+    assert shown["totals"]["BT-111"] == "184.29"

@@ -250,6 +250,7 @@ TOTAL_LABELS = {
     "BT-108": gettext_lazy("Frais"),
     "BT-109": gettext_lazy("Total HT"),
     "BT-110": gettext_lazy("Total TVA"),
+    "BT-111": gettext_lazy("Total TVA en euros"),
     "BT-112": gettext_lazy("Total TTC"),
     "BT-113": gettext_lazy("Acomptes versés"),
     "BT-114": gettext_lazy("Arrondi"),
@@ -272,7 +273,8 @@ def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
     ]
     for code, value in summary["totals"].items():
         label = _("Montant de l'avoir") if code == "BT-115" and invoice.is_credit_note else TOTAL_LABELS[code]
-        rows.append(("%s (%s)" % (label, code), format_amount(Decimal(value), currency)))
+        amount_currency = "EUR" if code == "BT-111" else currency
+        rows.append(("%s (%s)" % (label, code), format_amount(Decimal(value), amount_currency)))
     for row in summary["vat_breakdown"]:
         label = _("TVA %(category)s %(rate)s") % {
             "category": row["BT-118"],
@@ -375,8 +377,11 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
     if invoice.document:
         from ardoise.core.document import InvoiceDocument
 
-        computed = InvoiceDocument.from_json(invoice.document).totals()
+        document = InvoiceDocument.from_json(invoice.document)
+        computed = document.totals()
         totals = {code: str(value) for code, value in computed.as_bt_dict().items()}
+        if document.vat_total_eur is not None:
+            totals["BT-111"] = str(document.vat_total_eur)
         vat_breakdown = [breakdown_row(row) for row in computed.breakdown]
     else:
         stored = {
@@ -397,6 +402,8 @@ def invoice_summary(invoice: Invoice) -> dict[str, Any]:
         "issue_date": invoice.issue_date.isoformat() if invoice.issue_date else None,
         "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
         "currency": invoice.currency,
+        # « 1 unit of the currency = x EUR », set when the currency is not the euro.
+        "exchange_rate": str(invoice.exchange_rate) if invoice.exchange_rate is not None else None,
         "totals": totals,
         "vat_breakdown": vat_breakdown,
         "paid": str(paid),
