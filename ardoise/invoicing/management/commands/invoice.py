@@ -11,15 +11,16 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date, format_rate
-from ardoise.core.money import quantize
+from ardoise.core.money import Totals, quantize
+from ardoise.einvoice.parsed import ParsedInvoice
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.exports import issued_ubl
+from ardoise.invoicing.importing import TOTAL_LABELS, describe_total_gaps
 from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.services import issue_invoice
 
@@ -78,7 +79,9 @@ class Command(FrenchCommand):
         replacing.add_argument("number", metavar="NUMERO", help="Numéro de la facture émise, par exemple F-2026-0001.")
 
         totals = actions.add_parser(
-            "totals", help="Recalculer les totaux d'un XML CII ou UBL, ou d'un PDF Factur-X, à partir de ses lignes."
+            "totals",
+            help="Recalculer les totaux d'un XML CII ou UBL, ou d'un PDF Factur-X, à partir de ses lignes. "
+            "Code de sortie 1 si un total recalculé diffère de celui écrit dans le fichier, 0 sinon.",
         )
         totals.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou UBL, ou PDF Factur-X.")
         totals.add_argument("--json", action="store_true", help="Sortie JSON.")
@@ -220,6 +223,7 @@ class Command(FrenchCommand):
         }
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+            self.fail_on_total_gaps(parsed, computed)
             return
         for warning in parsed.warnings:
             self.stderr.write(_("Attention : %(warning)s") % {"warning": warning})
@@ -227,11 +231,23 @@ class Command(FrenchCommand):
             self.stdout.write(
                 "%s (%s) : %s" % (TOTAL_LABELS[code], code, format_amount(Decimal(value), parsed.currency))
             )
-        for term, values in result["differences_with_file"].items():
-            self.stderr.write(
-                _("Écart avec le fichier sur %(term)s : %(file)s écrit, %(computed)s calculé.")
-                % {"term": term, "file": values["file"], "computed": values["computed"]}
+        self.fail_on_total_gaps(parsed, computed)
+
+    def fail_on_total_gaps(self, parsed: ParsedInvoice, computed: Totals) -> None:
+        """Print each gap with the file's totals and exit with status 1, so that scripts can detect them."""
+        gaps = describe_total_gaps(parsed, computed)
+        if not gaps:
+            return
+        for gap in gaps:
+            self.stderr.write(_("Écart avec le fichier : %(gap)s.") % {"gap": gap})
+        raise CommandError(
+            _(
+                "Les totaux recalculés diffèrent de ceux écrits dans le fichier « %(filename)s » "
+                "(%(count)s écart(s)) : vérifiez ses lignes."
             )
+            % {"count": len(gaps), "filename": parsed.filename},
+            returncode=1,
+        )
 
     def handle_show(self, organisation: Any, options: dict[str, Any]) -> None:
         invoice = Invoice.objects.filter(organisation=organisation, number=options["number"]).first()
@@ -242,19 +258,6 @@ class Command(FrenchCommand):
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
             return
         self.stdout.write(describe(invoice, summary))
-
-
-TOTAL_LABELS = {
-    "BT-106": gettext_lazy("Total des lignes HT"),
-    "BT-107": gettext_lazy("Remises"),
-    "BT-108": gettext_lazy("Frais"),
-    "BT-109": gettext_lazy("Total HT"),
-    "BT-110": gettext_lazy("Total TVA"),
-    "BT-112": gettext_lazy("Total TTC"),
-    "BT-113": gettext_lazy("Acomptes versés"),
-    "BT-114": gettext_lazy("Arrondi"),
-    "BT-115": gettext_lazy("Net à payer"),
-}
 
 
 def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
