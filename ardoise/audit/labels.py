@@ -32,6 +32,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "series.created": _("Séquence de numérotation créée"),
     "series.updated": _("Séquence de numérotation modifiée"),
     "series.made_default": _("Séquence de numérotation choisie par défaut"),
+    "series.deleted": _("Séquence de numérotation supprimée"),
     "email.sent": _("E-mail envoyé"),
     "email.failed": _("Échec de l'envoi de l'e-mail"),
     "payment.recorded": _("Paiement enregistré"),

@@ -330,3 +330,34 @@ def test_totals_exits_with_status_zero_without_gap():
     )
     assert result.returncode == 0
     assert json.loads(result.stdout)["differences_with_file"] == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("export_format", "filename"),
+    [
+        ("facturx", "Facture-F-2026-0001.pdf"),
+        ("pdf", "Facture-F-2026-0001.sans-xml.pdf"),
+        ("cii", "Facture-F-2026-0001.xml"),
+        ("ubl", "Facture-F-2026-0001.ubl.xml"),
+    ],
+)
+def test_export_without_output_writes_download_name(draft_invoice, tmp_path, monkeypatch, export_format, filename):
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    monkeypatch.chdir(tmp_path)
+
+    printed = run("invoice", "export", number, "--format", export_format)
+
+    assert printed.startswith(f"{filename} écrit (")
+    assert (tmp_path / filename).stat().st_size > 0
+
+
+@pytest.mark.django_db
+def test_export_without_output_keeps_an_existing_file(draft_invoice, tmp_path, monkeypatch):
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Facture-F-2026-0001.pdf").write_bytes(b"ancien")
+
+    with pytest.raises(CommandError, match="existe déjà : supprimez-le ou indiquez un autre fichier avec --output"):
+        run("invoice", "export", number)
+    assert (tmp_path / "Facture-F-2026-0001.pdf").read_bytes() == b"ancien"

@@ -73,3 +73,15 @@ def test_import_page_warns_when_draft_totals_differ_from_file(owner_client, orga
 
     assert Invoice.objects.get(organisation=organisation).total_with_vat == Decimal("104.90")
     assert "Total TTC (BT-112) écrit 110,90\u00a0€ dans le fichier, 104,90\u00a0€ calculé" in response.text
+
+
+@pytest.mark.django_db
+def test_empty_file_names_the_expected_formats(owner_client, organisation):
+    upload = SimpleUploadedFile("facture.pdf", b"")
+
+    response = owner_client.post(reverse("invoicing:import"), {"file": upload})
+
+    assert "Le fichier envoyé est vide (0 octet) : choisissez la facture elle-même, un PDF Factur-X" in (
+        response.content.decode().replace("&#x27;", "'")
+    )
+    assert not Invoice.objects.exists()

@@ -22,9 +22,12 @@ from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.exports import issued_ubl
 from ardoise.invoicing.importing import TOTAL_LABELS, describe_total_gaps
 from ardoise.invoicing.models import Invoice
+from ardoise.invoicing.presentation import invoice_filename
 from ardoise.invoicing.services import issue_invoice
 
 EXPORT_FORMATS = ("facturx", "pdf", "cii", "ubl")
+# File name extensions of each export format, as the web downloads name them.
+EXPORT_EXTENSIONS = {"facturx": "pdf", "pdf": "sans-xml.pdf", "cii": "xml", "ubl": "ubl.xml"}
 
 
 class Command(FrenchCommand):
@@ -51,7 +54,12 @@ class Command(FrenchCommand):
             help="facturx : le PDF émis avec son XML intégré (par défaut) ; pdf : le même PDF sans le XML ; "
             "cii : le XML CII seul ; ubl : le XML UBL 2.1, reconstruit depuis la facture émise.",
         )
-        exporting.add_argument("--output", required=True, metavar="FICHIER", help="Fichier à écrire.")
+        exporting.add_argument(
+            "--output",
+            metavar="FICHIER",
+            help="Fichier à écrire. Par défaut, le nom du téléchargement web dans le dossier courant, "
+            "par exemple Facture-F-2026-0001.pdf ou Facture-F-2026-0001.ubl.xml.",
+        )
 
         showing = actions.add_parser("show", help="Afficher une facture : statut, dates, totaux, solde.")
         showing.add_argument("number", metavar="NUMERO", help="Numéro de la facture, par exemple F-2026-0001.")
@@ -142,7 +150,16 @@ class Command(FrenchCommand):
             content = without_attachments(bytes(files.pdf))
         else:
             content = bytes(files.pdf)
-        output = Path(options["output"])
+        if options["output"]:
+            output = Path(options["output"])
+        else:
+            output = Path(invoice_filename(invoice.number, EXPORT_EXTENSIONS[options["format"]], invoice.type_code))
+            if output.exists():
+                # Only a path the user typed may replace a file.
+                raise CommandError(
+                    _("Le fichier « %(path)s » existe déjà : supprimez-le ou indiquez un autre fichier avec --output.")
+                    % {"path": output}
+                )
         if not output.parent.is_dir():
             raise CommandError(
                 _("Le dossier « %(folder)s » n'existe pas : créez-le ou choisissez un autre chemin.")
