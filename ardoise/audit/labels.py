@@ -1,4 +1,4 @@
-"""French wording of the audit log's dotted action names."""
+"""French wording of the audit log: action names, data keys, and recorded values shown the French way."""
 
 from __future__ import annotations
 

@@ -321,3 +321,22 @@ def test_refund_sentence_only_when_invoice_was_paid(issued_invoice):
 
     assert unpaid.document["payment_terms"] == "Montant déduit de la facture n° F-2026-0001."
     assert "la part déjà réglée de cette facture vous sera remboursée" in paid.document["payment_terms"]
+
+
+def test_invoice_page_shows_state_of_its_credit_notes(owner_client, issued_invoice):
+    record_payment(issued_invoice, issued_invoice.amount_due, DAY)
+    credit_note = issue_invoice(create_credit_note(issued_invoice, {1: Decimal("1")}), today=DAY)
+
+    text = owner_client.get(issued_invoice.get_absolute_url()).text
+    row = text[text.index(credit_note.get_absolute_url()) :]
+    row = row[: row.index("</tr>")]
+
+    assert '<span class="badge refund_due">À rembourser</span>' in row
+
+
+def test_credit_note_ubl_is_named_avoir(owner_client, issued_invoice):
+    credit_note = issue_invoice(create_credit_note(issued_invoice), today=DAY)
+
+    response = owner_client.get(reverse("invoicing:ubl", args=[credit_note.pk]))
+
+    assert 'filename="Avoir-F-2026-0002.ubl.xml"' in response["Content-Disposition"]
