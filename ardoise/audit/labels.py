@@ -1,9 +1,23 @@
-"""French wording of the audit log's dotted action names."""
+"""French wording of the audit log: action names, data keys, and recorded values shown the French way."""
 
 from __future__ import annotations
 
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from ardoise.core.formats import (
+    format_amount,
+    format_date,
+    format_decimal,
+    format_quantity,
+    format_rate,
+    format_unit_price,
+)
 
 ACTION_LABELS: dict[str, Promise] = {
     "invoice.draft_created": _("Brouillon créé"),
@@ -18,6 +32,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "series.created": _("Séquence de numérotation créée"),
     "series.updated": _("Séquence de numérotation modifiée"),
     "series.made_default": _("Séquence de numérotation choisie par défaut"),
+    "series.deleted": _("Séquence de numérotation supprimée"),
     "email.sent": _("E-mail envoyé"),
     "email.failed": _("Échec de l'envoi de l'e-mail"),
     "payment.recorded": _("Paiement enregistré"),
@@ -64,6 +79,16 @@ CHANGED_MODELS = {
 }
 
 
+# Keys of ``AuditEntry.data`` and of its changes that hold an amount of money or a date.
+AMOUNT_KEYS = {"amount", "amount_due"}
+DATE_KEYS = {"date"}
+
+# A draft line as the invoicing services record it: "3.0000 × 650.0000 (TVA 20.00 %) Conseil".
+RECORDED_LINE = re.compile(
+    r"^(?P<quantity>-?[\d.]+) × (?P<price>-?[\d.]+) \(TVA (?P<rate>[\d.]+) %\) ?(?P<name>.*)$", re.S
+)
+
+
 def action_label(action: str) -> str:
     """Return the French label of ``action``, or the dotted name itself for an action not listed here."""
     label = ACTION_LABELS.get(action)
@@ -90,3 +115,74 @@ def field_label(object_type: str, name: str) -> str:
     verbose_name = getattr(field, "verbose_name", None)
     # Fields without a verbose name get Django's default, the name with spaces.
     return str(verbose_name) if verbose_name and verbose_name != name.replace("_", " ") else data_label(name)
+
+
+def shown_data_value(key: str, value: Any, currency: str = "") -> Any:
+    """Write a recorded amount or date the French way; keep other values as recorded.
+
+    Without ``currency`` (the object is gone or is not an invoice), an amount is
+    shown as a number, because guessing the euro could be false.
+    """
+    if isinstance(value, bool):
+        return _("Oui") if value else _("Non")
+    if key in AMOUNT_KEYS:
+        amount = _decimal(value)
+        if amount is not None:
+            return format_amount(amount, currency) if currency else format_decimal(amount)
+    if key in DATE_KEYS and isinstance(value, str):
+        try:
+            return format_date(datetime.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
+
+
+def shown_field_value(object_type: str, name: str, value: Any, currency: str = "") -> Any:
+    """Write the value of a changed field the French way, an empty value as a dash."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if name == "lines" and isinstance(value, list):
+        return " ; ".join(_shown_line(str(line), currency) for line in value)
+    if isinstance(value, list):
+        return " ; ".join(str(item) for item in value)
+    if isinstance(value, bool) or name in AMOUNT_KEYS or name in DATE_KEYS:
+        return shown_data_value(name, value, currency)
+    field_type = _field_type(object_type, name)
+    if field_type == "DecimalField" and (number := _decimal(value)) is not None:
+        return format_quantity(number)
+    if field_type == "DateField":
+        return shown_data_value("date", value)
+    return value
+
+
+def _shown_line(line: str, currency: str) -> str:
+    match = RECORDED_LINE.match(line)
+    if match is None:
+        return line
+    price = Decimal(match["price"])
+    return "%s × %s (TVA %s) %s" % (
+        format_quantity(Decimal(match["quantity"])),
+        format_unit_price(price, currency) if currency else format_quantity(price),
+        format_rate(Decimal(match["rate"])),
+        match["name"],
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _field_type(object_type: str, name: str) -> str:
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    model_name = CHANGED_MODELS.get(object_type)
+    if model_name is None:
+        return ""
+    try:
+        return apps.get_model(model_name)._meta.get_field(name).get_internal_type()
+    except FieldDoesNotExist:
+        return ""

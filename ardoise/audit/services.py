@@ -77,7 +77,11 @@ def snapshot(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
     values = {}
     for name in names:
         field = obj._meta.get_field(name)
-        values[name] = _json_ready(getattr(obj, field.attname))  # type: ignore[union-attr]
+        value = getattr(obj, field.attname)  # type: ignore[union-attr]
+        if isinstance(field, models.DecimalField) and isinstance(value, Decimal):
+            # A form gives Decimal("0") where the database gives Decimal("0.00"): one value, one text.
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        values[name] = _json_ready(value)
     return values
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -16,6 +17,7 @@ from ardoise.accounts.models import User
 from ardoise.audit.forms import JournalFilterForm
 from ardoise.audit.models import AuditEntry
 from ardoise.core.views import current_organisation, scoped
+from ardoise.invoicing.models import Invoice
 
 PAGE_SIZE = 50
 
@@ -32,13 +34,34 @@ def journal(request: HttpRequest) -> HttpResponse:
     )
 
     form = JournalFilterForm(request.GET or None, users=users)
-    if form.is_valid():
+    context: dict[str, Any] = {"form": form, "filtered": bool(request.GET), "page": None}
+    if form.is_bound and not form.is_valid():
+        # Listing every event under filters that were not applied would read as their result.
+        return render(request, "audit/journal.html", context)
+
+    if form.is_bound:
         entries = _filtered(entries, form.cleaned_data)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A list, so that the template shows the entries annotated here instead of querying them again.
+    page.object_list = list(page.object_list)
+    _describe_invoices(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "filter_query": query.urlencode(), "filtered": bool(request.GET)}
+    context.update(page=page, filter_query=query.urlencode())
     return render(request, "audit/journal.html", context)
+
+
+def _describe_invoices(request: HttpRequest, entries: Iterable[AuditEntry]) -> None:
+    """Give each entry the currency of its invoice, and ``object_exists`` False when the object is gone.
+
+    Drafts can be deleted, and a link to them would lead to a missing page.
+    """
+    entries = [entry for entry in entries if entry.object_type == "invoice" and entry.object_id.isdigit()]
+    invoices = scoped(request, Invoice).filter(pk__in={int(entry.object_id) for entry in entries})
+    currencies = {str(pk): currency for pk, currency in invoices.values_list("pk", "currency")}
+    for entry in entries:
+        entry.object_exists = entry.object_id in currencies  # type: ignore[attr-defined]
+        entry.currency = currencies.get(entry.object_id, "")  # type: ignore[attr-defined]
 
 
 def _filtered(entries: QuerySet[AuditEntry], filters: dict[str, Any]) -> QuerySet[AuditEntry]:

@@ -30,6 +30,11 @@ def format_amount(value: Decimal, currency: str = "EUR") -> str:
     return _with_currency(_format_fixed(quantize(value, places), places), currency)
 
 
+def format_decimal(value: Decimal, places: int = 2) -> str:
+    """Format a number rounded to ``places`` decimals, without currency: "1 950,00"."""
+    return _format_fixed(quantize(value, places), places)
+
+
 def format_unit_price(value: Decimal, currency: str = "EUR") -> str:
     """Format a unit price, keeping the decimals beyond the minor unit: "0,0125 €".
 

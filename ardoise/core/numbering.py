@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 TOKEN = re.compile(r"\{(YYYY|YY|MM|N+)\}")
 COUNTER = re.compile(r"\{N+\}")
+# A known tag written in another case, such as {yyyy} or {Nnn}.
+LOWERCASE_TAG = re.compile(r"\{(?!YYYY\}|YY\}|MM\}|N+\})((?i:yyyy|yy|mm|n+))\}")
 NUMBER_CHARACTERS = re.compile(r"[A-Za-z0-9+\-_/]*")
 # French e-invoicing rule BR-FR-01: an invoice number (BT-1) has at most 35 characters.
 MAX_NUMBER_LENGTH = 35
@@ -25,6 +27,16 @@ class PatternError(ValueError):
 
 def validate_pattern(pattern: str) -> None:
     """Raise ``PatternError`` with a French message if the pattern cannot number invoices."""
+    lowercase_tags = LOWERCASE_TAG.findall(pattern)
+    if lowercase_tags:
+        # {nnn} is not a counter, so the count below would wrongly report none.
+        raise PatternError(
+            _(
+                "Le modèle « %(pattern)s » contient des balises en minuscules (%(tags)s) : les balises s'écrivent "
+                "en majuscules, {YYYY}, {YY}, {MM} et {NNNN}."
+            )
+            % {"pattern": pattern, "tags": ", ".join("{%s}" % tag for tag in lowercase_tags)}
+        )
     counters = COUNTER.findall(pattern)
     if len(counters) != 1:
         raise PatternError(

@@ -310,8 +310,13 @@ def payment_terms_text(issue_date: datetime.date, due_date: datetime.date) -> st
     }
 
 
-def credit_note_terms_text(invoice_number: str) -> str:
-    """Return the payment terms of a credit note (BT-20): it settles the invoice, or is refunded."""
+def credit_note_terms_text(invoice_number: str, *, invoice_was_paid: bool) -> str:
+    """Return the payment terms of a credit note (BT-20): it settles the invoice, or is refunded.
+
+    The refund is only promised when the customer has paid part of the invoice.
+    """
+    if not invoice_was_paid:
+        return _("Montant déduit de la facture n° %(number)s.") % {"number": invoice_number}
     return _(
         "Montant déduit de la facture n° %(number)s ; la part déjà réglée de cette facture vous sera remboursée."
     ) % {"number": invoice_number}
@@ -337,7 +342,7 @@ def build_document(
     credited = invoice.credited_invoice if invoice.is_credit_note else None
     terms = payment_terms_text(issue_date, due_date)
     if credited is not None:
-        terms = credit_note_terms_text(credited.number)
+        terms = credit_note_terms_text(credited.number, invoice_was_paid=credited.paid_total() > 0)
     # BT-25 and BT-26: the invoice a credit note corrects, or the one a replacement invoice replaces.
     preceding = credited or invoice.replaced_invoice
     document = InvoiceDocument(

@@ -205,7 +205,13 @@ class DraftForm(forms.ModelForm):
 
     def _set_series_choices(self, organisation: Organisation) -> None:
         """Offer the organisation's series when there are several; otherwise issuing uses the default one."""
-        series = NumberingSeries.objects.filter(organisation=organisation)
+        from ardoise.invoicing.series import invoice_series_choices
+
+        if self.instance.is_credit_note:
+            series = NumberingSeries.objects.filter(organisation=organisation).order_by("-is_default", "name", "id")
+        else:
+            # A series dedicated to credit notes would give an invoice a credit note number.
+            series = invoice_series_choices(organisation)
         if series.count() < 2:
             del self.fields["series"]
             return

@@ -22,6 +22,13 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Fichier de la facture"),
         help_text=gettext_lazy("PDF Factur-X, XML CII (UN/CEFACT) ou XML UBL 2.1, 10 Mo au plus."),
+        error_messages={
+            "empty": gettext_lazy(
+                "Le fichier envoyé est vide (0 octet) : choisissez la facture elle-même, un PDF Factur-X, "
+                "un XML CII ou un XML UBL."
+            ),
+            "required": gettext_lazy("Choisissez un fichier : un PDF Factur-X, un XML CII ou un XML UBL."),
+        },
     )
 
     def clean_file(self) -> object:

@@ -10,17 +10,18 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.document import Party
-from ardoise.core.formats import format_amount
+from ardoise.core.formats import format_amount, format_rate
 from ardoise.core.forms import format_decimal_input
-from ardoise.core.money import quantize
+from ardoise.core.money import Totals, quantize
 from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS
 from ardoise.customers.models import Customer, CustomerKind
-from ardoise.einvoice.parse import InvoiceFileError, ParsedInvoice, ParsedLine, parse_invoice_file
-from ardoise.invoicing.documents import adjustment_to_json
+from ardoise.einvoice.parse import InvoiceFileError, ParsedInvoice, ParsedLine, parse_invoice_file, total_differences
+from ardoise.invoicing.documents import adjustment_to_json, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, InvoiceLine
 from ardoise.invoicing.services import refresh_totals
@@ -31,6 +32,19 @@ logger = logging.getLogger(__name__)
 # payment terms (PMT, PMD, AAB) and the seller's legal identity (REG, ABL).
 LEGAL_NOTE_CODES = {"PMT", "PMD", "AAB", "REG", "ABL"}
 
+
+TOTAL_LABELS = {
+    "BT-106": gettext_lazy("Total des lignes HT"),
+    "BT-107": gettext_lazy("Remises"),
+    "BT-108": gettext_lazy("Frais"),
+    "BT-109": gettext_lazy("Total HT"),
+    "BT-110": gettext_lazy("Total TVA"),
+    "BT-111": gettext_lazy("Total TVA en euros"),
+    "BT-112": gettext_lazy("Total TTC"),
+    "BT-113": gettext_lazy("Acomptes versés"),
+    "BT-114": gettext_lazy("Arrondi"),
+    "BT-115": gettext_lazy("Net à payer"),
+}
 
 # UNTDID 1001 codes of credit notes that EN 16931 allows (BT-3).
 CREDIT_NOTE_TYPE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
@@ -83,6 +97,7 @@ def import_invoice_file(
         exchange_rate, rate_warnings = imported_exchange_rate(parsed)
         warnings.extend(rate_warnings)
         invoice = create_draft(organisation, customer, parsed, filename, exchange_rate)
+        warnings += total_gap_warnings(parsed, draft_totals(invoice))
         record(
             organisation,
             "invoice.imported",
@@ -95,6 +110,41 @@ def import_invoice_file(
     # French sentences for the person importing, e.g. a seller that is not this organisation.
     invoice.import_warnings = warnings
     return invoice
+
+
+def total_gap_warnings(parsed: ParsedInvoice, computed: Totals) -> list[str]:
+    """Warn about each total of the draft that differs from the total written in the file."""
+    return [
+        _(
+            "Écart entre le fichier et le brouillon : %(gap)s. Vérifiez les lignes, les remises, les frais "
+            "et la TVA du brouillon avant de l'émettre."
+        )
+        % {"gap": gap}
+        for gap in describe_total_gaps(parsed, computed)
+    ]
+
+
+def describe_total_gaps(parsed: ParsedInvoice, computed: Totals) -> list[str]:
+    """Describe each total that differs between the file and the computation, amounts written in French."""
+    return [
+        _("%(total)s écrit %(written)s dans le fichier, %(computed)s calculé")
+        % {
+            "total": total_label(term),
+            "written": format_amount(written, parsed.currency),
+            "computed": format_amount(value, parsed.currency),
+        }
+        for term, (written, value) in total_differences(parsed.totals, computed).items()
+    ]
+
+
+def total_label(term: str) -> str:
+    """Name a term of ``total_differences`` in French: "Total TTC (BT-112)", "TVA S 20 % (BT-117)"."""
+    if term in TOTAL_LABELS:
+        return "%s (%s)" % (TOTAL_LABELS[term], term)
+    # A VAT breakdown row: "BT-116 S 20.00" (taxable amount) or "BT-117 S 20.00" (VAT amount).
+    code, category, rate = term.split(" ")
+    label = _("Base HT de la TVA") if code == "BT-116" else _("TVA")
+    return "%s %s %s (%s)" % (label, category, format_rate(Decimal(rate)), code)
 
 
 def seller_warnings(organisation: Organisation, seller: Party) -> list[str]:

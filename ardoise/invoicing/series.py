@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.numbering import TOKEN, counter_period, format_number
 from ardoise.invoicing.exceptions import InvoicingError, SeriesInUseError
-from ardoise.invoicing.models import NumberingSeries, SeriesCounter
+from ardoise.invoicing.models import InvoiceStatus, NumberingSeries, SeriesCounter
 
 
 def save_series(series: NumberingSeries, *, user: Any = None, request: Any = None) -> NumberingSeries:
@@ -49,6 +50,22 @@ def save_series(series: NumberingSeries, *, user: Any = None, request: Any = Non
     return series
 
 
+def is_dedicated_to_credit_notes(series: NumberingSeries | None) -> bool:
+    """Tell whether ``series`` numbers only credit notes: the organisation's credit note series, not its default one."""
+    if series is None or series.is_default:
+        return False
+    return Organisation.objects.filter(pk=series.organisation_id, credit_note_series=series).exists()
+
+
+def invoice_series_choices(organisation: Organisation) -> QuerySet[NumberingSeries]:
+    """Return the series an invoice can be numbered in, the default one first."""
+    series = NumberingSeries.objects.filter(organisation=organisation)
+    credit_note_series = organisation.credit_note_series
+    if credit_note_series is not None and not credit_note_series.is_default:
+        series = series.exclude(pk=credit_note_series.pk)
+    return series.order_by("-is_default", "name", "id")
+
+
 def make_default(series: NumberingSeries, *, user: Any = None, request: Any = None) -> NumberingSeries:
     """Make ``series`` the one that numbers drafts which name no series."""
     with transaction.atomic():
@@ -58,6 +75,45 @@ def make_default(series: NumberingSeries, *, user: Any = None, request: Any = No
         series.is_default = True
         record(series.organisation, "series.made_default", series, user=user, request=request)
     return series
+
+
+def delete_series(series: NumberingSeries, *, user: Any = None, request: Any = None) -> None:
+    """Delete a series that never issued a number and that no setting relies on.
+
+    Drafts that named it fall back to the default series. Raises ``InvoicingError``
+    with a French message for the default series, the credit note series, or a
+    series that has issued numbers (they must stay traceable).
+    """
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=series.organisation_id)
+        if series.is_used():
+            raise InvoicingError(
+                _(
+                    "La séquence « %(name)s » a déjà numéroté des factures : elle ne peut pas être supprimée, "
+                    "car leurs numéros doivent rester traçables. Vous pouvez la renommer."
+                )
+                % {"name": series.name}
+            )
+        if series.is_default:
+            raise InvoicingError(
+                _(
+                    "La séquence « %(name)s » est la séquence par défaut : choisissez-en une autre par défaut, "
+                    "puis supprimez-la."
+                )
+                % {"name": series.name}
+            )
+        if organisation.credit_note_series_id == series.pk:
+            raise InvoicingError(
+                _(
+                    "La séquence « %(name)s » numérote les avoirs : choisissez une autre séquence des avoirs "
+                    "dans les informations de l'entreprise, puis supprimez-la."
+                )
+                % {"name": series.name}
+            )
+        series.invoices.filter(status=InvoiceStatus.DRAFT).update(series=None)
+        series.counters.all().delete()
+        record(organisation, "series.deleted", series, user=user, request=request, data={"pattern": series.pattern})
+        series.delete()
 
 
 def next_number(series: NumberingSeries, today: datetime.date | None = None) -> str:

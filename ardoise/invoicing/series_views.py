@@ -1,4 +1,4 @@
-"""Settings page « Séquences de numérotation »: list with the next numbers, create, edit, default."""
+"""Settings page « Séquences de numérotation »: list with the next numbers, create, edit, default, delete."""
 
 from __future__ import annotations
 
@@ -50,6 +50,20 @@ def series_make_default(request: HttpRequest, series_pk: int) -> HttpResponse:
     return redirect("invoicing:series")
 
 
+@require_POST
+def series_delete(request: HttpRequest, series_pk: int) -> HttpResponse:
+    series = get_scoped_or_404(request, NumberingSeries, pk=series_pk)
+    if not is_owner(request.user, series.organisation):
+        return _refuse_change(request)
+    try:
+        series_services.delete_series(series, request=request)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Séquence « %(name)s » supprimée.") % {"name": series.name})
+    return redirect("invoicing:series")
+
+
 def _edit(request: HttpRequest, series: NumberingSeries) -> HttpResponse:
     created = series.pk is None
     form = SeriesForm(request.POST if request.method == "POST" else None, instance=series)
@@ -70,8 +84,13 @@ def _edit(request: HttpRequest, series: NumberingSeries) -> HttpResponse:
 def _render_list(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     organisation = current_organisation(request)
     rows = [
-        {"series": series, "next_number": series_services.next_number(series), "is_used": series.is_used()}
-        for series in scoped(request, NumberingSeries)
+        {
+            "series": series,
+            "next_number": series_services.next_number(series),
+            "is_used": series.is_used(),
+            "is_credit_note_series": series.pk == organisation.credit_note_series_id,
+        }
+        for series in scoped(request, NumberingSeries).order_by("-is_default", "name", "id")
     ]
     context = {"rows": rows, "can_edit": is_owner(request.user, organisation)}
     return render(request, "invoicing/series_list.html", context, status=status)

@@ -168,7 +168,18 @@ def delete_draft(invoice: Invoice, *, user: Any = None, request: Any = None) -> 
 
 def check_ready_to_issue(invoice: Invoice) -> None:
     """Raise ``InvoicingError`` listing what must be fixed before the invoice can be issued."""
+    from ardoise.invoicing.series import is_dedicated_to_credit_notes
+
     problems: list[str] = []
+    series = invoice.series
+    if series is not None and not invoice.is_credit_note and is_dedicated_to_credit_notes(series):
+        problems.append(
+            _(
+                "La séquence « %(name)s » est réservée aux avoirs : choisissez une séquence de factures "
+                "dans le brouillon."
+            )
+            % {"name": series.name}
+        )
     missing = invoice.organisation.missing_for_issue()
     if missing:
         problems.append(

@@ -16,6 +16,7 @@ urlpatterns = [
     path("sequences/nouvelle/", series_views.series_create, name="series_create"),
     path("sequences/<int:series_pk>/modifier/", series_views.series_edit, name="series_edit"),
     path("sequences/<int:series_pk>/par-defaut/", series_views.series_make_default, name="series_make_default"),
+    path("sequences/<int:series_pk>/supprimer/", series_views.series_delete, name="series_delete"),
     path("<int:pk>/", views.invoice_detail, name="detail"),
     path("<int:pk>/modifier/", views.invoice_edit, name="edit"),
     path("<int:pk>/supprimer/", views.invoice_delete, name="delete"),

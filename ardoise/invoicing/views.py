@@ -707,7 +707,7 @@ def invoice_ubl(request: HttpRequest, pk: int) -> HttpResponse:
     except InvoicingError as error:
         messages.error(request, error.message)
         return redirect(invoice)
-    return _attachment(xml, "application/xml", invoice_filename(invoice.number, "ubl.xml"))
+    return _attachment(xml, "application/xml", invoice_filename(invoice.number, "ubl.xml", invoice.type_code))
 
 
 def _issued_files(request: HttpRequest, pk: int) -> tuple[Invoice, IssuedFile]:

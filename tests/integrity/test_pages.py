@@ -12,6 +12,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from ardoise.audit.models import AuditEntry
+from ardoise.invoicing.models import Invoice, InvoiceLine
 from ardoise.payments.models import Payment
 from ardoise.payments.services import record_payment
 
@@ -269,4 +270,73 @@ def test_journal_shows_changes_in_french(owner_client, owner, draft_invoice):
 
     assert "Brouillon modifié" in text
     assert "notes imprimées sur la facture : — → Merci pour votre confiance." in text
-    assert "Montant dû : 1065.00" in text
+    assert "Montant dû : 1 065,00 €" in text
+
+
+@pytest.mark.django_db
+def test_journal_writes_amounts_dates_and_lines_in_french(owner_client, owner, paid_invoice):
+    from ardoise.invoicing.services import save_draft
+
+    draft = Invoice.objects.create(organisation=paid_invoice.organisation, customer=paid_invoice.customer)
+    line = InvoiceLine(
+        name="Journée de conseil", quantity=Decimal("3"), unit_price=Decimal("650"), vat_rate=Decimal("0")
+    )
+    save_draft(draft, [line], user=owner)
+    line.quantity = Decimal("2.5")
+    save_draft(draft, [line], user=owner)
+
+    text = page_text(owner_client.get(JOURNAL_URL))
+
+    assert "Montant dû : 1 625,00 €" in text
+    assert "Date : 08/12/2026" in text
+    assert "Lignes : 3 × 650,00 € (TVA 0 %) Journée de conseil → 2,5 × 650,00 € (TVA 0 %) Journée de conseil" in text
+    assert "1625.00" not in text
+    assert "2026-12-08" not in text
+
+
+@pytest.mark.django_db
+def test_draft_edit_ignores_numerically_equal_values(owner, draft_invoice):
+    from ardoise.invoicing.services import save_draft
+
+    draft_invoice.discount_value = Decimal("0")
+    draft_invoice.notes = "Merci."
+    save_draft(draft_invoice, list(draft_invoice.lines.all()), user=owner)
+
+    entry = AuditEntry.objects.get(action="invoice.draft_updated")
+    assert entry.data["changes"] == {"notes": ["", "Merci."]}
+
+
+@pytest.mark.django_db
+def test_journal_shows_deleted_draft_without_link(owner_client, owner, draft_invoice):
+    from ardoise.invoicing.services import delete_draft, save_draft
+
+    save_draft(draft_invoice, list(draft_invoice.lines.all()), user=owner)
+    url = draft_invoice.get_absolute_url()
+    name = str(draft_invoice)
+    delete_draft(draft_invoice, user=owner)
+
+    response = owner_client.get(JOURNAL_URL)
+
+    assert f'href="{url}"' not in response.content.decode()
+    assert f"{name} (supprimé)" in page_text(response)
+
+
+@pytest.mark.django_db
+def test_journal_links_to_existing_invoice(owner_client, paid_invoice):
+    response = owner_client.get(JOURNAL_URL)
+
+    assert f'href="{paid_invoice.get_absolute_url()}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "filters",
+    [{"start": "2026-12-10", "end": "2026-12-01"}, {"start": "32/12/2026"}],
+    ids=["reversed dates", "bad date"],
+)
+def test_journal_with_invalid_filters_lists_no_event(owner_client, paid_invoice, filters):
+    text = page_text(owner_client.get(JOURNAL_URL, filters))
+
+    assert "Corrigez les filtres ci-dessus pour afficher les événements." in text
+    assert "Facture émise" not in text
+    assert "événements" not in text.replace("afficher les événements", "")

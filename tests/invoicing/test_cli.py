@@ -256,3 +256,108 @@ def test_import_prints_rebuilt_lines_as_warnings():
     )
 
     assert "Attention : Ligne 20 : le fichier indique un montant HT de -109,98" in errors.getvalue()
+
+
+def with_wrong_grand_total(tmp_path: Path) -> Path:
+    """Copy the EN 16931 sample with its BT-112 raised from 104.90 to 110.90, its lines unchanged."""
+    xml = EN16931_SAMPLE.read_text(encoding="utf-8")
+    assert "<ram:GrandTotalAmount>104.90</ram:GrandTotalAmount>" in xml
+    wrong = tmp_path / "total-faux.xml"
+    wrong.write_text(xml.replace("<ram:GrandTotalAmount>104.90<", "<ram:GrandTotalAmount>110.90<"), encoding="utf-8")
+    return wrong
+
+
+LINE_PROFILE_SAMPLES = sorted(
+    path for path in SAMPLES.glob("*/*.xml") if path.name not in ("factur-x-minimum.xml", "factur-x-basicwl.xml")
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sample", LINE_PROFILE_SAMPLES, ids=lambda path: path.name)
+def test_import_reaches_the_totals_of_every_reference_file(sample):
+    from io import StringIO
+
+    errors = StringIO()
+    draft_id = run_capturing(errors, "invoice", "import", str(sample))
+
+    written = parse_invoice_file(sample.read_bytes(), sample.name).totals
+    draft = Invoice.objects.get(pk=draft_id)
+    assert draft.total_with_vat == written.tax_inclusive
+    assert draft.amount_due == written.due
+    assert "Écart" not in errors.getvalue()
+
+
+def run_capturing(errors: object, *args: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=errors)
+    return out.getvalue().strip()
+
+
+@pytest.mark.django_db
+def test_import_warns_when_draft_totals_differ_from_file(tmp_path):
+    from io import StringIO
+
+    errors = StringIO()
+    run_capturing(errors, "invoice", "import", str(with_wrong_grand_total(tmp_path)))
+
+    assert (
+        "Attention : Écart entre le fichier et le brouillon : Total TTC (BT-112) écrit 110,90\u00a0€ dans le fichier, "
+        "104,90\u00a0€ calculé." in errors.getvalue()
+    )
+
+
+def test_totals_exits_with_status_one_on_a_gap(tmp_path):
+    ardoise = Path(sys.executable).parent / "ardoise"
+    result = subprocess.run(
+        [str(ardoise), "invoice", "totals", str(with_wrong_grand_total(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Total TTC (BT-112) : 104,90\u00a0€" in result.stdout
+    assert "Écart avec le fichier : Total TTC (BT-112) écrit 110,90\u00a0€ dans le fichier, 104,90\u00a0€ calculé." in (
+        result.stderr
+    )
+
+
+def test_totals_exits_with_status_zero_without_gap():
+    ardoise = Path(sys.executable).parent / "ardoise"
+    result = subprocess.run(
+        [str(ardoise), "invoice", "totals", str(EN16931_SAMPLE), "--json"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["differences_with_file"] == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("export_format", "filename"),
+    [
+        ("facturx", "Facture-F-2026-0001.pdf"),
+        ("pdf", "Facture-F-2026-0001.sans-xml.pdf"),
+        ("cii", "Facture-F-2026-0001.xml"),
+        ("ubl", "Facture-F-2026-0001.ubl.xml"),
+    ],
+)
+def test_export_without_output_writes_download_name(draft_invoice, tmp_path, monkeypatch, export_format, filename):
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    monkeypatch.chdir(tmp_path)
+
+    printed = run("invoice", "export", number, "--format", export_format)
+
+    assert printed.startswith(f"{filename} écrit (")
+    assert (tmp_path / filename).stat().st_size > 0
+
+
+@pytest.mark.django_db
+def test_export_without_output_keeps_an_existing_file(draft_invoice, tmp_path, monkeypatch):
+    number = run("invoice", "issue", str(draft_invoice.pk))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Facture-F-2026-0001.pdf").write_bytes(b"ancien")
+
+    with pytest.raises(CommandError, match="existe déjà : supprimez-le ou indiquez un autre fichier avec --output"):
+        run("invoice", "export", number)
+    assert (tmp_path / "Facture-F-2026-0001.pdf").read_bytes() == b"ancien"

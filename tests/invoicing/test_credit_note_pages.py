@@ -283,3 +283,60 @@ def test_fully_credited_line_cannot_be_typed(owner_client, issued_invoice):
     assert "disabled" in page.text.split('name="line_2"')[1].split(">")[0]
     assert response.status_code == 302
     assert [line.name for line in credit_notes().order_by("-id").first().lines.all()] == ["Développement web"]
+
+
+def test_dashboard_lists_credit_note_negative(owner_client, issued_invoice):
+    issue_invoice(create_credit_note(issued_invoice, {1: Decimal("2.5")}), today=DAY)
+
+    response = owner_client.get(reverse("dashboard:home"))
+
+    assert "-195,00%s€" % NBSP in response.text
+    assert ">195,00%s€" % NBSP not in response.text
+
+
+def test_credit_note_draft_page_has_credit_note_wording(owner_client, issued_invoice):
+    credit_note = create_credit_note(issued_invoice, {1: Decimal("2.5")})
+
+    text = html.unescape(owner_client.get(credit_note.get_absolute_url()).text)
+
+    assert "L'émission attribue à l'avoir son numéro définitif" in text
+    assert "Une facture émise" not in text
+    assert "Délai de paiement" not in text
+    assert "Échéance" not in text
+
+
+def test_issued_credit_note_page_offers_to_send_the_credit_note(owner_client, issued_invoice):
+    credit_note = issue_invoice(create_credit_note(issued_invoice, {1: Decimal("2.5")}), today=DAY)
+
+    text = html.unescape(owner_client.get(credit_note.get_absolute_url()).text)
+
+    assert "Envoyer l'avoir" in text
+    assert "Envoyer la facture" not in text
+
+
+def test_refund_sentence_only_when_invoice_was_paid(issued_invoice):
+    unpaid = issue_invoice(create_credit_note(issued_invoice, {1: Decimal("1")}), today=DAY)
+    record_payment(issued_invoice, Decimal("100.00"), DAY)
+    paid = issue_invoice(create_credit_note(issued_invoice, {1: Decimal("1")}), today=DAY)
+
+    assert unpaid.document["payment_terms"] == "Montant déduit de la facture n° F-2026-0001."
+    assert "la part déjà réglée de cette facture vous sera remboursée" in paid.document["payment_terms"]
+
+
+def test_invoice_page_shows_state_of_its_credit_notes(owner_client, issued_invoice):
+    record_payment(issued_invoice, issued_invoice.amount_due, DAY)
+    credit_note = issue_invoice(create_credit_note(issued_invoice, {1: Decimal("1")}), today=DAY)
+
+    text = owner_client.get(issued_invoice.get_absolute_url()).text
+    row = text[text.index(credit_note.get_absolute_url()) :]
+    row = row[: row.index("</tr>")]
+
+    assert '<span class="badge refund_due">À rembourser</span>' in row
+
+
+def test_credit_note_ubl_is_named_avoir(owner_client, issued_invoice):
+    credit_note = issue_invoice(create_credit_note(issued_invoice), today=DAY)
+
+    response = owner_client.get(reverse("invoicing:ubl", args=[credit_note.pk]))
+
+    assert 'filename="Avoir-F-2026-0002.ubl.xml"' in response["Content-Disposition"]

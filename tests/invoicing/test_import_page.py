@@ -61,3 +61,27 @@ def test_import_warns_about_rebuilt_lines(owner_client, organisation):
     assert "Ligne 20 : le fichier indique un montant HT de -109,98" in response.text
     assert (rebuilt.quantity, rebuilt.unit_price) == (Decimal("-6"), Decimal("18.33"))
     assert invoice.total_with_vat == Decimal("250.33")
+
+
+@pytest.mark.django_db
+def test_import_page_warns_when_draft_totals_differ_from_file(owner_client, organisation):
+    xml = (SAMPLE / "factur-x-en16931.xml").read_text(encoding="utf-8")
+    wrong = xml.replace("<ram:GrandTotalAmount>104.90<", "<ram:GrandTotalAmount>110.90<")
+    upload = SimpleUploadedFile("total-faux.xml", wrong.encode(), content_type="text/xml")
+
+    response = owner_client.post(reverse("invoicing:import"), {"file": upload}, follow=True)
+
+    assert Invoice.objects.get(organisation=organisation).total_with_vat == Decimal("104.90")
+    assert "Total TTC (BT-112) écrit 110,90\u00a0€ dans le fichier, 104,90\u00a0€ calculé" in response.text
+
+
+@pytest.mark.django_db
+def test_empty_file_names_the_expected_formats(owner_client, organisation):
+    upload = SimpleUploadedFile("facture.pdf", b"")
+
+    response = owner_client.post(reverse("invoicing:import"), {"file": upload})
+
+    assert "Le fichier envoyé est vide (0 octet) : choisissez la facture elle-même, un PDF Factur-X" in (
+        response.content.decode().replace("&#x27;", "'")
+    )
+    assert not Invoice.objects.exists()

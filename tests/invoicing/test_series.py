@@ -420,3 +420,139 @@ def test_issue_refuses_number_taken_by_older_series(organisation, customer, issu
         issue_in(legacy, customer)
 
     assert not legacy.counters.filter(last_value__gt=0).exists()
+
+
+# The credit note series and the invoice editor
+
+
+def with_credit_note_series(organisation):
+    from ardoise.invoicing.credit_notes import create_credit_note_series
+
+    factures = make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
+    formations = make_series(organisation)
+    return factures, formations, create_credit_note_series(organisation)
+
+
+@pytest.mark.django_db
+def test_editor_leaves_out_credit_note_series(owner_client, organisation):
+    factures, formations, _avoirs = with_credit_note_series(organisation)
+
+    form = owner_client.get(reverse("invoicing:create")).context["form"]
+
+    assert list(form.fields["series"].queryset) == [factures, formations]
+
+
+@pytest.mark.django_db
+def test_editor_offers_shared_credit_note_series(owner_client, organisation):
+    factures, _formations, _avoirs = with_credit_note_series(organisation)
+    organisation.credit_note_series = factures
+    organisation.save()
+
+    form = owner_client.get(reverse("invoicing:create")).context["form"]
+
+    assert factures in form.fields["series"].queryset
+
+
+@pytest.mark.django_db
+def test_editor_lists_default_series_first(owner_client, organisation):
+    make_series(organisation, name="Atelier", pattern="AT-{YYYY}-{NNNN}")
+    factures = make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
+
+    form = owner_client.get(reverse("invoicing:create")).context["form"]
+
+    assert form.fields["series"].queryset.first() == factures
+
+
+@pytest.mark.django_db
+def test_issue_refuses_invoice_in_credit_note_series(organisation, customer):
+    _factures, _formations, avoirs = with_credit_note_series(organisation)
+
+    with pytest.raises(InvoicingError) as refusal:
+        issue_in(avoirs, customer)
+
+    assert "La séquence « Avoirs » est réservée aux avoirs" in " ".join(refusal.value.details)
+    assert not avoirs.is_used()
+
+
+# Deleting a series
+
+
+@pytest.mark.django_db
+def test_page_deletes_an_unused_series(owner_client, organisation, customer):
+    make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
+    formations = make_series(organisation)
+    draft = Invoice.objects.create(organisation=organisation, customer=customer, series=formations)
+
+    response = owner_client.post(reverse("invoicing:series_delete", args=[formations.pk]), follow=True)
+
+    assert "Séquence « Formations » supprimée." in response.content.decode()
+    assert not NumberingSeries.objects.filter(pk=formations.pk).exists()
+    draft.refresh_from_db()
+    assert draft.series is None
+
+
+@pytest.mark.django_db
+def test_page_refuses_to_delete_a_used_series(owner_client, organisation, customer):
+    make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
+    formations = make_series(organisation)
+    issue_in(formations, customer)
+
+    response = owner_client.post(reverse("invoicing:series_delete", args=[formations.pk]), follow=True)
+
+    assert "a déjà numéroté des factures : elle ne peut pas être supprimée" in response.content.decode()
+    assert NumberingSeries.objects.filter(pk=formations.pk).exists()
+
+
+@pytest.mark.django_db
+def test_series_page_offers_delete_for_unused_series_only(owner_client, organisation, customer):
+    factures = make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
+    formations = make_series(organisation)
+
+    content = owner_client.get(reverse("invoicing:series")).content.decode()
+
+    assert reverse("invoicing:series_delete", args=[formations.pk]) in content
+    assert reverse("invoicing:series_delete", args=[factures.pk]) not in content
+
+
+@pytest.mark.django_db
+def test_member_cannot_delete_a_series(member_client, organisation):
+    make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
+    formations = make_series(organisation)
+
+    response = member_client.post(reverse("invoicing:series_delete", args=[formations.pk]))
+
+    assert response.status_code == 403
+    assert NumberingSeries.objects.filter(pk=formations.pk).exists()
+
+
+@pytest.mark.django_db
+def test_cli_deletes_an_unused_series(organisation):
+    make_series(organisation, name="Factures", pattern="F-{YYYY}-{NNNN}", is_default=True)
+    make_series(organisation)
+
+    assert "Séquence « Formations » supprimée." in run("delete", "Formations")
+    assert list(NumberingSeries.objects.values_list("name", flat=True)) == ["Factures"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Factures", "est la séquence par défaut"),
+        ("Formations", "a déjà numéroté des factures"),
+        ("Avoirs", "numérote les avoirs"),
+    ],
+)
+def test_cli_refuses_to_delete_a_needed_series(organisation, customer, name, message):
+    _factures, formations, _avoirs = with_credit_note_series(organisation)
+    issue_in(formations, customer)
+
+    with pytest.raises(CommandError, match=message):
+        run("delete", name)
+    assert NumberingSeries.objects.filter(name=name).exists()
+
+
+@pytest.mark.django_db
+def test_lowercase_tags_are_explained_in_french(organisation):
+    with pytest.raises(CommandError, match=r"balises en minuscules \({yyyy}, {mm}, {nnn}\) : les balises s'écrivent"):
+        run("add", "Formations", "--pattern", "fo-{yyyy}{mm}-{nnn}", "--reset", "monthly")

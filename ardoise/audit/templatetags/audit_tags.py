@@ -5,7 +5,7 @@ from typing import Any
 from django import template
 from django.db.models import Q
 
-from ardoise.audit.labels import action_label, data_label, field_label
+from ardoise.audit.labels import action_label, data_label, field_label, shown_data_value, shown_field_value
 from ardoise.audit.models import AuditEntry
 
 register = template.Library()
@@ -19,25 +19,27 @@ def audit_action(action: str) -> str:
 @register.filter
 def audit_details(entry: AuditEntry) -> list[tuple[str, Any]]:
     """Return the entry's data other than the changes, as (French label, value) pairs."""
-    return [(data_label(key), value) for key, value in entry.data.items() if key != "changes"]
+    currency = getattr(entry, "currency", "")
+    return [
+        (data_label(key), shown_data_value(key, value, currency))
+        for key, value in entry.data.items()
+        if key != "changes"
+    ]
 
 
 @register.filter
 def audit_changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
     """Return the entry's field changes as (French field name, before, after)."""
     changes = entry.data.get("changes") or {}
+    currency = getattr(entry, "currency", "")
     return [
-        (field_label(entry.object_type, name), _shown(values[0]), _shown(values[1])) for name, values in changes.items()
+        (
+            field_label(entry.object_type, name),
+            shown_field_value(entry.object_type, name, values[0], currency),
+            shown_field_value(entry.object_type, name, values[1], currency),
+        )
+        for name, values in changes.items()
     ]
-
-
-def _shown(value: Any) -> Any:
-    """Show an empty value as a dash, but keep False and 0, which are values."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, list):
-        return " ; ".join(str(item) for item in value)
-    return value
 
 
 @register.inclusion_tag("audit/includes/history.html")
@@ -52,4 +54,6 @@ def document_history(invoice: Any) -> dict[str, Any]:
         .select_related("user")
         .order_by("created_at", "id")
     )
+    for entry in entries:
+        entry.currency = invoice.currency  # type: ignore[attr-defined]
     return {"entries": entries}

@@ -11,19 +11,23 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date, format_rate
-from ardoise.core.money import quantize
+from ardoise.core.money import Totals, quantize
+from ardoise.einvoice.parsed import ParsedInvoice
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.exports import issued_ubl
+from ardoise.invoicing.importing import TOTAL_LABELS, describe_total_gaps
 from ardoise.invoicing.models import Invoice
+from ardoise.invoicing.presentation import invoice_filename
 from ardoise.invoicing.services import issue_invoice
 
 EXPORT_FORMATS = ("facturx", "pdf", "cii", "ubl")
+# File name extensions of each export format, as the web downloads name them.
+EXPORT_EXTENSIONS = {"facturx": "pdf", "pdf": "sans-xml.pdf", "cii": "xml", "ubl": "ubl.xml"}
 
 
 class Command(FrenchCommand):
@@ -50,7 +54,12 @@ class Command(FrenchCommand):
             help="facturx : le PDF émis avec son XML intégré (par défaut) ; pdf : le même PDF sans le XML ; "
             "cii : le XML CII seul ; ubl : le XML UBL 2.1, reconstruit depuis la facture émise.",
         )
-        exporting.add_argument("--output", required=True, metavar="FICHIER", help="Fichier à écrire.")
+        exporting.add_argument(
+            "--output",
+            metavar="FICHIER",
+            help="Fichier à écrire. Par défaut, le nom du téléchargement web dans le dossier courant, "
+            "par exemple Facture-F-2026-0001.pdf ou Facture-F-2026-0001.ubl.xml.",
+        )
 
         showing = actions.add_parser("show", help="Afficher une facture : statut, dates, totaux, solde.")
         showing.add_argument("number", metavar="NUMERO", help="Numéro de la facture, par exemple F-2026-0001.")
@@ -78,7 +87,9 @@ class Command(FrenchCommand):
         replacing.add_argument("number", metavar="NUMERO", help="Numéro de la facture émise, par exemple F-2026-0001.")
 
         totals = actions.add_parser(
-            "totals", help="Recalculer les totaux d'un XML CII ou UBL, ou d'un PDF Factur-X, à partir de ses lignes."
+            "totals",
+            help="Recalculer les totaux d'un XML CII ou UBL, ou d'un PDF Factur-X, à partir de ses lignes. "
+            "Code de sortie 1 si un total recalculé diffère de celui écrit dans le fichier, 0 sinon.",
         )
         totals.add_argument("file", metavar="FICHIER", help="Fichier XML CII ou UBL, ou PDF Factur-X.")
         totals.add_argument("--json", action="store_true", help="Sortie JSON.")
@@ -139,7 +150,16 @@ class Command(FrenchCommand):
             content = without_attachments(bytes(files.pdf))
         else:
             content = bytes(files.pdf)
-        output = Path(options["output"])
+        if options["output"]:
+            output = Path(options["output"])
+        else:
+            output = Path(invoice_filename(invoice.number, EXPORT_EXTENSIONS[options["format"]], invoice.type_code))
+            if output.exists():
+                # Only a path the user typed may replace a file.
+                raise CommandError(
+                    _("Le fichier « %(path)s » existe déjà : supprimez-le ou indiquez un autre fichier avec --output.")
+                    % {"path": output}
+                )
         if not output.parent.is_dir():
             raise CommandError(
                 _("Le dossier « %(folder)s » n'existe pas : créez-le ou choisissez un autre chemin.")
@@ -220,6 +240,7 @@ class Command(FrenchCommand):
         }
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+            self.fail_on_total_gaps(parsed, computed)
             return
         for warning in parsed.warnings:
             self.stderr.write(_("Attention : %(warning)s") % {"warning": warning})
@@ -227,11 +248,23 @@ class Command(FrenchCommand):
             self.stdout.write(
                 "%s (%s) : %s" % (TOTAL_LABELS[code], code, format_amount(Decimal(value), parsed.currency))
             )
-        for term, values in result["differences_with_file"].items():
-            self.stderr.write(
-                _("Écart avec le fichier sur %(term)s : %(file)s écrit, %(computed)s calculé.")
-                % {"term": term, "file": values["file"], "computed": values["computed"]}
+        self.fail_on_total_gaps(parsed, computed)
+
+    def fail_on_total_gaps(self, parsed: ParsedInvoice, computed: Totals) -> None:
+        """Print each gap with the file's totals and exit with status 1, so that scripts can detect them."""
+        gaps = describe_total_gaps(parsed, computed)
+        if not gaps:
+            return
+        for gap in gaps:
+            self.stderr.write(_("Écart avec le fichier : %(gap)s.") % {"gap": gap})
+        raise CommandError(
+            _(
+                "Les totaux recalculés diffèrent de ceux écrits dans le fichier « %(filename)s » "
+                "(%(count)s écart(s)) : vérifiez ses lignes."
             )
+            % {"count": len(gaps), "filename": parsed.filename},
+            returncode=1,
+        )
 
     def handle_show(self, organisation: Any, options: dict[str, Any]) -> None:
         invoice = Invoice.objects.filter(organisation=organisation, number=options["number"]).first()
@@ -242,20 +275,6 @@ class Command(FrenchCommand):
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
             return
         self.stdout.write(describe(invoice, summary))
-
-
-TOTAL_LABELS = {
-    "BT-106": gettext_lazy("Total des lignes HT"),
-    "BT-107": gettext_lazy("Remises"),
-    "BT-108": gettext_lazy("Frais"),
-    "BT-109": gettext_lazy("Total HT"),
-    "BT-110": gettext_lazy("Total TVA"),
-    "BT-111": gettext_lazy("Total TVA en euros"),
-    "BT-112": gettext_lazy("Total TTC"),
-    "BT-113": gettext_lazy("Acomptes versés"),
-    "BT-114": gettext_lazy("Arrondi"),
-    "BT-115": gettext_lazy("Net à payer"),
-}
 
 
 def describe(invoice: Invoice, summary: dict[str, Any]) -> str:

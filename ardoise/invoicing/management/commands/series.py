@@ -1,4 +1,4 @@
-"""``ardoise series``: list, add and edit the numbering series of an organisation."""
+"""``ardoise series``: list, add, edit and delete the numbering series of an organisation."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ RESET_HELP = "yearly : chaque année ; monthly : chaque mois ; never : jamais."
 
 
 class Command(FrenchCommand):
-    help = "Lister, créer et modifier les séquences de numérotation des factures."
+    help = "Lister, créer, modifier et supprimer les séquences de numérotation des factures."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organisation", help="SIREN ou identifiant de l'entreprise, s'il y en a plusieurs.")
@@ -43,6 +43,11 @@ class Command(FrenchCommand):
         editing.add_argument("--pattern", metavar="MODELE", help="Nouveau modèle de numéro.")
         editing.add_argument("--reset", choices=RESET_POLICIES, help="Nouvelle remise à zéro : " + RESET_HELP)
         editing.add_argument("--default", action="store_true", help="En faire la séquence par défaut.")
+
+        deleting = actions.add_parser(
+            "delete", help="Supprimer une séquence qui n'a jamais numéroté de facture et n'est pas celle par défaut."
+        )
+        deleting.add_argument("name", metavar="NOM", help="Nom de la séquence.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
@@ -83,13 +88,16 @@ class Command(FrenchCommand):
             % {"name": series.name, "number": series_services.next_number(series)}
         )
 
+    def handle_delete(self, organisation: Any, options: dict[str, Any]) -> None:
+        series = find_series(organisation, options["name"])
+        try:
+            series_services.delete_series(series)
+        except InvoicingError as error:
+            raise CommandError(error.message) from None
+        self.stdout.write(_("Séquence « %(name)s » supprimée.") % {"name": series.name})
+
     def handle_edit(self, organisation: Any, options: dict[str, Any]) -> None:
-        series = NumberingSeries.objects.filter(organisation=organisation, name=options["name"]).first()
-        if series is None:
-            raise CommandError(
-                _("Aucune séquence nommée « %(name)s » : « ardoise series list » affiche les séquences existantes.")
-                % {"name": options["name"]}
-            )
+        series = find_series(organisation, options["name"])
         if options["rename"] is not None:
             series.name = options["rename"]
         if options["pattern"] is not None:
@@ -109,3 +117,13 @@ class Command(FrenchCommand):
             series_services.save_series(series)
         except InvoicingError as error:
             raise CommandError(error.message) from None
+
+
+def find_series(organisation: Any, name: str) -> NumberingSeries:
+    series = NumberingSeries.objects.filter(organisation=organisation, name=name).first()
+    if series is None:
+        raise CommandError(
+            _("Aucune séquence nommée « %(name)s » : « ardoise series list » affiche les séquences existantes.")
+            % {"name": name}
+        )
+    return series
