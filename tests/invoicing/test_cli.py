@@ -78,7 +78,8 @@ def test_import_keeps_a_filled_profile(organisation):
 @pytest.mark.django_db
 def test_show_json_gives_totals_with_bt_codes_paid_and_balance(draft_invoice):
     number = run("invoice", "issue", str(draft_invoice.pk))
-    run("payment", "add", number, "500,00", "--date", draft_invoice.created_at.date().isoformat(), "--method", "cheque")
+    issue_date = Invoice.objects.get(number=number).issue_date.isoformat()
+    run("payment", "add", number, "500,00", "--date", issue_date, "--method", "cheque")
     shown = json.loads(run("invoice", "show", number, "--json"))
     assert shown["number"] == number
     assert shown["status"] == "partially_paid"

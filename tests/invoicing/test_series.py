@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
 from ardoise.invoicing.exceptions import InvoicingError, SeriesInUseError
 from ardoise.invoicing.models import Invoice, InvoiceLine, NumberingSeries, ResetPolicy
@@ -146,12 +147,12 @@ def test_new_default_series_takes_the_flag(organisation):
 @pytest.mark.django_db
 def test_series_page_lists_next_numbers(owner_client, organisation, customer):
     series = make_series(organisation)
-    issue_in(series, customer, day=datetime.date.today())
+    issue_in(series, customer, day=timezone.localdate())
     response = owner_client.get(reverse("invoicing:series"))
     content = response.content.decode()
     assert response.status_code == 200
     assert "Séquences de numérotation" in content
-    assert "FO-%d-002" % datetime.date.today().year in content
+    assert "FO-%d-002" % timezone.localdate().year in content
     assert "Figée" in content
 
 
@@ -360,12 +361,12 @@ def test_migration_stores_the_reset_the_pattern_implied():
 @pytest.mark.django_db
 def test_issue_confirmation_shows_the_planned_number(owner_client, organisation, customer):
     series = make_series(organisation, is_default=True)
-    issue_in(series, customer, day=datetime.date.today())
+    issue_in(series, customer, day=timezone.localdate())
     draft = Invoice.objects.create(organisation=organisation, customer=customer)
     response = owner_client.get(reverse("invoicing:issue", kwargs={"pk": draft.pk}))
     content = response.content.decode()
     assert "Numéro prévu" in content
-    assert "FO-%d-002" % datetime.date.today().year in content
+    assert "FO-%d-002" % timezone.localdate().year in content
     assert "séquence « Formations »" in content
 
 
