@@ -372,6 +372,12 @@ def derive_amounts(credit_note: Invoice) -> None:
         due_after_deposit = source_totals.tax_inclusive - source_totals.prepaid
         beyond_due = inclusive_before + draft_totals(credit_note).tax_inclusive - due_after_deposit
         credit_note.prepaid_amount = max(ZERO, min(beyond_due, source_totals.prepaid) - prepaid_before)
+        # Rounding each credit line up can credit a cent or two more than is left, on tiny invoices or
+        # with the invoice's own rounding amount: a negative rounding amount (BT-114) takes it back.
+        left_to_credit = source_totals.due - sum((note.amount_due for note in earlier), ZERO)
+        excess = draft_totals(credit_note).due - left_to_credit
+        if excess > 0:
+            credit_note.rounding_amount = -excess
     else:
         credit_note.prepaid_amount = source_totals.prepaid - prepaid_before
         credit_note.rounding_amount = source_totals.rounding - rounding_before

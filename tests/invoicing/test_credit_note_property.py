@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ardoise.core.document import InvoiceDocument
@@ -128,6 +128,15 @@ def test_full_credit_note_is_exact_negative(
     deposit_share=deposit_shares,
     rounding=roundings,
     share=st.integers(min_value=1, max_value=99),
+)
+# A 0.01 invoice whose half, rounded line by line, credits 0.02.
+@example(
+    line_values=[(Decimal("0.0100"), Decimal("1"), Decimal("20.00"), Decimal("0"))] * 2,
+    discount=(DiscountKind.PERCENT, Decimal("0")),
+    row_values=[],
+    deposit_share=0,
+    rounding=Decimal("-0.01"),
+    share=50,
 )
 def test_partial_credit_notes_add_up_to_invoice(
     organisation, customer, line_values, discount, row_values, deposit_share, rounding, share
