@@ -60,9 +60,20 @@ class FrenchDecimalField(forms.DecimalField):
     widget = DecimalInput
 
     def to_python(self, value: Any) -> Any:
+        typed = value
         if isinstance(value, str):
             value = _GROUPING_SPACES.sub("", value.strip()).replace(",", ".")
-        return super().to_python(value)
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid":
+                raise
+            # Django's message does not show what was typed; a line of the editor has several numbers.
+            raise forms.ValidationError(
+                _("« %(value)s » n'est pas un nombre valide. Saisissez par exemple 1250 ou 12,50."),
+                code="invalid",
+                params={"value": str(typed).strip()},
+            ) from None
 
 
 class DateInput(forms.DateInput):
@@ -319,7 +330,8 @@ class LineAdjustmentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
-        if self.errors:
+        # The editor always shows one empty row per line; an empty row is ignored, never an error.
+        if self.errors or self.is_blank():
             return cleaned
         amount, percent = cleaned.get("amount"), cleaned.get("percent")
         if amount and percent:

@@ -243,3 +243,15 @@ def test_bad_prepaid_amount_is_named(owner_client, customer):
 
     assert Invoice.objects.count() == 0
     assert "« cinquante » n'est pas un nombre valide" in page_text(response)
+
+
+@pytest.mark.django_db
+def test_blank_rows_show_no_error_after_another_error(owner_client, customer):
+    line = with_rows(line_fields(name="Conseil", unit_price="cent"))
+
+    response = post_draft(owner_client, customer, [line])
+
+    text = page_text(response)
+    assert "« cent » n'est pas un nombre valide" in text
+    assert "Indiquez le motif" not in text
+    assert "Indiquez un montant HT supérieur à zéro" not in text
