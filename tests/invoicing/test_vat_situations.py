@@ -14,8 +14,10 @@ from lxml import etree
 from pypdf import PdfReader
 
 from ardoise.accounts.models import VatRegime
+from ardoise.core.money import Adjustment, VatKey
 from ardoise.customers.models import Customer
 from ardoise.einvoice.validation import LAYER_BR_FR, LAYER_EN16931, LAYER_XSD, validate_cii
+from ardoise.invoicing.documents import adjustment_to_json
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, SeriesCounter
 from ardoise.invoicing.services import issue_invoice, normalise_line_vat, refresh_totals
@@ -202,6 +204,32 @@ def test_export_goods_and_services_outside_eu(organisation, american_company):
     reason = "Exonération de TVA, article 262 I du CGI ; TVA non applicable, art. 259-1 du CGI"
     assert breakdown(xml) == [("G", reason, "VATEX-EU-G")]
     assert pdf_text(pdf).count(squeeze(reason)) == 1
+    assert_three_layers_pass(xml)
+
+
+def export_charge(reason: str, amount: str) -> dict:
+    """Return a charge on the total at 0 % exempt as an export, stored as the editor stores it."""
+    charge = Adjustment(is_charge=True, amount=Decimal(amount), reason=reason, vat=VatKey("G", Decimal("0")))
+    return {**adjustment_to_json(charge), "exemption": "export"}
+
+
+@pytest.mark.django_db
+def test_export_charge_prints_each_wording_once(organisation, american_company):
+    draft = make_draft(
+        organisation,
+        american_company,
+        ("Machine", "1000.00", None, False),
+        ("Formation à distance", "300.00", None, True),
+    )
+    draft.document_adjustments = [export_charge("Frais de port", "45.00")]
+    draft.save()
+
+    _invoice, xml, pdf = issued_files(draft)
+
+    reason = "Exonération de TVA, article 262 I du CGI ; TVA non applicable, art. 259-1 du CGI"
+    assert breakdown(xml) == [("G", reason, "VATEX-EU-G")]
+    assert pdf_text(pdf).count(squeeze("Exonération de TVA, article 262 I du CGI")) == 1
+    assert pdf_text(pdf).count(squeeze("TVA non applicable, art. 259-1 du CGI")) == 1
     assert_three_layers_pass(xml)
 
 
