@@ -165,10 +165,11 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
 
 
 def _watch_customer_vat(form: DraftForm) -> None:
-    """Make the customer list reload the editor's VAT explanation when the choice changes."""
+    """Make the customer list reload the VAT explanation, and the lines' VAT, when the choice changes."""
     form.fields["customer"].widget.attrs.update(
         {
-            "hx-get": reverse("invoicing:vat_situation"),
+            "hx-post": reverse("invoicing:vat_situation"),
+            "hx-include": "#draft-form",
             "hx-target": "#vat-situation",
             "hx-trigger": "change",
         }
@@ -185,15 +186,6 @@ def _chosen_customer(raw: str, organisation: Organisation) -> Customer | None:
     if not raw.isdigit():
         return None
     return Customer.objects.filter(organisation=organisation, pk=int(raw)).first()
-
-
-@require_GET
-def vat_situation(request: HttpRequest) -> HttpResponse:
-    """Return the editor's explanation of the VAT that applies to the chosen customer."""
-    organisation = current_organisation(request)
-    customer = _chosen_customer(request.GET.get("customer", ""), organisation)
-    context = {"vat_notes": situation_notes(organisation, customer)}
-    return render(request, "invoicing/partials/vat_situation.html", context)
 
 
 def _rows_valid(adjustments: BaseAdjustmentFormSet) -> bool:

@@ -356,6 +356,57 @@ def test_reverse_charge_without_seller_vat_number_is_blocked(organisation, germa
     ]
 
 
+def set_line_vat(draft, rate: str, exemption: str) -> None:
+    """Give the draft's only line a VAT chosen by hand, as an import or an old draft may carry."""
+    line = draft.lines.get()
+    line.vat_rate, line.exemption, line.exemption_text = Decimal(rate), exemption, ""
+    normalise_line_vat(line, draft.organisation, draft.customer)
+    line.save()
+
+
+@pytest.mark.django_db
+def test_goods_reverse_charged_to_eu_business_blocked(organisation, german_company):
+    draft = make_draft(organisation, german_company, ("Machine", "1000.00", None, False))
+    set_line_vat(draft, "0.00", "reverse_charge")
+
+    problems = issue_problems(draft)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("La ligne « Machine » est une vente de biens (champ « Nature ») à « Müller GmbH »")
+    assert "« Exonération de TVA, article 262 ter I du CGI »" in problems[0]
+
+
+@pytest.mark.django_db
+def test_services_as_intra_eu_supply_blocked(organisation, german_company):
+    draft = make_draft(organisation, german_company, ("Audit", "500.00", None, True))
+    set_line_vat(draft, "0.00", "intra_eu_goods")
+
+    problems = issue_problems(draft)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("La ligne « Audit » est une prestation de services (champ « Nature »)")
+
+
+@pytest.mark.django_db
+def test_goods_citing_259_1_blocked(organisation, american_company):
+    draft = make_draft(organisation, american_company, ("Machine", "1000.00", None, False))
+    set_line_vat(draft, "0.00", "services_outside_eu")
+
+    problems = issue_problems(draft)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("La ligne « Machine » est une vente de biens (champ « Nature »), mais porte")
+
+
+@pytest.mark.django_db
+def test_goods_at_french_rate_for_eu_business_issue(organisation, german_company):
+    draft = make_draft(organisation, german_company, ("Machine remise à Lyon", "1000.00", "20.00", False))
+
+    invoice, _xml, _pdf = issued_files(draft)
+
+    assert invoice.lines.get().vat_category == "S"
+
+
 @pytest.mark.django_db
 def test_intra_eu_supply_needs_customer_vat_number(organisation, german_company):
     german_company.vat_number = ""
