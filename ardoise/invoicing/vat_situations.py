@@ -91,6 +91,25 @@ def vat_label(vat: LineVat) -> str:
     return "« %s »" % (exemption.wording or EXEMPTION_LABELS[exemption.key])
 
 
+def adjustment_vat_default(
+    organisation: Organisation, customer: Customer | None, line_vats: Sequence[tuple[LineVat, Decimal]]
+) -> LineVat:
+    """Return the VAT a new allowance or charge on the total gets, from the lines' VAT and amounts.
+
+    EN 16931 gives each allowance or charge the VAT of what it relates to, so
+    shipping costs of exported goods are exempt like the goods. Without a way
+    to tell which lines it relates to, the VAT with the largest amount wins,
+    the first line's on a tie. Without lines, the customer's default applies.
+    """
+    amounts: dict[LineVat, Decimal] = {}
+    for vat, amount in line_vats:
+        key = editor_vat(vat)
+        amounts[key] = amounts.get(key, Decimal(0)) + amount
+    if not amounts:
+        return editor_vat(line_vat_default(organisation, customer))
+    return max(amounts, key=lambda key: amounts[key])
+
+
 def exemption_wording(line: InvoiceLine, organisation: Organisation, customer: Customer | None) -> str:
     """Return the wording of a line's exemption; « other » takes the customer's or the organisation's text."""
     if line.exemption != "other":
@@ -210,6 +229,37 @@ def goods_delivery(
         if address.country_code.upper() != customer.delivery_country():
             address = Address(country_code=customer.delivery_country())
     return address, invoice.delivery_date or issue_date
+
+
+# What the confirmation page warns about
+
+
+# Categories of lines sold without French VAT because of where the customer is.
+INTERNATIONAL_CATEGORIES = frozenset({"AE", "K", "G"})
+
+
+def vat_warnings(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
+    """List, in French, the VAT choices that the law may allow but that look like a mistake.
+
+    An allowance or charge takes the VAT of the goods or services it relates
+    to, so one at a French rate on an invoice whose lines all go abroad
+    (export, intra-EU supply, reverse charge) was most likely left at the
+    editor's 20 %. It may also be right (a service rendered in France), so
+    issuing stays possible.
+    """
+    categories = {line.vat_category for line in lines}
+    if not categories or not categories <= INTERNATIONAL_CATEGORIES:
+        return []
+    return [
+        _(
+            "« %(reason)s » (remises et frais sur le total) porte la TVA française à %(rate)s, alors qu'aucune ligne "
+            "n'est soumise à la TVA française. Des frais ou une remise suivent en général la TVA des biens ou services "
+            "qu'ils accompagnent : vérifiez leur TVA dans le brouillon."
+        )
+        % {"reason": raw.get("reason") or _("Frais"), "rate": format_rate(Decimal(str(raw["vat_rate"])))}
+        for raw in invoice.document_adjustments
+        if raw.get("vat_category") == "S"
+    ]
 
 
 # What blocks issue

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import ProductKind
+from ardoise.core.forms import parse_french_decimal
 from ardoise.core.vat import LineVat
 from ardoise.core.views import current_organisation
 from ardoise.customers.models import Customer
@@ -44,6 +45,7 @@ class PostedLine:
     name: str
     is_service: bool
     vat: LineVat
+    amount: Decimal  # quantity x unit price, 0 while either is unreadable
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def vat_situation(request: HttpRequest) -> HttpResponse:
         previous = _chosen_customer(data.get("vat_customer", ""), organisation)
         changes = [
             change
-            for line in _posted_lines(data)
+            for line in posted_lines(data)
             if (change := _customer_change(line, organisation, previous, customer))
         ]
     context = {
@@ -90,7 +92,7 @@ def line_kind(request: HttpRequest) -> HttpResponse:
     """Return the VAT fields of a line whose nature changed, when its VAT was the default of the other nature."""
     organisation = current_organisation(request)
     prefix = request.GET.get("prefix", "")
-    lines = [line for line in _posted_lines(request.GET) if line.prefix == prefix]
+    lines = [line for line in posted_lines(request.GET) if line.prefix == prefix]
     if not lines:
         return HttpResponseBadRequest(_("Ligne de facture inconnue."))
     line = lines[0]
@@ -115,8 +117,8 @@ def _chosen_customer(raw: str, organisation: Organisation) -> Customer | None:
     return Customer.objects.filter(organisation=organisation, pk=int(raw)).first()
 
 
-def _posted_lines(data: Any) -> list[PostedLine]:
-    """Read the kept lines' VAT fields from the editor's data; a line with an unreadable rate is left out."""
+def posted_lines(data: Any) -> list[PostedLine]:
+    """Read the VAT and amount of the editor's kept lines; a line with an unreadable rate is left out."""
     lines = []
     for index in range(MAX_LINES):
         prefix = "%s-%d" % (LINES_PREFIX, index)
@@ -135,9 +137,19 @@ def _posted_lines(data: Any) -> list[PostedLine]:
                 name=data.get("%s-name" % prefix, "").strip(),
                 is_service=data.get("%s-kind" % prefix, ProductKind.SERVICE) != ProductKind.GOODS,
                 vat=LineVat(rate, data.get("%s-exemption" % prefix, "")),
+                amount=_typed_amount(data, prefix),
             )
         )
     return lines
+
+
+def _typed_amount(data: Any, prefix: str) -> Decimal:
+    try:
+        quantity = parse_french_decimal(data.get("%s-quantity" % prefix, ""))
+        price = parse_french_decimal(data.get("%s-unit_price" % prefix, ""))
+    except InvalidOperation:
+        return Decimal(0)
+    return abs(quantity * price)
 
 
 def _customer_change(

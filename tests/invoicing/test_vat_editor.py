@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -10,8 +11,11 @@ from lxml import html as lxml_html
 
 from ardoise.accounts.models import VatRegime
 from ardoise.catalogue.models import Product, ProductKind
+from ardoise.core.money import Adjustment, VatKey
 from ardoise.customers.models import Customer
-from ardoise.invoicing.models import Invoice
+from ardoise.invoicing.documents import adjustment_to_json
+from ardoise.invoicing.models import Invoice, InvoiceLine
+from ardoise.invoicing.services import normalise_line_vat
 from tests.invoicing.test_editor import editor_data, line_fields
 
 
@@ -255,3 +259,67 @@ def test_kind_select_requests_line_vat(owner_client):
     response = owner_client.get(reverse("invoicing:create"))
 
     assert 'hx-get="%s"' % reverse("invoicing:line_kind") in response.content.decode()
+
+
+def added_row_vat(response) -> tuple[str, str]:
+    row = response.context["adjustment_form"]
+    return row.initial["vat_rate"], row.initial["exemption"]
+
+
+@pytest.mark.django_db
+def test_added_charge_follows_export_lines(owner_client, swiss_company):
+    lines = [
+        line_fields(name="Fromage", quantity="10", unit_price="30", vat_rate="0.00", exemption="export", kind="goods")
+    ]
+    data = editor_data(swiss_company, lines, **{"adjustments-TOTAL_FORMS": "0"})
+
+    response = owner_client.post(reverse("invoicing:adjustment_add"), data)
+
+    assert added_row_vat(response) == ("0.00", "export")
+
+
+@pytest.mark.django_db
+def test_added_charge_follows_largest_vat_amount(owner_client, german_company):
+    lines = [
+        line_fields(name="Conseil", unit_price="100", vat_rate="0.00", exemption="reverse_charge"),
+        line_fields(name="Machine", unit_price="900", vat_rate="0.00", exemption="intra_eu_goods", kind="goods"),
+    ]
+    data = editor_data(german_company, lines, **{"adjustments-TOTAL_FORMS": "1"})
+
+    response = owner_client.post(reverse("invoicing:adjustment_add"), data)
+
+    assert added_row_vat(response) == ("0.00", "intra_eu_goods")
+
+
+@pytest.mark.django_db
+def test_added_charge_without_lines_follows_customer(owner_client, german_company):
+    data = editor_data(german_company, [], **{"adjustments-TOTAL_FORMS": "0"})
+
+    response = owner_client.post(reverse("invoicing:adjustment_add"), data)
+
+    assert added_row_vat(response) == ("0.00", "reverse_charge")
+
+
+@pytest.mark.django_db
+def test_added_charge_for_french_customer_is_standard_rate(owner_client, customer):
+    data = editor_data(customer, [line_fields(name="Conseil", unit_price="100")], **{"adjustments-TOTAL_FORMS": "0"})
+
+    response = owner_client.post(reverse("invoicing:adjustment_add"), data)
+
+    assert added_row_vat(response) == ("20.00", "")
+
+
+@pytest.mark.django_db
+def test_confirmation_warns_of_french_vat_charge_on_export(owner_client, organisation, swiss_company):
+    invoice = Invoice.objects.create(organisation=organisation, customer=swiss_company)
+    line = InvoiceLine(invoice=invoice, position=0, name="Fromage", unit_price=300, vat_rate=0, is_service=False)
+    normalise_line_vat(line, organisation, swiss_company)
+    line.save()
+    charge = Adjustment(is_charge=True, amount=Decimal("45.00"), reason="Frais de port", vat=VatKey("S", Decimal(20)))
+    invoice.document_adjustments = [adjustment_to_json(charge)]
+    invoice.save()
+
+    text = page_text(owner_client.get(reverse("invoicing:issue", args=[invoice.pk])))
+
+    assert "« Frais de port » (remises et frais sur le total) porte la TVA française à 20\u202f%" in text
+    assert "Confirmer l'émission" in text
