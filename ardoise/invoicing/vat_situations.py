@@ -64,8 +64,8 @@ def followed_line_vat(current: LineVat, before: LineVat, after: LineVat) -> Line
     """Return the VAT an editor line takes when its default changes from ``before`` to ``after``, or None.
 
     The default changes with the customer or the line's nature. A line that
-    still shows the previous default was not set by the user, so it follows;
-    a line whose VAT the user chose keeps it (None), and so does a line
+    still shows the previous default was not set by the user, so it follows.
+    A line whose VAT the user chose keeps it (None), and so does a line
     already at the new default.
     """
     current, before, after = editor_vat(current), editor_vat(before), editor_vat(after)

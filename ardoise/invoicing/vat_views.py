@@ -2,8 +2,8 @@
 
 The editor calls them through htmx when the user picks a customer or
 changes a line's « Nature ». A line still at the default VAT of the
-previous customer or nature follows; a line whose VAT the user chose keeps
-it, and the « TVA applicable » box says so.
+previous customer or nature follows. A line whose VAT the user chose keeps
+it, and the « TVA applicable » box lists it.
 """
 
 from __future__ import annotations

@@ -234,6 +234,22 @@ def test_export_charge_prints_each_wording_once(organisation, american_company):
 
 
 @pytest.mark.django_db
+def test_swiss_vat_number_written_as_buyer_vat_identifier(organisation):
+    swiss = make_customer(
+        organisation, "Fromagerie Alpina SA", "CH", postcode="1003", city="Lausanne", vat_number="CHE116281710TVA"
+    )
+    draft = make_draft(organisation, swiss, ("Fromage", "300.00", None, False), ("Conseil", "500.00", None, True))
+
+    _invoice, xml, pdf = issued_files(draft)
+
+    buyer_vat = ".//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"
+    assert xml_values(xml, buyer_vat) == ["CHE116281710TVA"]
+    assert "N°TVA:CHE116281710TVA" in pdf_text(pdf)
+    assert "Suisse" in pdf_text(pdf)
+    assert_three_layers_pass(xml)
+
+
+@pytest.mark.django_db
 def test_services_outside_eu_cite_259_1(organisation, american_company):
     draft = make_draft(organisation, american_company, ("Conseil", "800.00", None, True))
 
