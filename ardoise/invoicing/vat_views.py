@@ -91,6 +91,9 @@ def vat_situation(request: HttpRequest) -> HttpResponse:
 def line_kind(request: HttpRequest) -> HttpResponse:
     """Return the VAT fields of a line whose nature changed, when its VAT was the default of the other nature."""
     organisation = current_organisation(request)
+    if organisation.is_franchise:
+        # Franchise en base: every line is at 0 % with the art. 293 B wording, whatever its nature.
+        return HttpResponse(status=204)
     prefix = request.GET.get("prefix", "")
     lines = [line for line in posted_lines(request.GET) if line.prefix == prefix]
     if not lines:
@@ -102,7 +105,7 @@ def line_kind(request: HttpRequest) -> HttpResponse:
         line_vat_default(organisation, customer, is_service=not line.is_service),
         line_vat_default(organisation, customer, is_service=line.is_service),
     )
-    forms = [] if followed is None or organisation.is_franchise else [_vat_form(line, followed, organisation)]
+    forms = [] if followed is None else [_vat_form(line, followed, organisation)]
     response = render(
         request, "invoicing/partials/line_vat_fields.html", {"line_forms": forms, "organisation": organisation}
     )

@@ -323,3 +323,15 @@ def test_confirmation_warns_of_french_vat_charge_on_export(owner_client, organis
 
     assert "« Frais de port » (remises et frais sur le total) porte la TVA française à 20\u202f%" in text
     assert "Confirmer l'émission" in text
+
+
+@pytest.mark.django_db
+def test_nature_change_under_franchise_changes_nothing(owner_client, organisation, german_company):
+    organisation.vat_regime = VatRegime.FRANCHISE
+    organisation.save()
+
+    response = owner_client.get(
+        reverse("invoicing:line_kind"), {"prefix": "lines-0", "lines-0-kind": "goods", "customer": german_company.pk}
+    )
+
+    assert response.status_code == 204
