@@ -8,10 +8,12 @@ how to fix it. The ``check_*`` functions compare two values that are already cle
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import stdnum
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from schwifty import BIC, IBAN
@@ -21,6 +23,8 @@ from stdnum.eu import vat as eu_vat
 from stdnum.fr import siren as fr_siren
 from stdnum.fr import siret as fr_siret
 from stdnum.fr import tva as fr_tva
+
+from ardoise.core.vat import is_outside_eu
 
 # Code de commerce, art. L441-10: agreed payment terms cannot exceed 60 days
 # after the invoice date.
@@ -33,6 +37,10 @@ FRENCH_BANKING_AREA = {"FR", "MC", "GF", "GP", "MQ", "RE", "YT", "PM", "BL", "MF
 # Prefixes of intra-community VAT numbers: the EU member states, Greece as
 # « EL » instead of its ISO code, and « XI » for Northern Ireland.
 VAT_PREFIXES = {code.upper() for code in eu_vat.MEMBER_STATES if code != "gr"} | {"EL"}
+
+# A VAT identifier of a country python-stdnum has no rule for: its country code, then
+# letters and digits, within the 20 characters a customer's VAT number is stored in.
+FOREIGN_VAT_NUMBER = re.compile(r"[A-Z]{2}[A-Z0-9]{2,18}")
 
 SIREN_MESSAGES = {
     "format": _(
@@ -86,6 +94,15 @@ VAT_MESSAGES = {
         "Le numéro de TVA « %(value)s » est invalide : il ne respecte pas le format ou la clé de contrôle "
         "des numéros de TVA commençant par « %(prefix)s ». Vérifiez-le auprès de l'entreprise ou sur le "
         "service VIES de la Commission européenne."
+    ),
+    "foreign_prefix": _(
+        "Le numéro de TVA « %(value)s » doit commencer par le code du pays du client, « %(country)s », "
+        "par exemple CHE-123.456.789 TVA pour une entreprise suisse ou GB123456789 pour une entreprise "
+        "britannique. Vérifiez le numéro, ou le pays de la fiche client."
+    ),
+    "foreign_invalid": _(
+        "Le numéro de TVA « %(value)s » est invalide : il ne respecte pas le format ou la clé de contrôle "
+        "des identifiants fiscaux commençant par « %(country)s ». Vérifiez-le auprès du client."
     ),
 }
 
@@ -173,6 +190,41 @@ def clean_vat_number(value: str) -> str:
         return eu_vat.validate(number)
     except stdnum_errors.ValidationError as error:
         raise ValidationError(VAT_MESSAGES["eu_invalid"], code="invalid_vat_number", params=params) from error
+
+
+def clean_customer_vat_number(value: str, country_code: str) -> str:
+    """Validate a customer's VAT number: an EU one, or the tax identifier of a customer outside the EU.
+
+    A customer outside the EU may have a VAT identifier of its own country,
+    such as « CHE-123.456.789 TVA ». EN 16931 requires a VAT identifier to
+    start with the ISO 3166-1 code of the issuing country (BR-CO-09), so it
+    must start with the customer's country code.
+    """
+    country = (country_code or "FR").upper()
+    number = compact(value.strip()).replace(".", "").replace("-", "")
+    if not is_outside_eu(country) or number[:2] in VAT_PREFIXES:
+        return clean_vat_number(value)
+    return _clean_foreign_vat_number(value.strip(), number, country)
+
+
+def _clean_foreign_vat_number(value: str, number: str, country: str) -> str:
+    """Check a non-EU VAT identifier with python-stdnum's module for the country, when it has one."""
+    params = {"value": value, "country": country}
+    if not number.startswith(country):
+        raise ValidationError(VAT_MESSAGES["foreign_prefix"], code="invalid_vat_number", params=params)
+    module = stdnum.get_cc_module(country.lower(), "vat")
+    if module is None:
+        if not FOREIGN_VAT_NUMBER.fullmatch(number):
+            raise ValidationError(VAT_MESSAGES["foreign_invalid"], code="invalid_vat_number", params=params)
+        return number
+    # Some modules read the number with its prefix (« CHE… »), others without it (« GB » is dropped).
+    for candidate in (number, number[len(country) :]):
+        try:
+            valid = str(module.validate(candidate))
+        except stdnum_errors.ValidationError:
+            continue
+        return valid if valid.startswith(country) else country + valid
+    raise ValidationError(VAT_MESSAGES["foreign_invalid"], code="invalid_vat_number", params=params)
 
 
 def clean_iban(value: str) -> str:

@@ -201,11 +201,16 @@ def default_line_vat(
 
 
 def exemption_for_kind(exemption: str, is_service: bool) -> str:
-    """Swap the EU business exemption when a line turns from services to goods or back.
+    """Swap the exemption that cannot apply to the line's nature for the one that does.
 
     For a business customer in another EU member state, services are reverse
-    charged (AE) and goods are an intra-EU supply (K); any other choice stays.
+    charged (AE) and goods are an intra-EU supply (K). Goods are never
+    « TVA non applicable, art. 259-1 », which concerns services: leaving the
+    EU, they are exported (art. 262 I). Any other choice stays, since services
+    linked to an export may be exempt under art. 262 I too.
     """
     if exemption in ("reverse_charge", "intra_eu_goods"):
         return "reverse_charge" if is_service else "intra_eu_goods"
+    if exemption == "services_outside_eu" and not is_service:
+        return "export"
     return exemption

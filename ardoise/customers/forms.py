@@ -41,11 +41,16 @@ class CustomerForm(forms.ModelForm):
         required=False,
         help_text=_("14 chiffres, pour facturer un établissement précis."),
     )
-    vat_number = IdentifierField(
-        validators.clean_vat_number,
-        label=_("Numéro de TVA intracommunautaire"),
+    # Checked in clean(), because a customer outside the EU may give its own country's VAT identifier.
+    vat_number = forms.CharField(
+        label=_("Numéro de TVA"),
         required=False,
-        help_text=_("Avec le code du pays, par exemple FR03552081317."),
+        help_text=_(
+            "Avec le code du pays. Client dans l'UE : son numéro de TVA intracommunautaire, par exemple "
+            "FR03552081317. Client hors de l'UE : son identifiant de TVA, par exemple CHE-123.456.789 TVA "
+            "ou GB123456789."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     country_code = forms.ChoiceField(label=_("Pays"))
     delivery_country_code = forms.ChoiceField(label=_("Pays de livraison"), required=False)
@@ -105,6 +110,7 @@ class CustomerForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        self._clean_vat_number(cleaned)
         siren = fill_siren(cleaned)
         add_identifier_errors(self, cleaned, siren)
         self._check_delivery_address(cleaned)
@@ -113,6 +119,15 @@ class CustomerForm(forms.ModelForm):
         check_french_postcode(self, cleaned, "delivery_postcode", cleaned.get("delivery_country_code") or country)
         self._check_vat_situation(cleaned)
         return cleaned
+
+    def _clean_vat_number(self, cleaned: dict[str, Any]) -> None:
+        typed = (cleaned.get("vat_number") or "").strip()
+        if not typed:
+            return
+        try:
+            cleaned["vat_number"] = validators.clean_customer_vat_number(typed, cleaned.get("country_code") or "FR")
+        except ValidationError as error:
+            self.add_error("vat_number", error)
 
     def _check_vat_situation(self, cleaned: dict[str, Any]) -> None:
         """Reject a VAT situation the customer's country contradicts, and an exemption without its basis."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -163,6 +163,11 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
     )
 
 
+# How the reasons of one VAT group are joined, as in « Exonération de TVA, article 262 I du CGI ; TVA non
+# applicable, art. 259-1 du CGI ».
+REASON_SEPARATOR = " ; "
+
+
 def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]:
     """Return one exemption reason per exempt VAT group (BT-120, BT-121).
 
@@ -186,7 +191,7 @@ def vat_exemptions(invoice_lines: list[InvoiceLine]) -> tuple[VatExemption, ...]
         VatExemption(
             category,
             rate,
-            " ; ".join(group),
+            REASON_SEPARATOR.join(group),
             next(iter(codes[(category, rate)]), "") if len(codes[(category, rate)]) == 1 else "",
         )
         for (category, rate), group in texts.items()
@@ -210,6 +215,32 @@ def adjustment_exemptions(invoice: Invoice) -> tuple[VatExemption, ...]:
             (exemption.category, rate), VatExemption(exemption.category, rate, str(exemption.wording), exemption.code)
         )
     return tuple(seen.values())
+
+
+def combine_exemptions(exemptions: Sequence[VatExemption]) -> tuple[VatExemption, ...]:
+    """Merge the reasons given for one VAT group into one reason that cites each legal basis once.
+
+    The lines and the charges of one group (goods exported and transport
+    costs, both G) each bring a reason, but EN 16931 allows one per VAT
+    category and rate, and the footer must print each legal wording once.
+    """
+    texts: dict[tuple[str, Decimal], list[str]] = {}
+    codes: dict[tuple[str, Decimal], set[str]] = {}
+    for exemption in exemptions:
+        key = (exemption.category, exemption.rate)
+        group = texts.setdefault(key, [])
+        for text in exemption.reason.split(REASON_SEPARATOR):
+            if text and text not in group:
+                group.append(text)
+        codes.setdefault(key, set()).add(exemption.reason_code)
+    return tuple(
+        VatExemption(category, rate, REASON_SEPARATOR.join(group), _common_code(codes[(category, rate)]))
+        for (category, rate), group in texts.items()
+    )
+
+
+def _common_code(codes: set[str]) -> str:
+    return next(iter(codes)) if len(codes) == 1 else ""
 
 
 def merge_exemptions(invoice: Invoice, from_lines: tuple[VatExemption, ...]) -> tuple[VatExemption, ...]:
@@ -332,7 +363,7 @@ def build_document(
     places = currency_decimals(invoice.currency)
     lines = [document_line(line, places) for line in db_lines]
     allowances, charges = draft_adjustments(invoice, lines, places)
-    own_exemptions = vat_exemptions(db_lines) + adjustment_exemptions(invoice)
+    own_exemptions = combine_exemptions(vat_exemptions(db_lines) + adjustment_exemptions(invoice))
     exemptions = used_exemptions(merge_exemptions(invoice, own_exemptions), lines, allowances + charges)
     process = business_process(lines)
     notes = vat_on_debits_notes(organisation, lines) + legal_notes(organisation, customer.is_company)

@@ -489,6 +489,7 @@ class LineForm(forms.ModelForm):
         self._show_price_terms()
         keep_current_rate(self.fields["vat_rate"], self.instance.vat_rate if self.instance.pk else None)
         self.adjustment_forms = self._adjustment_forms()
+        self._watch_kind()
         if self.instance.pk:
             self.initial.setdefault("kind", ProductKind.SERVICE if self.instance.is_service else ProductKind.GOODS)
             self.initial.setdefault("id", self.instance.pk)
@@ -515,6 +516,17 @@ class LineForm(forms.ModelForm):
                 "hx-include": "closest fieldset, #id_customer",
                 "hx-target": "closest fieldset",
                 "hx-swap": "outerHTML",
+                "hx-vals": json.dumps({"prefix": self.prefix}),
+            }
+        )
+
+    def _watch_kind(self) -> None:
+        # Changing the nature requests the line's VAT for the new nature (goods K or G, services AE or 259-1).
+        self.fields["kind"].widget.attrs.update(
+            {
+                "hx-get": reverse("invoicing:line_kind"),
+                "hx-include": "closest fieldset, #id_customer",
+                "hx-swap": "none",
                 "hx-vals": json.dumps({"prefix": self.prefix}),
             }
         )

@@ -20,6 +20,7 @@ from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.documents import (
     adjustment_exemptions,
     adjustment_from_json,
+    combine_exemptions,
     document_line,
     draft_adjustments,
     draft_totals,
@@ -212,7 +213,9 @@ def draft_summary(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) 
     source = list(invoice.lines.all() if lines is None else lines)
     document_lines = [document_line(line, currency_decimals(invoice.currency)) for line in source]
     totals = draft_totals(invoice, source)
-    exemptions = merge_exemptions(invoice, (*_draft_exemptions(source), *adjustment_exemptions(invoice)))
+    exemptions = merge_exemptions(
+        invoice, combine_exemptions((*_draft_exemptions(source), *adjustment_exemptions(invoice)))
+    )
     summary = summarise(
         document_lines, totals, exemptions, invoice.currency, _draft_document_rows(invoice, document_lines, totals)
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.invoicing import credit_views, import_views, series_views, views
+from ardoise.invoicing import credit_views, import_views, series_views, vat_views, views
 
 app_name = "invoicing"
 urlpatterns = [
@@ -11,7 +11,8 @@ urlpatterns = [
     path("editeur/ligne/", views.line_add, name="line_add"),
     path("editeur/article/", views.line_fill, name="line_fill"),
     path("editeur/remise-frais/", views.adjustment_add, name="adjustment_add"),
-    path("editeur/tva/", views.vat_situation, name="vat_situation"),
+    path("editeur/tva/", vat_views.vat_situation, name="vat_situation"),
+    path("editeur/nature/", vat_views.line_kind, name="line_kind"),
     path("sequences/", series_views.series_list, name="series"),
     path("sequences/nouvelle/", series_views.series_create, name="series_create"),
     path("sequences/<int:series_pk>/modifier/", series_views.series_edit, name="series_edit"),

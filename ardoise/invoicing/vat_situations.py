@@ -11,20 +11,33 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
 from ardoise.core.document import Address
+from ardoise.core.formats import format_rate
 from ardoise.core.forms import country_name
-from ardoise.core.vat import EXEMPTIONS, LineVat, VatSituation, default_line_vat, is_in_eu, is_outside_eu
+from ardoise.core.vat import (
+    EXEMPTION_LABELS,
+    EXEMPTIONS,
+    LineVat,
+    VatSituation,
+    default_line_vat,
+    is_in_eu,
+    is_outside_eu,
+)
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Invoice, InvoiceLine
 
 # Categories whose invoices must give the seller's VAT number: BR-S-02, BR-Z-02,
 # BR-AE-02, BR-IC-02 and BR-G-02 (an exempt or franchise invoice may give the SIREN).
 SELLER_VAT_NUMBER_CATEGORIES = frozenset({"S", "Z", "AE", "K", "G"})
+
+# The rate of the editor's VAT field when the situation sets none.
+EDITOR_STANDARD_RATE = Decimal("20.00")
 
 
 def line_vat_default(organisation: Organisation, customer: Customer | None, *, is_service: bool = True) -> LineVat:
@@ -45,6 +58,56 @@ def line_initial(organisation: Organisation, customer: Customer | None) -> dict[
     if default.rate is None:
         return {}
     return {"vat_rate": str(default.rate), "exemption": default.exemption}
+
+
+def followed_line_vat(current: LineVat, before: LineVat, after: LineVat) -> LineVat | None:
+    """Return the VAT an editor line takes when its default changes from ``before`` to ``after``, or None.
+
+    The default changes with the customer or the line's nature. A line that
+    still shows the previous default was not set by the user, so it follows.
+    A line whose VAT the user chose keeps it (None), and so does a line
+    already at the new default.
+    """
+    current, before, after = editor_vat(current), editor_vat(before), editor_vat(after)
+    if current == after or current != before:
+        return None
+    return after
+
+
+def editor_vat(vat: LineVat) -> LineVat:
+    """Return ``vat`` as an editor line shows it: the standard rate written out, no exemption beside a rate."""
+    if vat.rate is None:
+        return LineVat(EDITOR_STANDARD_RATE)
+    return LineVat(vat.rate, "" if vat.rate > 0 else vat.exemption)
+
+
+def vat_label(vat: LineVat) -> str:
+    """Name a line's VAT in a sentence: « 20 % », or the wording of its exemption."""
+    vat = editor_vat(vat)
+    assert vat.rate is not None
+    exemption = EXEMPTIONS.get(vat.exemption)
+    if vat.rate > 0 or exemption is None:
+        return format_rate(vat.rate)
+    return "« %s »" % (exemption.wording or EXEMPTION_LABELS[exemption.key])
+
+
+def adjustment_vat_default(
+    organisation: Organisation, customer: Customer | None, line_vats: Sequence[tuple[LineVat, Decimal]]
+) -> LineVat:
+    """Return the VAT a new allowance or charge on the total gets, from the lines' VAT and amounts.
+
+    EN 16931 gives each allowance or charge the VAT of what it relates to, so
+    shipping costs of exported goods are exempt like the goods. Without a way
+    to tell which lines it relates to, the VAT with the largest amount wins,
+    the first line's on a tie. Without lines, the customer's default applies.
+    """
+    amounts: dict[LineVat, Decimal] = {}
+    for vat, amount in line_vats:
+        key = editor_vat(vat)
+        amounts[key] = amounts.get(key, Decimal(0)) + amount
+    if not amounts:
+        return editor_vat(line_vat_default(organisation, customer))
+    return max(amounts, key=lambda key: amounts[key])
 
 
 def exemption_wording(line: InvoiceLine, organisation: Organisation, customer: Customer | None) -> str:
@@ -168,6 +231,37 @@ def goods_delivery(
     return address, invoice.delivery_date or issue_date
 
 
+# What the confirmation page warns about
+
+
+# Categories of lines sold without French VAT because of where the customer is.
+INTERNATIONAL_CATEGORIES = frozenset({"AE", "K", "G"})
+
+
+def vat_warnings(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
+    """List, in French, the VAT choices that the law may allow but that look like a mistake.
+
+    An allowance or charge takes the VAT of the goods or services it relates
+    to, so one at a French rate on an invoice whose lines all go abroad
+    (export, intra-EU supply, reverse charge) was most likely left at the
+    editor's 20 %. It may also be right (a service rendered in France), so
+    issuing stays possible.
+    """
+    categories = {line.vat_category for line in lines}
+    if not categories or not categories <= INTERNATIONAL_CATEGORIES:
+        return []
+    return [
+        _(
+            "« %(reason)s » (remises et frais sur le total) porte la TVA française à %(rate)s, alors qu'aucune ligne "
+            "n'est soumise à la TVA française. Des frais ou une remise suivent en général la TVA des biens ou services "
+            "qu'ils accompagnent : vérifiez leur TVA dans le brouillon."
+        )
+        % {"reason": raw.get("reason") or _("Frais"), "rate": format_rate(Decimal(str(raw["vat_rate"])))}
+        for raw in invoice.document_adjustments
+        if raw.get("vat_category") == "S"
+    ]
+
+
 # What blocks issue
 
 
@@ -197,6 +291,7 @@ def vat_problems(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
         # charge in category K alone (transport costs) is kept as the file gives it.
         problems.extend(_intra_eu_goods_problems(customer))
     problems.extend(_export_problems(customer, lines))
+    problems.extend(_nature_problems(customer, lines))
     problems.extend(_outside_scope_problems(organisation, customer, lines, categories))
     problems.extend(_exemption_text_problems(lines))
     return problems
@@ -292,6 +387,51 @@ def _export_problems(customer: Customer, lines: Sequence[InvoiceLine]) -> list[s
             )
             % {"line": services[0].name, "name": customer.name, "country": country_name(customer.country_code)}
         )
+    return problems
+
+
+def _nature_problems(customer: Customer, lines: Sequence[InvoiceLine]) -> list[str]:
+    """Reject a line whose exemption the law reserves to the other nature, goods or services.
+
+    An intra-EU supply (K, CGI art. 262 ter I) is a supply of goods, and art.
+    259-1 sets where services are taxed. For a business in another EU member
+    state, goods shipped there are an intra-EU supply, not a reverse charge.
+    A line at a French rate (place of supply in France) is never rejected here.
+    """
+    eu_business = customer.effective_vat_situation() == VatSituation.EU_BUSINESS
+    problems = []
+    for line in lines:
+        if line.vat_rate > 0:
+            continue
+        if line.is_service and line.vat_category == "K":
+            problems.append(
+                _(
+                    "La ligne « %(line)s » est une prestation de services (champ « Nature »), mais porte l'exonération "
+                    "des livraisons intracommunautaires de biens (article 262 ter I du CGI). Choisissez la nature "
+                    "« Vente de biens » pour des biens, sinon le motif « Autoliquidation »."
+                )
+                % {"line": line.name}
+            )
+        elif not line.is_service and line.exemption == "services_outside_eu":
+            problems.append(
+                _(
+                    "La ligne « %(line)s » est une vente de biens (champ « Nature »), mais porte la mention « TVA non "
+                    "applicable, art. 259-1 du CGI », réservée aux prestations de services. Choisissez le motif "
+                    "« Exonération de TVA, article 262 I du CGI » pour des biens exportés, ou la nature « Prestation "
+                    "de services »."
+                )
+                % {"line": line.name}
+            )
+        elif not line.is_service and line.vat_category == "AE" and eu_business:
+            problems.append(
+                _(
+                    "La ligne « %(line)s » est une vente de biens (champ « Nature ») à « %(name)s », entreprise "
+                    "établie dans l'UE : des biens expédiés dans un autre État membre sont exonérés (« Exonération de "
+                    "TVA, article 262 ter I du CGI »), pas autoliquidés. Choisissez ce motif, la nature « Prestation "
+                    "de services », ou le taux français pour des biens livrés en France."
+                )
+                % {"line": line.name, "name": customer.name}
+            )
     return problems
 
 

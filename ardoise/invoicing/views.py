@@ -54,7 +54,14 @@ from ardoise.invoicing.presentation import (
     invoice_summary,
     issued_document,
 )
-from ardoise.invoicing.vat_situations import line_initial, line_vat_default, situation_notes
+from ardoise.invoicing.vat_situations import (
+    adjustment_vat_default,
+    line_initial,
+    line_vat_default,
+    situation_notes,
+    vat_warnings,
+)
+from ardoise.invoicing.vat_views import posted_lines
 
 logger = logging.getLogger(__name__)
 
@@ -165,10 +172,11 @@ def _edit_draft(request: HttpRequest, invoice: Invoice) -> HttpResponse:
 
 
 def _watch_customer_vat(form: DraftForm) -> None:
-    """Make the customer list reload the editor's VAT explanation when the choice changes."""
+    """Make the customer list reload the VAT explanation, and the lines' VAT, when the choice changes."""
     form.fields["customer"].widget.attrs.update(
         {
-            "hx-get": reverse("invoicing:vat_situation"),
+            "hx-post": reverse("invoicing:vat_situation"),
+            "hx-include": "#draft-form",
             "hx-target": "#vat-situation",
             "hx-trigger": "change",
         }
@@ -185,15 +193,6 @@ def _chosen_customer(raw: str, organisation: Organisation) -> Customer | None:
     if not raw.isdigit():
         return None
     return Customer.objects.filter(organisation=organisation, pk=int(raw)).first()
-
-
-@require_GET
-def vat_situation(request: HttpRequest) -> HttpResponse:
-    """Return the editor's explanation of the VAT that applies to the chosen customer."""
-    organisation = current_organisation(request)
-    customer = _chosen_customer(request.GET.get("customer", ""), organisation)
-    context = {"vat_notes": situation_notes(organisation, customer)}
-    return render(request, "invoicing/partials/vat_situation.html", context)
 
 
 def _rows_valid(adjustments: BaseAdjustmentFormSet) -> bool:
@@ -485,17 +484,26 @@ def line_add(request: HttpRequest) -> HttpResponse:
     return render(request, "invoicing/partials/line_added.html", context)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def adjustment_add(request: HttpRequest) -> HttpResponse:
-    """Return a new empty allowance or charge row, and the row count increased by one."""
+    """Return a new empty allowance or charge row, and the row count increased by one.
+
+    The editor posts its whole form, so that the row takes the VAT of the
+    lines typed so far, or the customer's default without lines.
+    """
     organisation = current_organisation(request)
-    index = _total_forms(request.GET, ADJUSTMENTS_PREFIX, AdjustmentFormSet.max_num)
+    data = request.POST if request.method == "POST" else request.GET
+    index = _total_forms(data, ADJUSTMENTS_PREFIX, AdjustmentFormSet.max_num)
     if index >= AdjustmentFormSet.max_num:
         return HttpResponseBadRequest(
             _("Une facture ne peut pas compter plus de %(max)s remises et frais sur le total.")
             % {"max": AdjustmentFormSet.max_num}
         )
-    row = AdjustmentForm(prefix="%s-%d" % (ADJUSTMENTS_PREFIX, index), organisation=organisation)
+    customer = _chosen_customer(data.get("customer", ""), organisation)
+    line_vats = [(line.vat, line.amount) for line in posted_lines(data)]
+    vat = adjustment_vat_default(organisation, customer, line_vats)
+    initial = {"vat_rate": str(vat.rate), "exemption": vat.exemption}
+    row = AdjustmentForm(prefix="%s-%d" % (ADJUSTMENTS_PREFIX, index), initial=initial, organisation=organisation)
     context = {"adjustment_form": row, "organisation": organisation, "total_forms": index + 1}
     return render(request, "invoicing/partials/adjustment_added.html", context)
 
@@ -657,6 +665,7 @@ def _confirm_issue(request: HttpRequest, invoice: Invoice) -> HttpResponse:
         "issue_date": issue_date,
         "due_date": due_date,
         "blocking_problems": _issue_problems(invoice),
+        "vat_warnings": vat_warnings(invoice, list(invoice.lines.all())),
     }
     return render(request, "invoicing/issue_confirm.html", context)
 

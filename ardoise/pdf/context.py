@@ -25,6 +25,7 @@ from ardoise.core.formats import (
     format_rate,
     format_unit_price,
 )
+from ardoise.core.forms import country_name
 from ardoise.core.money import Adjustment, Totals, VatBreakdown, currency_decimals, quantize
 from ardoise.pdf import labels
 
@@ -127,9 +128,9 @@ def _party(party: Party) -> dict[str, Any]:
 
 def _address_lines(address: Address) -> list[str]:
     lines = [address.line1, address.line2, address.line3, f"{address.postcode} {address.city}"]
-    # NOTE: a foreign country is printed as its ISO code ("DE"); a French name needs a country list.
+    # The country is named in the document's language; a code missing from the list prints as is.
     if address.country_code and address.country_code.upper() != "FR":
-        lines.append(address.country_code.upper())
+        lines.append(country_name(address.country_code.upper()))
     return [line.strip() for line in lines if line.strip()]
 
 

@@ -308,6 +308,51 @@ def test_vat_number_of_other_siren_rejected(owner_client):
     ]
 
 
+SWISS_ADDRESS = {"postcode": "1003", "city": "Lausanne", "country_code": "CH"}
+
+
+@pytest.mark.django_db
+def test_swiss_vat_number_stored_compact(owner_client):
+    owner_client.post(CREATE_URL, customer_data(vat_number="CHE-116.281.710 TVA", **SWISS_ADDRESS))
+
+    assert Customer.objects.get().vat_number == "CHE116281710TVA"
+
+
+@pytest.mark.django_db
+def test_british_vat_number_stored_with_prefix(owner_client):
+    address = {"postcode": "SW1A 1AA", "city": "London", "country_code": "GB"}
+
+    owner_client.post(CREATE_URL, customer_data(vat_number="GB 980 7806 84", **address))
+
+    assert Customer.objects.get().vat_number == "GB980780684"
+
+
+@pytest.mark.django_db
+def test_swiss_vat_number_with_wrong_key_rejected(owner_client):
+    response = owner_client.post(CREATE_URL, customer_data(vat_number="CHE-116.281.711 TVA", **SWISS_ADDRESS))
+
+    assert response.context["form"].errors["vat_number"] == [
+        "Le numéro de TVA « CHE-116.281.711 TVA » est invalide : il ne respecte pas le format ou la clé de "
+        "contrôle des identifiants fiscaux commençant par « CH ». Vérifiez-le auprès du client."
+    ]
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_foreign_vat_number_of_other_country_rejected(owner_client):
+    response = owner_client.post(CREATE_URL, customer_data(vat_number="GB980780684", **SWISS_ADDRESS))
+
+    error = response.context["form"].errors["vat_number"][0]
+    assert error.startswith("Le numéro de TVA « GB980780684 » doit commencer par le code du pays du client, « CH »")
+
+
+@pytest.mark.django_db
+def test_swiss_vat_number_rejected_for_french_customer(owner_client):
+    response = owner_client.post(CREATE_URL, customer_data(vat_number="CHE-116.281.710 TVA"))
+
+    assert "qui n'est pas le code d'un pays de l'Union européenne" in response.context["form"].errors["vat_number"][0]
+
+
 @pytest.mark.django_db
 def test_payment_terms_over_60_days_rejected(owner_client):
     response = owner_client.post(CREATE_URL, customer_data(payment_terms_days="75"))

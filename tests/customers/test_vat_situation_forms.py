@@ -34,6 +34,11 @@ def test_eu_business_exemption_follows_the_line_kind():
     assert exemption_for_kind("export", is_service=True) == "export"
 
 
+def test_goods_never_keep_the_259_1_wording():
+    assert exemption_for_kind("services_outside_eu", is_service=False) == "export"
+    assert exemption_for_kind("services_outside_eu", is_service=True) == "services_outside_eu"
+
+
 @pytest.mark.django_db
 def test_customer_situation_is_automatic_by_default(owner_client, organisation):
     owner_client.post(CREATE_URL, customer_data(country_code="DE", postcode="10115", city="Berlin"))

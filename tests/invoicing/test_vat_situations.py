@@ -14,8 +14,10 @@ from lxml import etree
 from pypdf import PdfReader
 
 from ardoise.accounts.models import VatRegime
+from ardoise.core.money import Adjustment, VatKey
 from ardoise.customers.models import Customer
 from ardoise.einvoice.validation import LAYER_BR_FR, LAYER_EN16931, LAYER_XSD, validate_cii
+from ardoise.invoicing.documents import adjustment_to_json
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, SeriesCounter
 from ardoise.invoicing.services import issue_invoice, normalise_line_vat, refresh_totals
@@ -205,6 +207,48 @@ def test_export_goods_and_services_outside_eu(organisation, american_company):
     assert_three_layers_pass(xml)
 
 
+def export_charge(reason: str, amount: str) -> dict:
+    """Return a charge on the total at 0 % exempt as an export, stored as the editor stores it."""
+    charge = Adjustment(is_charge=True, amount=Decimal(amount), reason=reason, vat=VatKey("G", Decimal("0")))
+    return {**adjustment_to_json(charge), "exemption": "export"}
+
+
+@pytest.mark.django_db
+def test_export_charge_prints_each_wording_once(organisation, american_company):
+    draft = make_draft(
+        organisation,
+        american_company,
+        ("Machine", "1000.00", None, False),
+        ("Formation à distance", "300.00", None, True),
+    )
+    draft.document_adjustments = [export_charge("Frais de port", "45.00")]
+    draft.save()
+
+    _invoice, xml, pdf = issued_files(draft)
+
+    reason = "Exonération de TVA, article 262 I du CGI ; TVA non applicable, art. 259-1 du CGI"
+    assert breakdown(xml) == [("G", reason, "VATEX-EU-G")]
+    assert pdf_text(pdf).count(squeeze("Exonération de TVA, article 262 I du CGI")) == 1
+    assert pdf_text(pdf).count(squeeze("TVA non applicable, art. 259-1 du CGI")) == 1
+    assert_three_layers_pass(xml)
+
+
+@pytest.mark.django_db
+def test_swiss_vat_number_written_as_buyer_vat_identifier(organisation):
+    swiss = make_customer(
+        organisation, "Fromagerie Alpina SA", "CH", postcode="1003", city="Lausanne", vat_number="CHE116281710TVA"
+    )
+    draft = make_draft(organisation, swiss, ("Fromage", "300.00", None, False), ("Conseil", "500.00", None, True))
+
+    _invoice, xml, pdf = issued_files(draft)
+
+    buyer_vat = ".//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"
+    assert xml_values(xml, buyer_vat) == ["CHE116281710TVA"]
+    assert "N°TVA:CHE116281710TVA" in pdf_text(pdf)
+    assert "Suisse" in pdf_text(pdf)
+    assert_three_layers_pass(xml)
+
+
 @pytest.mark.django_db
 def test_services_outside_eu_cite_259_1(organisation, american_company):
     draft = make_draft(organisation, american_company, ("Conseil", "800.00", None, True))
@@ -326,6 +370,57 @@ def test_reverse_charge_without_seller_vat_number_is_blocked(organisation, germa
         "Le numéro de TVA intracommunautaire de votre entreprise est obligatoire pour l'autoliquidation et les "
         "livraisons intracommunautaires : indiquez-le dans le profil de l'entreprise (menu Entreprise)."
     ]
+
+
+def set_line_vat(draft, rate: str, exemption: str) -> None:
+    """Give the draft's only line a VAT chosen by hand, as an import or an old draft may carry."""
+    line = draft.lines.get()
+    line.vat_rate, line.exemption, line.exemption_text = Decimal(rate), exemption, ""
+    normalise_line_vat(line, draft.organisation, draft.customer)
+    line.save()
+
+
+@pytest.mark.django_db
+def test_goods_reverse_charged_to_eu_business_blocked(organisation, german_company):
+    draft = make_draft(organisation, german_company, ("Machine", "1000.00", None, False))
+    set_line_vat(draft, "0.00", "reverse_charge")
+
+    problems = issue_problems(draft)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("La ligne « Machine » est une vente de biens (champ « Nature ») à « Müller GmbH »")
+    assert "« Exonération de TVA, article 262 ter I du CGI »" in problems[0]
+
+
+@pytest.mark.django_db
+def test_services_as_intra_eu_supply_blocked(organisation, german_company):
+    draft = make_draft(organisation, german_company, ("Audit", "500.00", None, True))
+    set_line_vat(draft, "0.00", "intra_eu_goods")
+
+    problems = issue_problems(draft)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("La ligne « Audit » est une prestation de services (champ « Nature »)")
+
+
+@pytest.mark.django_db
+def test_goods_citing_259_1_blocked(organisation, american_company):
+    draft = make_draft(organisation, american_company, ("Machine", "1000.00", None, False))
+    set_line_vat(draft, "0.00", "services_outside_eu")
+
+    problems = issue_problems(draft)
+
+    assert len(problems) == 1
+    assert problems[0].startswith("La ligne « Machine » est une vente de biens (champ « Nature »), mais porte")
+
+
+@pytest.mark.django_db
+def test_goods_at_french_rate_for_eu_business_issue(organisation, german_company):
+    draft = make_draft(organisation, german_company, ("Machine remise à Lyon", "1000.00", "20.00", False))
+
+    invoice, _xml, _pdf = issued_files(draft)
+
+    assert invoice.lines.get().vat_category == "S"
 
 
 @pytest.mark.django_db

@@ -105,11 +105,20 @@ def test_notes_skip_legal_mentions():
     assert invoice_context(doc)["notes"] == ["Livraison semaine 51"]
 
 
-def test_foreign_address_shows_country_code():
+def test_foreign_address_shows_country_name():
     buyer = sample_invoice(1).buyer
     abroad = dataclasses.replace(buyer, address=dataclasses.replace(buyer.address, country_code="de"))
+    swiss = dataclasses.replace(buyer, address=dataclasses.replace(buyer.address, country_code="CH"))
 
-    assert invoice_context(sample_invoice(1, buyer=abroad))["buyer"]["details"][3] == "DE"
+    assert invoice_context(sample_invoice(1, buyer=abroad))["buyer"]["details"][3] == "Allemagne"
+    assert invoice_context(sample_invoice(1, buyer=swiss))["buyer"]["details"][3] == "Suisse"
+
+
+def test_unlisted_country_keeps_its_code():
+    buyer = sample_invoice(1).buyer
+    abroad = dataclasses.replace(buyer, address=dataclasses.replace(buyer.address, country_code="BR"))
+
+    assert invoice_context(sample_invoice(1, buyer=abroad))["buyer"]["details"][3] == "BR"
 
 
 def test_metadata_names_document_seller_and_customer():

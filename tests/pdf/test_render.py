@@ -1,9 +1,11 @@
 import dataclasses
 import io
+import itertools
 import threading
 from decimal import Decimal
 
 import pytest
+from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 
@@ -323,3 +325,40 @@ def test_fonts_one_truetype_file_per_weight():
         ("Source Sans Pro", 700),
     ]
     assert {font.path for font in fonts} == {str(path) for path in FONT_FILES}
+
+
+def text_runs(pdf: bytes) -> list[tuple[str, float, float, float]]:
+    """Return each text run of the first page with its left x, baseline y and font size, in points."""
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            runs.append((text.strip(), cm[4] + tm[4], cm[5] + tm[5], size))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def text_width(text: str, size: float) -> float:
+    """Measure ``text`` set in the regular invoice font, in points."""
+    with TTFont(FONT_FILES[0], lazy=True) as font:
+        cmap, metrics = font.getBestCmap(), font["hmtx"]
+        units = sum(metrics[cmap.get(ord(character), ".notdef")][0] for character in text)
+        return units * size / font["head"].unitsPerEm
+
+
+def test_line_vat_wording_does_not_overlap_unit_price():
+    line = dataclasses.replace(
+        exempt_line("Journée de conseil", "650.00", category="AE"),
+        quantity=Decimal("3"),
+        net_amount=Decimal("1950.00"),
+    )
+
+    runs = text_runs(render_invoice_pdf(sample_invoice(1, lines=(line,))))
+
+    price = next(run for run in runs if run[0] == "650,00\u00a0€")
+    row = sorted((run for run in runs if abs(run[2] - price[2]) < 0.5), key=lambda run: run[1])
+    texts = [run[0] for run in row]
+    assert texts == ["Journée de conseil", "3", "forfait", "650,00\u00a0€", "Autoliquidation", "1\u202f950,00\u00a0€"]
+    for (text, x, _y, size), following in itertools.pairwise(row):
+        assert x + text_width(text, size) <= following[1], "%r runs into %r" % (text, following[0])
