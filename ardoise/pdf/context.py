@@ -147,7 +147,9 @@ def _line(line: DocumentLine, currency: str) -> dict[str, str]:
         unit_price = f"{unit_price} / {format_quantity(line.base_quantity)}"
     return {
         "name": line.name,
-        "description": "\n".join(filter(None, [line.description, _price_discount_note(line, currency)])),
+        "description": "\n".join(
+            filter(None, [line.description, _price_discount_note(line, currency), _adjustment_note(line, currency)])
+        ),
         "quantity": format_quantity(line.quantity),
         "unit": line.unit_label,
         "unit_price": unit_price,
@@ -165,6 +167,30 @@ def _price_discount_note(line: DocumentLine, currency: str) -> str:
         "gross": format_unit_price(line.gross_price, currency),
         "discount": format_unit_price(line.gross_price - line.net_price, currency),
     }
+
+
+def _adjustment_note(line: DocumentLine, currency: str) -> str:
+    """List the line's allowances and charges with their reasons when one figure in the column cannot say it.
+
+    A single percentage discount is clear from its column; several rows, a
+    charge or an amount are spelled out under the line, as the law wants every
+    rebate granted to be shown.
+    """
+    adjustments = (*line.allowances, *line.charges)
+    only = adjustments[0] if len(adjustments) == 1 else None
+    if not adjustments or (only is not None and not only.is_charge and only.amount is None and only.base is None):
+        return ""
+    places = currency_decimals(currency)
+    gross = quantize(line.quantity * line.net_price / line.base_quantity, places)
+    parts = []
+    for adjustment in adjustments:
+        amount = adjustment.resolve(gross, places)
+        label = adjustment.reason or (_("Frais") if adjustment.is_charge else _("Remise"))
+        if adjustment.percent is not None and adjustment.amount is None:
+            label = "%s %s" % (label, format_rate(adjustment.percent))
+        signed = amount if adjustment.is_charge else -amount
+        parts.append("%s : %s%s" % (label, "+" if signed > 0 else "", format_amount(signed, currency)))
+    return " ; ".join(parts)
 
 
 def _line_discount(line: DocumentLine, currency: str) -> str:

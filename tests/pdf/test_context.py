@@ -33,6 +33,28 @@ def test_line_charge_shows_plus_sign():
     assert invoice_context(doc)["lines"][0]["discount"] == "+15,00\u00a0€"
 
 
+def test_line_adjustments_are_listed_with_reasons():
+    doc = with_line_adjustments(
+        Adjustment(amount=Decimal("3"), reason="Remise fidélité"),
+        Adjustment(percent=Decimal("2"), reason="Escompte"),
+        Adjustment(is_charge=True, amount=Decimal("0.53"), reason="Emballage"),
+        net_amount="794.28",
+    )
+
+    line = invoice_context(doc)["lines"][0]
+
+    assert line["discount"] == "-18,22\u00a0€"
+    assert line["description"].endswith(
+        "Remise fidélité : -3,00\u00a0€ ; Escompte 2\u202f% : -16,25\u00a0€ ; Emballage : +0,53\u00a0€"
+    )
+
+
+def test_single_percentage_discount_needs_no_note():
+    doc = with_line_adjustments(Adjustment(percent=Decimal("10"), reason="Remise"), net_amount="731.25")
+
+    assert "Remise" not in invoice_context(doc)["lines"][0]["description"]
+
+
 def test_line_without_adjustment_has_empty_discount():
     assert invoice_context(sample_invoice(1))["lines"][0]["discount"] == ""
 
