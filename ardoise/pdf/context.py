@@ -170,7 +170,7 @@ def _price_discount_note(line: DocumentLine, currency: str) -> str:
 
 
 def _adjustment_note(line: DocumentLine, currency: str) -> str:
-    """List the line's allowances and charges with their reasons when one figure in the column cannot say it.
+    """List the line's allowances and charges with their reasons, unless one percentage in the column shows them.
 
     A single percentage discount is clear from its column; several rows, a
     charge or an amount are spelled out under the line, as the law wants every
