@@ -101,7 +101,12 @@ def exemption_choices(organisation: Organisation) -> list[tuple[str, Any]]:
     if organisation.is_franchise:
         return [("franchise", EXEMPTIONS["franchise"].wording)]
     choices: list[tuple[str, Any]] = [("", _("Choisissez le motif"))]
-    return choices + [(key, exemption.wording) for key, exemption in EXEMPTIONS.items() if key != "franchise"]
+    # A zero-rated supply has no wording (EN 16931 forbids an exemption reason for category Z).
+    return choices + [
+        (key, exemption.wording or _("Taux zéro (sans motif d'exonération)"))
+        for key, exemption in EXEMPTIONS.items()
+        if key != "franchise"
+    ]
 
 
 # The currencies offered first in the editor; any other ISO 4217 code can be typed.

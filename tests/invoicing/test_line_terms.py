@@ -255,3 +255,13 @@ def test_blank_rows_show_no_error_after_another_error(owner_client, customer):
     assert "« cent » n'est pas un nombre valide" in text
     assert "Indiquez le motif" not in text
     assert "Indiquez un montant HT supérieur à zéro" not in text
+
+
+@pytest.mark.django_db
+def test_exemption_choices_all_have_labels(organisation):
+    from ardoise.invoicing.forms import exemption_choices
+
+    choices = exemption_choices(organisation)
+
+    assert [key for key, label in choices if not str(label).strip()] == []
+    assert ("zero_rated", "Taux zéro (sans motif d'exonération)") in [(k, str(v)) for k, v in choices]
