@@ -148,18 +148,30 @@ def total_label(term: str) -> str:
 
 
 def seller_warnings(organisation: Organisation, seller: Party) -> list[str]:
-    """Warn when the file was issued by another business than the organisation."""
-    own = organisation.siren
-    theirs = seller.siren or seller.siret[:9]
-    if own and theirs and own != theirs:
-        return [
-            _(
-                "Le vendeur du fichier (%(seller)s, SIREN %(theirs)s) n'est pas votre entreprise (SIREN %(own)s) : "
-                "le brouillon sera émis à votre nom. Vérifiez qu'il s'agit bien d'une de vos factures."
-            )
-            % {"seller": seller.name, "theirs": theirs, "own": own}
-        ]
-    return []
+    """Warn when the file was issued by another business than the organisation.
+
+    The SIREN is compared when both sides have one, else the VAT number, since
+    a foreign seller has no SIREN.
+    """
+    own_siren, theirs_siren = organisation.siren, seller.siren or seller.siret[:9]
+    own_vat, theirs_vat = compact(organisation.vat_number), compact(seller.vat_number)
+    if own_siren and theirs_siren:
+        if own_siren == theirs_siren:
+            return []
+        identifiers = {"theirs": "SIREN %s" % theirs_siren, "own": "SIREN %s" % own_siren}
+    elif own_vat and theirs_vat:
+        if own_vat.upper() == theirs_vat.upper():
+            return []
+        identifiers = {"theirs": _("TVA %s") % theirs_vat, "own": _("TVA %s") % own_vat}
+    else:
+        return []
+    return [
+        _(
+            "Le vendeur du fichier (%(seller)s, %(theirs)s) n'est pas votre entreprise (%(own)s) : "
+            "le brouillon sera émis à votre nom. Vérifiez qu'il s'agit bien d'une de vos factures."
+        )
+        % {"seller": seller.name, **identifiers}
+    ]
 
 
 def duplicate_warnings(organisation: Organisation, number: str) -> list[str]:

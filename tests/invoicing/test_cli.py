@@ -362,3 +362,15 @@ def test_export_without_output_keeps_an_existing_file(draft_invoice, tmp_path, m
     with pytest.raises(CommandError, match="existe déjà : supprimez-le ou indiquez un autre fichier avec --output"):
         run("invoice", "export", number)
     assert (tmp_path / "Facture-F-2026-0001.pdf").read_bytes() == b"ancien"
+
+
+@pytest.mark.django_db
+def test_import_warns_for_foreign_seller_by_vat_number(organisation):
+    from ardoise.invoicing.importing import import_invoice_file
+
+    sample = Path(EN16931_SAMPLE).parent.parent / "cen-cii-examples" / "CII_example4.xml"
+    invoice = import_invoice_file(sample.read_bytes(), sample.name, organisation=organisation)
+
+    warnings = [w for w in invoice.import_warnings if "n'est pas votre entreprise" in w]
+    assert len(warnings) == 1
+    assert "(TVA %s)" % organisation.vat_number in warnings[0]
