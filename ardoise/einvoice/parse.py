@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from facturx import get_level, parse_ubl_cii_xml
 from lxml import etree
 
-from ardoise.core.document import InvoiceDocument
-from ardoise.core.money import ZERO, Totals
+from ardoise.core.document import DocumentLine, InvoiceDocument
+from ardoise.core.formats import format_rate
+from ardoise.core.money import ZERO, Totals, currency_decimals
 from ardoise.einvoice.attachment import FACTURX_FILENAME, find_invoice_xml, looks_like_pdf
 from ardoise.einvoice.errors import InvoiceFileError
 from ardoise.einvoice.parsed import ParsedInvoice, ParsedLine, ParsedTotals
@@ -98,14 +99,21 @@ def parse_invoice_file(data: bytes, filename: str) -> ParsedInvoice:
 def document_from_parsed(parsed: ParsedInvoice) -> InvoiceDocument:
     """Rebuild an ``InvoiceDocument`` from a parsed invoice, to recompute its totals.
 
-    Raises ``InvoiceFileError`` for the MINIMUM and BASIC WL profiles, which
-    carry no lines.
+    A file without lines (BASIC WL) is rebuilt from its VAT breakdown: one line
+    per VAT group, whose net amount is the group's taxable amount (BT-116)
+    with the group's document allowances added back and charges taken off.
+    The engine then recomputes every sum and each group's VAT from them.
+    Raises ``InvoiceFileError`` for a file with neither lines nor VAT
+    breakdown (MINIMUM).
     """
-    if not parsed.has_lines:
+    lines = tuple(parsed_line.line for parsed_line in parsed.lines)
+    if not parsed.has_lines and parsed.totals.breakdown:
+        lines = _lines_from_breakdown(parsed)
+    elif not parsed.has_lines:
         raise InvoiceFileError(
             _(
                 "La facture %(number)s du fichier « %(filename)s » est au profil %(profile)s, qui "
-                "ne détaille pas les lignes : ses montants ne peuvent pas être recalculés. "
+                "ne détaille ni les lignes ni la TVA par taux : ses montants ne peuvent pas être recalculés. "
                 "Demandez à l'émetteur la facture au profil EN 16931 ou EXTENDED."
             )
             % {"number": parsed.number, "filename": parsed.filename, "profile": parsed.profile_name},
@@ -118,7 +126,7 @@ def document_from_parsed(parsed: ParsedInvoice) -> InvoiceDocument:
         currency=parsed.currency,
         seller=parsed.seller,
         buyer=parsed.buyer,
-        lines=tuple(parsed_line.line for parsed_line in parsed.lines),
+        lines=lines,
         due_date=parsed.due_date,
         delivery_date=parsed.delivery_date,
         delivery_address=parsed.delivery_address,
@@ -140,6 +148,31 @@ def document_from_parsed(parsed: ParsedInvoice) -> InvoiceDocument:
         preceding_invoice=parsed.preceding_invoice,
         preceding_invoice_date=parsed.preceding_invoice_date,
     )
+
+
+def _lines_from_breakdown(parsed: ParsedInvoice) -> tuple[DocumentLine, ...]:
+    """Return one line per VAT group of a file without lines; see ``document_from_parsed``."""
+    places = currency_decimals(parsed.currency)
+    lines = []
+    for row in parsed.totals.breakdown:
+        in_group = [a for a in (*parsed.allowances, *parsed.charges) if a.vat == row.key]
+        # Resolved on the group's amount before allowances and charges, as the engine resolves them.
+        adjustments = sum((a.signed_factor * a.resolve(row.taxable_amount, places) for a in in_group), ZERO)
+        net = row.taxable_amount - adjustments
+        lines.append(
+            DocumentLine(
+                name=_("Montant de la catégorie de TVA %(category)s à %(rate)s")
+                % {"category": row.key.category, "rate": format_rate(row.key.rate)},
+                quantity=Decimal("1"),
+                unit_code="C62",
+                unit_label="",
+                net_price=net,
+                vat_category=row.key.category,
+                vat_rate=row.key.rate,
+                net_amount=net,
+            )
+        )
+    return tuple(lines)
 
 
 def total_differences(written: ParsedTotals, computed: Totals) -> dict[str, tuple[Decimal, Decimal]]:

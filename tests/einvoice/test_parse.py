@@ -140,15 +140,36 @@ def test_profile_without_lines_is_read_and_says_so(reference_bytes, name):
     assert "qui ne contient pas le détail des lignes" in parsed.warnings[0]
 
 
-@pytest.mark.parametrize("name", FILES_WITHOUT_LINES)
-def test_profile_without_lines_cannot_be_rebuilt(reference_bytes, name):
-    parsed = parse_invoice_file(reference_bytes(name), name)
+def test_minimum_profile_cannot_be_rebuilt(reference_bytes):
+    parsed = parse_invoice_file(reference_bytes("factur-x-minimum.xml"), "factur-x-minimum.xml")
 
     with pytest.raises(InvoiceFileError) as caught:
         document_from_parsed(parsed)
 
-    assert "ne détaille pas les lignes" in caught.value.message
-    assert parsed.profile_name in caught.value.message
+    assert "ne détaille ni les lignes ni la TVA par taux" in caught.value.message
+    assert "MINIMUM" in caught.value.message
+
+
+def test_basic_wl_is_rebuilt_from_vat_breakdown(reference_bytes):
+    parsed = parse_invoice_file(reference_bytes("factur-x-basicwl.xml"), "factur-x-basicwl.xml")
+
+    computed = document_from_parsed(parsed).totals()
+
+    assert total_differences(parsed.totals, computed) == {}
+    # One line per VAT group: its base with the group's allowances added back and charges taken off.
+    assert list(computed.line_amounts) == [D("7.00"), D("60.00"), D("28.00"), D("0.00")]
+    assert computed.line_total == D("95.00")
+
+
+def test_basic_wl_rebuild_finds_wrong_vat(reference_bytes):
+    xml = reference_bytes("factur-x-basicwl.xml").replace(
+        b"<ram:CalculatedAmount>2.20</ram:CalculatedAmount>", b"<ram:CalculatedAmount>2.30</ram:CalculatedAmount>", 1
+    )
+    parsed = parse_invoice_file(xml, "factur-x-basicwl.xml")
+
+    differences = total_differences(parsed.totals, document_from_parsed(parsed).totals())
+
+    assert differences["BT-117 S 20"] == (D("2.30"), D("2.20"))
 
 
 def test_sample_round_trip_passes_three_layers(sample):

@@ -226,8 +226,18 @@ def test_totals_rebuilds_the_sample_from_its_lines():
 
 def test_totals_of_a_minimum_profile_file_is_refused_in_french():
     minimum = SAMPLES / "factur-x-samples" / "factur-x-minimum.xml"
-    with pytest.raises(CommandError, match="ne détaille pas les lignes"):
+    with pytest.raises(CommandError, match="ne détaille ni les lignes ni la TVA par taux"):
         run("invoice", "totals", str(minimum))
+
+
+def test_totals_of_basic_wl_file_come_from_vat_breakdown():
+    basic_wl = SAMPLES / "factur-x-samples" / "factur-x-basicwl.xml"
+
+    computed = json.loads(run("invoice", "totals", str(basic_wl), "--json"))
+
+    assert computed["differences_with_file"] == {}
+    assert computed["totals"]["BT-115"] == "104.90"
+    assert any("Faute de lignes" in warning for warning in computed["warnings"])
 
 
 def test_totals_json_lists_rebuilt_lines_as_warnings():

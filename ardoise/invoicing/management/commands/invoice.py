@@ -232,7 +232,7 @@ class Command(FrenchCommand):
             "currency": parsed.currency,
             "totals": {code: str(value) for code, value in computed.as_bt_dict().items()},
             "vat_breakdown": [breakdown_row(row) for row in computed.breakdown],
-            "warnings": list(parsed.warnings),
+            "warnings": list(parsed.warnings) + breakdown_warning(parsed),
             "differences_with_file": {
                 term: {"file": str(written), "computed": str(value)}
                 for term, (written, value) in total_differences(parsed.totals, computed).items()
@@ -242,7 +242,7 @@ class Command(FrenchCommand):
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             self.fail_on_total_gaps(parsed, computed)
             return
-        for warning in parsed.warnings:
+        for warning in result["warnings"]:
             self.stderr.write(_("Attention : %(warning)s") % {"warning": warning})
         for code, value in result["totals"].items():
             self.stdout.write(
@@ -275,6 +275,18 @@ class Command(FrenchCommand):
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
             return
         self.stdout.write(describe(invoice, summary))
+
+
+def breakdown_warning(parsed: Any) -> list[str]:
+    """Say that a file without lines was rebuilt from its VAT breakdown."""
+    if parsed.has_lines:
+        return []
+    return [
+        _(
+            "Faute de lignes, les totaux sont recalculés à partir du détail de la TVA par taux du fichier "
+            "(bases, remises et frais de chaque taux)."
+        )
+    ]
 
 
 def describe(invoice: Invoice, summary: dict[str, Any]) -> str:
