@@ -54,6 +54,9 @@ class DecimalInput(forms.TextInput):
         return super().format_value(value)
 
 
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
 class FrenchDecimalField(forms.DecimalField):
     """A decimal field that accepts "1 234,56" as well as "1234.56"."""
 
@@ -64,6 +67,9 @@ class FrenchDecimalField(forms.DecimalField):
         if isinstance(value, str):
             value = _GROUPING_SPACES.sub("", value.strip()).replace(",", ".")
         try:
+            # Decimal() reads « 1e2 » as 100 and « NaN » as a number: neither is a quantity or a price.
+            if isinstance(value, str) and value and not _PLAIN_DECIMAL.fullmatch(value):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             return super().to_python(value)
         except forms.ValidationError as error:
             if error.code != "invalid":

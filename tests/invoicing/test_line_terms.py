@@ -265,3 +265,12 @@ def test_exemption_choices_all_have_labels(organisation):
 
     assert [key for key, label in choices if not str(label).strip()] == []
     assert ("zero_rated", "Taux zéro (sans motif d'exonération)") in [(k, str(v)) for k, v in choices]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["1e2", "NaN", "1,2,3"])
+def test_line_quantity_rejects_non_decimal_text(owner_client, customer, typed):
+    response = post_draft(owner_client, customer, [line_fields(name="Conseil", quantity=typed, unit_price="100")])
+
+    assert Invoice.objects.count() == 0
+    assert "« %s » n'est pas un nombre valide" % typed in page_text(response)
