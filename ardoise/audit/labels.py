@@ -59,6 +59,7 @@ DATA_LABELS: dict[str, Promise] = {
     "lines": _("Lignes"),
     "file": _("Fichier"),
     "source_number": _("Numéro d'origine"),
+    "warnings": _("Avertissements"),
     "to": _("Destinataire"),
     "subject": _("Objet"),
     "status": _("État"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core import forms as core_forms
-from ardoise.core.money import Adjustment, VatKey, is_currency_code, quantize
+from ardoise.core.money import Adjustment, VatKey, currency_decimals, is_currency_code, quantize
 from ardoise.core.reasons import ALLOWANCE_REASONS, CHARGE_REASONS, reason_label
 from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, LINE_VAT_RATE_CHOICES, category_for, exemption_for_kind
@@ -99,6 +99,10 @@ def keep_current_rate(field: forms.Field, rate: Decimal | None) -> None:
     choices = list(field.choices)  # type: ignore[attr-defined]
     if value not in {choice for choice, _label in choices}:
         field.choices = [*choices, (value, "%s %%" % plain_decimal(rate.normalize()))]  # type: ignore[attr-defined]
+
+
+# The largest exchange rate accepted, in euros for one unit of the invoice's currency.
+MAX_EXCHANGE_RATE = Decimal("10000")
 
 
 def exemption_choices(organisation: Organisation) -> list[tuple[str, Any]]:
@@ -289,8 +293,18 @@ class DraftForm(forms.ModelForm):
         if rate is not None and rate <= ZERO:
             raise forms.ValidationError(
                 _("Le taux de change doit être supérieur à zéro (%(value)s saisi)."),
-                params={"value": rate},
+                params={"value": core_forms.format_decimal_input(rate, 0)},
                 code="min_value",
+            )
+        # No currency unit is worth anywhere near 10 000 euros: such a rate is a typo or a reversed rate.
+        if rate is not None and rate > MAX_EXCHANGE_RATE:
+            raise forms.ValidationError(
+                _(
+                    "Le taux de change %(value)s semble faux : il donne la valeur en euros d'une unité de la "
+                    "devise, par exemple 0,92 pour 1 USD = 0,92 EUR."
+                ),
+                params={"value": core_forms.format_decimal_input(rate, 0)},
+                code="max_value",
             )
         return rate
 
@@ -301,6 +315,19 @@ class DraftForm(forms.ModelForm):
         if cleaned.get("currency") == "EUR":
             # A rate from euros to euros means nothing; a stale one would be printed.
             cleaned["exchange_rate"] = None
+        places = currency_decimals(cleaned.get("currency") or "EUR")
+        for name in ("prepaid_amount", "rounding_amount"):
+            amount = cleaned.get(name)
+            if amount is not None and amount != quantize(amount, places):
+                self.add_error(
+                    name,
+                    _("%(value)s a trop de décimales pour la devise %(currency)s : %(places)s au plus.")
+                    % {
+                        "value": core_forms.format_decimal_input(amount, 0),
+                        "currency": cleaned.get("currency"),
+                        "places": places,
+                    },
+                )
         if kind == DiscountKind.PERCENT and value > HUNDRED:
             self.add_error(
                 "discount_value",

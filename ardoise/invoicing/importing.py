@@ -98,14 +98,11 @@ def import_invoice_file(
         warnings.extend(rate_warnings)
         invoice = create_draft(organisation, customer, parsed, filename, exchange_rate)
         warnings += total_gap_warnings(parsed, draft_totals(invoice))
-        record(
-            organisation,
-            "invoice.imported",
-            invoice,
-            user=user,
-            request=request,
-            data={"file": filename, "source_number": parsed.number},
-        )
+        # Kept with the draft's history: the page shows the warnings once, right after the import.
+        data: dict[str, Any] = {"file": filename, "source_number": parsed.number}
+        if warnings:
+            data["warnings"] = [str(warning) for warning in warnings]
+        record(organisation, "invoice.imported", invoice, user=user, request=request, data=data)
     logger.info("invoice imported organisation=%s invoice=%s file=%s", organisation.pk, invoice.pk, filename)
     # French sentences for the person importing, e.g. a seller that is not this organisation.
     invoice.import_warnings = warnings

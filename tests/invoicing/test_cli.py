@@ -384,3 +384,15 @@ def test_import_warns_for_foreign_seller_by_vat_number(organisation):
     warnings = [w for w in invoice.import_warnings if "n'est pas votre entreprise" in w]
     assert len(warnings) == 1
     assert "(TVA %s)" % organisation.vat_number in warnings[0]
+
+
+@pytest.mark.django_db
+def test_import_warnings_are_kept_in_history(organisation):
+    from ardoise.audit.models import AuditEntry
+    from ardoise.invoicing.importing import import_invoice_file
+
+    invoice = import_invoice_file(EN16931_SAMPLE.read_bytes(), EN16931_SAMPLE.name, organisation=organisation)
+
+    entry = AuditEntry.objects.get(action="invoice.imported")
+    assert entry.data["warnings"] == invoice.import_warnings
+    assert "n'est pas votre entreprise" in entry.data["warnings"][0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -290,3 +291,23 @@ def test_show_json_gives_rate_and_vat_in_euros(organisation, customer):
     assert shown["exchange_rate"] == "0.921456"
     assert shown["totals"]["BT-110"] == "200.00"
     assert shown["totals"]["BT-111"] == "184.29"
+
+
+@pytest.mark.django_db
+def test_editor_rejects_implausible_rate(owner_client, customer):
+    data = editor_data(customer, TWO_LINES, currency="USD", exchange_rate="1000000")
+
+    response = owner_client.post(reverse("invoicing:create"), data)
+
+    assert Invoice.objects.count() == 0
+    assert "Le taux de change 1000000 semble faux" in html.unescape(response.text)
+
+
+@pytest.mark.django_db
+def test_editor_rejects_deposit_decimals_of_currency(owner_client, customer):
+    data = editor_data(customer, TWO_LINES, currency="JPY", exchange_rate="0,006", prepaid_amount="100,50")
+
+    response = owner_client.post(reverse("invoicing:create"), data)
+
+    assert Invoice.objects.count() == 0
+    assert "100,5 a trop de décimales pour la devise JPY : 0 au plus." in html.unescape(response.text)
