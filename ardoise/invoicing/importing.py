@@ -99,10 +99,10 @@ def import_invoice_file(
         invoice = create_draft(organisation, customer, parsed, filename, exchange_rate)
         warnings += total_gap_warnings(parsed, draft_totals(invoice))
         # Kept with the draft's history: the page shows the warnings once, right after the import.
-        data: dict[str, Any] = {"file": filename, "source_number": parsed.number}
+        audit_data: dict[str, Any] = {"file": filename, "source_number": parsed.number}
         if warnings:
-            data["warnings"] = [str(warning) for warning in warnings]
-        record(organisation, "invoice.imported", invoice, user=user, request=request, data=data)
+            audit_data["warnings"] = [str(warning) for warning in warnings]
+        record(organisation, "invoice.imported", invoice, user=user, request=request, data=audit_data)
     logger.info("invoice imported organisation=%s invoice=%s file=%s", organisation.pk, invoice.pk, filename)
     # French sentences for the person importing, e.g. a seller that is not this organisation.
     invoice.import_warnings = warnings
