@@ -18,7 +18,24 @@ UNIT_CHOICES = [
     ("LTR", _("litre")),
     ("KMT", _("km")),
 ]
-UNIT_LABELS = dict(UNIT_CHOICES)
+# Codes that imported invoices use, printed in French but not offered in the editor.
+IMPORTED_UNIT_LABELS = {
+    "NAR": _("article"),
+    "EA": _("unité"),
+    "XPP": _("pièce"),
+    "SET": _("lot"),
+    "E48": _("prestation"),
+    "PR": _("paire"),
+    "MIN": _("minute"),
+    "SEC": _("seconde"),
+    "KWH": _("kWh"),
+    "GRM": _("g"),
+    "TNE": _("tonne"),
+    "CMT": _("cm"),
+    "MLT": _("ml"),
+    "ZZ": _("unité convenue"),
+}
+UNIT_LABELS = {**IMPORTED_UNIT_LABELS, **dict(UNIT_CHOICES)}
 
 
 def unit_label(code: str) -> str:

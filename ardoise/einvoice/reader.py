@@ -13,34 +13,10 @@ from django.utils.translation import gettext_lazy
 from ardoise.core.document import Address, DocumentLine, Note, Party, VatExemption
 from ardoise.core.formats import format_amount, format_quantity, format_unit_price
 from ardoise.core.money import ZERO, Adjustment, VatBreakdown, VatKey, currency_decimals, quantize
+from ardoise.core.units import unit_label
 from ardoise.einvoice.cii import SIREN_SCHEME, SIRET_SCHEME
 from ardoise.einvoice.errors import InvoiceFileError
 from ardoise.einvoice.parsed import PROFILE_NAMES, PROFILES_WITHOUT_LINES, ParsedInvoice, ParsedLine, ParsedTotals
-
-# French labels of the UN/ECE Recommendation 20 units that French invoices use most.
-UNIT_LABELS = {
-    "C62": gettext_lazy("unité"),
-    "H87": gettext_lazy("pièce"),
-    "XPP": gettext_lazy("pièce"),
-    "EA": gettext_lazy("unité"),
-    "HUR": gettext_lazy("heure"),
-    "MIN": gettext_lazy("minute"),
-    "DAY": gettext_lazy("jour"),
-    "WEE": gettext_lazy("semaine"),
-    "MON": gettext_lazy("mois"),
-    "ANN": gettext_lazy("an"),
-    "LS": gettext_lazy("forfait"),
-    "E48": gettext_lazy("prestation"),
-    "SET": gettext_lazy("lot"),
-    "KGM": gettext_lazy("kg"),
-    "GRM": gettext_lazy("g"),
-    "TNE": gettext_lazy("tonne"),
-    "MTR": gettext_lazy("m"),
-    "KMT": gettext_lazy("km"),
-    "MTK": gettext_lazy("m²"),
-    "MTQ": gettext_lazy("m³"),
-    "LTR": gettext_lazy("litre"),
-}
 
 # French names of the business terms that an error message can point at.
 TERM_LABELS = {
@@ -62,12 +38,6 @@ TERM_LABELS = {
     "BT-151": gettext_lazy("la catégorie de TVA"),
     "BT-153": gettext_lazy("la désignation"),
 }
-
-
-def unit_label(unit_code: str) -> str:
-    """Return the French label of a UN/ECE Recommendation 20 unit, or the code itself."""
-    label = UNIT_LABELS.get(unit_code)
-    return str(label) if label is not None else unit_code
 
 
 class TermReader:

@@ -111,3 +111,12 @@ def test_format_date_is_day_month_year():
 def test_format_iban_groups_by_four():
     assert format_iban("fr7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
     assert format_iban("FR76 3000 6000 0112 3456 7890 189") == "FR76 3000 6000 0112 3456 7890 189"
+
+
+def test_imported_unit_codes_have_french_labels():
+    from ardoise.core.units import unit_label
+
+    assert unit_label("NAR") == "article"
+    assert unit_label("ZZ") == "unité convenue"
+    assert unit_label("HUR") == "heure"
+    assert unit_label("XYZ") == "XYZ"
