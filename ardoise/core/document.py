@@ -40,6 +40,11 @@ class Party:
     share_capital: str = ""  # as printed, e.g. "10 000 €"
     siren: str = ""  # BT-30 / BT-47 with scheme 0002
     siret: str = ""
+    # BT-29 / BT-46 identifiers other than the SIRET, as (scheme, identifier); scheme "" when the file gives none.
+    other_identifiers: tuple[tuple[str, str], ...] = ()
+    # BT-30 / BT-47 with a scheme other than the SIREN's (0002), e.g. a German registration under 0189.
+    legal_registration: str = ""
+    legal_registration_scheme: str = ""
     vat_number: str = ""  # BT-31 / BT-48
     tax_registration: str = ""  # BT-32, seller's local tax identifier (scheme FC)
     registration: str = ""  # "RCS Lyon" or "RM 69"
@@ -195,7 +200,8 @@ def _decode_adjustment(data: dict[str, Any]) -> Adjustment:
 
 
 def _decode_party(data: dict[str, Any]) -> Party:
-    return Party(**{**data, "address": Address(**data["address"])})
+    identifiers = tuple((scheme, value) for scheme, value in data.get("other_identifiers", ()))
+    return Party(**{**data, "address": Address(**data["address"]), "other_identifiers": identifiers})
 
 
 def _decode_line(data: dict[str, Any]) -> DocumentLine:

@@ -137,7 +137,7 @@ def _data_dict(doc: InvoiceDocument, totals: Totals) -> dict[str, Any]:
         "BT-24": GUIDELINE_EN16931,
         "BG-1": [_compact({"BT-22": note.text, "BT-21": note.subject_code}) for note in doc.notes],
         "BG-4": _seller(_without_vat_number(doc.seller, doc)),
-        "BG-7": _party(_without_vat_number(doc.buyer, doc)),
+        "BG-7": _party(_without_vat_number(doc.buyer, doc), single_identifier=True),
         "BG-25": _lines(doc, totals, places),
         "BG-20": _document_adjustments(doc, doc.allowances, totals.allowance_amounts, totals),
         "BG-21": _document_adjustments(doc, doc.charges, totals.charge_amounts, totals),
@@ -183,7 +183,8 @@ def _seller_legal_info(party: Party) -> str:
     return " - ".join(parts)
 
 
-def _party(party: Party) -> dict[str, Any]:
+def _party(party: Party, *, single_identifier: bool = False) -> dict[str, Any]:
+    """Return the business terms of a party; ``single_identifier`` for the buyer, who has one BT-46 at most."""
     address, scheme = electronic_address(party)
     data: dict[str, Any] = {
         "name": party.name,
@@ -196,9 +197,23 @@ def _party(party: Party) -> dict[str, Any]:
     if party.siren:
         data["legal_identifier"] = party.siren
         data["legal_identifier_schemeid"] = SIREN_SCHEME
+    elif party.legal_registration:
+        data["legal_identifier"] = party.legal_registration
+        data["legal_identifier_schemeid"] = party.legal_registration_scheme
+    # An identifier without a scheme fails the French rules (BR-FR-CO-10), so it is written only when the
+    # party has no other identifier, since EN 16931 wants at least one for the seller (BR-CO-26).
+    keep_unschemed = not (party.siren or party.legal_registration or party.vat_number)
+    identifiers: dict[str | None, str] = {
+        scheme or None: value for scheme, value in party.other_identifiers if scheme or keep_unschemed
+    }
     if party.siret:
         # The French rules read the SIRET from the party's global identifiers.
-        data["identifiers"] = {SIRET_SCHEME: party.siret}
+        identifiers = {SIRET_SCHEME: party.siret} if single_identifier else {**identifiers, SIRET_SCHEME: party.siret}
+    if single_identifier and len(identifiers) > 1:
+        first = next(iter(identifiers))
+        identifiers = {first: identifiers[first]}
+    if identifiers:
+        data["identifiers"] = identifiers
     if party.email or party.phone:
         data["contacts"] = [_compact({"email": party.email, "phone": party.phone})]
     return _compact(data)

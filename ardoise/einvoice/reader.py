@@ -179,15 +179,26 @@ class TermReader:
         contact = (data.get("contacts") or [{}])[0]
         address_scheme = _text(data.get("einvoicing_addr_schemeid"))
         address = _text(data.get("einvoicing_addr"))
-        siren = ""
+        siren = legal_registration = legal_scheme = ""
         if _text(data.get("legal_identifier_schemeid")) == SIREN_SCHEME:
             siren = _text(data.get("legal_identifier"))
+        elif _text(data.get("legal_identifier")):
+            legal_registration = _text(data.get("legal_identifier"))
+            legal_scheme = _text(data.get("legal_identifier_schemeid"))
+        other_identifiers = tuple(
+            (_text(scheme), _text(value))
+            for scheme, value in identifiers.items()
+            if scheme != SIRET_SCHEME and _text(value)
+        )
         return Party(
             name=name,
             address=_address(data),
             trading_name=_text(data.get("biz_name")),
             siren=siren,
             siret=_text(identifiers.get(SIRET_SCHEME)),
+            other_identifiers=other_identifiers,
+            legal_registration=legal_registration,
+            legal_registration_scheme=legal_scheme,
             vat_number=_text(data.get("vat_identifier")),
             tax_registration=_text(data.get("tax_identifier")),
             email=_text(contact.get("email")) or (address if address_scheme == "EM" else ""),

@@ -492,3 +492,25 @@ def test_vatex_codes_are_read_upper_case(reference_bytes):
     parsed = parse_invoice_file(reference_bytes("XRechnung-O.xml"), "XRechnung-O.xml")
 
     assert [e.reason_code for e in parsed.vat_exemptions] == ["VATEX-EU-132-1A"]
+
+
+@pytest.mark.parametrize(
+    ("name", "identifiers", "registration"),
+    [
+        ("CII_example7.xml", (("", "5532331183"),), ("", "")),
+        ("XRechnung-O.xml", (), ("XX", "0189")),
+    ],
+)
+def test_seller_identifiers_of_other_schemes_are_kept(reference_bytes, name, identifiers, registration):
+    seller = parse_invoice_file(reference_bytes(name), name).seller
+
+    assert seller.other_identifiers == identifiers
+    assert (seller.legal_registration, seller.legal_registration_scheme) == registration
+
+
+def test_seller_identifiers_survive_the_snapshot(reference_bytes):
+    from ardoise.core.document import InvoiceDocument
+
+    document = document_from_parsed(parse_invoice_file(reference_bytes("CII_example7.xml"), "CII_example7.xml"))
+
+    assert InvoiceDocument.from_json(document.to_json()) == document

@@ -160,11 +160,6 @@ def test_doctype_is_rejected_before_any_layer():
     assert "DOCTYPE" in report.errors[0].message
 
 
-# Files whose stored document cannot be rebuilt, or fails in CII as well.
-REFERENCE_KNOWN_FAILURES = {
-    "XRechnung-O.xml": "the rebuilt seller loses its only identifier (scheme 0189), so BR-CO-26 fails in CII too",
-    "CII_example7.xml": "the rebuilt seller has no identifier, so BR-CO-26 fails in CII too",
-}
 # Every reference invoice that has lines (MINIMUM and BASIC WL have none).
 REFERENCE_WITH_LINES = [
     "CII_business_example_01.xml",
@@ -182,13 +177,7 @@ REFERENCE_WITH_LINES = [
 ]
 
 
-def reference_param(name: str) -> object:
-    reason = REFERENCE_KNOWN_FAILURES.get(name)
-    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-    return pytest.param(name, id=name, marks=marks)
-
-
-@pytest.mark.parametrize("name", [reference_param(name) for name in REFERENCE_WITH_LINES])
+@pytest.mark.parametrize("name", REFERENCE_WITH_LINES)
 def test_reference_invoice_as_ubl_passes_like_its_cii(reference_bytes, name):
     document = document_from_parsed(parse_invoice_file(reference_bytes(name), name))
     french = document.seller.address.country_code == "FR" and document.buyer.address.country_code == "FR"
