@@ -126,6 +126,10 @@ def shown_data_value(key: str, value: Any, currency: str = "") -> Any:
     """
     if isinstance(value, bool):
         return _("Oui") if value else _("Non")
+    if isinstance(value, list):
+        return " ; ".join(str(item) for item in value)
+    if key in CHOICE_KEYS and isinstance(value, str):
+        return choice_label(key, value)
     if key in AMOUNT_KEYS:
         amount = _decimal(value)
         if amount is not None:
@@ -136,6 +140,19 @@ def shown_data_value(key: str, value: Any, currency: str = "") -> Any:
         except ValueError:
             return value
     return value
+
+
+# Recorded keys whose values are choices, with the model field that gives their French labels.
+CHOICE_KEYS = {"method": ("payments.Payment", "method"), "reset": ("invoicing.NumberingSeries", "reset")}
+
+
+def choice_label(key: str, value: str) -> str:
+    """Return the French label of a recorded choice, or the value when the choice no longer exists."""
+    from django.apps import apps
+
+    model_name, field_name = CHOICE_KEYS[key]
+    choices = dict(apps.get_model(model_name)._meta.get_field(field_name).flatchoices)
+    return str(choices.get(value, value))
 
 
 def shown_field_value(object_type: str, name: str, value: Any, currency: str = "") -> Any:

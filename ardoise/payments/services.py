@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.formats import format_amount, format_date
+from ardoise.core.forms import format_decimal_input
+from ardoise.core.money import currency_decimals, quantize
 from ardoise.integrity.services import append_payment
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, InvoiceStatus
@@ -125,8 +127,13 @@ def _check_payment(invoice: Invoice, amount: Decimal, date: datetime.date) -> No
             % {"amount": format_amount(amount, currency)},
             field="amount",
         )
-    if amount != amount.quantize(Decimal("0.01")):
-        raise PaymentError(_("Le montant du paiement s'exprime en centimes : deux décimales au plus."), field="amount")
+    places = currency_decimals(currency)
+    if amount != quantize(amount, places):
+        raise PaymentError(
+            _("Le montant %(amount)s a trop de décimales pour la devise %(currency)s : %(places)s au plus.")
+            % {"amount": format_decimal_input(amount, 0), "currency": currency, "places": places},
+            field="amount",
+        )
 
     if invoice.is_credit_note:
         _check_refund(invoice, amount)

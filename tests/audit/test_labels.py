@@ -24,3 +24,12 @@ def test_every_written_action_has_french_label():
 
     assert "credit_note.issued" in actions
     assert sorted(actions - set(ACTION_LABELS)) == []
+
+
+def test_recorded_lists_and_choices_read_in_french(db):
+    from ardoise.audit.labels import shown_data_value
+
+    assert shown_data_value("warnings", ["Ligne 1 : écart", "Taux déduit"]) == "Ligne 1 : écart ; Taux déduit"
+    assert shown_data_value("method", "cheque") == "Chèque"
+    assert shown_data_value("reset", "monthly") != "monthly"
+    assert shown_data_value("reset", "unknown") == "unknown"

@@ -74,3 +74,24 @@ def test_reverse_other_organisation_payment_is_not_found(issued_invoice, other_o
     with pytest.raises(CommandError, match="Aucun paiement"):
         call_command("payment", "--organisation", str(other_organisation.pk), "reverse", str(payment.pk))
     assert Payment.objects.count() == 1
+
+
+@pytest.mark.parametrize("raw", ["1e2", "1,2,3"])
+def test_add_rejects_non_decimal_amount(issued_invoice, raw):
+    with pytest.raises(CommandError, match="Montant « %s » invalide" % raw):
+        run("add", issued_invoice.number, raw, "--date", "2026-12-09")
+    assert not Payment.objects.exists()
+
+
+def test_add_rejects_decimals_finer_than_currency(organisation, customer):
+    import datetime
+
+    from ardoise.invoicing.services import issue_invoice
+    from tests.invoicing.test_currencies import foreign_draft
+
+    draft = foreign_draft(organisation, customer, "JPY", Decimal("0.006"), [("Traduction", "1", "1000", "20.00")])
+    invoice = issue_invoice(draft, today=datetime.date(2026, 12, 9))
+
+    with pytest.raises(CommandError, match="Le montant 100,5 a trop de décimales pour la devise JPY : 0 au plus."):
+        run("add", invoice.number, "100,50", "--date", "2026-12-09")
+    assert not Payment.objects.exists()

@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 
 from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date
+from ardoise.core.forms import parse_french_decimal
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.models import Payment, PaymentMethod
 
 
 def parse_amount(raw: str) -> Decimal:
-    cleaned = raw.replace("\u202f", "").replace(" ", "").replace(",", ".")
     try:
-        amount = Decimal(cleaned)
+        amount = parse_french_decimal(raw)
     except InvalidOperation:
         raise CommandError(
             _("Montant « %(value)s » invalide : écrivez-le comme 1234.56 ou 1234,56.") % {"value": raw}
