@@ -171,20 +171,30 @@ def number_prefix(pattern: str) -> str:
 def overlapping_prefix_error(series: NumberingSeries) -> str:
     """Return a French message when the series could give a number another series gives, else "".
 
-    Two series whose prefixes differ at some character can never give the same
-    number. When one prefix starts the other (the same prefix, or an empty one),
+    Two series whose prefixes differ at some character, ignoring case so that
+    « av- » and « AV- » stay apart, can never give the same number. Nor can
+    two prefixes where the shorter one is followed by a tag (always digits)
+    and the longer one by a character that is not a digit there. Otherwise
     the tags that follow could line up, so such a series is rejected.
     """
-    prefix = number_prefix(series.pattern)
+    prefix = number_prefix(series.pattern).upper()
     others = NumberingSeries.objects.filter(organisation_id=series.organisation_id)
     if series.pk is not None:
         others = others.exclude(pk=series.pk)
     for other in others:
-        other_prefix = number_prefix(other.pattern)
-        if prefix.startswith(other_prefix) or other_prefix.startswith(prefix):
+        other_prefix = number_prefix(other.pattern).upper()
+        if _prefixes_may_collide(prefix, other_prefix):
             return _(
                 "Le modèle « %(pattern)s » commence comme celui de la séquence « %(other)s » (« %(other_pattern)s ») : "
                 "les deux séquences pourraient donner le même numéro. Commencez le modèle par un préfixe "
                 "qui lui est propre, par exemple « FO- »."
             ) % {"pattern": series.pattern, "other": other.name, "other_pattern": other.pattern}
     return ""
+
+
+def _prefixes_may_collide(first: str, second: str) -> bool:
+    shorter, longer = sorted((first, second), key=len)
+    if not longer.startswith(shorter):
+        return False
+    # The shorter prefix is followed by a tag, which writes digits.
+    return len(longer) == len(shorter) or longer[len(shorter)].isdigit()

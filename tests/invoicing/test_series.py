@@ -402,7 +402,7 @@ def test_page_rejects_prefix_of_existing_series(owner_client, organisation, issu
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("pattern", ["F-{YYYY}-{NNNNNN}", "F-A{NNN}", "{YYYY}-{NNNN}"])
+@pytest.mark.parametrize("pattern", ["F-{YYYY}-{NNNNNN}", "f-{YYYY}-{NNNN}", "F-2{NNN}", "F-{NNNN}"])
 def test_service_rejects_overlapping_prefix(organisation, issued_invoice, pattern):
     series = NumberingSeries(organisation=organisation, name="Ateliers", pattern=pattern, reset=ResetPolicy.NEVER)
     if "{YYYY}" in pattern:
@@ -557,3 +557,16 @@ def test_cli_refuses_to_delete_a_needed_series(organisation, customer, name, mes
 def test_lowercase_tags_are_explained_in_french(organisation):
     with pytest.raises(CommandError, match=r"balises en minuscules \({yyyy}, {mm}, {nnn}\) : les balises s'écrivent"):
         run("add", "Formations", "--pattern", "fo-{yyyy}{mm}-{nnn}", "--reset", "monthly")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pattern", ["F{YYYY}{MM}-{NNN}", "F-A{NNN}", "FO-{YYYY}-{NNNN}", "{YYYY}-{NNNN}"])
+def test_service_accepts_prefix_that_cannot_collide(organisation, issued_invoice, pattern):
+    reset = ResetPolicy.YEARLY if "{YYYY}" in pattern else ResetPolicy.NEVER
+    if "{MM}" in pattern:
+        reset = ResetPolicy.MONTHLY
+    series = NumberingSeries(organisation=organisation, name="Ateliers", pattern=pattern, reset=reset)
+
+    save_series(series)
+
+    assert series.pk is not None
