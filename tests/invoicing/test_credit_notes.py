@@ -382,3 +382,19 @@ def test_partial_credit_keeps_deposit_deducted(organisation, customer):
     assert last.prepaid_amount == Decimal("60.00")
     assert first.amount_due + second.amount_due + last.amount_due == invoice.amount_due
     assert invoice.balance() == Decimal("0.00")
+
+
+def test_credit_note_page_labels_its_amount(owner_client, organisation, customer):
+    from django.urls import reverse
+
+    from ardoise.invoicing.models import InvoiceLine
+    from ardoise.invoicing.services import save_draft
+
+    draft = Invoice(organisation=organisation, customer=customer, prepaid_amount=Decimal("100.00"))
+    invoice = issue(save_draft(draft, [InvoiceLine(name="Conseil", quantity=Decimal("5"), unit_price=Decimal("100"))]))
+    credit_note = issue(create_credit_note(invoice))
+
+    page = owner_client.get(reverse("invoicing:detail", args=[credit_note.pk])).content.decode()
+
+    assert "Montant de l'avoir</th>" in page
+    assert "Net à payer</th>" not in page
