@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.units import UNIT_CHOICES
-from ardoise.core.vat import VAT_RATE_CHOICES
+from ardoise.core.vat import LINE_VAT_RATE_CHOICES
 
 
 class ProductKind(models.TextChoices):
@@ -25,7 +25,7 @@ class Product(models.Model):
         _("prix unitaire HT"), max_digits=14, decimal_places=4, validators=[MinValueValidator(Decimal("0"))]
     )
     vat_rate = models.DecimalField(
-        _("taux de TVA"), max_digits=5, decimal_places=2, choices=VAT_RATE_CHOICES, default=Decimal("20.00")
+        _("taux de TVA"), max_digits=5, decimal_places=2, choices=LINE_VAT_RATE_CHOICES, default=Decimal("20.00")
     )
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -9,18 +9,9 @@ from django.db.models import TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-VAT_RATE_CHOICES = [
-    (Decimal("20.00"), "20 %"),
-    (Decimal("10.00"), "10 %"),
-    (Decimal("5.50"), "5,5 %"),
-    (Decimal("2.10"), "2,1 %"),
-    (Decimal("0.00"), "0 %"),
-]
-
-# Every French rate an invoice line may carry: the mainland rates, the Corsican
-# rates (13 %, 0.9 %) and those of the overseas departments (8.5 %, 1.75 %, 1.05 %).
-# NOTE: catalogue products still offer VAT_RATE_CHOICES only; widening them
-# needs a catalogue migration.
+# Every French rate an invoice line or a catalogue product may carry: the mainland
+# rates, the Corsican rates (13 %, 0.9 %) and those of the overseas departments
+# (8.5 %, 1.75 %, 1.05 %).
 LINE_VAT_RATE_CHOICES = [
     (Decimal("20.00"), "20 %"),
     (Decimal("13.00"), _("13 % (Corse)")),

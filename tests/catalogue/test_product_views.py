@@ -324,3 +324,13 @@ def test_anonymous_redirected_to_login(client, product):
         response = client.post(url) if "activer" in url else client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == f"/compte/connexion/?next={url}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "stored"), [("8.50", Decimal("8.50")), ("13.00", Decimal("13.00"))])
+def test_create_with_overseas_or_corsican_rate(owner_client, organisation, typed, stored):
+    owner_client.post(CREATE_URL, product_data(vat_rate=typed))
+
+    product = Product.objects.get(name="Maintenance mensuelle")
+    assert product.vat_rate == stored
+    assert owner_client.get(PICK_URL).json()[0]["vat_rate"] == str(stored)
