@@ -82,6 +82,19 @@ class FrenchDecimalField(forms.DecimalField):
             ) from None
 
 
+def price_field(label: Any, help_text: Any) -> FrenchDecimalField:
+    """Return an optional unit price field of a line: positive, up to 6 decimals."""
+    return FrenchDecimalField(
+        label=label,
+        max_digits=20,
+        decimal_places=6,
+        min_value=ZERO,
+        required=False,
+        widget=DecimalInput(min_places=2),
+        help_text=help_text,
+    )
+
+
 class DateInput(forms.DateInput):
     """The browser's date picker; it sends ISO dates whatever the user's locale."""
 
@@ -443,33 +456,11 @@ class LineForm(forms.ModelForm):
     quantity = FrenchDecimalField(
         label=_("Quantité"), max_digits=16, decimal_places=4, initial=Decimal("1"), widget=DecimalInput(min_places=0)
     )
-    unit_price = FrenchDecimalField(
-        label=_("Prix unitaire HT"),
-        max_digits=20,
-        decimal_places=6,
-        min_value=ZERO,
-        required=False,
-        widget=DecimalInput(min_places=2),
-        help_text=_("Jusqu'à 6 décimales, virgule ou point."),
-    )
+    unit_price = price_field(_("Prix unitaire HT"), _("Jusqu'à 6 décimales, virgule ou point."))
     # Advanced price terms. Each keeps the stored value when a page without it posts the line.
-    gross_price = FrenchDecimalField(
-        label=_("Prix brut HT"),
-        max_digits=20,
-        decimal_places=6,
-        min_value=ZERO,
-        required=False,
-        widget=DecimalInput(min_places=2),
-        help_text=_("Prix catalogue avant rabais, si vous voulez l'imprimer."),
-    )
-    price_discount = FrenchDecimalField(
-        label=_("Rabais sur le prix"),
-        max_digits=20,
-        decimal_places=6,
-        min_value=ZERO,
-        required=False,
-        widget=DecimalInput(min_places=2),
-        help_text=_("Avec le prix brut : le prix unitaire HT devient prix brut − rabais."),
+    gross_price = price_field(_("Prix brut HT"), _("Prix catalogue avant rabais, si vous voulez l'imprimer."))
+    price_discount = price_field(
+        _("Rabais sur le prix"), _("Avec le prix brut : le prix unitaire HT devient prix brut − rabais.")
     )
     base_quantity = FrenchDecimalField(
         label=_("Prix pour (quantité de base)"),
