@@ -145,7 +145,7 @@ def main() -> int:
     try:
         results["postgresql"] = run_child("postgresql", args)
     except psycopg.OperationalError as error:
-        print("PostgreSQL skipped, the server did not answer: %s" % error, file=sys.stderr)
+        print("PostgreSQL skipped, connection failed: %s" % error, file=sys.stderr)
     results["sqlite"] = run_child("sqlite", args)
     print("Issue throughput, one organisation, %d invoices of %d lines per run" % (args.invoices, args.lines))
     print("Load average at the end: %.1f (1 min), %d CPUs" % (os.getloadavg()[0], os.cpu_count() or 0))

@@ -225,7 +225,7 @@ def _flavor(root: etree._Element, filename: str, source: str) -> str:
 def _profile(root: etree._Element, flavor: str, filename: str) -> str:
     guideline = _guideline(root)
     profile = ""
-    # The library fails on an empty BT-24 with AttributeError, so it only sees a filled one.
+    # The library fails on an empty BT-24 with AttributeError, so it is only given a filled one.
     if guideline:
         with contextlib.suppress(ValueError):
             profile = get_level(root, flavor)

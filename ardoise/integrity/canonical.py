@@ -4,11 +4,11 @@ A chain record's ``hash`` is computed in three steps:
 
 1. The *content* of the object is a JSON object built from an explicit list of
    columns (``INVOICE_FIELDS`` and ``INVOICE_LINE_FIELDS`` for an issued
-   invoice or credit note, ``PAYMENT_FIELDS`` for a payment). Each value is
-   written as: a decimal as a string with the column's decimal places
-   ("1065.00"), a date as "YYYY-MM-DD", a date-time in UTC as
-   "YYYY-MM-DDTHH:MM:SS.ffffffZ", a foreign key as the related row's id, JSON
-   columns as stored, other values as JSON. An invoice's lines are a list in
+   invoice or credit note, ``PAYMENT_FIELDS`` for a payment). A decimal is
+   written as a string with the column's decimal places ("1065.00"), a date
+   as "YYYY-MM-DD", and a date-time in UTC as "YYYY-MM-DDTHH:MM:SS.ffffffZ".
+   A foreign key is the related row's id, a JSON column is kept as stored, and
+   any other value is written as JSON. An invoice's lines are a list in
    (position, id) order under "lines". The JSON text is serialised with sorted
    keys, no spaces and UTF-8 (``ensure_ascii=False``), and ``content_sha256`` is
    its SHA-256.

@@ -163,7 +163,7 @@ def document_allowances(invoice: Invoice, lines: list[DocumentLine], places: int
     )
 
 
-# How the reasons of one VAT group are joined, as in « Exonération de TVA, article 262 I du CGI ; TVA non
+# Separator of the reasons of one VAT group, as in « Exonération de TVA, article 262 I du CGI ; TVA non
 # applicable, art. 259-1 du CGI ».
 REASON_SEPARATOR = " ; "
 

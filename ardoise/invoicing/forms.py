@@ -693,8 +693,8 @@ class LineForm(forms.ModelForm):
         """Store the line's allowances and charges typed in the editor, or report the first wrong row."""
         if not self._posted("adjustment_rows"):
             return
-        kept = [row for row in self.adjustment_forms if not row.is_blank()]
-        for position, row in enumerate(kept, start=1):
+        filled_rows = [row for row in self.adjustment_forms if not row.is_blank()]
+        for position, row in enumerate(filled_rows, start=1):
             if not row.is_valid():
                 field, errors = next(iter(row.errors.items()))
                 label = row.fields[field].label if field in row.fields else ""
@@ -704,7 +704,7 @@ class LineForm(forms.ModelForm):
                     % {"row": position, "field": label, "error": " ".join(str(error) for error in errors)},
                 )
                 return
-        self.instance.extra_adjustments = [adjustment_to_json(row.to_adjustment()) for row in kept]
+        self.instance.extra_adjustments = [adjustment_to_json(row.to_adjustment()) for row in filled_rows]
 
     def _follow_kind(self, cleaned: dict[str, Any]) -> None:
         """Swap autoliquidation and intra-EU supply to match the line's nature.

@@ -373,7 +373,7 @@ class Invoice(models.Model):
         return not self.is_credit_note and self.amount_due > 0 and self.credited_total() >= self.amount_due
 
     def payment_state(self, today: Any = None) -> PaymentState:
-        """Derive the state the user sees; ``queries.in_state`` computes the same in SQL."""
+        """Derive the state shown to the user. ``queries.in_state`` computes the same in SQL."""
         if self.is_draft:
             return PaymentState.DRAFT
         if self.is_credit_note:

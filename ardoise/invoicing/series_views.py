@@ -25,7 +25,7 @@ def series_list(request: HttpRequest) -> HttpResponse:
 def series_create(request: HttpRequest) -> HttpResponse:
     organisation = current_organisation(request)
     if not is_owner(request.user, organisation):
-        return _refuse_change(request)
+        return _reject_change(request)
     series = NumberingSeries(organisation=organisation)
     return _edit(request, series)
 
@@ -34,7 +34,7 @@ def series_create(request: HttpRequest) -> HttpResponse:
 def series_edit(request: HttpRequest, series_pk: int) -> HttpResponse:
     series = get_scoped_or_404(request, NumberingSeries, pk=series_pk)
     if not is_owner(request.user, series.organisation):
-        return _refuse_change(request)
+        return _reject_change(request)
     return _edit(request, series)
 
 
@@ -42,7 +42,7 @@ def series_edit(request: HttpRequest, series_pk: int) -> HttpResponse:
 def series_make_default(request: HttpRequest, series_pk: int) -> HttpResponse:
     series = get_scoped_or_404(request, NumberingSeries, pk=series_pk)
     if not is_owner(request.user, series.organisation):
-        return _refuse_change(request)
+        return _reject_change(request)
     series_services.make_default(series, request=request)
     messages.success(
         request, _("Les nouvelles factures seront numérotées dans la séquence « %(name)s ».") % {"name": series.name}
@@ -54,7 +54,7 @@ def series_make_default(request: HttpRequest, series_pk: int) -> HttpResponse:
 def series_delete(request: HttpRequest, series_pk: int) -> HttpResponse:
     series = get_scoped_or_404(request, NumberingSeries, pk=series_pk)
     if not is_owner(request.user, series.organisation):
-        return _refuse_change(request)
+        return _reject_change(request)
     try:
         series_services.delete_series(series, request=request)
     except InvoicingError as error:
@@ -96,6 +96,6 @@ def _render_list(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     return render(request, "invoicing/series_list.html", context, status=status)
 
 
-def _refuse_change(request: HttpRequest) -> HttpResponse:
+def _reject_change(request: HttpRequest) -> HttpResponse:
     messages.error(request, _("Seuls les propriétaires de l'entreprise peuvent créer ou modifier les séquences."))
     return _render_list(request, status=403)

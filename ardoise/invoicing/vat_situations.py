@@ -242,10 +242,9 @@ def vat_warnings(invoice: Invoice, lines: Sequence[InvoiceLine]) -> list[str]:
     """List, in French, the VAT choices that the law may allow but that look like a mistake.
 
     An allowance or charge takes the VAT of the goods or services it relates
-    to, so one at a French rate on an invoice whose lines all go abroad
-    (export, intra-EU supply, reverse charge) was most likely left at the
-    editor's 20 %. It may also be right (a service rendered in France), so
-    issuing stays possible.
+    to. One at a French rate on an invoice whose lines all go abroad (export,
+    intra-EU supply, reverse charge) was most likely left at the editor's 20 %.
+    It may also be right (a service rendered in France), so issuing stays possible.
     """
     categories = {line.vat_category for line in lines}
     if not categories or not categories <= INTERNATIONAL_CATEGORIES:

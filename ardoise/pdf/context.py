@@ -172,9 +172,9 @@ def _price_discount_note(line: DocumentLine, currency: str) -> str:
 def _adjustment_note(line: DocumentLine, currency: str) -> str:
     """List the line's allowances and charges with their reasons, unless one percentage in the column shows them.
 
-    A single percentage discount is clear from its column; several rows, a
-    charge or an amount are spelled out under the line, as the law wants every
-    rebate granted to be shown.
+    A single percentage discount is clear from its column. Several rows, a
+    charge or an amount are spelled out under the line, because the law wants
+    every rebate granted shown on the invoice.
     """
     adjustments = (*line.allowances, *line.charges)
     only = adjustments[0] if len(adjustments) == 1 else None

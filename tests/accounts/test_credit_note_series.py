@@ -31,7 +31,7 @@ def test_profile_chooses_credit_note_series(owner_client, organisation, other_or
     assert response.context["form"].errors["credit_note_series"]
 
 
-def test_setup_demo_creates_avoirs_series_and_a_refunded_credit_note():
+def test_demo_creates_credit_note_series():
     call_command("setup", "--demo", stdout=StringIO(), stderr=StringIO())
 
     organisation = Organisation.objects.get()

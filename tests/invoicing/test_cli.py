@@ -230,7 +230,7 @@ def test_totals_of_a_minimum_profile_file_is_refused_in_french():
         run("invoice", "totals", str(minimum))
 
 
-def test_totals_of_basic_wl_file_come_from_vat_breakdown():
+def test_basic_wl_totals_from_breakdown():
     basic_wl = SAMPLES / "factur-x-samples" / "factur-x-basicwl.xml"
 
     computed = json.loads(run("invoice", "totals", str(basic_wl), "--json"))
@@ -251,7 +251,7 @@ def test_totals_json_lists_rebuilt_lines_as_warnings():
     assert computed["warnings"][0].startswith("Ligne 20 : le fichier indique un montant HT de -109,98")
 
 
-def test_totals_json_has_no_warning_for_a_consistent_file():
+def test_consistent_file_has_no_warning():
     computed = json.loads(run("invoice", "totals", str(EN16931_SAMPLE), "--json"))
 
     assert computed["warnings"] == []

@@ -305,7 +305,7 @@ def test_credit_note_draft_page_has_credit_note_wording(owner_client, issued_inv
     assert "Échéance" not in text
 
 
-def test_issued_credit_note_page_offers_to_send_the_credit_note(owner_client, issued_invoice):
+def test_credit_note_page_offers_sending(owner_client, issued_invoice):
     credit_note = issue_invoice(create_credit_note(issued_invoice, {1: Decimal("2.5")}), today=DAY)
 
     text = html.unescape(owner_client.get(credit_note.get_absolute_url()).text)

@@ -294,7 +294,7 @@ def test_credit_note_pdf_names_invoice(issued_invoice):
     assert "Montant de l'avoir" in text
 
 
-def test_cancel_and_replace_refused_while_draft_credit_note_exists(issued_invoice):
+def test_replace_blocked_by_draft_credit_note(issued_invoice):
     pending = create_credit_note(issued_invoice, {1: Decimal("1")})
 
     with pytest.raises(InvoicingError) as error:

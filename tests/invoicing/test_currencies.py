@@ -287,10 +287,10 @@ def test_show_json_gives_rate_and_vat_in_euros(organisation, customer):
 
     call_command("invoice", "show", invoice.number, "--json", stdout=output)
 
-    shown = json.loads(output.getvalue())
-    assert shown["exchange_rate"] == "0.921456"
-    assert shown["totals"]["BT-110"] == "200.00"
-    assert shown["totals"]["BT-111"] == "184.29"
+    summary = json.loads(output.getvalue())
+    assert summary["exchange_rate"] == "0.921456"
+    assert summary["totals"]["BT-110"] == "200.00"
+    assert summary["totals"]["BT-111"] == "184.29"
 
 
 @pytest.mark.django_db

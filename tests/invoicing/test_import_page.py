@@ -64,7 +64,7 @@ def test_import_warns_about_rebuilt_lines(owner_client, organisation):
 
 
 @pytest.mark.django_db
-def test_import_page_warns_when_draft_totals_differ_from_file(owner_client, organisation):
+def test_import_page_warns_on_total_gap(owner_client, organisation):
     xml = (SAMPLE / "factur-x-en16931.xml").read_text(encoding="utf-8")
     wrong = xml.replace("<ram:GrandTotalAmount>104.90<", "<ram:GrandTotalAmount>110.90<")
     upload = SimpleUploadedFile("total-faux.xml", wrong.encode(), content_type="text/xml")
