@@ -1,6 +1,6 @@
 """Database triggers that make whole tables append-only: rows can be inserted, never changed.
 
-Recorded payments, audit entries and hash-chain records must stay as they were
+Receipts, recorded payments, audit entries and hash-chain records must stay as they were
 written, like issued invoices (see ``ardoise.invoicing.triggers``). The model
 layer rejects changes too, but ``QuerySet.update()``, ``QuerySet.delete()`` and
 raw SQL bypass it.
@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import migrations
 
-APPEND_ONLY_TABLES = ("payments_payment", "audit_auditentry", "integrity_chainrecord")
+APPEND_ONLY_TABLES = ("payments_receipt", "payments_payment", "audit_auditentry", "integrity_chainrecord")
 
 POSTGRESQL_FUNCTION = """CREATE OR REPLACE FUNCTION ardoise_reject_append_only_change() RETURNS trigger AS $$
     BEGIN
