@@ -82,11 +82,11 @@ class Receipt(models.Model):
             raise AppendOnlyError(self)
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise AppendOnlyError(self)
-
     def get_absolute_url(self) -> str:
         return reverse("payments:receipt", args=[self.pk])
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(self)
 
     @property
     def is_reversal(self) -> bool:

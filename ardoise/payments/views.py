@@ -35,15 +35,27 @@ def payment_record(request: HttpRequest, invoice_pk: int) -> HttpResponse:
         except PaymentError as error:
             form.add_error(error.field, error.message)
         else:
-            if invoice.is_credit_note:
-                text = _("Remboursement de %(amount)s enregistré sur l'avoir %(number)s.")
-            else:
-                text = _("Paiement de %(amount)s enregistré sur la facture %(number)s.")
-            messages.success(
-                request, text % {"amount": format_amount(payment.amount, invoice.currency), "number": invoice.number}
-            )
+            messages.success(request, _payment_message(payment))
             return redirect("%s#paiements" % invoice.get_absolute_url())
     return render_invoice_page(request, invoice, payment_form=form)
+
+
+def _payment_message(payment: Payment) -> str:
+    invoice, receipt = payment.invoice, payment.receipt
+    amounts = {"amount": format_amount(payment.amount, invoice.currency), "number": invoice.number}
+    if invoice.is_credit_note:
+        return _("Remboursement de %(amount)s enregistré sur l'avoir %(number)s.") % amounts
+    credit = receipt.amount - payment.amount
+    if credit:
+        return _(
+            "%(received)s reçus : %(amount)s réglés sur la facture %(number)s et %(credit)s gardés en crédit "
+            "pour le client. Vous pourrez l'appliquer à une prochaine facture ou le rembourser."
+        ) % {
+            **amounts,
+            "received": format_amount(receipt.amount, invoice.currency),
+            "credit": format_amount(credit, invoice.currency),
+        }
+    return _("Paiement de %(amount)s enregistré sur la facture %(number)s.") % amounts
 
 
 @require_POST

@@ -79,6 +79,7 @@ def test_postgresql_triggers_exist_on_every_append_only_table(paid_invoice):
         "audit_auditentry_append_only",
         "integrity_chainrecord_append_only",
         "payments_payment_append_only",
+        "payments_receipt_append_only",
     ]
 
 

@@ -221,7 +221,7 @@ def test_journal_filters_by_user(owner_client, owner, member, paid_invoice):
 
     text = page_text(owner_client.get(JOURNAL_URL, {"user": member.pk}))
 
-    assert "1 événement" in text
+    assert "2 événements" in text  # the receipt and the payment it makes on the invoice
     assert "bob@atelier-dupont.fr" in text
     assert "alice@atelier-dupont.fr</td>" not in text
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from ardoise.audit.models import AuditEntry
 from ardoise.invoicing.models import PaymentState
 from ardoise.payments.models import Payment
-from ardoise.payments.services import PaymentError, record_payment
+from ardoise.payments.services import PaymentError, customer_credit, record_payment
 
 PARIS = ZoneInfo("Europe/Paris")
 DEC_10 = datetime.datetime(2026, 12, 10, 9, 0, tzinfo=PARIS)
@@ -49,16 +49,26 @@ def test_payments_up_to_balance_make_invoice_paid(issued_invoice):
 
 
 @pytest.mark.django_db
-def test_overpayment_refused_naming_amounts(issued_invoice):
+def test_overpayment_becomes_customer_credit(issued_invoice):
     record_payment(issued_invoice, Decimal("1000.00"), datetime.date(2026, 12, 8))
+
+    payment = record_payment(issued_invoice, Decimal("100.00"), datetime.date(2026, 12, 9))
+
+    assert payment.amount == Decimal("65.00")
+    assert payment.receipt.amount == Decimal("100.00")
+    assert issued_invoice.balance() == Decimal("0.00")
+    assert customer_credit(issued_invoice.customer) == Decimal("35.00")
+
+
+@pytest.mark.django_db
+def test_payment_on_paid_invoice_refused_pointing_to_customer_credit(issued_invoice):
+    record_payment(issued_invoice, Decimal("1065.00"), datetime.date(2026, 12, 8))
 
     with pytest.raises(PaymentError) as caught:
         record_payment(issued_invoice, Decimal("65.01"), datetime.date(2026, 12, 9))
 
-    assert caught.value.field == "amount"
-    assert "65,01%s€" % NBSP in caught.value.message
-    assert "65,00%s€" % NBSP in caught.value.message
     assert "F-2026-0001" in caught.value.message
+    assert "crédit" in caught.value.message
     assert Payment.objects.count() == 1
 
 
@@ -149,14 +159,16 @@ def test_payment_form_reads_thousands_dots(owner_client, issued_invoice):
 
 
 @pytest.mark.django_db
-def test_payment_form_shows_overpayment_error(owner_client, issued_invoice):
+def test_payment_form_keeps_overpayment_as_credit_and_says_so(owner_client, issued_invoice):
     data = {"amount": "2000", "date": "2026-12-09", "method": "virement", "reference": ""}
 
-    response = owner_client.post(reverse("payments:record", args=[issued_invoice.pk]), data)
+    response = owner_client.post(reverse("payments:record", args=[issued_invoice.pk]), data, follow=True)
 
-    assert response.status_code == 200
-    assert "dépasse le reste à payer" in response.text
-    assert Payment.objects.count() == 0
+    assert "1%s065,00%s€ réglés sur la facture F-2026-0001 et 935,00%s€ gardés en crédit" % (NNBSP, NBSP, NBSP) in (
+        response.text
+    )
+    assert Payment.objects.get().amount == Decimal("1065.00")
+    assert customer_credit(issued_invoice.customer) == Decimal("935.00")
 
 
 @pytest.mark.django_db
