@@ -122,7 +122,7 @@ class Payment(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="payments")
     invoice = models.ForeignKey("invoicing.Invoice", on_delete=models.PROTECT, related_name="payments")
-    receipt = models.ForeignKey(Receipt, null=True, on_delete=models.PROTECT, related_name="payments")
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="payments")
     date = models.DateField(_("date du paiement"))
     amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
     method = models.CharField(

@@ -369,11 +369,9 @@ def open_invoices(customer: Customer, currency: str = "EUR") -> QuerySet[Any]:
     """Return the customer's issued invoices with something left to pay, oldest due first."""
     invoices = Invoice.objects.filter(customer=customer, currency=currency).issued()
     invoices = invoices.exclude(type_code=DocumentType.CREDIT_NOTE)
-    return (
-        queries.with_balance(invoices)
-        .filter(balance_amount__gt=ZERO)
-        .order_by(F("due_date").asc(nulls_last=True), "issue_date", "id")
-    )
+    # QuerySet[Any]: django-stubs cannot see the ``balance_amount`` annotation.
+    annotated: QuerySet[Any] = queries.with_balance(invoices)
+    return annotated.filter(balance_amount__gt=ZERO).order_by(F("due_date").asc(nulls_last=True), "issue_date", "id")
 
 
 def _automatic_allocations(

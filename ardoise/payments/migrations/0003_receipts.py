@@ -88,6 +88,11 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('bank_fees__gte', 0)), name='receipt_fees_not_negative'),
         ),
         migrations.RunPython(give_each_payment_a_receipt, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name='payment',
+            name='receipt',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='payments.receipt'),
+        ),
         # Last: SQLite drops a table's triggers when an operation above rebuilds it.
         triggers.create_operation('payments_payment'),
         triggers.create_operation('payments_receipt'),
