@@ -4,7 +4,8 @@ A chain record's ``hash`` is computed in three steps:
 
 1. The *content* of the object is a JSON object built from an explicit list of
    columns (``INVOICE_FIELDS`` and ``INVOICE_LINE_FIELDS`` for an issued
-   invoice or credit note, ``PAYMENT_FIELDS`` for a payment). A decimal is
+   invoice or credit note, ``PAYMENT_FIELDS`` for a payment, ``RECEIPT_FIELDS``
+   for a receipt). A decimal is
    written as a string with the column's decimal places ("1065.00"), a date
    as "YYYY-MM-DD", and a date-time in UTC as "YYYY-MM-DDTHH:MM:SS.ffffffZ".
    A foreign key is the related row's id, a JSON column is kept as stored, and
@@ -14,7 +15,7 @@ A chain record's ``hash`` is computed in three steps:
    its SHA-256.
 2. The digests of the stored files: ``pdf_sha256`` and ``xml_sha256`` are the
    SHA-256 of the PDF and XML bytes kept in ``IssuedFile``; both are empty for
-   a payment.
+   a payment and a receipt.
 3. ``hash`` is the SHA-256 of these lines joined by "\\n": "ardoise-chain",
    the version ("1"), the organisation id, the sequence number, the kind, the
    object id, ``content_sha256``, ``pdf_sha256``, ``xml_sha256`` and the
@@ -22,7 +23,9 @@ A chain record's ``hash`` is computed in three steps:
 
 The column lists are frozen for version 1: a column added to a model later is
 not part of the content until a version 2 is defined, so that adding a column
-never breaks the verification of existing records. Everything here works on
+never breaks the verification of existing records. Receipts joined the chain
+after the other kinds, with their own column list; that added a kind and
+changed nothing for the records of the others. Everything here works on
 historical models too, so that migrations can build records.
 """
 
@@ -106,6 +109,22 @@ PAYMENT_FIELDS = (
     "created_by",
 )
 
+RECEIPT_FIELDS = (
+    "id",
+    "organisation",
+    "customer",
+    "kind",
+    "date",
+    "amount",
+    "currency",
+    "method",
+    "reference",
+    "bank_fees",
+    "reverses",
+    "created_at",
+    "created_by",
+)
+
 
 def canonical_value(field: models.Field[Any, Any], value: Any) -> Any:
     """Write one column's value in the canonical form described in the module docstring."""
@@ -137,6 +156,10 @@ def invoice_content(invoice: models.Model, lines: list[models.Model]) -> dict[st
 
 def payment_content(payment: models.Model) -> dict[str, Any]:
     return row_content(payment, PAYMENT_FIELDS)
+
+
+def receipt_content(receipt: models.Model) -> dict[str, Any]:
+    return row_content(receipt, RECEIPT_FIELDS)
 
 
 def content_digest(content: dict[str, Any]) -> str:

@@ -13,10 +13,11 @@ class RecordKind(models.TextChoices):
     INVOICE = "invoice", _("Facture")
     CREDIT_NOTE = "credit_note", _("Avoir")
     PAYMENT = "payment", _("Paiement")
+    RECEIPT = "receipt", _("Encaissement")
 
 
 class ChainRecord(models.Model):
-    """One link of an organisation's hash chain over issued documents and recorded payments.
+    """One link of an organisation's hash chain over issued documents, receipts and payments.
 
     Records are numbered 1, 2, 3… per organisation in the order the documents
     were issued and the payments recorded. ``hash`` covers the canonical
@@ -35,7 +36,10 @@ class ChainRecord(models.Model):
     payment = models.OneToOneField(
         "payments.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="chain_record"
     )
-    # The invoice number, or the payment's "invoice number / payment id", for messages.
+    receipt = models.OneToOneField(
+        "payments.Receipt", null=True, blank=True, on_delete=models.PROTECT, related_name="chain_record"
+    )
+    # The invoice number (also for a payment on it), or a receipt's customer name, for messages.
     reference = models.CharField(max_length=80)
     version = models.PositiveSmallIntegerField()
     content_sha256 = models.CharField(max_length=64)
@@ -51,8 +55,9 @@ class ChainRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "sequence"], name="unique_chain_sequence"),
             models.CheckConstraint(
-                condition=models.Q(invoice__isnull=False, payment__isnull=True)
-                | models.Q(invoice__isnull=True, payment__isnull=False),
+                condition=models.Q(invoice__isnull=False, payment__isnull=True, receipt__isnull=True)
+                | models.Q(invoice__isnull=True, payment__isnull=False, receipt__isnull=True)
+                | models.Q(invoice__isnull=True, payment__isnull=True, receipt__isnull=False),
                 name="chain_record_one_object",
             ),
         ]
@@ -75,5 +80,10 @@ class ChainRecord(models.Model):
             return gettext("Paiement n° %(id)s de la facture %(number)s") % {
                 "id": self.payment_id,
                 "number": self.reference,
+            }
+        if self.kind == RecordKind.RECEIPT:
+            return gettext("Encaissement n° %(id)s de %(customer)s") % {
+                "id": self.receipt_id,
+                "customer": self.reference,
             }
         return "%s %s" % (self.get_kind_display(), self.reference)

@@ -1,4 +1,4 @@
-"""Extending and verifying each organisation's hash chain of issued documents and payments."""
+"""Extending and verifying each organisation's hash chain of issued documents, receipts and payments."""
 
 from __future__ import annotations
 
@@ -39,8 +39,9 @@ def build_record(
     lines: list[Any] | None = None,
     files: Any = None,
     payment: Any = None,
+    receipt: Any = None,
 ) -> Any:
-    """Build the unsaved chain record of an issued invoice (with its lines and files) or of a payment.
+    """Build the unsaved chain record of an issued invoice (with its lines and files), a payment or a receipt.
 
     ``record_model`` is ``ChainRecord`` or its historical model in a migration.
     """
@@ -50,13 +51,21 @@ def build_record(
         pdf_sha256 = canonical.file_digest(files.pdf)
         xml_sha256 = canonical.file_digest(files.xml)
         obj, reference = invoice, invoice.number
-    else:
+    elif payment is not None:
         kind = RecordKind.PAYMENT
         content = canonical.payment_content(payment)
         pdf_sha256 = xml_sha256 = ""
         obj, reference = payment, payment.invoice.number
+    else:
+        kind = RecordKind.RECEIPT
+        content = canonical.receipt_content(receipt)
+        pdf_sha256 = xml_sha256 = ""
+        obj, reference = receipt, receipt.customer.name[:80]
     content_sha256 = canonical.content_digest(content)
+    # Migration 0001's historical model has no receipt field: pass it only for a receipt.
+    objects = {"receipt": receipt} if receipt is not None else {}
     return record_model(
+        **objects,
         organisation_id=organisation_id,
         sequence=sequence,
         kind=str(kind),
@@ -130,6 +139,23 @@ def append_payment(payment: Any) -> ChainRecord:
     return record
 
 
+def append_receipt(receipt: Any) -> ChainRecord:
+    """Chain a recorded receipt; the caller's transaction must hold the organisation's row lock."""
+    from ardoise.payments.models import Receipt
+
+    stored = Receipt.objects.select_related("customer").get(pk=receipt.pk)
+    sequence, previous_hash = _next_link(stored.organisation_id)
+    record = build_record(
+        ChainRecord,
+        organisation_id=stored.organisation_id,
+        sequence=sequence,
+        previous_hash=previous_hash,
+        receipt=stored,
+    )
+    record.save()
+    return record
+
+
 # Verification
 
 
@@ -155,12 +181,15 @@ class Failure:
     sequence: int | None = None
     invoice_id: int | None = None
     payment_id: int | None = None
+    receipt_id: int | None = None
 
     @property
     def label(self) -> str:
         """Name the record in French, e.g. « Facture F-2026-0001 du 04/12/2026 »."""
         if self.kind == RecordKind.PAYMENT:
             text = _("Paiement n° %(id)s de la facture %(number)s") % {"id": self.payment_id, "number": self.reference}
+        elif self.kind == RecordKind.RECEIPT:
+            text = _("Encaissement n° %(id)s de %(customer)s") % {"id": self.receipt_id, "customer": self.reference}
         else:
             text = "%s %s" % (RecordKind(self.kind).label, self.reference)
         if self.date:
@@ -238,7 +267,7 @@ def verify(organisation: Any) -> Verification:
 def _records_with_objects(organisation: Any) -> Iterator[tuple[ChainRecord, Any, list[Any], Any]]:
     """Yield each record with its object, the invoice's lines and stored files, loaded in batches."""
     from ardoise.invoicing.models import Invoice, InvoiceLine, IssuedFile
-    from ardoise.payments.models import Payment
+    from ardoise.payments.models import Payment, Receipt
 
     records = ChainRecord.objects.filter(organisation=organisation).order_by("sequence")
     last_sequence = 0
@@ -256,6 +285,7 @@ def _records_with_objects(organisation: Any) -> Iterator[tuple[ChainRecord, Any,
         payments = Payment.objects.select_related("invoice").in_bulk(
             [record.payment_id for record in batch if record.payment_id]
         )
+        receipts = Receipt.objects.in_bulk([record.receipt_id for record in batch if record.receipt_id])
         for record in batch:
             if record.invoice_id:
                 yield (
@@ -264,8 +294,10 @@ def _records_with_objects(organisation: Any) -> Iterator[tuple[ChainRecord, Any,
                     lines.get(record.invoice_id, []),
                     files.get(record.invoice_id),
                 )
-            else:
+            elif record.payment_id:
                 yield record, payments.get(record.payment_id), [], None
+            else:
+                yield record, receipts.get(record.receipt_id), [], None
 
 
 def _check(
@@ -288,7 +320,12 @@ def _check(
     if recomputed_hash != record.hash:
         return Mismatch.LINK
 
-    content = canonical.payment_content(obj) if record.payment_id else canonical.invoice_content(obj, lines)
+    if record.payment_id:
+        content = canonical.payment_content(obj)
+    elif record.receipt_id:
+        content = canonical.receipt_content(obj)
+    else:
+        content = canonical.invoice_content(obj, lines)
     if canonical.content_digest(content) != record.content_sha256 or not _legacy_hash_matches(obj):
         return Mismatch.CONTENT
     if record.invoice_id:
@@ -314,7 +351,7 @@ def _legacy_hash_matches(obj: Any) -> bool:
 def _failure(record: ChainRecord, obj: Any, mismatch: Mismatch) -> Failure:
     date = None
     if obj is not None:
-        date = obj.date if record.payment_id else obj.issue_date
+        date = obj.issue_date if record.invoice_id else obj.date
     return Failure(
         kind=record.kind,
         reference=record.reference,
@@ -323,13 +360,14 @@ def _failure(record: ChainRecord, obj: Any, mismatch: Mismatch) -> Failure:
         sequence=record.sequence,
         invoice_id=record.invoice_id or getattr(obj, "invoice_id", None),
         payment_id=record.payment_id,
+        receipt_id=record.receipt_id,
     )
 
 
 def _unchained(organisation: Any) -> Failure | None:
-    """Find an issued document or a payment that no chain record covers."""
+    """Find an issued document, a receipt or a payment that no chain record covers."""
     from ardoise.invoicing.models import Invoice
-    from ardoise.payments.models import Payment
+    from ardoise.payments.models import Payment, Receipt
 
     invoice = (
         Invoice.objects.filter(organisation=organisation)
@@ -360,5 +398,19 @@ def _unchained(organisation: Any) -> Failure | None:
             mismatch=Mismatch.UNCHAINED,
             invoice_id=payment.invoice_id,
             payment_id=payment.pk,
+        )
+    receipt = (
+        Receipt.objects.filter(organisation=organisation, chain_record__isnull=True)
+        .select_related("customer")
+        .order_by("id")
+        .first()
+    )
+    if receipt is not None:
+        return Failure(
+            kind=RecordKind.RECEIPT,
+            reference=receipt.customer.name[:80],
+            date=receipt.date,
+            mismatch=Mismatch.UNCHAINED,
+            receipt_id=receipt.pk,
         )
     return None

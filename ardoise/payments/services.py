@@ -19,7 +19,7 @@ from ardoise.core.formats import format_amount, format_date
 from ardoise.core.forms import format_decimal_input
 from ardoise.core.money import currency_decimals, quantize
 from ardoise.customers.models import Customer
-from ardoise.integrity.services import append_payment
+from ardoise.integrity.services import append_payment, append_receipt
 from ardoise.invoicing import queries
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
@@ -91,6 +91,7 @@ def receive_payment(
             bank_fees=bank_fees,
             created_by=_user_or_none(user),
         )
+        append_receipt(receipt)
         data = {"amount": str(amount), "date": date.isoformat(), "method": method, "customer": customer.name}
         if bank_fees:
             data["bank_fees"] = str(bank_fees)
@@ -175,6 +176,7 @@ def _record_refund(
             reference=reference,
             created_by=_user_or_none(user),
         )
+        append_receipt(receipt)
         data = {"amount": str(amount), "date": date.isoformat(), "method": method, "number": credit_note.number}
         record(credit_note.organisation, "refund.recorded", receipt, user=user, request=request, data=data)
         return _settle(receipt, credit_note, amount, date, user=user, request=request)
@@ -218,6 +220,7 @@ def refund_credit(
             reference=reference,
             created_by=_user_or_none(user),
         )
+        append_receipt(receipt)
         data = {"amount": str(amount), "date": date.isoformat(), "method": method, "customer": customer.name}
         record(customer.organisation, "credit.refunded", receipt, user=user, request=request, data=data)
     logger.info(
@@ -317,6 +320,7 @@ def reverse_receipt(receipt: Receipt, *, user: Any = None, request: Any = None) 
             reverses=receipt,
             created_by=_user_or_none(user),
         )
+        append_receipt(reversal)
         data = {"amount": str(reversal.amount), "reverses": receipt.pk, "customer": receipt.customer.name}
         record(receipt.customer.organisation, "receipt.reversed", reversal, user=user, request=request, data=data)
         live = receipt.payments.filter(reverses__isnull=True, reversal__isnull=True).select_related("invoice")

@@ -17,7 +17,7 @@ from ardoise.integrity.services import Mismatch, append_invoice, verify
 from ardoise.invoicing.models import Invoice, InvoiceLine
 from ardoise.invoicing.services import issue_invoice, refresh_totals
 from ardoise.payments.models import Payment
-from ardoise.payments.services import record_payment, reverse_payment
+from ardoise.payments.services import receive_payment, record_payment, reverse_payment
 
 
 def issue_another(organisation, customer, price="50.00"):
@@ -42,17 +42,18 @@ def test_chain_follows_issue_and_payment_order(paid_invoice, organisation, custo
 
     assert [(record.sequence, record.kind) for record in records] == [
         (1, RecordKind.INVOICE),
-        (2, RecordKind.PAYMENT),
-        (3, RecordKind.INVOICE),
+        (2, RecordKind.RECEIPT),
+        (3, RecordKind.PAYMENT),
+        (4, RecordKind.INVOICE),
     ]
-    assert [records[0].invoice_id, records[1].payment_id, records[2].invoice_id] == [
+    assert [records[0].invoice_id, records[1].receipt_id, records[2].payment_id, records[3].invoice_id] == [
         paid_invoice.pk,
+        payment.receipt_id,
         payment.pk,
         second.pk,
     ]
     assert records[0].previous_hash == ""
-    assert records[1].previous_hash == records[0].hash
-    assert records[2].previous_hash == records[1].hash
+    assert [record.previous_hash for record in records[1:]] == [record.hash for record in records[:-1]]
 
 
 @pytest.mark.django_db
@@ -82,10 +83,10 @@ def test_intact_chain_counts_records_per_kind(paid_invoice, organisation, custom
     result = verify(organisation)
 
     assert result.ok
-    assert result.checked == 4
-    assert dict(result.counts) == {"invoice": 2, "payment": 2}
+    assert result.checked == 6
+    assert dict(result.counts) == {"invoice": 2, "receipt": 2, "payment": 2}
     assert result.first.sequence == 1
-    assert result.last.sequence == 4
+    assert result.last.sequence == 6
     assert result.final_hash == result.last.hash
 
 
@@ -128,7 +129,7 @@ def test_altered_stored_pdf_is_detected(paid_invoice, organisation, customer, ta
     result = verify(organisation)
     assert result.failure.mismatch == Mismatch.PDF
     assert result.failure.reference == second.number
-    assert result.checked == 2
+    assert result.checked == 3
 
 
 @pytest.mark.django_db
@@ -149,9 +150,34 @@ def test_altered_payment_row_is_detected(paid_invoice, organisation, tamper):
     assert failure.kind == RecordKind.PAYMENT
     assert failure.payment_id == payment.pk
     assert failure.message == (
-        "Maillon n° 2, Paiement n° %s de la facture F-2026-0001 du 08/12/2026 : contenu de l'enregistrement modifié."
+        "Maillon n° 3, Paiement n° %s de la facture F-2026-0001 du 08/12/2026 : contenu de l'enregistrement modifié."
         % payment.pk
     )
+
+
+@pytest.mark.django_db
+def test_altered_receipt_row_is_detected(paid_invoice, organisation, tamper):
+    receipt = Payment.objects.get(invoice=paid_invoice).receipt
+
+    tamper("UPDATE payments_receipt SET amount = %s WHERE id = %s", ["2000.00", receipt.pk])
+
+    failure = verify(organisation).failure
+    assert failure.mismatch == Mismatch.CONTENT
+    assert failure.kind == RecordKind.RECEIPT
+    assert failure.message == (
+        "Maillon n° 2, Encaissement n° %s de Boulangerie Martin SAS du 08/12/2026 : "
+        "contenu de l'enregistrement modifié." % receipt.pk
+    )
+
+
+@pytest.mark.django_db
+def test_unchained_receipt_is_detected(paid_invoice, organisation, customer, tamper):
+    receipt = receive_payment(customer, Decimal("10.00"), datetime.date(2026, 12, 9), allocations=[])
+    tamper("DELETE FROM integrity_chainrecord WHERE receipt_id = %s", [receipt.pk])
+
+    failure = verify(organisation).failure
+    assert failure.mismatch == Mismatch.UNCHAINED
+    assert failure.receipt_id == receipt.pk
 
 
 @pytest.mark.django_db
@@ -167,7 +193,7 @@ def test_rewritten_chain_record_breaks_the_link(paid_invoice, organisation, tamp
 
 @pytest.mark.django_db
 def test_deleted_chain_record_is_detected(paid_invoice, organisation, tamper):
-    tamper("DELETE FROM integrity_chainrecord WHERE organisation_id = %s AND sequence = 2", [organisation.pk])
+    tamper("DELETE FROM integrity_chainrecord WHERE organisation_id = %s AND sequence = 3", [organisation.pk])
 
     failure = verify(organisation).failure
     assert failure.mismatch == Mismatch.UNCHAINED
@@ -195,7 +221,8 @@ def test_verify_command_prints_count_and_exits_zero(paid_invoice, organisation):
     output = run_verify("--organisation", organisation.siren)
 
     assert output == (
-        "Atelier Dupont SARL : 2 enregistrements vérifiés (Facture : 1, Avoir : 0, Paiement : 1), chaîne intacte."
+        "Atelier Dupont SARL : 3 enregistrements vérifiés "
+        "(Facture : 1, Avoir : 0, Paiement : 1, Encaissement : 1), chaîne intacte."
     )
 
 
@@ -234,7 +261,8 @@ def test_verify_command_rejects_unknown_organisation(issued_invoice):
 def test_payment_is_chained_with_the_organisation_lock(issued_invoice, organisation):
     payment = record_payment(issued_invoice, Decimal("10.00"), datetime.date(2026, 12, 9))
 
-    assert payment.chain_record.sequence == 2
+    assert payment.receipt.chain_record.sequence == 2
+    assert payment.chain_record.sequence == 3
 
 
 @pytest.mark.postgres
@@ -273,7 +301,7 @@ def test_concurrent_issues_and_payments_keep_one_unbroken_chain(issued_invoice, 
     assert errors == []
     result = verify(organisation)
     assert result.ok
-    assert dict(result.counts) == {"invoice": 7, "payment": 6}
+    assert dict(result.counts) == {"invoice": 7, "receipt": 6, "payment": 6}
     assert list(ChainRecord.objects.filter(organisation=organisation).values_list("sequence", flat=True)) == list(
-        range(1, 14)
+        range(1, 20)
     )

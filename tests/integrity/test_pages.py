@@ -36,7 +36,7 @@ def test_check_page_reports_intact_chain(owner_client, paid_invoice):
     text = page_text(response)
     assert response.status_code == 200
     assert "Chaîne intacte." in text
-    assert "2 enregistrements vérifiés" in text
+    assert "3 enregistrements vérifiés" in text
     assert "Facture F-2026-0001" in text
 
 
@@ -70,7 +70,7 @@ def test_check_page_names_the_altered_payment(owner_client, paid_invoice, tamper
     text = page_text(owner_client.get(CHECK_URL))
 
     assert "Paiement n° %s de la facture F-2026-0001 du 05/12/2026" % payment.pk in text
-    assert "1 enregistrement précédent est conforme." in text
+    assert "2 enregistrements précédents sont conformes." in text
 
 
 @pytest.mark.django_db

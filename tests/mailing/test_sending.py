@@ -245,11 +245,9 @@ def test_message_page_without_eml_uses_record(owner_client, issued_invoice, orga
 
 
 def pay(invoice, amount: str) -> None:
-    from ardoise.payments.models import Payment
+    from ardoise.payments.services import record_payment
 
-    Payment.objects.create(
-        organisation=invoice.organisation, invoice=invoice, date=invoice.issue_date, amount=Decimal(amount)
-    )
+    record_payment(invoice, Decimal(amount), invoice.issue_date)
 
 
 @pytest.mark.django_db

@@ -25,6 +25,13 @@ def migrate(target: list[tuple[str, str | None]]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def latest_schema_afterwards():
+    """Leave the test database at the latest migrations for the tests that follow."""
+    yield
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.fixture(autouse=True)
 def frozen_day():
     with time_machine.travel(datetime.datetime(2026, 12, 10, 9, 0, tzinfo=ZoneInfo("Europe/Paris")), tick=False):
         yield

@@ -35,6 +35,9 @@ def give_each_payment_a_receipt(apps, schema_editor):
         )
         receipts[payment.pk] = receipt
         Payment.objects.filter(pk=payment.pk).update(receipt=receipt)
+    # PostgreSQL refuses to alter a table with deferred foreign-key checks pending.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
