@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.banking.csv_statements import CsvLayout, detect_layout, parse_csv
 from ardoise.banking.matching import Decision, Matcher, allocate, normalise_name
@@ -465,10 +466,8 @@ def confirm_proposal(bank_transaction: BankTransaction, *, user: Any = None, req
         if bank_transaction.state != TransactionState.PROPOSED or bank_transaction.proposed_customer is None:
             raise BankingError(_("Cette opération n'a pas (ou plus) de rapprochement proposé à confirmer."))
         customer = bank_transaction.proposed_customer
-        invoices = sorted(bank_transaction.proposed_invoices.all(), key=due_order)
-        balances = []
-        for invoice in invoices:
-            balance = invoice.balance()
+        balances = _current_balances(customer.organisation_id, list(bank_transaction.proposed_invoices.all()))
+        for invoice, balance in balances:
             if balance <= ZERO:
                 raise BankingError(
                     _(
@@ -477,7 +476,6 @@ def confirm_proposal(bank_transaction: BankTransaction, *, user: Any = None, req
                     )
                     % {"number": invoice.number}
                 )
-            balances.append((invoice, balance))
         allocations = allocate(bank_transaction.amount, balances)
         receipt = _receive_or_explain(bank_transaction, customer, allocations, user=user, request=request)
         _mark_matched(bank_transaction, receipt, bank_transaction.confidence, bank_transaction.match_reason, user=user)
@@ -514,8 +512,7 @@ def match_manually(
         if customer.organisation_id != bank_transaction.organisation_id:
             raise BankingError(_("Ce client n'existe pas."))
         if bank_transaction.is_credit:
-            ordered = sorted(invoices, key=due_order)
-            allocations = allocate(bank_transaction.amount, [(invoice, invoice.balance()) for invoice in ordered])
+            allocations = allocate(bank_transaction.amount, _current_balances(customer.organisation_id, invoices))
             receipt = _receive_or_explain(bank_transaction, customer, allocations, user=user, request=request)
         else:
             receipt = _refund(bank_transaction, customer, invoices, user=user, request=request)
@@ -642,6 +639,21 @@ def restore_transaction(bank_transaction: BankTransaction, *, user: Any = None, 
             request=request,
             data={"amount": str(bank_transaction.amount), "date": bank_transaction.booking_date.isoformat()},
         )
+
+
+def _current_balances(organisation_id: int, invoices: list[Invoice]) -> list[tuple[Invoice, Decimal]]:
+    """Return the invoices with their balance as of now, oldest due first.
+
+    The organisation row is locked first, as ``receive_payment`` does, then
+    the invoice rows: two confirmations that settle the same invoice wait for
+    each other, and the second one spreads its amount over what the first left.
+    """
+    Organisation.objects.select_for_update().get(pk=organisation_id)
+    locked = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update().filter(pk__in=[item.pk for item in invoices]).order_by("pk")
+    }
+    return [(locked[item.pk], locked[item.pk].balance()) for item in sorted(invoices, key=due_order)]
 
 
 def due_order(invoice: Invoice) -> tuple[datetime.date, int]:
