@@ -54,7 +54,7 @@ ZERO = Decimal("0.00")
 
 
 class BankingError(Exception):
-    """A matching operation that cannot be done; ``message`` says why and what to do, in French."""
+    """A matching operation that cannot be done. ``message`` explains why and what to do, in French."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -63,7 +63,7 @@ class BankingError(Exception):
 
 @dataclass
 class ImportSummary:
-    """What an import did: the statements stored, and the files already imported before into the same account."""
+    """The result of an import: the statements stored, and the files the same account had already imported."""
 
     imports: list[StatementImport] = field(default_factory=list)
     already_imported: list[StatementImport] = field(default_factory=list)
@@ -101,12 +101,12 @@ def import_statement(
     """Import a CAMT.053, OFX or CSV statement, then match its credits to open invoices.
 
     The format comes from the content. A CAMT.053 or OFX file names its
-    account, which is created on its first import; a CSV file does not, so
-    it goes to ``account`` (or the organisation's only account) and is read
-    with ``csv_layout``, else the account's saved layout, else a detected
-    one. Transactions already imported into the account are skipped, and a
-    file already imported into it adds nothing. Raises
-    ``StatementFileError`` for a file that cannot be read: then nothing is saved.
+    account, which its first import creates. A CSV file does not, so it goes
+    to ``account`` or to the organisation's only account. It is read with
+    ``csv_layout``, else with the account's saved layout, else with a
+    detected one. Transactions already imported into the account are
+    skipped, and a file already imported into it adds nothing. A file that
+    cannot be read raises ``StatementFileError``, and then nothing is saved.
     """
     statement_format = detect_format(data, filename)
     if statement_format == StatementFormat.CSV:
@@ -295,10 +295,11 @@ def _store(
 def dedup_keys(transactions: list[ParsedTransaction]) -> list[str]:
     """Return the key that identifies each transaction within its account.
 
-    The bank's own id when the file has one; otherwise a hash of the date,
-    amount, label and reference, with the rank of the transaction among the
-    identical ones of the file. Two identical coffees bought on the same day
-    stay two transactions, and the same file imported again gives the same keys.
+    The key is the bank's own id when the file has one. Otherwise it is a
+    hash of the date, amount, label and reference, with the rank of the
+    transaction among the identical ones of the file. So two identical
+    coffees bought on the same day stay two transactions, and the same file
+    imported again gives the same keys.
     """
     keys = []
     seen: dict[str, int] = {}
@@ -361,7 +362,10 @@ def _record_sure(bank_transaction: BankTransaction, decision: Decision, matcher:
         receipt = _receive(bank_transaction, customer, allocations, user=None, request=request)
     except PaymentError as error:
         logger.warning(
-            "certain match refused transaction=%s customer=%s: %s", bank_transaction.pk, customer.pk, error.message
+            "certain match rejected by receive_payment transaction=%s customer=%s: %s",
+            bank_transaction.pk,
+            customer.pk,
+            error.message,
         )
         return False
     matcher.settle(allocations)
@@ -409,7 +413,7 @@ def _receive(
 
 
 def payment_method(bank_transaction: BankTransaction) -> str:
-    """Return the payment method of a credit: a cheque deposit when the label says so, else a transfer."""
+    """Return the payment method of a credit: a cheque when the label names a cheque deposit, else a transfer."""
     words = set(normalise_name(bank_transaction.label).split())
     if words & {"CHQ", "CHEQUE", "CHEQUES"}:
         return PaymentMethod.CHEQUE
@@ -579,10 +583,14 @@ def undo_match(bank_transaction: BankTransaction, *, user: Any = None, request: 
         receipt = bank_transaction.receipt
         if bank_transaction.state != TransactionState.MATCHED or receipt is None:
             raise BankingError(_("Cette opération n'est pas rapprochée : il n'y a rien à annuler."))
-        try:
-            reversal = reverse_receipt(receipt, user=user, request=request)
-        except PaymentError as error:
-            raise BankingError(error.message) from None
+        if receipt.is_reversed:
+            # Reversed from the invoice page already: only the link is left to clear.
+            reversal = receipt.reversal
+        else:
+            try:
+                reversal = reverse_receipt(receipt, user=user, request=request)
+            except PaymentError as error:
+                raise BankingError(error.message) from None
         bank_transaction.state = TransactionState.UNMATCHED
         bank_transaction.receipt = None
         bank_transaction.confidence = ""

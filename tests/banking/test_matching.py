@@ -31,7 +31,7 @@ from ardoise.invoicing.credit_notes import create_credit_note
 from ardoise.invoicing.models import Invoice, NumberingSeries, PaymentState
 from ardoise.invoicing.services import issue_invoice
 from ardoise.payments.models import Receipt
-from ardoise.payments.services import customer_credit, record_payment
+from ardoise.payments.services import customer_credit, record_payment, reverse_payment
 from tests.banking.conftest import ORGANISATION_IBAN, import_sample, make_customer, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +186,7 @@ def test_number_without_leading_zeros_is_matched_when_unambiguous(organisation, 
     assert second.balance() == Decimal("0.00")
 
 
-def test_same_invoice_is_not_settled_twice_in_one_statement(organisation, martin):
+def test_invoice_settled_once_per_statement(organisation, martin):
     invoice = make_invoice(martin, "100.00")
 
     summary = import_entries(organisation, credit("R1", "100.00", "F-2026-0001"), credit("R2", "100.00", "F-2026-0001"))
@@ -239,7 +239,7 @@ def test_customer_name_found_inside_csv_label_is_proposed(organisation, martin):
     assert transaction.proposed_customer == lefevre
 
 
-def test_two_invoices_of_same_amount_are_proposed_not_recorded(organisation, martin):
+def test_same_amount_invoices_are_proposed(organisation, martin):
     older = make_invoice(martin, "250.00", issued_on=datetime.date(2026, 11, 2))
     make_invoice(martin, "250.00")
     CounterpartyAlias.objects.create(organisation=organisation, customer=martin, iban=MARTIN_IBAN)
@@ -252,7 +252,7 @@ def test_two_invoices_of_same_amount_are_proposed_not_recorded(organisation, mar
     assert not Receipt.objects.exists()
 
 
-def test_references_to_two_customers_are_left_to_match_by_hand(organisation, martin, cafe):
+def test_two_customers_referenced_stay_unmatched(organisation, martin, cafe):
     make_invoice(martin, "100.00")
     make_invoice(cafe, "200.00")
 
@@ -338,6 +338,19 @@ def test_confirm_then_undo_brings_balances_back(organisation, martin, owner):
     assert customer_credit(martin) == Decimal("0.00")
     assert Receipt.objects.filter(reverses__isnull=False).count() == 1
     assert verify(organisation).ok
+
+
+def test_undo_after_receipt_reversed_elsewhere(organisation, martin, owner):
+    invoice = make_invoice(martin, "100.00")
+    import_entries(organisation, credit("R1", "100.00", "F-2026-0001"))
+    payment = invoice.payments.get()
+    reverse_payment(payment, user=owner)
+
+    undo_match(only(bank_id="R1"), user=owner)
+
+    assert only(bank_id="R1").state == TransactionState.UNMATCHED
+    assert Receipt.objects.filter(reverses__isnull=False).count() == 1
+    assert invoice.balance() == Decimal("100.00")
 
 
 def test_undone_match_can_be_matched_again_by_hand(organisation, martin, cafe, owner):
