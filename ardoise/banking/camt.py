@@ -1,10 +1,10 @@
 """Reader of CAMT.053 bank-to-customer statements (ISO 20022), versions 001.02 to 001.13.
 
-A statement (Stmt) lists entries (Ntry); an entry is one booking on the
+A statement (Stmt) lists entries (Ntry), and an entry is one booking on the
 account. A batch entry books several payments at once and details each in a
-TxDtls element, with its own amount, debtor and remittance information: each
-detail becomes a transaction of its own, so that each payment can be matched
-to its invoice. Elements are found by local name within the document's own
+TxDtls element, with its own amount, debtor and remittance information.
+Each detail becomes a transaction of its own, so that each payment can be
+matched to its invoice. Elements are found by local name within the document's own
 namespace, so every version of the message reads alike.
 """
 
@@ -32,7 +32,7 @@ from ardoise.einvoice.xmlsafe import safe_parser
 _AMOUNT = re.compile(r"\d{1,18}(\.\d{1,5})?")
 # Entries that are not booked yet: pending, for information, or future-dated.
 _NOT_BOOKED = {"PDNG", "INFO", "FUTR"}
-# What banks write in EndToEndId when the payer gave none.
+# Values that banks write in EndToEndId when the payer gave none.
 _NO_REFERENCE = {"", "NOTPROVIDED", "NOT PROVIDED", "NONREF"}
 
 
@@ -172,7 +172,7 @@ class _Reader:
         return statement
 
     def _status(self, entry: etree._Element) -> str:
-        # Sts is a code up to version 001.07 and a Cd element inside it from 001.08.
+        # Sts is a plain code in the older versions of the message and a Cd element inside it in the newer ones.
         return (self.text(entry, "Sts/Cd") or self.text(entry, "Sts")).upper()
 
     # Entries and their details.
@@ -214,7 +214,7 @@ class _Reader:
                 amount=detail_amount,
                 currency=entry_currency or currency,
                 label=self.text(detail, "AddtlTxInf") or label,
-                # Details share the entry's reference: their position tells them apart.
+                # Details share the entry's reference, so their position distinguishes them.
                 bank_id=detail_id or ("%s/%s" % (entry_id, index) if entry_id else ""),
             )
             self._describe(transaction, detail, 1 if detail_amount > 0 else -1)
@@ -252,7 +252,7 @@ class _Reader:
         party, account = ("Dbtr", "DbtrAcct") if sign > 0 else ("Cdtr", "CdtrAcct")
         parties = self.child(detail, "RltdPties")
         if not transaction.counterparty_name:
-            # Up to version 001.07 the name is Dbtr/Nm; from 001.08 it is Dbtr/Pty/Nm.
+            # The older versions of the message give the name as Dbtr/Nm, the newer ones as Dbtr/Pty/Nm.
             transaction.counterparty_name = self.text(
                 parties, "%s/Nm" % party, "%s/Pty/Nm" % party, "Ultmt%s/Nm" % party, "Ultmt%s/Pty/Nm" % party
             )

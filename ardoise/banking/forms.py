@@ -87,7 +87,7 @@ class AccountForm(forms.ModelForm):
 
 
 class CsvMappingForm(forms.Form):
-    """Where each value is in a bank's CSV export; columns are picked from the file when one is at hand."""
+    """The column layout of a bank's CSV export. Columns are picked from the file when one is at hand."""
 
     delimiter = forms.ChoiceField(label=gettext_lazy("Séparateur"), choices=list(DELIMITER_LABELS.items()))
     encoding = forms.ChoiceField(label=gettext_lazy("Encodage"), choices=list(ENCODINGS.items()), required=False)

@@ -3,11 +3,12 @@
 A credit is matched in this order:
 
 1. By reference: the number of one or more open invoices appears in the
-   label or remittance text, even written with spaces, without dashes, or
-   without the leading zeros of its counter (« F 2026 12 » for F-2026-0012,
-   only when no other invoice could be meant). When the amount equals the
-   balance of the invoice, or the sum of the balances of the invoices named,
-   the match is certain and recorded; otherwise it is proposed.
+   label or remittance text, even written with spaces or without dashes. A
+   number without the leading zeros of its counter (« F 2026 12 » for
+   F-2026-0012) counts only when no other invoice could be meant. When the
+   amount equals the balance of the invoice, or the sum of the balances of
+   the invoices named, the match is certain and recorded. Otherwise it is
+   proposed.
 2. By customer and amount: the payer's IBAN is known from an earlier match
    of that customer, or the payer's name is the customer's. One open invoice
    of that customer whose balance equals the amount is recorded when the IBAN
@@ -82,7 +83,7 @@ def reference_pattern(number: str) -> re.Pattern[str]:
 
 @dataclass
 class OpenInvoice:
-    """An issued invoice with a balance left, as the matcher sees it during one import."""
+    """An issued invoice with a balance left, as the matcher keeps it during one import."""
 
     invoice: Invoice
     customer_id: int
@@ -102,7 +103,7 @@ class OpenInvoice:
 
 @dataclass
 class Decision:
-    """What the matcher makes of one transaction: a confidence, the customer and the invoices."""
+    """The matcher's verdict on one transaction: a confidence, the customer and the invoices."""
 
     confidence: str = ""
     reason: str = ""

@@ -160,11 +160,11 @@ class BankTransaction(models.Model):
     """One movement on a bank account, read from a statement, and how it is matched.
 
     ``dedup_key`` identifies the movement within its account, so that
-    importing a statement again, or an overlapping one, adds nothing twice:
-    it is the bank's own transaction id when the file gives one, otherwise a
-    hash of the date, amount, label and rank among identical movements of the
-    same day. A matched transaction points to the receipt it recorded;
-    undoing the match reverses that receipt and clears the link.
+    importing a statement again, or an overlapping one, adds nothing twice.
+    It is the bank's own transaction id when the file gives one. Otherwise it
+    is a hash of the date, amount, label and rank among identical movements
+    of the same day. A matched transaction points to the receipt it
+    recorded, and undoing the match reverses that receipt and clears the link.
     """
 
     organisation = models.ForeignKey(
@@ -227,7 +227,7 @@ class BankTransaction(models.Model):
         return self.amount > 0
 
     def matching_text(self) -> str:
-        """The texts in which the payer may have written an invoice number."""
+        """Return the texts in which the payer may have written an invoice number."""
         return " ".join(filter(None, [self.label, self.remittance, self.end_to_end_id]))
 
 

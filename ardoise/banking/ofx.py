@@ -2,9 +2,9 @@
 
 ofxtools' tree builder reads the markup of both versions, including the
 unclosed elements of SGML. The values are then read from the element tree
-rather than through ofxtools' typed models, because French banks bend the
-specification in ways those models reject: amounts with a decimal comma,
-names longer than 32 characters, a CHARSET that does not match the bytes.
+rather than through ofxtools' typed models, because those models reject
+what French banks write: amounts with a decimal comma, names longer than
+32 characters, and a CHARSET that does not match the bytes.
 """
 
 from __future__ import annotations
@@ -143,9 +143,9 @@ def _account_identifiers(account: ET.Element | None) -> tuple[str, str]:
     """Return (IBAN, account number) of BANKACCTFROM.
 
     OFX has no IBAN field, but a French account is fully identified by its
-    bank code (BANKID), branch code (BRANCHID) and account number (ACCTID,
-    sometimes followed by the two-digit RIB key): the IBAN is rebuilt from
-    them when their national key checks out.
+    bank code (BANKID), branch code (BRANCHID) and account number (ACCTID).
+    Some banks add the two-digit RIB key to ACCTID. The IBAN is rebuilt from
+    these codes when their national key checks out.
     """
     if account is None:
         return "", ""

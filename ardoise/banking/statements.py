@@ -76,7 +76,7 @@ class ParsedTransaction:
 
 @dataclass
 class ParsedStatement:
-    """The movements of one bank account read from a file, with what the file says of the account."""
+    """The movements of one bank account read from a file, with the account details the file gives."""
 
     format: str
     currency: str = "EUR"

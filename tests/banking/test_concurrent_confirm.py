@@ -2,7 +2,7 @@
 
 Each confirmation runs in its own thread with its own database connection.
 The organisation and invoice rows are locked before the balances are read,
-so the second confirmation sees what the first one left.
+so the second confirmation reads the balance the first one left.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def test_overlapping_file_adds_only_new_transactions(organisation):
     assert "5 opérations déjà importées n'ont pas été reprises." in summary_text(summary)
 
 
-def test_identical_card_payments_of_one_day_are_both_kept(organisation):
+def test_identical_same_day_payments_kept(organisation):
     account = BankAccount.objects.create(organisation=organisation, name="Compte pro", iban=ORGANISATION_IBAN)
 
     import_sample(organisation, "csv_credit_agricole_cp1252.csv", account=account)

@@ -169,7 +169,7 @@ def test_csv_with_saved_columns_is_imported_at_once(owner_client, organisation, 
     assert not StatementUpload.objects.exists()
 
 
-def test_csv_with_saved_columns_and_bad_line_returns_to_column_step(owner_client, organisation, account):
+def test_bad_csv_line_returns_to_columns(owner_client, organisation, account):
     import_sample(organisation, "csv_societe_generale_utf8_bom.csv", account=account)
     bad = sample("csv_societe_generale_utf8_bom.csv").replace(b";360,00;", b";36O,00;")
 

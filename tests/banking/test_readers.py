@@ -82,7 +82,7 @@ def test_camt_booking_time_gives_paris_calendar_date():
     assert late.booking_date == datetime.date(2026, 12, 9)
 
 
-def test_camt_batch_that_does_not_add_up_stays_one_transaction():
+def test_camt_unbalanced_batch_stays_whole():
     data = sample("camt053_decembre.xml").replace(b'<Amt Ccy="EUR">420.00</Amt>', b'<Amt Ccy="EUR">400.00</Amt>')
 
     (statement,) = parse_statement_file(data, "x.xml", StatementFormat.CAMT053)
@@ -93,7 +93,7 @@ def test_camt_batch_that_does_not_add_up_stays_one_transaction():
     assert "F-2026-0003" in batch[0].remittance
 
 
-def test_camt_version_8_names_in_party_element():
+def test_camt_party_name_of_newer_versions():
     data = (
         b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt>'
         b"<Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id></Acct>"
@@ -132,7 +132,7 @@ def test_ofx1_transaction_lines_are_those_of_the_file():
     assert [item.line for item in statement.transactions] == [40, 49, 56, 63]
 
 
-def test_ofx2_reads_xml_entities_and_dates_with_time_zone():
+def test_ofx2_entities_and_zoned_dates():
     (statement,) = read("ofx2_banque_populaire.ofx")
 
     assert statement.transactions[0].remittance == "Facture F 2026 2 & merci"
@@ -141,7 +141,7 @@ def test_ofx2_reads_xml_entities_and_dates_with_time_zone():
     assert statement.iban == "FR7630004000030001234567897"
 
 
-def test_ofx_utf8_body_under_windows_charset_header_is_read_as_utf8():
+def test_ofx_misdeclared_utf8_body():
     data = sample("ofx1_credit_lyonnais_latin1.ofx").decode("cp1252").encode("utf-8")
 
     (statement,) = parse_statement_file(data, "utf8.ofx", StatementFormat.OFX)
@@ -152,7 +152,7 @@ def test_ofx_utf8_body_under_windows_charset_header_is_read_as_utf8():
 # CSV
 
 
-def test_credit_agricole_layout_skips_account_lines_and_reads_debit_credit():
+def test_credit_agricole_layout():
     layout, statement = read_csv("csv_credit_agricole_cp1252.csv")
 
     assert layout.delimiter == ";"
@@ -170,7 +170,7 @@ def test_credit_agricole_layout_skips_account_lines_and_reads_debit_credit():
     assert [item.line for item in statement.transactions] == [10, 13, 15, 17, 19]
 
 
-def test_banque_populaire_layout_prefers_details_column_and_signed_debits():
+def test_banque_populaire_layout():
     layout, statement = read_csv("csv_banque_populaire_utf8.csv")
 
     assert (layout.label_column, layout.details_column, layout.reference_column) == (2, 5, 4)
@@ -183,7 +183,7 @@ def test_banque_populaire_layout_prefers_details_column_and_signed_debits():
     assert statement.transactions[2].remittance == "F20260003 F20260004"
 
 
-def test_societe_generale_layout_reads_bom_narrow_spaces_and_trailing_blanks():
+def test_societe_generale_layout():
     layout, statement = read_csv("csv_societe_generale_utf8_bom.csv")
 
     assert layout.skip_rows == 1
@@ -193,7 +193,7 @@ def test_societe_generale_layout_reads_bom_narrow_spaces_and_trailing_blanks():
     assert statement.transactions[0].remittance == "DE: BOULANGERIE MARTIN MOTIF: REGLEMENT F-2026-0001"
 
 
-def test_comma_separated_export_with_iso_dates_and_decimal_dot():
+def test_comma_separated_neobank_layout():
     layout, statement = read_csv("csv_neobanque_virgules.csv")
 
     assert layout.delimiter == ","
@@ -214,7 +214,7 @@ def test_export_without_titles_is_guessed_from_values():
     assert statement.transactions[0].label == "VIR SEPA BOULANGERIE MARTIN F20260001"
 
 
-def test_debit_and_credit_columns_filled_in_turn_without_titles():
+def test_untitled_debit_credit_columns():
     data = b"02/12/2026;CB BOULANGERIE;4,50;\n03/12/2026;VIR CLIENT DUPONT;;1 200,00\n"
 
     layout = detect_layout(data)
@@ -232,7 +232,7 @@ def test_column_choices_name_titles_or_examples():
     assert choices[3] == (4, "Colonne 4 (vide)")
 
 
-def test_lines_below_the_transactions_without_date_or_amount_are_skipped():
+def test_footer_lines_are_skipped():
     data = "Date;Libellé;Montant\n02/12/2026;VIR DUPONT;10,00\n;Fin du relevé;\n".encode()
 
     statement = parse_csv(data, detect_layout(data))
@@ -240,7 +240,7 @@ def test_lines_below_the_transactions_without_date_or_amount_are_skipped():
     assert len(statement.transactions) == 1
 
 
-def test_forced_encoding_that_does_not_fit_names_the_line():
+def test_wrong_forced_encoding_names_line():
     data = "Date;Libelle;Montant\n02/12/2026;CAFÉ;-4,50\n".encode("cp1252")
     layout = CsvLayout(encoding="utf-8", date_column=1, label_column=2, amount_column=3)
 

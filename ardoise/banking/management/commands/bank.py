@@ -97,7 +97,7 @@ class Command(FrenchCommand):
 
 
 def find_or_create_account(organisation: Any, raw: str) -> BankAccount:
-    """Return the account whose IBAN or number is ``raw``; a new, valid IBAN creates the account."""
+    """Return the account whose IBAN or number is ``raw``. A new, valid IBAN creates the account."""
     number = compact(raw)
     found = BankAccount.objects.filter(organisation=organisation).filter(Q(iban=number) | Q(number=raw.strip()))
     account = found.first()
