@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ardoise.catalogue",
     "ardoise.invoicing",
     "ardoise.payments",
+    "ardoise.banking",
     "ardoise.integrity",
     "ardoise.mailing",
     "ardoise.dashboard",
@@ -208,5 +209,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("ARDOISE_LOG_LEVEL", "INFO")},
-    "loggers": {"factur-x": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "factur-x": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "ofxtools": {"level": "WARNING"},
+    },
 }

@@ -7,6 +7,7 @@ urlpatterns = [
     path("catalogue/", include("ardoise.catalogue.urls")),
     path("factures/", include("ardoise.invoicing.urls")),
     path("paiements/", include("ardoise.payments.urls")),
+    path("banque/", include("ardoise.banking.urls")),
     path("emails/", include("ardoise.mailing.urls")),
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),

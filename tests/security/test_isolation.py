@@ -7,10 +7,12 @@ is covered the day it is added. A URL argument this test does not know fails it.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ardoise.banking.models import BankAccount, BankTransaction, StatementImport, StatementUpload
 from ardoise.catalogue.models import Product
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
@@ -25,6 +27,10 @@ OBJECT_ARGUMENTS = {
     ("payments", "pk"): "payment",
     ("mailing", "pk"): "email",
     ("mailing", "invoice_pk"): "invoice",
+    ("banking", "pk"): "bank_transaction",
+    ("banking", "statement_pk"): "statement_import",
+    ("banking", "account_pk"): "bank_account",
+    ("banking", "upload_pk"): "statement_upload",
 }
 
 
@@ -58,6 +64,34 @@ def victim_objects(organisation, issued_invoice, owner):
         "email": email,
         "payment": payment,
         "series": issued_invoice.series,
+        **bank_objects(organisation),
+    }
+
+
+def bank_objects(organisation) -> dict[str, object]:
+    account = BankAccount.objects.create(
+        organisation=organisation, name="Compte secret", iban="FR7630006000011234567890189"
+    )
+    statement = StatementImport.objects.create(
+        organisation=organisation, account=account, file_name="releve.xml", sha256="0" * 64, format="camt053"
+    )
+    bank_transaction = BankTransaction.objects.create(
+        organisation=organisation,
+        account=account,
+        statement_import=statement,
+        booking_date=datetime.date(2026, 12, 4),
+        amount=Decimal("12.50"),
+        label="VIR SECRET",
+        dedup_key="id:1",
+    )
+    upload = StatementUpload.objects.create(
+        organisation=organisation, account=account, file_name="releve.csv", content=b"Date;Montant\n"
+    )
+    return {
+        "bank_account": account,
+        "statement_import": statement,
+        "bank_transaction": bank_transaction,
+        "statement_upload": upload,
     }
 
 
