@@ -8,9 +8,9 @@ CII XML with ``embed_facturx``:
 - HTML: ``bench/templates/invoice.html`` rendered by Django's template engine,
   WeasyPrint with ``pdf_variant="pdf/a-3b"``, then ``embed_facturx``.
 
-Every run changes the invoice number, so that Typst's memoisation cannot
-return the previous run's layout. The first call of each route is reported
-apart: it loads fonts and compiles the template.
+Every run changes the invoice number and payment reference, so that Typst's
+memoisation cannot return the previous run's layout or QR code. The first
+call of each route is reported apart: it loads fonts and compiles the template.
 
 Run from the repository root, after ``uv sync --group bench``::
 
@@ -125,7 +125,9 @@ def main() -> int:
     html_route = HtmlRoute(logo)
 
     def invoice(run: int) -> InvoiceDocument:
-        return dataclasses.replace(base, number=f"F-2026-{run:05d}")
+        number = f"F-2026-{run:05d}"
+        # The reference is in the QR code too, so that each run draws a new code, as each issue does.
+        return dataclasses.replace(base, number=number, payment_reference=number)
 
     def typst_render(run: int) -> bytes:
         return render_invoice_pdf(invoice(run), logo=logo, logo_format="png", payment_qr=True)
