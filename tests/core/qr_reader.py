@@ -1,11 +1,12 @@
 """A small QR code reader for the tests: byte mode, versions 1 to 13, error correction level M.
 
-It reads a module matrix with no help from the encoder: the format information
-(checked with its BCH code), the mask, the codewords in placement order, the
-interleaved blocks, whose Reed-Solomon check codewords are computed again and
-compared, then the byte-mode segment. The tables come from ISO/IEC 18004.
-It reads a clean matrix only: it locates no code in a picture and corrects no
-error, so a printed page still needs a real scanner.
+It reads a module matrix with no help from the encoder. It checks the format
+information with its BCH code, unmasks the modules and reads the codewords in
+placement order. It splits the interleaved blocks, computes their Reed-Solomon
+check codewords again and compares them, then reads the byte-mode segment.
+The tables are those of ISO/IEC 18004, and ``test_qr_reader`` checks them on
+segno's codes of every version and mask. The reader locates no code in a
+picture and corrects no error, so a printed page still needs a real scanner.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def read_qr(matrix: list[list[int]]) -> QrContent:
 
     level, mask = _format_information(matrix)
     if level != "M":
-        raise QrReadError("Error correction level %s; this reader knows level M only." % level)
+        raise QrReadError("Error correction level %s: this reader reads level M only." % level)
     codewords = _codewords(matrix, version, MASKS[mask])
     data = _checked_data(codewords, version)
     return QrContent(version=version, error_level=level, mask=mask, data=_byte_segment(data, version))
@@ -253,7 +254,7 @@ def svg_matrix(svg: str, border: int) -> list[list[int]]:
     x = y = 0.0
     path = SVG_PATH.search(svg).group(1)  # type: ignore[union-attr]
     if PATH_COMMAND.sub("", path):
-        raise QrReadError("The SVG path has commands this reader does not know: %r" % PATH_COMMAND.sub("", path))
+        raise QrReadError("The SVG path has commands this reader cannot read: %r" % PATH_COMMAND.sub("", path))
     for command, first, second in PATH_COMMAND.findall(path):
         if command == "M":
             x, y = float(first), float(second)

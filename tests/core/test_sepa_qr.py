@@ -214,7 +214,7 @@ def test_deposit_invoice_gets_qr_code():
 # The QR code
 
 
-def test_qr_code_level_m_and_version_13_at_most():
+def test_qr_code_error_level_and_version():
     qr = epc_qr(payload())
 
     assert qr.error == "M"
