@@ -1,15 +1,16 @@
 """Time the PDF part of issuing an invoice: Typst against the usual HTML route.
 
 Both routes print the same 10-line invoice from the same context, with the
-same font files, and embed the same CII XML with ``embed_facturx``:
+same font files and the SEPA QR code that issuing prints, and embed the same
+CII XML with ``embed_facturx``:
 
 - Typst: ``render_invoice_pdf`` (PDF/A-3b), then ``embed_facturx``;
 - HTML: ``bench/templates/invoice.html`` rendered by Django's template engine,
   WeasyPrint with ``pdf_variant="pdf/a-3b"``, then ``embed_facturx``.
 
-Every run changes the invoice number, so that Typst's memoisation cannot
-return the previous run's layout. The first call of each route is reported
-apart: it loads fonts and compiles the template.
+Every run changes the invoice number and payment reference, so that Typst's
+memoisation cannot return the previous run's layout or QR code. The first
+call of each route is reported apart: it loads fonts and compiles the template.
 
 Run from the repository root, after ``uv sync --group bench``::
 
@@ -41,6 +42,7 @@ from weasyprint import HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from ardoise.core.document import InvoiceDocument  # noqa: E402
+from ardoise.core.sepa_qr import document_epc_qr_svg, svg_data_uri  # noqa: E402
 from ardoise.einvoice.cii import build_cii_xml  # noqa: E402
 from ardoise.pdf.context import invoice_context  # noqa: E402
 from ardoise.pdf.facturx import embed_facturx  # noqa: E402
@@ -77,10 +79,12 @@ class HtmlRoute:
 
     def render(self, doc: InvoiceDocument) -> bytes:
         context = invoice_context(doc)
+        payment_qr = document_epc_qr_svg(doc)
         context.update(
             logo_url=self.logo_url,
             fonts=self.fonts,
             show_discount=any(line["discount"] for line in context["lines"]),
+            payment_qr_url=svg_data_uri(payment_qr) if payment_qr else "",
         )
         html = self.template.render(Context(context))
         return HTML(string=html, base_url=str(BENCH_DIRECTORY)).write_pdf(
@@ -121,10 +125,12 @@ def main() -> int:
     html_route = HtmlRoute(logo)
 
     def invoice(run: int) -> InvoiceDocument:
-        return dataclasses.replace(base, number=f"F-2026-{run:05d}")
+        number = f"F-2026-{run:05d}"
+        # The reference is in the QR code too, so that each run draws a new code, as each issue does.
+        return dataclasses.replace(base, number=number, payment_reference=number)
 
     def typst_render(run: int) -> bytes:
-        return render_invoice_pdf(invoice(run), logo=logo, logo_format="png")
+        return render_invoice_pdf(invoice(run), logo=logo, logo_format="png", payment_qr=True)
 
     # The first Typst call of the process creates the compiler and loads the fonts.
     results = {"Typst render": time_runs(typst_render, args.runs)}

@@ -15,7 +15,9 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from ardoise.core.document import DocumentLine, InvoiceDocument, VatExemption
+from ardoise.core.formats import format_amount, format_iban
 from ardoise.core.money import Adjustment, Totals, currency_decimals, quantize
+from ardoise.core.sepa_qr import document_epc_qr_svg, svg_data_uri
 from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.documents import (
     adjustment_exemptions,
@@ -261,6 +263,34 @@ def issued_document(invoice: Invoice) -> InvoiceDocument:
 
 def invoice_summary(invoice: Invoice) -> InvoiceSummary:
     return draft_summary(invoice) if invoice.is_draft else issued_summary(invoice)
+
+
+@dataclass(frozen=True)
+class PaymentQr:
+    """The SEPA QR code shown on an issued invoice's page."""
+
+    image_uri: str  # the SVG as a data: URI, which the CSP's img-src allows
+    description: str  # the image's text alternative
+
+
+def payment_qr(invoice: Invoice, document: InvoiceDocument, balance: Decimal) -> PaymentQr | None:
+    """Return the SEPA QR code asking for the invoice's balance, or None when nothing is to be paid by transfer.
+
+    The page is live, so the code asks for the balance left after payments and
+    credit notes, unlike the issued PDF, which keeps the amount due at issue.
+    The IBAN and the reference are the issued document's, as on its PDF.
+    """
+    if invoice.is_draft or invoice.is_credit_note or balance <= 0:
+        return None
+    svg = document_epc_qr_svg(document, balance)
+    if svg is None:
+        return None
+    description = _("QR code de virement SEPA : %(amount)s sur l'IBAN %(iban)s, référence %(reference)s") % {
+        "amount": format_amount(balance, document.currency),
+        "iban": format_iban(document.iban),
+        "reference": document.payment_reference or document.number,
+    }
+    return PaymentQr(image_uri=svg_data_uri(svg), description=description)
 
 
 def invoice_filename(number: str, extension: str, type_code: str = DocumentType.INVOICE) -> str:

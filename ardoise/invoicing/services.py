@@ -255,7 +255,9 @@ def render_issued_files(document: InvoiceDocument, logo: bytes | None, logo_type
     from ardoise.pdf.render import render_invoice_pdf
 
     xml = build_cii_xml(document)
-    rendering = _pdf_pool.submit(render_invoice_pdf, document, logo=logo, logo_format=logo_type or None)
+    rendering = _pdf_pool.submit(
+        render_invoice_pdf, document, logo=logo, logo_format=logo_type or None, payment_qr=True
+    )
     report = validate_cii(xml, french_rules=french_rules_apply(document))
     pdf = rendering.result()
     if not report.ok:

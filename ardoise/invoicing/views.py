@@ -53,6 +53,7 @@ from ardoise.invoicing.presentation import (
     invoice_filename,
     invoice_summary,
     issued_document,
+    payment_qr,
 )
 from ardoise.invoicing.vat_situations import (
     adjustment_vat_default,
@@ -597,6 +598,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
         context["blocking_problems"] = _issue_problems(invoice)
     else:
         context["document"] = issued_document(invoice)
+        context["payment_qr"] = payment_qr(invoice, context["document"], context["balance"])
         # On a credit note, the form records a refund paid to the customer.
         owed = -context["balance"] if invoice.is_credit_note else context["balance"]
         if owed > 0:

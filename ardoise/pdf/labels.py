@@ -75,5 +75,6 @@ def invoice_labels(type_code: str) -> dict[str, str]:
         "vat_amount": _("Montant TVA"),
         "notes": _("Observations"),
         "payment": _("Règlement"),
+        "payment_qr": _("Scannez avec l'application de votre banque pour pré-remplir le virement"),
         "due": _("Montant de l'avoir") if type_code == CREDIT_NOTE else _("Net à payer"),
     }

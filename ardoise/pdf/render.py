@@ -15,6 +15,7 @@ import typst
 from django.utils.translation import gettext as _
 
 from ardoise.core.document import InvoiceDocument
+from ardoise.core.sepa_qr import document_epc_qr_svg
 from ardoise.pdf.context import invoice_context
 from ardoise.pdf.fonts import FONT_FILES, printable
 
@@ -63,14 +64,20 @@ class InvoicePdfError(Exception):
         super().__init__(message)
 
 
-def render_invoice_pdf(doc: InvoiceDocument, logo: bytes | None = None, logo_format: str | None = None) -> bytes:
+def render_invoice_pdf(
+    doc: InvoiceDocument, logo: bytes | None = None, logo_format: str | None = None, *, payment_qr: bool = False
+) -> bytes:
     """Render the invoice as PDF/A-3b bytes, with the organisation's logo when given.
 
     ``logo_format`` is an extension or a MIME type ("png", "image/jpeg"…).
-    Without it, Typst detects the format from the bytes.
+    Without it, Typst detects the format from the bytes. ``payment_qr`` prints
+    the SEPA QR code for the amount due when the document allows one; only an
+    issued invoice asks for it, never a draft preview, which has no number to pay.
     """
     data = _printable_tree(invoice_context(doc))
     data["logo"] = _logo(logo, logo_format)
+    # The SVG is ASCII markup that the template reads as an image, never as text to print.
+    data["payment_qr"] = document_epc_qr_svg(doc) if payment_qr else None
     payload = json.dumps(data, ensure_ascii=False)
 
     try:
