@@ -18,7 +18,7 @@ from ardoise.payments.models import Receipt
 
 
 def parse_amount(raw: str, option: str = "") -> Decimal:
-    """Read an amount written « 1234,56 » or « 1 234.56 »; ``option`` names the option it came from, if any."""
+    """Read an amount written « 1234,56 » or « 1 234.56 ». ``option`` names the option it came from, if any."""
     label = "%s « %s »" % (option, raw) if option else "« %s »" % raw
     try:
         amount = parse_french_decimal(raw)

@@ -554,7 +554,7 @@ def test_live_refill_returns_only_the_invoices(owner_client, customer, invoices)
 
     response = owner_client.post(CREATE_URL, data, headers={"HX-Request": "true"})
 
-    assert response.text.lstrip().startswith('<section class="card flush" id="allocations"')
+    assert response.text.lstrip().startswith('<section class="card" id="allocations"')
     assert 'value="120,00"' in response.text
     assert 'value="10,00"' in response.text
     assert "<html" not in response.text
