@@ -106,7 +106,7 @@ CHANGED_MODELS = {
 
 
 # Keys of ``AuditEntry.data`` and of its changes that hold an amount of money or a date.
-AMOUNT_KEYS = {"amount", "amount_due"}
+AMOUNT_KEYS = {"amount", "amount_due", "bank_fees", "credit"}
 DATE_KEYS = {"date"}
 
 # A draft line as the invoicing services record it: "3.0000 × 650.0000 (TVA 20.00 %) Conseil".

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -18,6 +18,7 @@ from ardoise.audit.forms import JournalFilterForm
 from ardoise.audit.models import AuditEntry
 from ardoise.core.views import current_organisation, scoped
 from ardoise.invoicing.models import Invoice
+from ardoise.payments.models import Payment, Receipt
 
 PAGE_SIZE = 50
 
@@ -44,24 +45,47 @@ def journal(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     # A list, so that the template shows the entries annotated here instead of querying them again.
     page.object_list = list(page.object_list)
-    _describe_invoices(request, page.object_list)
+    _describe_objects(request, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context.update(page=page, filter_query=query.urlencode())
     return render(request, "audit/journal.html", context)
 
 
-def _describe_invoices(request: HttpRequest, entries: Iterable[AuditEntry]) -> None:
-    """Give each entry the currency of its invoice, and ``object_exists`` False when the object is gone.
+def _describe_objects(request: HttpRequest, entries: list[AuditEntry]) -> None:
+    """Give each entry the link (``object_url``) and currency of its invoice, receipt or payment.
 
-    Drafts can be deleted, and a link to them would lead to a missing page.
+    Drafts can be deleted, and a link to them would lead to a missing page,
+    so an entry whose object is gone gets no link. A payment links to the
+    payments of its invoice.
     """
-    entries = [entry for entry in entries if entry.object_type == "invoice" and entry.object_id.isdigit()]
-    invoices = scoped(request, Invoice).filter(pk__in={int(entry.object_id) for entry in entries})
-    currencies = {str(pk): currency for pk, currency in invoices.values_list("pk", "currency")}
-    for entry in entries:
-        entry.object_exists = entry.object_id in currencies  # type: ignore[attr-defined]
-        entry.currency = currencies.get(entry.object_id, "")  # type: ignore[attr-defined]
+    for object_type, describe in (("invoice", _invoices), ("receipt", _receipts), ("payment", _payments)):
+        typed = [entry for entry in entries if entry.object_type == object_type and entry.object_id.isdigit()]
+        if not typed:
+            continue
+        found = describe(request, {int(entry.object_id) for entry in typed})
+        for entry in typed:
+            url, currency = found.get(entry.object_id, ("", ""))
+            entry.object_url = url  # type: ignore[attr-defined]
+            entry.currency = currency  # type: ignore[attr-defined]
+
+
+def _invoices(request: HttpRequest, ids: set[int]) -> dict[str, tuple[str, str]]:
+    rows = scoped(request, Invoice).filter(pk__in=ids).values_list("pk", "currency")
+    return {str(pk): (reverse("invoicing:detail", args=[pk]), currency) for pk, currency in rows}
+
+
+def _receipts(request: HttpRequest, ids: set[int]) -> dict[str, tuple[str, str]]:
+    rows = scoped(request, Receipt).filter(pk__in=ids).values_list("pk", "currency")
+    return {str(pk): (reverse("payments:receipt", args=[pk]), currency) for pk, currency in rows}
+
+
+def _payments(request: HttpRequest, ids: set[int]) -> dict[str, tuple[str, str]]:
+    rows = scoped(request, Payment).filter(pk__in=ids).values_list("pk", "invoice_id", "invoice__currency")
+    return {
+        str(pk): ("%s#paiements" % reverse("invoicing:detail", args=[invoice_id]), currency)
+        for pk, invoice_id, currency in rows
+    }
 
 
 def _filtered(entries: QuerySet[AuditEntry], filters: dict[str, Any]) -> QuerySet[AuditEntry]:

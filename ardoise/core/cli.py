@@ -24,6 +24,7 @@ ARGPARSE_ERRORS = [
     (re.compile(r"argument (.+?): invalid int value: (.+)"), "%s doit être un nombre entier, pas %s."),
     (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "Option %s : valeur %s invalide (%s)."),
     (re.compile(r"argument (.+?): expected one argument"), "Option %s : une valeur est attendue."),
+    (re.compile(r"argument (.+?): not allowed with argument (.+)"), "Les options %s et %s s'excluent : gardez-en une."),
 ]
 
 

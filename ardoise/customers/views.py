@@ -19,8 +19,11 @@ from ardoise.customers.forms import CUSTOMER_SECTIONS, CustomerForm, CustomerSea
 from ardoise.customers.models import Customer
 from ardoise.invoicing import queries
 from ardoise.invoicing.models import Invoice
+from ardoise.payments.queries import customer_credits, with_allocated
 
 PAGE_SIZE = 25
+# The customer page lists the latest receipts; the receipts page, filtered on the customer, lists them all.
+RECEIPTS_SHOWN = 10
 
 
 @require_GET
@@ -84,9 +87,13 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Drafts have no issue date yet: they come first, as the work in progress.
     newest_first = F("issue_date").desc(nulls_first=True)
     invoices = queries.with_balance(Invoice.objects.filter(customer=customer)).order_by(newest_first, "-id")
+    receipts = with_allocated(customer.receipts.select_related("reversal")).order_by("-date", "-id")
     context = {
         "customer": customer,
         "invoice_rows": [_invoice_row(invoice) for invoice in invoices],
+        "credits": customer_credits(customer),
+        "receipts": receipts[:RECEIPTS_SHOWN],
+        "receipt_count": receipts.count(),
         "warnings": CustomerForm(instance=customer).warnings(),
         "country": country_name(customer.country_code),
         "delivery": customer.delivery_address(),

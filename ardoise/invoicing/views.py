@@ -583,16 +583,19 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
     from ardoise.mailing.forms import InvoiceEmailForm
     from ardoise.mailing.models import OutboundEmail
     from ardoise.payments.forms import PaymentForm
+    from ardoise.payments.queries import invoice_payment_context
 
     invoice = queries.with_balance(Invoice.objects.filter(pk=invoice.pk)).select_related("customer").get()
+    payments = list(invoice.payments.select_related("created_by", "reversal", "receipt").order_by("date", "id"))
     context: dict[str, Any] = {
         "invoice": invoice,
         "summary": invoice_summary(invoice),
         "state": invoice.payment_state(),
         "balance": invoice.balance(),
-        "payments": invoice.payments.select_related("created_by", "reversal").order_by("date", "id"),
+        "payments": payments,
         "emails": OutboundEmail.objects.filter(invoice=invoice).order_by("-created_at", "-id")[:10],
     }
+    context.update(invoice_payment_context(invoice, payments, context["balance"]))
     context.update(_correction_links(invoice))
     if invoice.is_draft:
         context["blocking_problems"] = _issue_problems(invoice)

@@ -24,6 +24,7 @@ from ardoise.invoicing import queries
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, PaymentMethod, Receipt, ReceiptKind
+from ardoise.payments.queries import credit_payment_ids
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +68,11 @@ def receive_payment(
     _check_amount(amount, currency)
     _check_receipt_date(date)
     _check_fees(bank_fees, amount, currency)
+    _check_reference(reference)
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=customer.organisation_id)
         if allocations is None:
-            allocations = _automatic_allocations(customer, amount, date, currency)
+            allocations = automatic_allocations(customer, amount, date, currency)
         planned = _lock_allocations(customer, allocations, date, currency)
         allocated = sum((share for _invoice, share in planned), ZERO)
         if allocated > amount:
@@ -118,6 +120,7 @@ def record_payment(
     method: str = PaymentMethod.TRANSFER,
     reference: str = "",
     *,
+    bank_fees: Decimal = ZERO,
     user: Any = None,
     request: Any = None,
 ) -> Payment:
@@ -125,11 +128,17 @@ def record_payment(
 
     The payment is a receipt of its own. On an invoice, what exceeds the
     balance becomes the customer's credit; on a credit note, the refund may not
-    exceed what is left to refund.
+    exceed what is left to refund. ``bank_fees`` is what the bank kept of a
+    payment received; a refund has none.
     """
     if not isinstance(amount, Decimal):
         raise TypeError("record_payment() needs a Decimal amount, got %r" % type(amount).__name__)
     if invoice.is_credit_note:
+        if bank_fees:
+            raise PaymentError(
+                _("Les frais bancaires s'enregistrent sur un paiement reçu, pas sur un remboursement."),
+                field="bank_fees",
+            )
         return _record_refund(invoice, amount, date, method, reference, user=user, request=request)
 
     with transaction.atomic():
@@ -144,6 +153,7 @@ def record_payment(
             method,
             reference,
             currency=invoice.currency,
+            bank_fees=bank_fees,
             allocations=[(invoice, share)],
             user=user,
             request=request,
@@ -161,6 +171,7 @@ def _record_refund(
     user: Any = None,
     request: Any = None,
 ) -> Payment:
+    _check_reference(reference)
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=credit_note.organisation_id)
         credit_note = Invoice.objects.select_for_update().select_related("customer").get(pk=credit_note.pk)
@@ -196,6 +207,7 @@ def refund_credit(
     """Pay back part or all of a customer's credit."""
     _check_amount(amount, currency)
     _check_receipt_date(date)
+    _check_reference(reference)
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=customer.organisation_id)
         credit = customer_credit(customer, currency)
@@ -337,7 +349,9 @@ def reverse_payment(payment: Payment, *, user: Any = None, request: Any = None) 
 
     When the payment is all that is left of its receipt, the whole receipt is
     reversed: the money was not received. Otherwise only this payment is, and
-    its amount goes back to the customer's credit.
+    its amount goes back to the customer's credit. A payment made from customer
+    credit (``apply_credit``) also goes back to the credit, because the money
+    was received before and stays received.
     """
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=payment.organisation_id)
@@ -348,7 +362,8 @@ def reverse_payment(payment: Payment, *, user: Any = None, request: Any = None) 
             raise PaymentError(_("Le paiement du %(date)s est déjà annulé.") % {"date": format_date(payment.date)})
         receipt = payment.receipt
         others = receipt.payments.filter(reverses__isnull=True, reversal__isnull=True).exclude(pk=payment.pk)
-        if receipt.unallocated() == ZERO and not others.exists() and not receipt.is_reversed:
+        from_credit = bool(credit_payment_ids(payment.organisation_id, [payment]))
+        if receipt.unallocated() == ZERO and not others.exists() and not receipt.is_reversed and not from_credit:
             reversal_receipt = reverse_receipt(receipt, user=user, request=request)
             return reversal_receipt.payments.get(reverses=payment)
         return _reverse_one(payment, receipt, timezone.localdate(), user=user, request=request)
@@ -378,9 +393,10 @@ def open_invoices(customer: Customer, currency: str = "EUR") -> QuerySet[Any]:
     return annotated.filter(balance_amount__gt=ZERO).order_by(F("due_date").asc(nulls_last=True), "issue_date", "id")
 
 
-def _automatic_allocations(
-    customer: Customer, amount: Decimal, date: datetime.date, currency: str
+def automatic_allocations(
+    customer: Customer, amount: Decimal, date: datetime.date, currency: str = "EUR"
 ) -> list[tuple[Invoice, Decimal]]:
+    """Split ``amount`` over the customer's open invoices issued by ``date``, oldest due first."""
     allocations = []
     left = amount
     for invoice in open_invoices(customer, currency).filter(issue_date__lte=date):
@@ -534,6 +550,16 @@ def _check_fees(bank_fees: Decimal, amount: Decimal, currency: str) -> None:
         raise PaymentError(
             _("Les frais bancaires %(fees)s ont trop de décimales.") % {"fees": format_decimal_input(bank_fees, 0)},
             field="bank_fees",
+        )
+
+
+def _check_reference(reference: str) -> None:
+    limit = Receipt._meta.get_field("reference").max_length or 0
+    if len(reference) > limit:
+        raise PaymentError(
+            _("La référence fait %(length)s caractères : %(limit)s au plus. Raccourcissez-la.")
+            % {"length": len(reference), "limit": limit},
+            field="reference",
         )
 
 

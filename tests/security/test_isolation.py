@@ -25,6 +25,8 @@ OBJECT_ARGUMENTS = {
     ("invoicing", "series_pk"): "series",
     ("payments", "invoice_pk"): "invoice",
     ("payments", "pk"): "payment",
+    ("payments", "receipt_pk"): "receipt",
+    ("payments", "customer_pk"): "customer",
     ("mailing", "pk"): "email",
     ("mailing", "invoice_pk"): "invoice",
     ("banking", "pk"): "bank_transaction",
@@ -63,6 +65,7 @@ def victim_objects(organisation, issued_invoice, owner):
         "invoice": issued_invoice,
         "email": email,
         "payment": payment,
+        "receipt": payment.receipt,
         "series": issued_invoice.series,
         **bank_objects(organisation),
     }
