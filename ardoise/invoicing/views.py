@@ -595,7 +595,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
         "payments": payments,
         "emails": OutboundEmail.objects.filter(invoice=invoice).order_by("-created_at", "-id")[:10],
     }
-    context.update(invoice_payment_context(invoice, payments, context["balance"]))
+    context.update(invoice_payment_context(invoice, context["balance"]))
     context.update(_correction_links(invoice))
     if invoice.is_draft:
         context["blocking_problems"] = _issue_problems(invoice)

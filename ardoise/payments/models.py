@@ -123,6 +123,8 @@ class Payment(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="payments")
     invoice = models.ForeignKey("invoicing.Invoice", on_delete=models.PROTECT, related_name="payments")
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="payments")
+    # True when the payment settles the invoice with credit the receipt left earlier (``apply_credit``).
+    from_credit = models.BooleanField(default=False)
     date = models.DateField(_("date du paiement"))
     amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
     method = models.CharField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -12,7 +11,6 @@ from django.db import models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from ardoise.audit.models import AuditEntry
 from ardoise.core.money import currency_decimals, quantize
 from ardoise.customers.models import Customer
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
@@ -126,28 +124,11 @@ def customer_credits(customer: Customer) -> dict[str, Decimal]:
     return credits
 
 
-def credit_payment_ids(organisation_id: int, payments: Iterable[Payment]) -> set[int]:
-    """Return the ids of the payments among ``payments`` that settled an invoice with customer credit.
-
-    Such a payment belongs to an earlier receipt whose money was kept as credit.
-    Only the ``credit.applied`` audit entry, written in the same transaction
-    as the payment by ``apply_credit``, tells it apart from a payment recorded
-    with its receipt.
-    """
-    ids = [str(payment.pk) for payment in payments]
-    if not ids:
-        return set()
-    entries = AuditEntry.objects.filter(
-        organisation_id=organisation_id, object_type="payment", object_id__in=ids, action="credit.applied"
-    )
-    return {int(object_id) for object_id in entries.values_list("object_id", flat=True)}
-
-
-def invoice_payment_context(invoice: Any, payments: Iterable[Payment], balance: Decimal) -> dict[str, Any]:
-    """Return what the invoice page shows about payments: those made from credit, and the credit it can use."""
+def invoice_payment_context(invoice: Any, balance: Decimal) -> dict[str, Any]:
+    """Return what the invoice page shows about the customer credit the invoice can use."""
     from ardoise.payments.services import customer_credit
 
-    context: dict[str, Any] = {"credit_payments": credit_payment_ids(invoice.organisation_id, payments)}
+    context: dict[str, Any] = {}
     if not invoice.is_draft and not invoice.is_credit_note and balance > 0:
         credit = customer_credit(invoice.customer, invoice.currency)
         if credit > 0:

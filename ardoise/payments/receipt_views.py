@@ -26,7 +26,7 @@ from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Invoice, InvoiceStatus
 from ardoise.payments.forms import ReceiptFilterForm, ReceiptForm
 from ardoise.payments.models import Receipt
-from ardoise.payments.queries import credit_payment_ids, filter_receipts, receipt_totals, with_allocated
+from ardoise.payments.queries import filter_receipts, receipt_totals, with_allocated
 from ardoise.payments.services import (
     PaymentError,
     automatic_allocations,
@@ -86,10 +86,9 @@ def receipt_list(request: HttpRequest) -> HttpResponse:
 def receipt_detail(request: HttpRequest, receipt_pk: int) -> HttpResponse:
     receipt = _get_receipt_or_404(request, receipt_pk)
     payments = list(receipt.payments.select_related("invoice", "reversal", "reverses").order_by("date", "id"))
-    from_credit = credit_payment_ids(receipt.organisation_id, payments)
     context = {
         "receipt": receipt,
-        "payment_rows": [(payment, payment.pk in from_credit) for payment in payments],
+        "payments": payments,
         "allocated": receipt.allocated(),
         "unallocated": receipt.unallocated(),
         "net_amount": receipt.amount - receipt.bank_fees,

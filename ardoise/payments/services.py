@@ -24,7 +24,6 @@ from ardoise.invoicing import queries
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, PaymentMethod, Receipt, ReceiptKind
-from ardoise.payments.queries import credit_payment_ids
 
 logger = logging.getLogger(__name__)
 
@@ -285,9 +284,7 @@ def apply_credit(
         left = amount
         for receipt in _receipts_with_credit(invoice.customer, currency):
             share = min(left, receipt.unallocated())
-            payments.append(
-                _settle(receipt, invoice, share, today, user=user, request=request, action="credit.applied")
-            )
+            payments.append(_settle(receipt, invoice, share, today, user=user, request=request, from_credit=True))
             left -= share
             if left == ZERO:
                 break
@@ -362,8 +359,8 @@ def reverse_payment(payment: Payment, *, user: Any = None, request: Any = None) 
             raise PaymentError(_("Le paiement du %(date)s est déjà annulé.") % {"date": format_date(payment.date)})
         receipt = payment.receipt
         others = receipt.payments.filter(reverses__isnull=True, reversal__isnull=True).exclude(pk=payment.pk)
-        from_credit = bool(credit_payment_ids(payment.organisation_id, [payment]))
-        if receipt.unallocated() == ZERO and not others.exists() and not receipt.is_reversed and not from_credit:
+        only_payment = receipt.unallocated() == ZERO and not others.exists()
+        if only_payment and not receipt.is_reversed and not payment.from_credit:
             reversal_receipt = reverse_receipt(receipt, user=user, request=request)
             return reversal_receipt.payments.get(reverses=payment)
         return _reverse_one(payment, receipt, timezone.localdate(), user=user, request=request)
@@ -474,13 +471,14 @@ def _settle(
     *,
     user: Any,
     request: Any,
-    action: str = "payment.recorded",
+    from_credit: bool = False,
 ) -> Payment:
     """Create, chain and log the payment of ``amount`` from ``receipt`` on ``invoice``."""
     payment = Payment.objects.create(
         organisation_id=receipt.organisation_id,
         invoice=invoice,
         receipt=receipt,
+        from_credit=from_credit,
         date=date,
         amount=amount,
         method=receipt.method,
@@ -489,6 +487,7 @@ def _settle(
     )
     append_payment(payment)
     data = {"number": invoice.number, "amount": str(amount), "date": date.isoformat(), "method": receipt.method}
+    action = "credit.applied" if from_credit else "payment.recorded"
     record(invoice.organisation, action, payment, user=user, request=request, data=data)
     logger.info(
         "payment recorded organisation=%s invoice=%s payment=%s", invoice.organisation_id, invoice.pk, payment.pk
