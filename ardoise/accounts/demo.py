@@ -143,8 +143,40 @@ def create_demo_documents(organisation: Organisation, owner: Any) -> None:
             credit_note = issue_invoice(credit_note, user=owner, today=refund_date)
             record_payment(credit_note, amount=credit_note.refund_due(), date=refund_date, method="virement")
 
+    _past_months(customers, products, owner, today)
+
     draft = Invoice.objects.create(
         organisation=organisation, customer=customers[0], notes="Merci pour votre confiance."
     )
     add_line(draft, products[1], "6", 0)
     refresh_totals(draft)
+
+
+def _past_months(customers: list[Customer], products: list[Product], owner: Any, today: datetime.date) -> None:
+    """Add a monthly invoice over the past year, so that reports and charts have a history to show.
+
+    The cabinet pays two months at a time with one transfer; Claire Petit
+    once pays more than she owes, which leaves her a credit.
+    """
+    from ardoise.payments.services import receive_payment
+
+    cabinet, claire = customers[1], customers[2]
+    unpaid: list[Invoice] = []
+    for months_ago in range(12, 2, -1):
+        issue_date = (today.replace(day=1) - datetime.timedelta(days=30 * months_ago)).replace(day=5)
+        invoice = Invoice.objects.create(organisation=cabinet.organisation, customer=cabinet)
+        add_line(invoice, products[1], str(6 + months_ago * 7 % 9), 0)
+        refresh_totals(invoice)
+        unpaid.append(issue_invoice(invoice, user=owner, today=issue_date))
+        if len(unpaid) == 2:
+            paid_on = issue_date + datetime.timedelta(days=38)
+            total = sum((item.amount_due for item in unpaid), Decimal("0.00"))
+            receive_payment(cabinet, total, paid_on, "virement", "VIR CABINET DURAND", user=owner)
+            unpaid = []
+
+    workshop = Invoice.objects.create(organisation=claire.organisation, customer=claire)
+    add_line(workshop, products[3], "2", 0)
+    refresh_totals(workshop)
+    issue_date = today - datetime.timedelta(days=95)
+    workshop = issue_invoice(workshop, user=owner, today=issue_date)
+    receive_payment(claire, workshop.amount_due + Decimal("20.00"), issue_date, "cheque", "Chèque n° 0412", user=owner)
