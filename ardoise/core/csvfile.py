@@ -1,7 +1,7 @@
 """CSV files that French spreadsheets open as they are: UTF-8 with a BOM, semicolons, decimal commas.
 
 Excel and LibreOffice in French read a comma as the decimal separator, so
-fields are separated by semicolons; the BOM tells Excel the file is UTF-8.
+fields are separated by semicolons. The BOM marks the file as UTF-8 for Excel.
 Text that a spreadsheet would take for a formula (starting with = + - @, a
 tab or a carriage return) gets a leading apostrophe, so that a customer name
 such as ``=HYPERLINK(…)`` is shown, never run (CSV injection).

@@ -7,6 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Rapports")
 
     def ready(self) -> None:
-        from ardoise.reports import breakdowns
+        from ardoise.reports import signals
 
-        breakdowns.connect_signals()
+        signals.connect()

@@ -1,6 +1,6 @@
 """Copy each issued document's VAT breakdown and net amounts per product into the report tables.
 
-The rows are written when a document is issued (a ``post_save`` receiver),
+The rows are written when a document is issued (``signals``),
 and ``fill_missing`` writes those of any issued document that has none yet:
 documents issued before this app existed, or loaded in bulk without signals.
 Every report that reads the tables calls it first for its period, so a
@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.db.models.signals import post_save
 
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.money import Totals, currency_decimals, quantize
@@ -33,22 +32,12 @@ FILL_BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class DocumentFigures:
-    """What the report tables need from one issued document, in its currency and unsigned."""
+    """The figures of one issued document that the report tables copy, in its currency and unsigned."""
 
     totals: Totals
     # The product of each line, in the order of ``totals.line_amounts``.
     line_products: tuple[int | None, ...]
     vat_total_eur: Decimal | None  # BT-111 when the snapshot has it
-
-
-def connect_signals() -> None:
-    post_save.connect(_store_on_issue, sender=Invoice, dispatch_uid="reports_store_on_issue")
-
-
-def _store_on_issue(sender: Any, instance: Invoice, **kwargs: Any) -> None:
-    # An issued row is saved once: the model refuses any later save.
-    if instance.status == InvoiceStatus.ISSUED:
-        store_rows([instance])
 
 
 def store_rows(invoices: Iterable[Invoice]) -> None:

@@ -78,3 +78,21 @@ class RevenueRow(models.Model):
 
     def __str__(self) -> str:
         return "revenue %s of invoice %s" % (self.product_id or self.kind, self.invoice_id)
+
+
+class SettledInvoice(models.Model):
+    """An invoice whose balance has been zero since ``settled_on``, the date of its last movement.
+
+    The balance reports skip these invoices for any date from ``settled_on``
+    on, instead of adding up their payments again. The row is deleted as soon
+    as the invoice gets a new movement (a payment, a reversal, a credit note
+    or a refund on one: ``breakdowns.forget_settled``), and written again by
+    the next report that finds the balance back at zero.
+    """
+
+    invoice = models.OneToOneField("invoicing.Invoice", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    settled_on = models.DateField()
+
+    def __str__(self) -> str:
+        return "invoice %s settled on %s" % (self.invoice_id, self.settled_on)

@@ -5,9 +5,9 @@ subqueries) and returns dataclasses, so that the dashboard's figures are the
 reports' figures by construction. Only issued documents count; drafts never
 do. Credit notes count negatively.
 
-Currencies: revenue and VAT are in euros, each document in another currency
-being converted with its own exchange rate (the one its VAT in euros, BT-111,
-was computed with); a document in another currency without a rate is listed
+Currencies: revenue and VAT are in euros. Each document in another currency
+is converted with its own exchange rate, the one its VAT in euros (BT-111)
+was computed with. A document in another currency without a rate is listed
 apart, never added. Balances (outstanding, aging, receipts, DSO, statements)
 are kept in one currency, EUR unless asked otherwise: money in two currencies
 is never added up.
@@ -47,8 +47,8 @@ TRUNC_KINDS = {Grouping.MONTH: "month", Grouping.QUARTER: "quarter", Grouping.YE
 class CustomerBalance:
     """What one customer owes on a date, by age of the open invoices.
 
-    ``owed_to_customer`` is what the business owes back on credit notes (the
-    negative balances of credited invoices); ``credit`` is the money received
+    ``owed_to_customer`` is what the business owes back on credit notes: the
+    negative balances of credited invoices. ``credit`` is the money received
     that settles no invoice yet. ``net`` is the customer's account balance:
     positive when the customer owes, negative when the business does.
     """
@@ -100,17 +100,10 @@ def customer_balances(
     whose account is settled are left out. Rows are sorted by name.
     """
     per_customer = balances.balances_per_customer(organisation, as_of, currency, customer_id)
-    credits = balances.credit_per_customer(organisation, as_of, currency, customer_id)
-    ids = set(per_customer) | set(credits)
-    names = dict(Customer.objects.filter(organisation=organisation, pk__in=ids).values_list("pk", "name"))
+    names = dict(Customer.objects.filter(organisation=organisation, pk__in=per_customer).values_list("pk", "name"))
     rows = [
-        CustomerBalance(
-            customer_id=customer,
-            customer_name=names.get(customer, ""),
-            credit=credits.get(customer, ZERO),
-            **per_customer.get(customer, {}),
-        )
-        for customer in ids
+        CustomerBalance(customer_id=customer, customer_name=names.get(customer, ""), **figures)
+        for customer, figures in per_customer.items()
     ]
     rows.sort(key=lambda row: (row.customer_name.lower(), row.customer_id or 0))
     return BalanceReport(as_of, currency, rows, _balance_total(rows))
@@ -262,7 +255,7 @@ def revenue(
     else:
         trunc = Trunc("issue_date", TRUNC_KINDS[Grouping(grouping)])
         per_bucket = converted.annotate(bucket=trunc).values("bucket").annotate(**sums)
-        by_bucket: dict[Any, Mapping[str, Any]] = {balances._as_date(row["bucket"]): row for row in per_bucket}
+        by_bucket: dict[Any, Mapping[str, Any]] = {balances.as_date(row["bucket"]): row for row in per_bucket}
         rows = [
             _revenue_line(by_bucket.get(start, {}), start, bucket_label(start, grouping))
             for start in buckets(period, grouping)
@@ -380,7 +373,7 @@ def receipts(
         sums["method_" + method] = Sum("amount", filter=received & Q(method=method))
 
     per_bucket = found.annotate(bucket=Trunc("date", TRUNC_KINDS[Grouping(grouping)])).values("bucket").annotate(**sums)
-    by_bucket: dict[Any, Mapping[str, Any]] = {balances._as_date(row["bucket"]): row for row in per_bucket}
+    by_bucket: dict[Any, Mapping[str, Any]] = {balances.as_date(row["bucket"]): row for row in per_bucket}
     rows = [
         _receipts_line(by_bucket.get(start, {}), start, bucket_label(start, grouping))
         for start in buckets(period, grouping)
@@ -453,7 +446,7 @@ def days_sales_outstanding(
         output_field=DecimalField(max_digits=14, decimal_places=2),
     )
     per_month = documents.annotate(month=Trunc("issue_date", "month")).values("month").annotate(total=Sum(signed_total))
-    revenue_by_month = {balances._as_date(row["month"]): sql.amount(row["total"]) for row in per_month}
+    revenue_by_month = {balances.as_date(row["month"]): sql.amount(row["total"]) for row in per_month}
 
     first_month = period.start.replace(day=1)
     receivables = sum((amount for month, amount in movements.items() if month < first_month), ZERO)
@@ -510,8 +503,9 @@ def vat_collected(organisation: Any, period: Period, customer_id: int | None = N
     VAT of that credit note.
     """
     in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
-    paid_in_period = Q(payments__date__gte=period.start, payments__date__lte=period.end)
-    fill_missing(organisation, in_period | paid_in_period)
+    paid_in_period = Payment.objects.filter(organisation=organisation, date__gte=period.start, date__lte=period.end)
+    fill_missing(organisation, in_period)
+    fill_missing(organisation, Q(pk__in=paid_in_period.values("invoice_id")))
 
     issued = VatBreakdownRow.objects.filter(in_period, organisation=organisation)
     if customer_id is not None:
@@ -582,15 +576,17 @@ def _vat_on_receipts(
     fully paid its shares add up to its VAT exactly, whatever the roundings.
     """
     # The fragments are table names and SQL built here; every value is a parameter.
+    # Only the documents paid in the period count, but each one with all its earlier payments.
     paid = (
         "SELECT p.invoice_id AS invoice_id, "  # noqa: S608
         "SUM(CASE WHEN p.date < %s THEN p.amount ELSE 0 END) AS paid_before, "
         "SUM(p.amount) AS paid_through "
-        f"FROM {sql.table(Payment)} p WHERE p.organisation_id = %s AND p.date <= %s "
-        "GROUP BY p.invoice_id "
-        "HAVING SUM(CASE WHEN p.date >= %s THEN 1 ELSE 0 END) > 0"
+        f"FROM {sql.table(Payment)} p WHERE p.organisation_id = %s AND p.date <= %s AND p.invoice_id IN ("
+        f"SELECT q.invoice_id FROM {sql.table(Payment)} q "
+        "WHERE q.organisation_id = %s AND q.date >= %s AND q.date <= %s) "
+        "GROUP BY p.invoice_id"
     )
-    params: list[Any] = [period.start, organisation.pk, period.end, period.start]
+    params: list[Any] = [period.start, organisation.pk, period.end, organisation.pk, period.start, period.end]
     customer_filter = ""
     if customer_id is not None:
         customer_filter = "AND v.customer_id = %s"
@@ -732,7 +728,8 @@ def statement(organisation: Any, customer: Customer, period: Period, currency: s
         running += line.debit - line.credit
         lines.append(replace(line, balance=running))
 
-    credit = balances.credit_per_customer(organisation, period.end, currency, customer.pk).get(customer.pk, ZERO)
+    closing = balances.balances_per_customer(organisation, period.end, currency, customer.pk).get(customer.pk, {})
+    credit = closing.get("credit", ZERO)
     return Statement(
         customer=customer,
         period=period,
@@ -818,18 +815,28 @@ def _settled_invoices(
     partly by a credit note is left out: its last payment is not when the
     customer finished paying what they owed.
     """
+    payment, invoice = sql.table(Payment), sql.table(Invoice)
+    # Only the invoices with a payment since ``since`` can have been paid in full since then.
+    recent = f"SELECT q.invoice_id FROM {payment} q WHERE q.organisation_id = %s AND q.date >= %s"  # noqa: S608
+    recent_params: list[Any] = [organisation.pk, since]
+    if customer_id is not None:
+        # Reach the customer's payments through the invoice's customer index, not through every payment.
+        recent += f" AND q.invoice_id IN (SELECT c.id FROM {invoice} c WHERE c.customer_id = %s)"  # noqa: S608
+        recent_params.append(customer_id)
     paid = (
         "SELECT p.invoice_id AS invoice_id, MAX(p.date) AS paid_on, SUM(p.amount) AS paid "  # noqa: S608
-        f"FROM {sql.table(Payment)} p WHERE p.organisation_id = %s AND p.date <= %s GROUP BY p.invoice_id"
+        f"FROM {payment} p WHERE p.organisation_id = %s AND p.date <= %s AND p.invoice_id IN ({recent}) "
+        "GROUP BY p.invoice_id"
     )
     query = (
         "SELECT i.id AS invoice_id, i.customer_id AS customer_id, i.number AS number, "  # noqa: S608
         "i.issue_date AS issue_date, i.due_date AS due_date, i.amount_due AS amount_due, s.paid_on AS paid_on "
-        f"FROM {sql.table(Invoice)} i INNER JOIN ({paid}) s ON s.invoice_id = i.id "
+        f"FROM {invoice} i INNER JOIN ({paid}) s ON s.invoice_id = i.id "
         "WHERE i.organisation_id = %s AND i.status = %s AND i.type_code <> %s AND i.currency = %s "
         "AND i.amount_due > 0 AND ROUND(s.paid, 2) = i.amount_due AND s.paid_on >= %s"
     )
-    params: list[Any] = [organisation.pk, until, organisation.pk, InvoiceStatus.ISSUED, CREDIT_NOTE, currency, since]
+    params: list[Any] = [organisation.pk, until, *recent_params]
+    params += [organisation.pk, InvoiceStatus.ISSUED, CREDIT_NOTE, currency, since]
     if customer_id is not None:
         query += " AND i.customer_id = %s"
         params.append(customer_id)
@@ -848,7 +855,7 @@ def _average_delays(organisation: Any, today: datetime.date, currency: str) -> t
 
 @dataclass(frozen=True)
 class ExpectedWeek:
-    """Money expected in one week (Monday to Sunday). The first week also holds what is already late."""
+    """Money expected in one week (Monday to Sunday). The first week also includes what is already late."""
 
     start: datetime.date
     amount: Decimal
@@ -937,9 +944,9 @@ def payment_history(
         PaidInvoice(
             invoice_id=row[0],
             number=row[1],
-            issue_date=balances._as_date(row[2]) or today,
-            due_date=balances._as_date(row[3]),
-            paid_on=balances._as_date(row[4]) or today,
+            issue_date=balances.as_date(row[2]) or today,
+            due_date=balances.as_date(row[3]),
+            paid_on=balances.as_date(row[4]) or today,
             amount=sql.amount(row[5]),
         )
         for row in sql.fetch(query, [*params, count])

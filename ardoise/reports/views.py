@@ -240,7 +240,7 @@ def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
     filters = filters_for(request, page)
     context: dict[str, Any] = {"page": page, "filters": filters, **filter_choices(request, filters)}
     if not filters.is_valid():
-        # Nothing is computed from filters that do not make sense; the form says what to fix.
+        # Nothing is computed from filters that do not make sense, and the form explains what to fix.
         return render(request, "reports/report.html", context, status=400)
 
     table = page.build(organisation, filters)
@@ -274,7 +274,7 @@ def sheet_of(table: tables.Table) -> Sheet:
 
 
 def filter_choices(request: HttpRequest, filters: ReportFilters) -> dict[str, Any]:
-    """Return what the filter form lists: customers, currencies, the chosen period preset."""
+    """Return what the filter form lists: the organisation's customers and currencies."""
     organisation = current_organisation(request)
     chosen = request.GET.get("client", "")
     context: dict[str, Any] = {}
@@ -289,8 +289,8 @@ def customer_options(organisation: Any, chosen: str) -> SafeString:
     """Return the <option> elements of the customer filter.
 
     Built as one string rather than by the template engine: an organisation
-    may have thousands of customers, and a template loop costs several
-    milliseconds per thousand options.
+    may have thousands of customers, and the template engine renders each
+    option far more slowly than string formatting does.
     """
     names = Customer.objects.filter(organisation=organisation).order_by("name", "id").values_list("pk", "name")
     options = [

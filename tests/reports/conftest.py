@@ -1,6 +1,6 @@
 """A small business's autumn 2026, built by hand so that every report figure can be worked out on paper.
 
-Customers and documents (amounts in euros unless said otherwise; the
+Customers and documents (amounts in euros unless stated otherwise; the
 organisation's payment term is 30 days, a credit note is due on its issue date):
 
 - Boulangerie Martin (the shared ``customer``):
@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from ardoise.catalogue.models import Product
 from ardoise.customers.models import Customer, CustomerKind
@@ -45,6 +46,12 @@ from tests.mailing.conftest import smtp_server, smtp_settings  # noqa: F401  (fi
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = datetime.date(2026, 12, 10)
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_settlement_runs():
+    # Balance reports look for settled invoices at most every few minutes per organisation; each test starts afresh.
+    cache.clear()
 
 
 @contextmanager

@@ -8,10 +8,14 @@ from decimal import Decimal
 import pytest
 
 from ardoise.core.document import InvoiceDocument
+from ardoise.invoicing.credit_notes import create_credit_note
 from ardoise.invoicing.models import Invoice
+from ardoise.invoicing.services import issue_invoice
+from ardoise.payments.models import Payment
+from ardoise.payments.services import reverse_payment
 from ardoise.reports import queries
 from ardoise.reports.breakdowns import fill_missing, in_euros
-from ardoise.reports.models import RevenueRow, VatBreakdownRow
+from ardoise.reports.models import RevenueRow, SettledInvoice, VatBreakdownRow
 from ardoise.reports.periods import Period
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +40,7 @@ def test_rows_copy_the_printed_breakdown(autumn):
     assert rows == {(D("20.00"), D("650.00"), D("130.00")), (D("5.50"), D("85.31"), D("4.69"))}
 
 
-def test_foreign_currency_rows_add_up_to_vat_in_euros(autumn):
+def test_dollar_rows_match_vat_in_euros(autumn):
     rows = VatBreakdownRow.objects.filter(invoice=autumn.f5)
     document = InvoiceDocument.from_json(autumn.f5.document)
 
@@ -101,3 +105,55 @@ def test_conversion_in_euros_adds_up_to_converted_total(amounts, total, rate, ta
 
     expected = target if target is not None else (total * rate).quantize(D("0.01"))
     assert sum(parts, D("0")) == expected
+
+
+# Settled invoices
+
+
+def test_settled_invoices_are_remembered_and_skipped(autumn, today):
+    first = queries.customer_balances(autumn.organisation, today)
+
+    settled = set(SettledInvoice.objects.values_list("invoice_id", flat=True))
+    # F1 is settled since A2's refund on 12/11, F3 since the transfer of 25/11; F2 and F4 are open.
+    assert settled == {autumn.f1.pk, autumn.f3.pk}
+    assert SettledInvoice.objects.get(invoice=autumn.f1).settled_on == datetime.date(2026, 11, 12)
+    assert queries.customer_balances(autumn.organisation, today) == first
+
+
+def test_reversal_reopens_a_settled_invoice(autumn, today):
+    queries.customer_balances(autumn.organisation, today)
+    payment = Payment.objects.get(invoice=autumn.f3)
+
+    reverse_payment(payment)
+
+    assert not SettledInvoice.objects.filter(invoice=autumn.f3).exists()
+    rows = {row.customer_name: row for row in queries.customer_balances(autumn.organisation, today).rows}
+    durand = rows["Cabinet Durand & Associés"]
+    assert durand.open_amount == D("1670.00")
+    # The receipt kept 230,00 of credit, so only the payment is reversed: its 1 670,00 goes back to credit.
+    assert durand.credit == D("1900.00")
+    assert durand.net == D("-230.00")
+
+
+def test_past_dates_ignore_settlements_that_came_later(autumn, today):
+    queries.customer_balances(autumn.organisation, today)
+
+    rows = {
+        row.customer_name: row
+        for row in queries.customer_balances(autumn.organisation, datetime.date(2026, 11, 20)).rows
+    }
+
+    # On 20/11, F3 was not paid yet.
+    assert rows["Cabinet Durand & Associés"].not_due == D("1670.00")
+
+
+def test_credit_note_forgets_settlement_of_its_invoice(autumn, today):
+    queries.customer_balances(autumn.organisation, today)
+    draft = create_credit_note(autumn.f3, {2: Decimal("1")})
+
+    issue_invoice(draft, today=today)
+
+    assert not SettledInvoice.objects.filter(invoice=autumn.f3).exists()
+    rows = {row.customer_name: row for row in queries.customer_balances(autumn.organisation, today).rows}
+    # The travel costs (110,00 TTC) are credited on a paid invoice: the business owes them back.
+    assert rows["Cabinet Durand & Associés"].owed_to_customer == D("110.00")

@@ -109,3 +109,15 @@ def test_statement_needs_a_customer_and_writes_pdf(autumn, today, tmp_path):
     run(autumn, "statement", "--customer", str(autumn.martin.pk), "--format", "pdf", "--output", str(path))
 
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_refresh_fills_missing_rows(autumn, today):
+    from ardoise.reports.models import SettledInvoice, VatBreakdownRow
+
+    VatBreakdownRow.objects.filter(invoice=autumn.f2).delete()
+
+    output = run(autumn, "refresh")
+
+    assert output == "Tables des rapports à jour : 1 document(s) ajouté(s).\n"
+    assert VatBreakdownRow.objects.filter(invoice=autumn.f2).exists()
+    assert SettledInvoice.objects.filter(invoice=autumn.f3).exists()

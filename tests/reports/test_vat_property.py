@@ -1,9 +1,9 @@
 """VAT on encaissements: each payment's share is rounded on its own, and a paid invoice gives exactly its VAT.
 
-The test builds an issued invoice with several VAT groups and a random series
-of partial payments straight in the database, then compares the report with
-an independent computation: each payment's share of each group, computed in
-Python as round(VAT × paid so far ÷ total) − round(VAT × paid before ÷ total).
+The test writes an issued invoice with several VAT groups and a random series
+of partial payments straight into the database. It compares the report with
+an independent computation in Python of each payment's share of each group:
+round(VAT × paid so far ÷ total) − round(VAT × paid before ÷ total).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def vat_per_rate(organisation, period):
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=invoices_with_payments(), split=st.integers(min_value=0, max_value=7))
-def test_paid_invoice_gives_its_vat_and_each_period_its_payments_share(organisation, customer, data, split):
+def test_vat_on_receipts_rounds_each_payment(organisation, customer, data, split):
     bases, vat, total, payments = data
     with transaction.atomic():
         build(organisation, customer, bases, vat, total, payments)

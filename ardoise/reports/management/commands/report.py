@@ -14,7 +14,10 @@ from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.core.csvfile import write_csv
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
+from ardoise.invoicing.models import Invoice
 from ardoise.reports import queries, tables
+from ardoise.reports.balances import remember_settled
+from ardoise.reports.breakdowns import fill_missing
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
 from ardoise.reports.statement_pdf import statement_pdf
 from ardoise.reports.templatetags.report_tags import format_cell
@@ -54,6 +57,11 @@ class Command(FrenchCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organisation", help="SIREN ou identifiant de l'entreprise, s'il y en a plusieurs.")
         actions = parser.add_subparsers(dest="action", required=True, metavar="RAPPORT")
+        actions.add_parser(
+            "refresh",
+            help="Préparer les tables des rapports après un chargement en masse (les pages le font sinon "
+            "à leur premier affichage).",
+        )
         for name, (kind, help_text) in REPORTS.items():
             report = actions.add_parser(name, help=help_text)
             if kind == "as_of":
@@ -73,6 +81,9 @@ class Command(FrenchCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
         name = options["action"]
+        if name == "refresh":
+            self.refresh(organisation)
+            return
         output_format = options["format"]
         if output_format in ("xlsx", "pdf") and not options["output"]:
             raise CommandError(
@@ -97,6 +108,14 @@ class Command(FrenchCommand):
         else:
             table = self.table(name, organisation, options, customer.pk if customer else None, currency)
         self.print_table(table, output_format, options["output"])
+
+    def refresh(self, organisation: Any) -> None:
+        """Fill the VAT and revenue rows of every issued document, and remember the settled invoices."""
+        filled = fill_missing(organisation)
+        currencies = Invoice.objects.filter(organisation=organisation).values_list("currency", flat=True).distinct()
+        for currency in sorted(set(currencies)):
+            remember_settled(organisation, timezone.localdate(), currency, force=True)
+        self.stdout.write(_("Tables des rapports à jour : %(count)s document(s) ajouté(s).") % {"count": filled})
 
     def table(
         self, name: str, organisation: Any, options: dict[str, Any], customer_id: int | None, currency: str
