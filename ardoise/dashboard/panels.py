@@ -84,9 +84,8 @@ def top_customers(balances: reports.BalanceReport) -> Chart:
 
 def expected_receipts(organisation: Any, today: datetime.date) -> Chart:
     expected = reports.expected_receipts(organisation, today, WEEKS_SHOWN)
-    groups = [
-        (_("sem. du %(date)s") % {"date": week.start.strftime("%d/%m")}, (week.amount,)) for week in expected.weeks
-    ]
+    # Short axis labels; the table under the chart names each week in full.
+    groups = [(week.start.strftime("%d/%m"), (week.amount,)) for week in expected.weeks]
     description = _(
         "Factures ouvertes, attendues à leur échéance décalée du retard moyen de paiement du client, observé sur ses "
         "factures payées des 12 derniers mois. Ce qui était attendu avant cette semaine, retards compris, compte dans "
