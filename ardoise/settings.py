@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ardoise.integrity",
     "ardoise.mailing",
     "ardoise.dashboard",
+    "ardoise.reports",
 ]
 
 MIDDLEWARE = [

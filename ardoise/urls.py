@@ -9,6 +9,7 @@ urlpatterns = [
     path("paiements/", include("ardoise.payments.urls")),
     path("banque/", include("ardoise.banking.urls")),
     path("emails/", include("ardoise.mailing.urls")),
+    path("rapports/", include("ardoise.reports.urls")),
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),
 ]

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,9 +18,11 @@ from ardoise.core.forms import country_name
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.forms import CUSTOMER_SECTIONS, CustomerForm, CustomerSearchForm
 from ardoise.customers.models import Customer
+from ardoise.dashboard import panels
 from ardoise.invoicing import queries
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.queries import customer_credits, with_allocated
+from ardoise.reports import queries as reports
 
 PAGE_SIZE = 25
 # The customer page lists the latest receipts; the receipts page, filtered on the customer, lists them all.
@@ -88,12 +91,14 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     newest_first = F("issue_date").desc(nulls_first=True)
     invoices = queries.with_balance(Invoice.objects.filter(customer=customer)).order_by(newest_first, "-id")
     receipts = with_allocated(customer.receipts.select_related("reversal")).order_by("-date", "-id")
+    history = reports.payment_history(current_organisation(request), customer.pk, timezone.localdate())
     context = {
         "customer": customer,
         "invoice_rows": [_invoice_row(invoice) for invoice in invoices],
         "credits": customer_credits(customer),
         "receipts": receipts[:RECEIPTS_SHOWN],
         "receipt_count": receipts.count(),
+        "payment_history": panels.payment_history(history) if history.invoices else None,
         "warnings": CustomerForm(instance=customer).warnings(),
         "country": country_name(customer.country_code),
         "delivery": customer.delivery_address(),

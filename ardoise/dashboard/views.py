@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,8 +16,11 @@ from django.views.decorators.http import require_GET
 from ardoise.accounts.models import Organisation
 from ardoise.core.views import current_organisation
 from ardoise.customers.models import Customer
+from ardoise.dashboard import panels
 from ardoise.invoicing import queries
-from ardoise.invoicing.models import Invoice, InvoiceStatus, PaymentState
+from ardoise.invoicing.models import Invoice
+from ardoise.reports import queries as reports
+from ardoise.reports.periods import Grouping, Period, month_start
 
 LATEST_COUNT = 8
 
@@ -46,14 +47,15 @@ def home(request: HttpRequest) -> HttpResponse:
     organisation = current_organisation(request)
     today = timezone.localdate()
     invoices = Invoice.objects.for_organisation(organisation)
-    # NOTE: figures add up invoices of every currency; they are meaningful while invoices are in euros.
-    issued: QuerySet[Any] = queries.with_balance(invoices.exclude(status=InvoiceStatus.DRAFT))
+    # The figures are those of the reports (ardoise.reports.queries), in euros.
+    balances = reports.customer_balances(organisation, today)
+    this_month = reports.revenue(organisation, Period(month_start(today), today), Grouping.MONTH).total
 
     context: dict[str, Any] = {
         "today": today,
-        "invoiced_this_month": _invoiced_between(issued, queries.month_start(today), today),
-        "outstanding": _sum_balances(issued.filter(balance_amount__gt=0)),
-        "overdue": _sum_balances(queries.in_state(issued, PaymentState.OVERDUE, today)),
+        "invoiced_this_month": Figure(this_month.with_vat or Decimal("0.00"), this_month.documents),
+        "outstanding": Figure(balances.total.open_amount, balances.total.open_count),
+        "overdue": Figure(balances.total.overdue, balances.total.overdue_count),
         "latest": queries.with_balance(invoices)
         .select_related("customer")
         .order_by("-created_at", "-id")[:LATEST_COUNT],
@@ -61,22 +63,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "steps": _getting_started(organisation),
     }
     context["show_getting_started"] = not all(step.done for step in context["steps"])
+    if Invoice.objects.for_organisation(organisation).issued().exists():
+        context["charts"] = panels.charts(organisation, today, balances)
     return render(request, "dashboard/home.html", context)
-
-
-def _invoiced_between(issued: QuerySet[Invoice], start: datetime.date, end: datetime.date) -> Figure:
-    totals = issued.filter(issue_date__gte=start, issue_date__lte=end).aggregate(
-        # Credit notes count negatively: what was invoiced, net of what was credited.
-        amount=Sum("signed_total"),
-        count=Count("id"),
-    )
-    return Figure(totals["amount"] or Decimal("0.00"), totals["count"])
-
-
-def _sum_balances(invoices: QuerySet[Any]) -> Figure:
-    # QuerySet[Any]: django-stubs cannot see the ``balance_amount`` annotation.
-    totals = invoices.aggregate(amount=Sum("balance_amount"), count=Count("id"))
-    return Figure(totals["amount"] or Decimal("0.00"), totals["count"])
 
 
 def _getting_started(organisation: Organisation) -> list[Step]:

@@ -1,4 +1,4 @@
-"""Sending issued invoices by e-mail, with a delivery record for each message."""
+"""Sending issued invoices and other PDF documents by e-mail, with a delivery record for each message."""
 
 from __future__ import annotations
 
@@ -144,28 +144,64 @@ def send_invoice_email(
     """
     if invoice.is_draft:
         raise InvoicingError(_("Seule une facture émise peut être envoyée : émettez d'abord ce brouillon."))
+    files = IssuedFile.objects.get(invoice=invoice)
+    return send_pdf_email(
+        invoice.organisation,
+        to,
+        subject,
+        body,
+        cc,
+        attachment_name=invoice_filename(invoice.number, "pdf", invoice.type_code),
+        pdf=bytes(files.pdf),
+        invoice=invoice,
+        audit_object=invoice,
+        user=user,
+        request=request,
+    )
+
+
+def send_pdf_email(
+    organisation: Any,
+    to: str | Sequence[str],
+    subject: str,
+    body: str,
+    cc: str | Sequence[str] | None = None,
+    *,
+    attachment_name: str,
+    pdf: bytes,
+    invoice: Invoice | None = None,
+    audit_object: Any = None,
+    user: Any = None,
+    request: Any = None,
+) -> OutboundEmail:
+    """Send a message with one PDF attached, record its delivery and write it to the audit log.
+
+    Used for invoices and for documents that are not invoices, such as a
+    customer statement (``invoice`` None). The record is written before
+    sending, and an SMTP or network failure gives status « failed » instead of
+    raising, as for invoices.
+    """
     recipients, copies = _addresses(to), _addresses(cc)
     if not recipients:
         raise InvoicingError(_("Indiquez l'adresse e-mail du destinataire."))
 
-    files = IssuedFile.objects.get(invoice=invoice)
     outbound = OutboundEmail.objects.create(
-        organisation=invoice.organisation,
+        organisation=organisation,
         invoice=invoice,
         to=", ".join(recipients),
         cc=", ".join(copies),
         subject=subject,
         body=body,
-        attachment_name=invoice_filename(invoice.number, "pdf", invoice.type_code),
+        attachment_name=attachment_name,
         created_by=user if getattr(user, "pk", None) else None,
     )
 
-    message = _build_message(invoice, outbound, recipients, copies, bytes(files.pdf))
+    message = _build_message(organisation, outbound, recipients, copies, pdf)
     _deliver(outbound, message)
 
     action = "email.failed" if outbound.status == DeliveryStatus.FAILED else "email.sent"
-    data = {"to": outbound.to, "subject": subject, "status": outbound.status}
-    record(invoice.organisation, action, invoice, user=user, request=request, data=data)
+    data = {"to": outbound.to, "subject": subject, "status": outbound.status, "attachment": attachment_name}
+    record(organisation, action, audit_object, user=user, request=request, data=data)
     return outbound
 
 
@@ -183,9 +219,8 @@ def sender_address(organisation_name: str) -> str:
 
 
 def _build_message(
-    invoice: Invoice, outbound: OutboundEmail, recipients: list[str], copies: list[str], pdf: bytes
+    organisation: Any, outbound: OutboundEmail, recipients: list[str], copies: list[str], pdf: bytes
 ) -> EmailMessage:
-    organisation = invoice.organisation
     message = EmailMessage(
         subject=outbound.subject,
         body=outbound.body,
@@ -206,7 +241,7 @@ def _deliver(outbound: OutboundEmail, message: EmailMessage) -> None:
         outbound.status = DeliveryStatus.FAILED
         outbound.error = describe_error(error)
         logger.warning(
-            "invoice e-mail failed organisation=%s email=%s error=%s",
+            "e-mail failed organisation=%s email=%s error=%s",
             outbound.organisation_id,
             outbound.pk,
             outbound.error,
@@ -216,9 +251,7 @@ def _deliver(outbound: OutboundEmail, message: EmailMessage) -> None:
         outbound.status = DeliveryStatus.WRITTEN if eml_path else DeliveryStatus.SENT
         outbound.eml_file = eml_path
         outbound.sent_at = timezone.now()
-        logger.info(
-            "invoice e-mail %s organisation=%s email=%s", outbound.status, outbound.organisation_id, outbound.pk
-        )
+        logger.info("e-mail %s organisation=%s email=%s", outbound.status, outbound.organisation_id, outbound.pk)
     outbound.save(update_fields=["status", "error", "eml_file", "sent_at"])
 
 

@@ -46,8 +46,8 @@ def invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
             "number": doc.number,
             "reference": credit_note_reference(doc),
             "facts": _header_facts(doc),
-            "seller": _party(doc.seller),
-            "buyer": _party(doc.buyer),
+            "seller": party_block(doc.seller),
+            "buyer": party_block(doc.buyer),
             "delivery": _delivery_address(doc),
             "lines": [_line(line, doc.currency) for line in doc.lines],
             "vat_rows": [_vat_row(doc, row, mentions) for row in totals.breakdown],
@@ -114,8 +114,9 @@ def _preceding_invoice(doc: InvoiceDocument) -> str:
     }
 
 
-def _party(party: Party) -> dict[str, Any]:
-    details = _address_lines(party.address)
+def party_block(party: Party) -> dict[str, Any]:
+    """Return the name, address and identifiers printed in a party's block."""
+    details = address_lines(party.address)
     if party.siret:
         details.append(_("SIRET : %(siret)s") % {"siret": siret_number.format(party.siret)})
     elif party.siren:
@@ -126,7 +127,7 @@ def _party(party: Party) -> dict[str, Any]:
     return {"name": party.name, "trading_name": party.trading_name, "details": details, "contact": contact}
 
 
-def _address_lines(address: Address) -> list[str]:
+def address_lines(address: Address) -> list[str]:
     lines = [address.line1, address.line2, address.line3, f"{address.postcode} {address.city}"]
     # The country is named in the document's language; a code missing from the list prints as is.
     if address.country_code and address.country_code.upper() != "FR":
@@ -138,7 +139,7 @@ def _delivery_address(doc: InvoiceDocument) -> list[str]:
     address = doc.delivery_address
     if address is None or address.is_empty() or address == doc.buyer.address:
         return []
-    return _address_lines(address)
+    return address_lines(address)
 
 
 def _line(line: DocumentLine, currency: str) -> dict[str, str]:

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 TEMPLATE_DIRECTORY = Path(__file__).parent / "templates"
 INVOICE_TEMPLATE = TEMPLATE_DIRECTORY / "invoice.typ"
+STATEMENT_TEMPLATE = TEMPLATE_DIRECTORY / "statement.typ"
 
 # Factur-X requires PDF/A-3, and level B (visual appearance) is enough.
 PDF_STANDARD: Final = "a-3b"
@@ -81,7 +82,7 @@ def render_invoice_pdf(
     payload = json.dumps(data, ensure_ascii=False)
 
     try:
-        pdf, warnings = _compiler().compile_with_warnings(
+        pdf, warnings = _compiler(INVOICE_TEMPLATE).compile_with_warnings(
             format="pdf", sys_inputs={"data": payload}, pdf_standards=[PDF_STANDARD], pdf_tags=PDF_TAGS
         )
     except typst.TypstError as error:
@@ -119,23 +120,53 @@ def _printable_tree(value: Any) -> Any:
     return value
 
 
-def _compiler() -> typst.Compiler:
-    """Return this thread's Typst compiler, creating it on first use.
+class StatementPdfError(Exception):
+    """Typst failed to render a customer statement. ``detail`` is Typst's own message."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(_("Le PDF du relevé de compte n'a pas pu être produit : %(detail)s") % {"detail": detail})
+
+
+def render_statement_pdf(data: dict[str, Any], logo: bytes | None = None, logo_format: str | None = None) -> bytes:
+    """Render a customer statement, laid out like the invoices, from its already formatted ``data``.
+
+    A statement is no e-invoice: it is a plain PDF, with the fonts embedded.
+    """
+    data = _printable_tree(data)
+    data["logo"] = _logo(logo, logo_format)
+    payload = json.dumps(data, ensure_ascii=False)
+    try:
+        pdf, warnings = _compiler(STATEMENT_TEMPLATE).compile_with_warnings(
+            format="pdf", sys_inputs={"data": payload}, pdf_tags=PDF_TAGS
+        )
+    except typst.TypstError as error:
+        raise StatementPdfError(error.message) from error
+    for warning in warnings:
+        logger.warning("Typst warning while rendering a statement: %s", warning.message)
+    return cast(bytes, pdf)
+
+
+def _compiler(template: Path) -> typst.Compiler:
+    """Return this thread's Typst compiler for ``template``, creating it on first use.
 
     A compiler keeps the parsed template and the loaded fonts between calls,
     which makes a warm render several times faster than a cold one. One
     compiler cannot run two compilations at once (typst 0.15 raises "Already
-    borrowed" from a second thread), hence one compiler per thread.
+    borrowed" from a second thread), hence one compiler per thread and template.
     """
-    compiler = getattr(_threads, "compiler", None)
+    compilers = getattr(_threads, "compilers", None)
+    if compilers is None:
+        compilers = _threads.compilers = {}
+    compiler = compilers.get(template)
     if compiler is None:
         compiler = typst.Compiler(
-            str(INVOICE_TEMPLATE),
+            str(template),
             root=str(TEMPLATE_DIRECTORY),
             font_paths=typst_fonts(),
             ignore_system_fonts=True,
         )
-        _threads.compiler = compiler
+        compilers[template] = compiler
     return compiler
 
 

@@ -33,6 +33,7 @@ OBJECT_ARGUMENTS = {
     ("banking", "statement_pk"): "statement_import",
     ("banking", "account_pk"): "bank_account",
     ("banking", "upload_pk"): "statement_upload",
+    ("reports", "customer_pk"): "customer",
 }
 
 

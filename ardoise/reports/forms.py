@@ -1,0 +1,204 @@
+"""The filters of the report pages, read from the query string: period, date, customer, currency, grouping."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ardoise.core.formats import format_date
+from ardoise.customers.models import Customer
+from ardoise.invoicing.models import Invoice
+from ardoise.reports.periods import Grouping, Period, Preset, preset_period
+
+CUSTOM = "personnalisee"
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# A report over more than this many years is almost always a typing mistake (2062 for 2026).
+MAX_PERIOD_YEARS = 10
+
+
+def parse_date(raw: str) -> datetime.date:
+    """Read a date typed as 2026-12-04 (the date picker) or 04/12/2026; raise a French error naming it."""
+    text = raw.strip()
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007  (a calendar date, no time)
+        except ValueError:
+            continue
+    raise forms.ValidationError(
+        _("La date « %(value)s » n'est pas valide : saisissez-la au format JJ/MM/AAAA, par exemple 04/12/2026.")
+        % {"value": raw}
+    )
+
+
+class ReportFilters(forms.Form):
+    """Every filter a report page may show; ``used`` names those of the page, the others are ignored."""
+
+    periode = forms.ChoiceField(label=gettext_lazy("Période"), required=False)
+    du = forms.CharField(label=gettext_lazy("Du"), required=False, max_length=10)
+    au = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=10)
+    date = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=10)
+    client = forms.CharField(label=gettext_lazy("Client"), required=False, max_length=12)
+    devise = forms.CharField(label=gettext_lazy("Devise"), required=False, max_length=3)
+    regroupement = forms.ChoiceField(label=gettext_lazy("Regrouper par"), required=False)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        organisation: Any,
+        today: datetime.date,
+        used: tuple[str, ...],
+        default_preset: str = Preset.LAST_12_MONTHS,
+        groupings: Sequence[tuple[str, Any]] = tuple(Grouping.choices),
+    ) -> None:
+        super().__init__(data)
+        self.organisation = organisation
+        self.today = today
+        self.used = used
+        self.default_preset = default_preset
+        self.default_grouping = groupings[0][0]
+        self._choice_field("periode").choices = [*Preset.choices, (CUSTOM, _("Dates choisies ci-dessous"))]
+        self._choice_field("regroupement").choices = list(groupings)
+
+    def _choice_field(self, name: str) -> forms.ChoiceField:
+        return cast(forms.ChoiceField, self.fields[name])
+
+    # Field by field
+
+    def clean_du(self) -> datetime.date | None:
+        return self._optional_date("du")
+
+    def clean_au(self) -> datetime.date | None:
+        return self._optional_date("au")
+
+    def clean_date(self) -> datetime.date | None:
+        return self._optional_date("date")
+
+    def _optional_date(self, name: str) -> datetime.date | None:
+        raw = self.cleaned_data.get(name, "")
+        return parse_date(raw) if raw and name in self._used_fields() else None
+
+    def clean_client(self) -> Customer | None:
+        raw = self.cleaned_data.get("client", "").strip()
+        if not raw or "customer" not in self.used:
+            return None
+        customer = None
+        if raw.isdigit():
+            customer = Customer.objects.filter(organisation=self.organisation, pk=int(raw)).first()
+        if customer is None:
+            raise forms.ValidationError(
+                _("Le client n° %(value)s est introuvable : choisissez un client dans la liste.") % {"value": raw}
+            )
+        return customer
+
+    def clean_devise(self) -> str:
+        raw = self.cleaned_data.get("devise", "").strip().upper() or "EUR"
+        if "currency" in self.used and raw not in self.currencies():
+            raise forms.ValidationError(
+                _("Aucun document en %(value)s : choisissez une devise de la liste (%(choices)s).")
+                % {"value": raw, "choices": ", ".join(self.currencies())}
+            )
+        return raw
+
+    def clean_regroupement(self) -> str:
+        return self.cleaned_data.get("regroupement") or self.default_grouping
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "period" in self.used and not self.errors:
+            cleaned["period"] = self._period(cleaned)
+        return cleaned
+
+    def _period(self, cleaned: dict[str, Any]) -> Period | None:
+        start, end = cleaned.get("du"), cleaned.get("au")
+        preset = cleaned.get("periode") or ""
+        if preset and preset != CUSTOM:
+            return preset_period(preset, self.today)
+        if not (start or end):
+            return preset_period(self.default_preset, self.today)
+        if start is None or end is None:
+            self.add_error("du" if start is None else "au", _("Indiquez les deux dates de la période, du et au."))
+            return None
+        if end < start:
+            self.add_error(
+                "au",
+                _("La fin de la période (%(end)s) précède son début (%(start)s) : inversez les deux dates.")
+                % {"end": format_date(end), "start": format_date(start)},
+            )
+            return None
+        if end.year - start.year > MAX_PERIOD_YEARS:
+            self.add_error(
+                "au",
+                _("La période dépasse %(years)s ans : vérifiez l'année des deux dates.") % {"years": MAX_PERIOD_YEARS},
+            )
+            return None
+        return Period(start, end)
+
+    def _used_fields(self) -> set[str]:
+        names = set()
+        if "period" in self.used:
+            names |= {"du", "au"}
+        if "as_of" in self.used:
+            names.add("date")
+        return names
+
+    @property
+    def selected_preset(self) -> str:
+        """Return the preset the period list shows as chosen: the one asked for, else « dates chosen »."""
+        asked = self.data.get("periode", "")
+        if asked:
+            return asked
+        return CUSTOM if self.data.get("du") or self.data.get("au") else self.default_preset
+
+    # What the view reads once the form is valid
+
+    @property
+    def period(self) -> Period:
+        return self.cleaned_data["period"]
+
+    @property
+    def as_of(self) -> datetime.date:
+        return self.cleaned_data.get("date") or self.today
+
+    @property
+    def customer(self) -> Customer | None:
+        return self.cleaned_data.get("client")
+
+    @property
+    def currency(self) -> str:
+        return self.cleaned_data.get("devise") or "EUR"
+
+    @property
+    def grouping(self) -> str:
+        return self.cleaned_data["regroupement"]
+
+    def currencies(self) -> list[str]:
+        """Return EUR and every other currency the organisation issued a document in."""
+        if not hasattr(self, "_currencies"):
+            used = Invoice.objects.filter(organisation=self.organisation).exclude(currency="EUR")
+            others = sorted(set(used.values_list("currency", flat=True).distinct()))
+            self._currencies = ["EUR", *others]
+        return self._currencies
+
+    def query_string(self) -> str:
+        """Return the valid filters as a query string, to keep them in export and page links."""
+        from urllib.parse import urlencode
+
+        values: dict[str, str] = {}
+        if "period" in self.used and self.cleaned_data.get("period"):
+            values["du"] = self.period.start.isoformat()
+            values["au"] = self.period.end.isoformat()
+        if "as_of" in self.used:
+            values["date"] = self.as_of.isoformat()
+        if "customer" in self.used and self.customer is not None:
+            values["client"] = str(self.customer.pk)
+        if "currency" in self.used and self.currency != "EUR":
+            values["devise"] = self.currency
+        if "grouping" in self.used:
+            values["regroupement"] = self.grouping
+        return urlencode(values)

@@ -1,0 +1,959 @@
+"""The report figures, as plain rows that the screens, the exports, the CLI and the dashboard share.
+
+Every function aggregates in the database (GROUP BY, conditional sums,
+subqueries) and returns dataclasses, so that the dashboard's figures are the
+reports' figures by construction. Only issued documents count; drafts never
+do. Credit notes count negatively.
+
+Currencies: revenue and VAT are in euros. Each document in another currency
+is converted with its own exchange rate, the one its VAT in euros (BT-111)
+was computed with. A document in another currency without a rate is listed
+apart, never added. Balances (outstanding, aging, receipts, DSO, statements)
+are kept in one currency, EUR unless asked otherwise: money in two currencies
+is never added up.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
+from django.db.models.functions import Trunc
+from django.utils.translation import gettext as _
+
+from ardoise.core.formats import format_date
+from ardoise.customers.models import Customer
+from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
+from ardoise.payments.models import Payment, PaymentMethod, Receipt, ReceiptKind
+from ardoise.reports import balances, sql
+from ardoise.reports.breakdowns import fill_missing
+from ardoise.reports.models import RevenueKind, RevenueRow, VatBreakdownRow
+from ardoise.reports.periods import Grouping, Period, add_months, bucket_label, buckets, month_end
+
+ZERO = Decimal("0.00")
+DEFAULT_CURRENCY = "EUR"
+CREDIT_NOTE = DocumentType.CREDIT_NOTE
+TRUNC_KINDS = {Grouping.MONTH: "month", Grouping.QUARTER: "quarter", Grouping.YEAR: "year"}
+
+
+# Outstanding and aging
+
+
+@dataclass(frozen=True)
+class CustomerBalance:
+    """What one customer owes on a date, by age of the open invoices.
+
+    ``owed_to_customer`` is what the business owes back on credit notes: the
+    negative balances of credited invoices. ``credit`` is the money received
+    that settles no invoice yet. ``net`` is the customer's account balance:
+    positive when the customer owes, negative when the business does.
+    """
+
+    customer_id: int | None
+    customer_name: str
+    open_count: int = 0
+    overdue_count: int = 0
+    not_due: Decimal = ZERO
+    days_1_30: Decimal = ZERO
+    days_31_60: Decimal = ZERO
+    days_61_90: Decimal = ZERO
+    over_90: Decimal = ZERO
+    owed_to_customer: Decimal = ZERO
+    credit: Decimal = ZERO
+    oldest_due_date: datetime.date | None = None
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.days_1_30 + self.days_31_60 + self.days_61_90 + self.over_90
+
+    @property
+    def open_amount(self) -> Decimal:
+        return self.not_due + self.overdue
+
+    @property
+    def net(self) -> Decimal:
+        return self.open_amount - self.owed_to_customer - self.credit
+
+
+@dataclass(frozen=True)
+class BalanceReport:
+    as_of: datetime.date
+    currency: str
+    rows: list[CustomerBalance]
+    total: CustomerBalance
+
+
+AGE_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
+
+
+def customer_balances(
+    organisation: Any, as_of: datetime.date, currency: str = DEFAULT_CURRENCY, customer_id: int | None = None
+) -> BalanceReport:
+    """Return each customer's open invoices by age, what is owed back, their credit and net balance on ``as_of``.
+
+    Payments, credit notes and receipts dated after ``as_of`` are left out,
+    so a past date gives the balances as they stood that evening. Customers
+    whose account is settled are left out. Rows are sorted by name.
+    """
+    per_customer = balances.balances_per_customer(organisation, as_of, currency, customer_id)
+    names = dict(Customer.objects.filter(organisation=organisation, pk__in=per_customer).values_list("pk", "name"))
+    rows = [
+        CustomerBalance(customer_id=customer, customer_name=names.get(customer, ""), **figures)
+        for customer, figures in per_customer.items()
+    ]
+    rows.sort(key=lambda row: (row.customer_name.lower(), row.customer_id or 0))
+    return BalanceReport(as_of, currency, rows, _balance_total(rows))
+
+
+def _balance_total(rows: list[CustomerBalance]) -> CustomerBalance:
+    amounts = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90", "owed_to_customer", "credit")
+    dates = [row.oldest_due_date for row in rows if row.oldest_due_date]
+    return CustomerBalance(
+        customer_id=None,
+        customer_name=_("Total"),
+        open_count=sum(row.open_count for row in rows),
+        overdue_count=sum(row.overdue_count for row in rows),
+        oldest_due_date=min(dates) if dates else None,
+        **{name: sum((getattr(row, name) for row in rows), ZERO) for name in amounts},
+    )
+
+
+def top_customers(report: BalanceReport, count: int = 10) -> list[CustomerBalance]:
+    """Return the customers who owe the most (net balance), largest first."""
+    owing = [row for row in report.rows if row.net > 0]
+    owing.sort(key=lambda row: (-row.net, row.customer_name.lower()))
+    return owing[:count]
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    """An invoice whose balance is not zero on ``as_of``: negative when the business owes a refund."""
+
+    invoice_id: int
+    number: str
+    customer_id: int
+    customer_name: str
+    issue_date: datetime.date | None
+    due_date: datetime.date | None
+    total_with_vat: Decimal
+    balance: Decimal
+    days_overdue: int  # 0 when not yet due
+
+
+def open_invoices(
+    organisation: Any, as_of: datetime.date, currency: str = DEFAULT_CURRENCY, customer_id: int | None = None
+) -> list[OpenInvoice]:
+    """List the invoices with a balance on ``as_of``, oldest due date first."""
+    found = balances.open_invoice_rows(organisation, as_of, currency, customer_id)
+    invoices = Invoice.objects.filter(pk__in=[pk for pk, _balance in found]).select_related("customer").in_bulk()
+    rows = []
+    for pk, balance in found:
+        invoice = invoices[pk]
+        late = (as_of - invoice.due_date).days if invoice.due_date else 0
+        rows.append(
+            OpenInvoice(
+                invoice_id=pk,
+                number=invoice.number,
+                customer_id=invoice.customer_id,
+                customer_name=invoice.customer.name,
+                issue_date=invoice.issue_date,
+                due_date=invoice.due_date,
+                total_with_vat=invoice.total_with_vat,
+                balance=balance,
+                days_overdue=max(late, 0) if balance > 0 else 0,
+            )
+        )
+    return rows
+
+
+# Revenue
+
+
+@dataclass(frozen=True)
+class RevenueLine:
+    """Revenue excluding VAT of one period, customer or product, in euros.
+
+    ``credited`` is negative. ``vat`` is None for a product: VAT is computed
+    per VAT group of a document, never per product.
+    """
+
+    key: Any
+    label: str
+    documents: int
+    invoiced: Decimal
+    credited: Decimal
+    vat: Decimal | None
+
+    @property
+    def net(self) -> Decimal:
+        return self.invoiced + self.credited
+
+    @property
+    def with_vat(self) -> Decimal | None:
+        return None if self.vat is None else self.net + self.vat
+
+
+@dataclass(frozen=True)
+class Unconverted:
+    """Documents in another currency issued without an exchange rate: counted apart, in their currency."""
+
+    currency: str
+    documents: int
+    net: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class RevenueReport:
+    period: Period
+    grouping: str
+    rows: list[RevenueLine]
+    total: RevenueLine
+    unconverted: list[Unconverted]
+
+
+class RevenueGrouping:
+    """The ways to split revenue: the three period groupings, then customers and products."""
+
+    CUSTOMER = "client"
+    PRODUCT = "produit"
+    CHOICES = (
+        *Grouping.choices,
+        (CUSTOMER, _("Client")),
+        (PRODUCT, _("Article")),
+    )
+
+
+def revenue(
+    organisation: Any, period: Period, grouping: str = Grouping.MONTH, customer_id: int | None = None
+) -> RevenueReport:
+    """Return revenue excluding VAT, by month, quarter, year, customer or product (``RevenueGrouping``).
+
+    Every month, quarter or year of the period gets a row, even without a
+    document. By product, lines without a product make one row, and the
+    allowances and charges on the document's total another, so that every
+    grouping adds up to the same total.
+    """
+    in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
+    fill_missing(organisation, in_period)
+    vat_rows = VatBreakdownRow.objects.filter(in_period, organisation=organisation)
+    if customer_id is not None:
+        vat_rows = vat_rows.filter(customer_id=customer_id)
+    converted = vat_rows.filter(taxable_amount_eur__isnull=False).order_by()
+    sums = _revenue_sums("taxable_amount_eur", "tax_amount_eur")
+
+    if grouping == RevenueGrouping.PRODUCT:
+        rows = _revenue_by_product(organisation, in_period, customer_id)
+    elif grouping == RevenueGrouping.CUSTOMER:
+        per_customer = converted.values("customer_id", "customer__name").annotate(**sums)
+        rows = [_revenue_line(row, row["customer_id"], row["customer__name"]) for row in per_customer]
+        rows.sort(key=lambda line: (line.label.lower(), line.key))
+    else:
+        trunc = Trunc("issue_date", TRUNC_KINDS[Grouping(grouping)])
+        per_bucket = converted.annotate(bucket=trunc).values("bucket").annotate(**sums)
+        by_bucket: dict[Any, Mapping[str, Any]] = {balances.as_date(row["bucket"]): row for row in per_bucket}
+        rows = [
+            _revenue_line(by_bucket.get(start, {}), start, bucket_label(start, grouping))
+            for start in buckets(period, grouping)
+        ]
+
+    total = _revenue_line(converted.aggregate(**sums), None, _("Total"), with_vat=grouping != RevenueGrouping.PRODUCT)
+    unconverted = [
+        Unconverted(row["currency"], row["documents"], sql.amount(row["net"]), sql.amount(row["vat"]))
+        for row in vat_rows.filter(taxable_amount_eur__isnull=True)
+        .order_by("currency")
+        .values("currency")
+        .annotate(documents=Count("invoice", distinct=True), net=Sum("taxable_amount"), vat=Sum("tax_amount"))
+    ]
+    return RevenueReport(period, grouping, rows, total, unconverted)
+
+
+def _revenue_sums(net: str, vat: str | None) -> dict[str, Any]:
+    sums: dict[str, Any] = {
+        "documents": Count("invoice", distinct=True),
+        "invoiced": Sum(net, filter=Q(is_credit_note=False)),
+        "credited": Sum(net, filter=Q(is_credit_note=True)),
+    }
+    if vat is not None:
+        sums["vat"] = Sum(vat)
+    return sums
+
+
+def _revenue_line(row: Mapping[str, Any], key: Any, label: str, *, with_vat: bool = True) -> RevenueLine:
+    return RevenueLine(
+        key=key,
+        label=label,
+        documents=row.get("documents") or 0,
+        invoiced=sql.amount(row.get("invoiced")),
+        credited=sql.amount(row.get("credited")),
+        vat=sql.amount(row.get("vat")) if with_vat else None,
+    )
+
+
+def _revenue_by_product(organisation: Any, in_period: Q, customer_id: int | None) -> list[RevenueLine]:
+    rows = RevenueRow.objects.filter(in_period, organisation=organisation, net_amount_eur__isnull=False)
+    if customer_id is not None:
+        rows = rows.filter(customer_id=customer_id)
+    sums = _revenue_sums("net_amount_eur", None)
+    found = rows.order_by().values("kind", "product_id", "product__name").annotate(**sums)
+    products, others = [], []
+    for row in found:
+        if row["kind"] == RevenueKind.ADJUSTMENTS:
+            others.append(_revenue_line(row, "adjustments", _("Remises et frais sur le total"), with_vat=False))
+        elif row["product_id"] is None:
+            others.insert(0, _revenue_line(row, "free_lines", _("Sans article (lignes libres)"), with_vat=False))
+        else:
+            products.append(_revenue_line(row, row["product_id"], row["product__name"], with_vat=False))
+    products.sort(key=lambda line: (-line.net, line.label.lower()))
+    return products + others
+
+
+# Receipts
+
+
+RECEIVED_METHODS = tuple(PaymentMethod.values)
+
+
+@dataclass(frozen=True)
+class ReceiptsLine:
+    """Money received and refunded in one period.
+
+    ``by_method`` and ``received`` include reversals (negative), dated on
+    the day the receipt was reversed. ``bank_fees`` is what the bank kept on
+    the money received; ``refunds`` is the money paid back to customers.
+    """
+
+    key: Any
+    label: str
+    count: int
+    by_method: dict[str, Decimal]
+    received: Decimal
+    bank_fees: Decimal
+    refunds: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.received - self.refunds
+
+
+@dataclass(frozen=True)
+class ReceiptsReport:
+    period: Period
+    grouping: str
+    currency: str
+    rows: list[ReceiptsLine]
+    total: ReceiptsLine
+
+
+def receipts(
+    organisation: Any,
+    period: Period,
+    grouping: str = Grouping.MONTH,
+    currency: str = DEFAULT_CURRENCY,
+    customer_id: int | None = None,
+) -> ReceiptsReport:
+    """Return the money received per period and payment method, and the refunds, in one currency."""
+    found = Receipt.objects.filter(
+        organisation=organisation, currency=currency, date__gte=period.start, date__lte=period.end
+    ).order_by()
+    if customer_id is not None:
+        found = found.filter(customer_id=customer_id)
+    received = Q(kind=ReceiptKind.RECEIVED)
+    sums: dict[str, Any] = {
+        "count": Count("pk"),
+        "received": Sum("amount", filter=received),
+        "bank_fees": Sum("bank_fees", filter=received),
+        "refunds": Sum("amount", filter=~received),
+    }
+    for method in RECEIVED_METHODS:
+        sums["method_" + method] = Sum("amount", filter=received & Q(method=method))
+
+    per_bucket = found.annotate(bucket=Trunc("date", TRUNC_KINDS[Grouping(grouping)])).values("bucket").annotate(**sums)
+    by_bucket: dict[Any, Mapping[str, Any]] = {balances.as_date(row["bucket"]): row for row in per_bucket}
+    rows = [
+        _receipts_line(by_bucket.get(start, {}), start, bucket_label(start, grouping))
+        for start in buckets(period, grouping)
+    ]
+    total = _receipts_line(found.aggregate(**sums), None, _("Total"))
+    return ReceiptsReport(period, grouping, currency, rows, total)
+
+
+def _receipts_line(row: Mapping[str, Any], key: Any, label: str) -> ReceiptsLine:
+    return ReceiptsLine(
+        key=key,
+        label=label,
+        count=row.get("count") or 0,
+        by_method={method: sql.amount(row.get("method_" + method)) for method in RECEIVED_METHODS},
+        received=sql.amount(row.get("received")),
+        bank_fees=sql.amount(row.get("bank_fees")),
+        refunds=sql.amount(row.get("refunds")),
+    )
+
+
+# Days sales outstanding
+
+
+@dataclass(frozen=True)
+class DsoLine:
+    """DSO = receivables at the end of the period ÷ revenue including VAT of the period × days in the period.
+
+    ``receivables`` is the net balance of every customer account on ``end``
+    (the « Solde net » total of the aging report on that date). ``dso`` is
+    None when the period's revenue is zero or negative.
+    """
+
+    label: str
+    start: datetime.date
+    end: datetime.date
+    receivables: Decimal
+    revenue_with_vat: Decimal
+    dso: Decimal | None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class DsoReport:
+    period: Period
+    currency: str
+    rows: list[DsoLine]
+    total: DsoLine
+
+
+def days_sales_outstanding(
+    organisation: Any, period: Period, currency: str = DEFAULT_CURRENCY, customer_id: int | None = None
+) -> DsoReport:
+    """Return the DSO of each month of the period, and of the whole period."""
+    movements = balances.ledger_movements_by_month(organisation, period.end, currency, customer_id)
+    documents = Invoice.objects.filter(
+        organisation=organisation,
+        status=InvoiceStatus.ISSUED,
+        currency=currency,
+        issue_date__gte=period.start,
+        issue_date__lte=period.end,
+    ).order_by()
+    if customer_id is not None:
+        documents = documents.filter(customer_id=customer_id)
+    signed_total = Case(
+        When(type_code=CREDIT_NOTE, then=-F("total_with_vat")),
+        default=F("total_with_vat"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    per_month = documents.annotate(month=Trunc("issue_date", "month")).values("month").annotate(total=Sum(signed_total))
+    revenue_by_month = {balances.as_date(row["month"]): sql.amount(row["total"]) for row in per_month}
+
+    first_month = period.start.replace(day=1)
+    receivables = sum((amount for month, amount in movements.items() if month < first_month), ZERO)
+    rows = []
+    for start in buckets(period, Grouping.MONTH):
+        receivables += movements.get(start, ZERO)
+        line_start, line_end = max(start, period.start), min(month_end(start), period.end)
+        label = bucket_label(start, Grouping.MONTH)
+        rows.append(_dso_line(label, line_start, line_end, receivables, revenue_by_month.get(start, ZERO)))
+    total_revenue = sum((row.revenue_with_vat for row in rows), ZERO)
+    total = _dso_line(_("Période entière"), period.start, period.end, receivables, total_revenue)
+    return DsoReport(period, currency, rows, total)
+
+
+def _dso_line(label: str, start: datetime.date, end: datetime.date, receivables: Decimal, revenue: Decimal) -> DsoLine:
+    days = (end - start).days + 1
+    dso = None
+    if revenue > 0:
+        dso = (receivables / revenue * days).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return DsoLine(label, start, end, receivables, revenue, dso)
+
+
+# VAT collected
+
+
+@dataclass(frozen=True)
+class VatLine:
+    """VAT collected at one rate, in euros: on documents issued (débits) and on money received (encaissements)."""
+
+    category: str
+    rate: Decimal | None
+    debits_base: Decimal
+    debits_vat: Decimal
+    receipts_base: Decimal
+    receipts_vat: Decimal
+
+
+@dataclass(frozen=True)
+class VatReport:
+    period: Period
+    rows: list[VatLine]
+    total: VatLine
+    unconverted: list[Unconverted]
+
+
+def vat_collected(organisation: Any, period: Period, customer_id: int | None = None) -> VatReport:
+    """Return the VAT collected per rate in the period, on débits and on encaissements.
+
+    On débits: the VAT breakdown of every invoice and credit note issued in
+    the period. On encaissements: for each payment dated in the period, the
+    share of its document's VAT (and base) that it pays, computed per
+    document so that a fully paid document gives exactly its VAT (see
+    ``_vat_on_receipts``). A refund paid on a credit note gives back the
+    VAT of that credit note.
+    """
+    in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
+    paid_in_period = Payment.objects.filter(organisation=organisation, date__gte=period.start, date__lte=period.end)
+    fill_missing(organisation, in_period)
+    fill_missing(organisation, Q(pk__in=paid_in_period.values("invoice_id")))
+
+    issued = VatBreakdownRow.objects.filter(in_period, organisation=organisation)
+    if customer_id is not None:
+        issued = issued.filter(customer_id=customer_id)
+    debits = {
+        (row["category"], row["rate"]): row
+        for row in issued.filter(tax_amount_eur__isnull=False)
+        .order_by()
+        .values("category", "rate")
+        .annotate(base=Sum("taxable_amount_eur"), vat=Sum("tax_amount_eur"))
+    }
+    receipts_side = _vat_on_receipts(organisation, period, customer_id)
+
+    rows = []
+    for key in sorted(set(debits) | set(receipts_side), key=lambda key: (-(key[1] or 0), key[0])):
+        issued_row: Mapping[str, Any] = debits.get(key, {})
+        base, vat = receipts_side.get(key, (ZERO, ZERO))
+        rows.append(
+            VatLine(
+                category=key[0],
+                rate=key[1],
+                debits_base=sql.amount(issued_row.get("base")),
+                debits_vat=sql.amount(issued_row.get("vat")),
+                receipts_base=base,
+                receipts_vat=vat,
+            )
+        )
+    total = VatLine(
+        category="",
+        rate=None,
+        debits_base=sum((row.debits_base for row in rows), ZERO),
+        debits_vat=sum((row.debits_vat for row in rows), ZERO),
+        receipts_base=sum((row.receipts_base for row in rows), ZERO),
+        receipts_vat=sum((row.receipts_vat for row in rows), ZERO),
+    )
+    unconverted = [
+        Unconverted(row["currency"], row["documents"], sql.amount(row["net"]), sql.amount(row["vat"]))
+        for row in issued.filter(tax_amount_eur__isnull=True)
+        .order_by("currency")
+        .values("currency")
+        .annotate(documents=Count("invoice", distinct=True), net=Sum("taxable_amount"), vat=Sum("tax_amount"))
+    ]
+    return VatReport(period, rows, total, unconverted)
+
+
+def _share(amount: str, paid: str) -> str:
+    """Return SQL for amount × paid ÷ the document's total including VAT, rounded half up to the cent.
+
+    The arithmetic is on whole cents, so SQLite (floats) and PostgreSQL
+    (numeric) round the same way. ``paid`` is never negative (a reversal is
+    dated after the payment it cancels), so only ``amount`` carries a sign.
+    """
+    a, p, t = sql.cents(amount), sql.cents(paid), sql.cents("i.total_with_vat")
+    return f"CASE WHEN {a} >= 0 THEN (2 * {a} * {p} + {t}) / (2 * {t}) ELSE -((2 * -{a} * {p} + {t}) / (2 * {t})) END"
+
+
+def _vat_on_receipts(
+    organisation: Any, period: Period, customer_id: int | None
+) -> dict[tuple[str, Decimal], tuple[Decimal, Decimal]]:
+    """Return the VAT base and VAT paid per (category, rate) by the payments dated in the period.
+
+    A payment's share of a document's VAT at one rate is
+    round(VAT × paid up to and including it ÷ total) − round(VAT × paid before it ÷ total),
+    with payments in date order. Summed over the payments of a period, the
+    shares telescope to round(VAT × paid by the end ÷ total) −
+    round(VAT × paid before the start ÷ total), which the SQL computes per
+    document: each payment is rounded on its own, and once a document is
+    fully paid its shares add up to its VAT exactly, whatever the roundings.
+    """
+    # The fragments are table names and SQL built here; every value is a parameter.
+    # Only the documents paid in the period count, but each one with all its earlier payments.
+    paid = (
+        "SELECT p.invoice_id AS invoice_id, "  # noqa: S608
+        "SUM(CASE WHEN p.date < %s THEN p.amount ELSE 0 END) AS paid_before, "
+        "SUM(p.amount) AS paid_through "
+        f"FROM {sql.table(Payment)} p WHERE p.organisation_id = %s AND p.date <= %s AND p.invoice_id IN ("
+        f"SELECT q.invoice_id FROM {sql.table(Payment)} q "
+        "WHERE q.organisation_id = %s AND q.date >= %s AND q.date <= %s) "
+        "GROUP BY p.invoice_id"
+    )
+    params: list[Any] = [period.start, organisation.pk, period.end, organisation.pk, period.start, period.end]
+    customer_filter = ""
+    if customer_id is not None:
+        customer_filter = "AND v.customer_id = %s"
+    query = (  # noqa: S608
+        "SELECT v.category, v.rate, "
+        "SUM(({base_through}) - ({base_before})), SUM(({vat_through}) - ({vat_before})) "
+        "FROM {vat_row} v "
+        "INNER JOIN ({paid}) s ON s.invoice_id = v.invoice_id "
+        "INNER JOIN {invoice} i ON i.id = v.invoice_id "
+        "WHERE v.organisation_id = %s AND v.tax_amount_eur IS NOT NULL AND i.total_with_vat > 0 {customer_filter} "
+        "GROUP BY v.category, v.rate"
+    ).format(
+        base_through=_share("v.taxable_amount_eur", "s.paid_through"),
+        base_before=_share("v.taxable_amount_eur", "s.paid_before"),
+        vat_through=_share("v.tax_amount_eur", "s.paid_through"),
+        vat_before=_share("v.tax_amount_eur", "s.paid_before"),
+        vat_row=sql.table(VatBreakdownRow),
+        paid=paid,
+        invoice=sql.table(Invoice),
+        customer_filter=customer_filter,
+    )
+    params.append(organisation.pk)
+    if customer_id is not None:
+        params.append(customer_id)
+    result = {}
+    for category, rate, base_cents, vat_cents in sql.fetch(query, params):
+        key = (category, sql.amount(rate))
+        result[key] = (Decimal(int(base_cents)).scaleb(-2), Decimal(int(vat_cents)).scaleb(-2))
+    return result
+
+
+# Payments received, by invoice
+
+
+def invoiced_and_collected(
+    organisation: Any, last_month: datetime.date, months: int = 12, currency: str = DEFAULT_CURRENCY
+) -> list[tuple[datetime.date, Decimal, Decimal]]:
+    """Return (month, revenue including VAT, money received) for the ``months`` months ending with ``last_month``.
+
+    Both come from the reports: ``revenue`` (in euros) and ``receipts`` (in
+    ``currency``), so the dashboard chart shows the reports' figures.
+    """
+    start = add_months(last_month, -(months - 1))
+    period = Period(start, month_end(last_month))
+    invoiced = revenue(organisation, period, Grouping.MONTH).rows
+    collected = receipts(organisation, period, Grouping.MONTH, currency).rows
+    return [(line.key, line.with_vat or ZERO, money.received) for line, money in zip(invoiced, collected, strict=True)]
+
+
+# Customer statement (relevé de compte)
+
+
+class EntryKind:
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+    RECEIPT = "receipt"
+    REFUND = "refund"
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One movement of a customer's account: ``debit`` adds to what the customer owes, ``credit`` subtracts."""
+
+    date: datetime.date
+    kind: str
+    label: str
+    reference: str
+    due_date: datetime.date | None
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal  # after this movement
+    invoice_id: int | None = None
+    receipt_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A customer's account over a period: opening balance, every movement, closing balance.
+
+    The balances are the « Solde net » of the aging report on the day before
+    the period and on its last day. ``credit`` is the part of the closing
+    balance that is money received and not yet applied to an invoice.
+    """
+
+    customer: Customer
+    period: Period
+    currency: str
+    opening_balance: Decimal
+    lines: list[StatementLine]
+    credit: Decimal
+    open_invoices: list[OpenInvoice]
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((line.credit for line in self.lines), ZERO)
+
+    @property
+    def closing_balance(self) -> Decimal:
+        return self.opening_balance + self.total_debit - self.total_credit
+
+
+def statement(organisation: Any, customer: Customer, period: Period, currency: str = DEFAULT_CURRENCY) -> Statement:
+    """Return the customer's statement: invoices, credit notes, money received and refunds of the period."""
+    before = period.start - datetime.timedelta(days=1)
+    opening = sum(balances.ledger_movements_by_month(organisation, before, currency, customer.pk).values(), ZERO)
+    documents = (
+        Invoice.objects.filter(
+            organisation=organisation,
+            customer=customer,
+            status=InvoiceStatus.ISSUED,
+            currency=currency,
+            issue_date__gte=period.start,
+            issue_date__lte=period.end,
+        )
+        .select_related("credited_invoice")
+        .order_by("issue_date", "id")
+    )
+    money = (
+        Receipt.objects.filter(
+            organisation=organisation,
+            customer=customer,
+            currency=currency,
+            date__gte=period.start,
+            date__lte=period.end,
+        )
+        .select_related("reverses")
+        .order_by("date", "id")
+    )
+
+    entries = [_document_entry(document) for document in documents] + [_receipt_entry(receipt) for receipt in money]
+    entries.sort(key=lambda entry: entry[0])
+    lines = []
+    running = opening
+    for _order, line in entries:
+        running += line.debit - line.credit
+        lines.append(replace(line, balance=running))
+
+    closing = balances.balances_per_customer(organisation, period.end, currency, customer.pk).get(customer.pk, {})
+    credit = closing.get("credit", ZERO)
+    return Statement(
+        customer=customer,
+        period=period,
+        currency=currency,
+        opening_balance=opening,
+        lines=lines,
+        credit=credit,
+        open_invoices=open_invoices(organisation, period.end, currency, customer.pk),
+    )
+
+
+def _document_entry(document: Invoice) -> tuple[tuple[Any, ...], StatementLine]:
+    assert document.issue_date is not None
+    if document.is_credit_note:
+        label = _("Avoir %(number)s") % {"number": document.number}
+        credited = document.credited_invoice
+        reference = _("sur la facture %(number)s") % {"number": credited.number} if credited else ""
+        debit, credit, kind = ZERO, document.amount_due, EntryKind.CREDIT_NOTE
+    else:
+        label = _("Facture %(number)s") % {"number": document.number}
+        reference = document.purchase_order
+        debit, credit, kind = document.amount_due, ZERO, EntryKind.INVOICE
+    line = StatementLine(
+        date=document.issue_date,
+        kind=kind,
+        label=label,
+        reference=reference,
+        due_date=None if document.is_credit_note else document.due_date,
+        debit=debit,
+        credit=credit,
+        balance=ZERO,
+        invoice_id=document.pk,
+    )
+    # On one day, documents come before the money that settles them.
+    return (document.issue_date, 0, document.pk), line
+
+
+def _receipt_entry(receipt: Receipt) -> tuple[tuple[Any, ...], StatementLine]:
+    method = receipt.get_method_display()
+    if receipt.is_reversal and receipt.reverses is not None:
+        original = format_date(receipt.reverses.date)
+        if receipt.is_refund:
+            label = _("Annulation du remboursement du %(date)s") % {"date": original}
+        else:
+            label = _("Annulation du règlement du %(date)s") % {"date": original}
+    elif receipt.is_refund:
+        label = _("Remboursement par %(method)s") % {"method": method.lower()}
+    else:
+        label = _("Règlement par %(method)s") % {"method": method.lower()}
+    # A refund adds to the customer's account as an invoice does; a reversal is negative and turns both around.
+    debit: Decimal
+    credit: Decimal
+    debit, credit = (receipt.amount, ZERO) if receipt.is_refund else (ZERO, receipt.amount)
+    if receipt.amount < 0:
+        debit, credit = -credit, -debit
+    line = StatementLine(
+        date=receipt.date,
+        kind=EntryKind.REFUND if receipt.is_refund else EntryKind.RECEIPT,
+        label=label,
+        reference=receipt.reference,
+        due_date=None,
+        debit=debit,
+        credit=credit,
+        balance=ZERO,
+        receipt_id=receipt.pk,
+    )
+    return (receipt.date, 1, receipt.pk), line
+
+
+# Dashboard: expected receipts and payment history
+
+
+PAYMENT_HISTORY_DAYS = 365
+
+
+def _settled_invoices(
+    organisation: Any, since: datetime.date, until: datetime.date, currency: str, customer_id: int | None = None
+) -> tuple[str, list[Any]]:
+    """Return the SQL of the invoices paid in full by payments, the last one dated between ``since`` and ``until``.
+
+    Columns: invoice_id, customer_id, number, issue_date, due_date,
+    amount_due, paid_on (the date of the last payment). An invoice settled
+    partly by a credit note is left out: its last payment is not when the
+    customer finished paying what they owed.
+    """
+    payment, invoice = sql.table(Payment), sql.table(Invoice)
+    # Only the invoices with a payment since ``since`` can have been paid in full since then.
+    recent = f"SELECT q.invoice_id FROM {payment} q WHERE q.organisation_id = %s AND q.date >= %s"  # noqa: S608
+    recent_params: list[Any] = [organisation.pk, since]
+    if customer_id is not None:
+        # Reach the customer's payments through the invoice's customer index, not through every payment.
+        recent += f" AND q.invoice_id IN (SELECT c.id FROM {invoice} c WHERE c.customer_id = %s)"  # noqa: S608
+        recent_params.append(customer_id)
+    paid = (
+        "SELECT p.invoice_id AS invoice_id, MAX(p.date) AS paid_on, SUM(p.amount) AS paid "  # noqa: S608
+        f"FROM {payment} p WHERE p.organisation_id = %s AND p.date <= %s AND p.invoice_id IN ({recent}) "
+        "GROUP BY p.invoice_id"
+    )
+    query = (
+        "SELECT i.id AS invoice_id, i.customer_id AS customer_id, i.number AS number, "  # noqa: S608
+        "i.issue_date AS issue_date, i.due_date AS due_date, i.amount_due AS amount_due, s.paid_on AS paid_on "
+        f"FROM {invoice} i INNER JOIN ({paid}) s ON s.invoice_id = i.id "
+        "WHERE i.organisation_id = %s AND i.status = %s AND i.type_code <> %s AND i.currency = %s "
+        "AND i.amount_due > 0 AND ROUND(s.paid, 2) = i.amount_due AND s.paid_on >= %s"
+    )
+    params: list[Any] = [organisation.pk, until, *recent_params]
+    params += [organisation.pk, InvoiceStatus.ISSUED, CREDIT_NOTE, currency, since]
+    if customer_id is not None:
+        query += " AND i.customer_id = %s"
+        params.append(customer_id)
+    return query, params
+
+
+def _average_delays(organisation: Any, today: datetime.date, currency: str) -> tuple[str, list[Any]]:
+    """Return the SQL of (customer_id, delay): the average days between due date and payment, per customer."""
+    settled, params = _settled_invoices(
+        organisation, today - datetime.timedelta(days=PAYMENT_HISTORY_DAYS), today, currency
+    )
+    days_late = sql.days_between("t.paid_on", "t.due_date")
+    query = f"SELECT t.customer_id AS customer_id, AVG({days_late}) AS delay FROM ({settled}) t GROUP BY t.customer_id"  # noqa: S608
+    return query, params
+
+
+@dataclass(frozen=True)
+class ExpectedWeek:
+    """Money expected in one week (Monday to Sunday). The first week also includes what is already late."""
+
+    start: datetime.date
+    amount: Decimal
+    count: int
+
+    @property
+    def end(self) -> datetime.date:
+        return self.start + datetime.timedelta(days=6)
+
+
+@dataclass(frozen=True)
+class ExpectedReceipts:
+    weeks: list[ExpectedWeek]
+    later: Decimal  # expected after the last week
+    currency: str
+
+
+def expected_receipts(
+    organisation: Any, today: datetime.date, weeks: int = 8, currency: str = DEFAULT_CURRENCY
+) -> ExpectedReceipts:
+    """Spread the open balances over the coming weeks, by due date moved by each customer's habit.
+
+    An open invoice is expected on its due date plus its customer's average
+    delay (days between due date and last payment, averaged over the
+    customer's invoices paid in full in the last 365 days; 0 without any).
+    What was expected before this week, late invoices included, is counted in
+    this week. The sum of every week and ``later`` is the open amount of the
+    aging report on ``today``.
+    """
+    monday = today - datetime.timedelta(days=today.weekday())
+    starts = [monday + datetime.timedelta(weeks=index) for index in range(weeks)]
+    balances_sql, balance_params = balances.invoice_balances(organisation, today, currency)
+    delays_sql, delay_params = _average_delays(organisation, today, currency)
+    expected_on = sql.add_days("COALESCE(b.due_date, %s)", "COALESCE(ROUND(d.delay), 0)")
+    week_case = " ".join(f"WHEN e.expected_on < %s THEN {index}" for index in range(weeks))
+    query = (
+        f"SELECT CASE {week_case} ELSE {weeks} END AS week, SUM(e.balance), COUNT(*) FROM ("  # noqa: S608
+        f"SELECT b.balance AS balance, {expected_on} AS expected_on "
+        f"FROM ({balances_sql}) b LEFT JOIN ({delays_sql}) d ON d.customer_id = b.customer_id "
+        "WHERE b.balance > 0"
+        ") e GROUP BY 1"
+    )
+    week_ends = [start + datetime.timedelta(days=7) for start in starts]
+    params = [*week_ends, today, *balance_params, *delay_params]
+    found = {int(week): (sql.amount(amount), int(count)) for week, amount, count in sql.fetch(query, params)}
+    return ExpectedReceipts(
+        weeks=[ExpectedWeek(start, *found.get(index, (ZERO, 0))) for index, start in enumerate(starts)],
+        later=found.get(weeks, (ZERO, 0))[0],
+        currency=currency,
+    )
+
+
+@dataclass(frozen=True)
+class PaidInvoice:
+    invoice_id: int
+    number: str
+    issue_date: datetime.date
+    due_date: datetime.date | None
+    paid_on: datetime.date
+    amount: Decimal
+
+    @property
+    def days_to_pay(self) -> int:
+        return (self.paid_on - self.issue_date).days
+
+    @property
+    def days_late(self) -> int:
+        """Days between the due date and the payment: negative when paid early."""
+        return (self.paid_on - self.due_date).days if self.due_date else 0
+
+
+@dataclass(frozen=True)
+class PaymentHistory:
+    invoices: list[PaidInvoice]  # latest paid first
+    average_delay: Decimal | None  # the delay ``expected_receipts`` uses for this customer
+
+
+def payment_history(
+    organisation: Any, customer_id: int, today: datetime.date, count: int = 12, currency: str = DEFAULT_CURRENCY
+) -> PaymentHistory:
+    """Return the customer's last invoices paid in full, with the days each took, and the average delay."""
+    settled, params = _settled_invoices(organisation, datetime.date.min, today, currency, customer_id)
+    query = f"SELECT t.invoice_id, t.number, t.issue_date, t.due_date, t.paid_on, t.amount_due FROM ({settled}) t "  # noqa: S608
+    query += "ORDER BY t.paid_on DESC, t.invoice_id DESC LIMIT %s"
+    invoices = [
+        PaidInvoice(
+            invoice_id=row[0],
+            number=row[1],
+            issue_date=balances.as_date(row[2]) or today,
+            due_date=balances.as_date(row[3]),
+            paid_on=balances.as_date(row[4]) or today,
+            amount=sql.amount(row[5]),
+        )
+        for row in sql.fetch(query, [*params, count])
+    ]
+    delays_sql, delay_params = _average_delays(organisation, today, currency)
+    found = sql.fetch(f"SELECT d.delay FROM ({delays_sql}) d WHERE d.customer_id = %s", [*delay_params, customer_id])  # noqa: S608
+    average = None
+    if found and found[0][0] is not None:
+        average = sql.amount(found[0][0], 1)
+    return PaymentHistory(invoices, average)

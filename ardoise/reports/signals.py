@@ -1,0 +1,37 @@
+"""Keep the report tables in step with the documents and payments the other apps write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+
+from ardoise.invoicing.models import Invoice, InvoiceStatus
+from ardoise.payments.models import Payment
+from ardoise.reports.breakdowns import store_rows
+from ardoise.reports.models import SettledInvoice
+
+
+def connect() -> None:
+    post_save.connect(_on_invoice_saved, sender=Invoice, dispatch_uid="reports_invoice_saved")
+    post_save.connect(_on_payment_saved, sender=Payment, dispatch_uid="reports_payment_saved")
+
+
+def _on_invoice_saved(sender: Any, instance: Invoice, **kwargs: Any) -> None:
+    # An issued row is saved once: the model refuses any later save.
+    if instance.status != InvoiceStatus.ISSUED:
+        return
+    store_rows([instance])
+    if instance.credited_invoice_id:
+        forget_settled([instance.credited_invoice_id])
+
+
+def _on_payment_saved(sender: Any, instance: Payment, created: bool = False, **kwargs: Any) -> None:
+    # A refund paid on a credit note changes the balance of the invoice the credit note credits.
+    credited = Invoice.objects.filter(pk=instance.invoice_id).values_list("credited_invoice_id", flat=True).first()
+    forget_settled([instance.invoice_id, credited])
+
+
+def forget_settled(invoice_ids: list[int | None]) -> None:
+    """Mark invoices as no longer known to be settled: a new movement may have changed their balance."""
+    SettledInvoice.objects.filter(invoice_id__in=[pk for pk in invoice_ids if pk]).delete()

@@ -1,0 +1,67 @@
+"""Small helpers for the reports' hand-written SQL, which runs on SQLite and PostgreSQL alike.
+
+The ORM cannot aggregate over a UNION or join a grouped subquery, which the
+balance reports need: their SQL wraps querysets compiled by the ORM, so that
+table names, filters and parameters still come from the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from ardoise.core.money import quantize
+
+
+def compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL and parameters of a queryset, to embed as a subquery."""
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchall()
+
+
+def table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def amount(value: Any, places: int = 2) -> Decimal:
+    """Turn a sum read from the database into a Decimal rounded to ``places``.
+
+    PostgreSQL returns Decimal; SQLite returns float or int, whose shortest
+    repr is exact to the cent for the sums of amounts the reports add.
+    """
+    if value is None:
+        return quantize(Decimal(0), places)
+    if not isinstance(value, Decimal):
+        value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    return quantize(value, places)
+
+
+def cents(expression: str) -> str:
+    """Return SQL turning an amount into a whole number of hundredths, exact on both databases."""
+    # SQLite stores amounts as floats: ROUND first, so that 12.34 * 100 = 1233.9999… becomes 1234.
+    return "CAST(ROUND((%s) * 100) AS BIGINT)" % expression
+
+
+def days_between(later: str, earlier: str) -> str:
+    """Return SQL for the number of days from the date ``earlier`` to the date ``later``."""
+    if connection.vendor == "sqlite":
+        return "CAST(julianday(%s) - julianday(%s) AS INTEGER)" % (later, earlier)
+    return "(%s - %s)" % (later, earlier)
+
+
+def add_days(date: str, days: str) -> str:
+    """Return SQL for the date ``days`` (a whole number, maybe negative) after ``date``."""
+    if connection.vendor == "sqlite":
+        # "%%%%" survives both this formatting and the driver's parameter substitution as one "%".
+        return "date(%s, printf('%%%%+d days', %s))" % (date, days)
+    return "(%s + CAST(%s AS INTEGER))" % (date, days)

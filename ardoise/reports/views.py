@@ -1,0 +1,301 @@
+"""Report screens: an index, one page per report with its filters, and CSV and XLSX exports.
+
+Every page reads its filters from the query string; ``?format=csv`` or
+``?format=xlsx`` returns the same table as a file. Figures come from
+``queries``, scoped to the current organisation, and a customer of another
+organisation is refused by the filter form as an unknown customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from ardoise.core.csvfile import csv_response
+from ardoise.core.views import current_organisation
+from ardoise.core.xlsxfile import Sheet, xlsx_response
+from ardoise.customers.models import Customer
+from ardoise.reports import queries, tables
+from ardoise.reports.forms import ReportFilters
+from ardoise.reports.periods import Grouping, Preset
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One report screen: what it shows, which filters it offers and how it builds its table."""
+
+    name: str  # URL name
+    title: Any
+    summary: Any  # one sentence for the index
+    used: tuple[str, ...]  # filters: "period", "as_of", "customer", "currency", "grouping"
+    build: Callable[[Any, ReportFilters], tables.Table]
+    default_preset: str = Preset.LAST_12_MONTHS
+    groupings: Sequence[tuple[str, Any]] = tuple(Grouping.choices)
+    explanation: Any = ""
+    customer_tables: Callable[[Any, ReportFilters], list[tables.Table]] | None = field(default=None)
+
+
+def _outstanding(organisation: Any, filters: ReportFilters) -> tables.Table:
+    customer_id = filters.customer.pk if filters.customer else None
+    return tables.outstanding_table(
+        queries.customer_balances(organisation, filters.as_of, filters.currency, customer_id)
+    )
+
+
+def _outstanding_invoices(organisation: Any, filters: ReportFilters) -> list[tables.Table]:
+    customer_id = filters.customer.pk if filters.customer else None
+    invoices = queries.open_invoices(organisation, filters.as_of, filters.currency, customer_id)
+    return [tables.open_invoices_table(invoices, filters.currency)]
+
+
+def _aging(organisation: Any, filters: ReportFilters) -> tables.Table:
+    customer_id = filters.customer.pk if filters.customer else None
+    return tables.aging_table(queries.customer_balances(organisation, filters.as_of, filters.currency, customer_id))
+
+
+def _revenue(organisation: Any, filters: ReportFilters) -> tables.Table:
+    customer_id = filters.customer.pk if filters.customer else None
+    return tables.revenue_table(queries.revenue(organisation, filters.period, filters.grouping, customer_id))
+
+
+def _receipts(organisation: Any, filters: ReportFilters) -> tables.Table:
+    customer_id = filters.customer.pk if filters.customer else None
+    report = queries.receipts(organisation, filters.period, filters.grouping, filters.currency, customer_id)
+    return tables.receipts_table(report)
+
+
+def _dso(organisation: Any, filters: ReportFilters) -> tables.Table:
+    customer_id = filters.customer.pk if filters.customer else None
+    report = queries.days_sales_outstanding(organisation, filters.period, filters.currency, customer_id)
+    return tables.dso_table(report)
+
+
+def _statement(organisation: Any, filters: ReportFilters) -> tables.Table:
+    assert filters.customer is not None
+    report = queries.statement(organisation, filters.customer, filters.period, filters.currency)
+    return tables.statement_table(report)
+
+
+def _vat(organisation: Any, filters: ReportFilters) -> tables.Table:
+    customer_id = filters.customer.pk if filters.customer else None
+    return tables.vat_table(queries.vat_collected(organisation, filters.period, customer_id))
+
+
+PAGES = {
+    page.name: page
+    for page in (
+        ReportPage(
+            name="outstanding",
+            title=_("Encours clients"),
+            summary=_("Ce que chaque client doit à une date : factures ouvertes, retards, avoirs et crédit client."),
+            used=("as_of", "customer", "currency"),
+            build=_outstanding,
+            customer_tables=_outstanding_invoices,
+            explanation=_(
+                "Reste à payer : solde des factures ouvertes à la date choisie. À rembourser : ce que vous devez au "
+                "client sur ses avoirs. Crédit client : sommes reçues qui ne règlent encore aucune facture. Solde "
+                "net = reste à payer − à rembourser − crédit client."
+            ),
+        ),
+        ReportPage(
+            name="aging",
+            title=_("Balance âgée"),
+            summary=_(
+                "Les factures ouvertes à une date, par ancienneté du retard : non échu, 1 à 30 jours… plus de 90."
+            ),
+            used=("as_of", "customer", "currency"),
+            build=_aging,
+            explanation=_(
+                "Chaque facture ouverte est classée d'après le nombre de jours écoulés depuis son échéance à la date "
+                "choisie. Les paiements, avoirs et encaissements datés après cette date ne sont pas pris en compte."
+            ),
+        ),
+        ReportPage(
+            name="revenue",
+            title=_("Chiffre d'affaires"),
+            summary=_(
+                "Le chiffre d'affaires hors taxes par mois, trimestre, année, client ou article, avoirs déduits."
+            ),
+            used=("period", "customer", "grouping"),
+            build=_revenue,
+            groupings=tuple(queries.RevenueGrouping.CHOICES),
+            explanation=_(
+                "Factures émises sur la période, avoirs déduits, en euros : une facture en devise est convertie au "
+                "taux de change indiqué sur la facture. Les brouillons ne comptent pas."
+            ),
+        ),
+        ReportPage(
+            name="receipts",
+            title=_("Encaissements"),
+            summary=_("L'argent reçu par période et par moyen de paiement, et les remboursements."),
+            used=("period", "customer", "currency", "grouping"),
+            build=_receipts,
+            explanation=_(
+                "Sommes reçues à leur date d'encaissement, qu'elles règlent une facture ou restent en crédit client. "
+                "Une annulation compte en négatif à sa date. Les remboursements versés aux clients sont à part."
+            ),
+        ),
+        ReportPage(
+            name="dso",
+            title=_("Délai moyen de paiement (DSO)"),
+            summary=_(
+                "Le nombre moyen de jours de chiffre d'affaires que représentent les sommes dues par vos clients."
+            ),
+            used=("period", "customer", "currency"),
+            build=_dso,
+        ),
+        ReportPage(
+            name="vat",
+            title=_("TVA collectée"),
+            summary=_("La TVA par taux sur les factures émises (débits) et sur les paiements reçus (encaissements)."),
+            used=("period", "customer"),
+            build=_vat,
+            default_preset=Preset.LAST_MONTH,
+            explanation=_(
+                "Pour les prestations de services, la TVA est due à l'encaissement, sauf option pour les débits ; "
+                "pour les ventes de biens, elle est due à la livraison. Déclarez la colonne qui correspond à votre "
+                "régime."
+            ),
+        ),
+        ReportPage(
+            name="statement",
+            title=_("Relevé de compte"),
+            summary=_(
+                "Pour un client : solde d'ouverture, factures, avoirs, règlements et remboursements, solde de "
+                "clôture. En PDF, à envoyer par e-mail."
+            ),
+            used=("period", "customer", "currency"),
+            build=_statement,
+            default_preset=Preset.THIS_YEAR,
+            explanation=_(
+                "Le solde est ce que le client vous doit (négatif : ce que vous lui devez). Il tient compte des "
+                "factures et avoirs émis, des sommes reçues, même non affectées à une facture, et des remboursements."
+            ),
+        ),
+    )
+}
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    pages = [*PAGES.values()]
+    return render(request, "reports/index.html", {"pages": pages})
+
+
+@require_GET
+def outstanding(request: HttpRequest) -> HttpResponse:
+    return report_page(request, PAGES["outstanding"])
+
+
+@require_GET
+def aging(request: HttpRequest) -> HttpResponse:
+    return report_page(request, PAGES["aging"])
+
+
+@require_GET
+def revenue(request: HttpRequest) -> HttpResponse:
+    return report_page(request, PAGES["revenue"])
+
+
+@require_GET
+def receipts(request: HttpRequest) -> HttpResponse:
+    return report_page(request, PAGES["receipts"])
+
+
+@require_GET
+def dso(request: HttpRequest) -> HttpResponse:
+    return report_page(request, PAGES["dso"])
+
+
+@require_GET
+def vat(request: HttpRequest) -> HttpResponse:
+    return report_page(request, PAGES["vat"])
+
+
+def filters_for(request: HttpRequest, page: ReportPage) -> ReportFilters:
+    return ReportFilters(
+        request.GET,
+        organisation=current_organisation(request),
+        today=timezone.localdate(),
+        used=page.used,
+        default_preset=page.default_preset,
+        groupings=page.groupings,
+    )
+
+
+def report_page(request: HttpRequest, page: ReportPage) -> HttpResponse:
+    organisation = current_organisation(request)
+    filters = filters_for(request, page)
+    context: dict[str, Any] = {"page": page, "filters": filters, **filter_choices(request, filters)}
+    if not filters.is_valid():
+        # Nothing is computed from filters that do not make sense, and the form explains what to fix.
+        return render(request, "reports/report.html", context, status=400)
+
+    table = page.build(organisation, filters)
+    export = request.GET.get("format", "")
+    if export == "csv":
+        return csv_response(table.filename + ".csv", table.header, table.export_rows())
+    if export == "xlsx":
+        return xlsx_response(table.filename + ".xlsx", [sheet_of(table)])
+
+    rows = Paginator(table.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context.update(
+        {
+            "table": table,
+            "rows": rows,
+            "query": filters.query_string(),
+            "extra_tables": page.customer_tables(organisation, filters)
+            if page.customer_tables and filters.customer
+            else [],
+        }
+    )
+    return render(request, "reports/report.html", context)
+
+
+def sheet_of(table: tables.Table) -> Sheet:
+    return Sheet(
+        title=table.title,
+        header=table.header,
+        rows=table.export_rows(),
+        widths=[column.width for column in table.columns],
+    )
+
+
+def filter_choices(request: HttpRequest, filters: ReportFilters) -> dict[str, Any]:
+    """Return what the filter form lists: the organisation's customers and currencies."""
+    organisation = current_organisation(request)
+    chosen = request.GET.get("client", "")
+    context: dict[str, Any] = {}
+    if "customer" in filters.used:
+        context["customer_options"] = customer_options(organisation, chosen)
+    if "currency" in filters.used:
+        context["currencies"] = filters.currencies()
+    return context
+
+
+def customer_options(organisation: Any, chosen: str) -> SafeString:
+    """Return the <option> elements of the customer filter.
+
+    Built as one string rather than by the template engine: an organisation
+    may have thousands of customers, and the template engine renders each
+    option far more slowly than string formatting does.
+    """
+    names = Customer.objects.filter(organisation=organisation).order_by("name", "id").values_list("pk", "name")
+    options = [
+        '<option value="%s"%s>%s</option>' % (pk, " selected" if str(pk) == chosen else "", escape(name))
+        for pk, name in names
+    ]
+    # Every name is escaped above.
+    return mark_safe("".join(options))

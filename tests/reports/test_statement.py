@@ -1,0 +1,109 @@
+"""Customer statement: the PDF in the invoices' design, and « Envoyer par e-mail » through a real SMTP server."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from ardoise.audit.models import AuditEntry
+from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = {"du": "2026-10-01", "au": "2026-12-31"}
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def send(client, customer, **fields):
+    data = {
+        **PERIOD,
+        "to": customer.email,
+        "cc": "",
+        "subject": "Relevé de compte",
+        "body": "Bonjour,\n\nVeuillez trouver ci-joint votre relevé.",
+        **fields,
+    }
+    return client.post(reverse("reports:statement_send", args=[customer.pk]), data)
+
+
+def test_statement_pdf_lists_movements_and_balances(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:statement_pdf", args=[autumn.martin.pk]), PERIOD)
+
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="Releve-Boulangerie-Martin-SAS-2026-12-31.pdf"' in response["Content-Disposition"]
+    text = pdf_text(response.content)
+    assert "Relevé de compte" in text
+    assert "Boulangerie Martin SAS" in text
+    assert "Solde au 30/09/2026" in text
+    assert "Avoir %s" % autumn.a1.number in text
+    assert "Remboursement par virement" in text
+    assert "Solde au 31/12/2026" in text
+    assert "670,00" in text
+
+
+def test_statement_page_prefills_billing_address(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:statement"), {**PERIOD, "client": autumn.martin.pk})
+
+    form = response.context["email_form"]
+    assert form.initial["to"] == "compta@boulangerie-martin.fr"
+    assert "le solde restant dû est de 670,00%s€" % NBSP in form.initial["body"]
+
+
+def test_statement_sent_to_customer_with_pdf(owner_client, autumn, today, smtp_settings):
+    response = send(owner_client, autumn.martin)
+
+    outbound = OutboundEmail.objects.get()
+    assert response.status_code == 302
+    assert outbound.status == DeliveryStatus.SENT
+    assert outbound.invoice is None
+    assert outbound.attachment_name == "Releve-Boulangerie-Martin-SAS-2026-12-31.pdf"
+    envelope = smtp_settings.messages[0]
+    assert envelope.rcpt_tos == ["compta@boulangerie-martin.fr"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    attachments = list(message.iter_attachments())
+    assert [part.get_filename() for part in attachments] == ["Releve-Boulangerie-Martin-SAS-2026-12-31.pdf"]
+    assert "Relevé de compte" in pdf_text(attachments[0].get_content())
+    entry = AuditEntry.objects.get(action="email.sent")
+    assert (entry.object_type, entry.object_id) == ("customer", str(autumn.martin.pk))
+
+
+def test_refused_address_is_reported_and_kept(owner_client, autumn, today, smtp_settings):
+    response = send(owner_client, autumn.martin, to="inconnu@boulangerie-martin.fr")
+
+    assert response.status_code == 400
+    assert "Utilisateur inconnu" in response.content.decode()
+    assert 'value="inconnu@boulangerie-martin.fr"' in response.content.decode()
+    assert OutboundEmail.objects.get().status == DeliveryStatus.FAILED
+
+
+def test_invalid_address_is_refused_before_sending(owner_client, autumn, today, smtp_settings):
+    response = send(owner_client, autumn.martin, to="pas-une-adresse")
+
+    assert response.status_code == 400
+    assert not OutboundEmail.objects.exists()
+    assert smtp_settings.messages == []
+
+
+def test_other_organisation_customer_statement_is_not_found(owner_client, autumn, today):
+    url = reverse("reports:statement_pdf", args=[autumn.outsider_customer.pk])
+
+    assert owner_client.get(url, PERIOD).status_code == 404
+    assert send(owner_client, autumn.outsider_customer).status_code == 404
+
+
+def test_statement_csv_has_opening_and_closing_rows(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:statement"), {**PERIOD, "client": autumn.martin.pk, "format": "csv"})
+
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[1] == "01/10/2026;Solde à l'ouverture;;;;;570,00"
+    assert lines[-1] == "31/12/2026;Solde à la clôture;;;1590,00;1490,00;670,00"
