@@ -111,6 +111,9 @@ def create_demo_documents(organisation: Organisation, owner: Any) -> None:
     products = [Product.objects.create(organisation=organisation, **data) for data in PRODUCTS]
     today = timezone.localdate()
 
+    # Invoices are issued in date order, so that their numbers follow their dates.
+    _past_months(customers, products, owner, today)
+
     # Three issued invoices over the last weeks (one paid, one partly paid, one overdue), then a draft.
     plan = [
         (customers[0], [(products[0], "2", "0"), (products[2], "1", "0")], 70, "paid"),
@@ -143,8 +146,6 @@ def create_demo_documents(organisation: Organisation, owner: Any) -> None:
             credit_note = issue_invoice(credit_note, user=owner, today=refund_date)
             record_payment(credit_note, amount=credit_note.refund_due(), date=refund_date, method="virement")
 
-    _past_months(customers, products, owner, today)
-
     draft = Invoice.objects.create(
         organisation=organisation, customer=customers[0], notes="Merci pour votre confiance."
     )
@@ -168,15 +169,20 @@ def _past_months(customers: list[Customer], products: list[Product], owner: Any,
         add_line(invoice, products[1], str(6 + months_ago * 7 % 9), 0)
         refresh_totals(invoice)
         unpaid.append(issue_invoice(invoice, user=owner, today=issue_date))
+        if months_ago == 4:
+            _overpaid_workshop(claire, products[3], owner, issue_date + datetime.timedelta(days=3))
         if len(unpaid) == 2:
             paid_on = issue_date + datetime.timedelta(days=38)
             total = sum((item.amount_due for item in unpaid), Decimal("0.00"))
             receive_payment(cabinet, total, paid_on, "virement", "VIR CABINET DURAND", user=owner)
             unpaid = []
 
+
+def _overpaid_workshop(claire: Customer, book: Product, owner: Any, issue_date: datetime.date) -> None:
+    from ardoise.payments.services import receive_payment
+
     workshop = Invoice.objects.create(organisation=claire.organisation, customer=claire)
-    add_line(workshop, products[3], "2", 0)
+    add_line(workshop, book, "2", 0)
     refresh_totals(workshop)
-    issue_date = today - datetime.timedelta(days=95)
     workshop = issue_invoice(workshop, user=owner, today=issue_date)
     receive_payment(claire, workshop.amount_due + Decimal("20.00"), issue_date, "cheque", "Chèque n° 0412", user=owner)

@@ -121,6 +121,16 @@ def import_statement(
                 % {"filename": filename, "account": account.name}
             )
         parsed = parse_csv(data, csv_layout, account.currency)
+        if not parsed.transactions:
+            # Recording an empty import would block the file: its digest would count as imported.
+            raise StatementFileError(
+                _(
+                    "Aucune opération n'a pu être lue dans « %(filename)s » avec les colonnes enregistrées pour le "
+                    "compte « %(account)s » (%(skipped)s ligne(s) sautée(s) en tête). Vérifiez « Lignes à sauter » "
+                    "et les colonnes dans la correspondance des colonnes du compte, puis importez à nouveau."
+                )
+                % {"filename": filename, "account": account.name, "skipped": csv_layout.skip_rows}
+            )
         parsed.fill_period()
         statements = [parsed]
     else:

@@ -126,7 +126,7 @@ def receipt_line(receipt: Receipt) -> str:
             _("affecté %(amount)s") % {"amount": format_amount(allocated, currency)},
             ""
             if receipt.is_refund
-            else _("crédit %(amount)s") % {"amount": format_amount(receipt.amount - allocated, currency)},
+            else _("non affecté %(amount)s") % {"amount": format_amount(receipt.amount - allocated, currency)},
             state,
         ]
     )

@@ -28,6 +28,8 @@ from ardoise.payments.models import Payment, PaymentMethod, Receipt, ReceiptKind
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
+# Amount columns hold 14 digits, 2 of them decimals.
+MAX_AMOUNT = Decimal("1000000000000")
 
 
 class PaymentError(InvoicingError):
@@ -497,6 +499,16 @@ def _settle(
 
 def _reverse_one(payment: Payment, receipt: Receipt, date: datetime.date, *, user: Any, request: Any) -> Payment:
     """Reverse one payment; ``receipt`` is the reversal receipt, or the original one when only the payment is undone."""
+    invoice = payment.invoice
+    if not invoice.is_credit_note and invoice.refunded_total() > ZERO:
+        # The refunds paid back part of this money: without it they would be paid twice.
+        raise PaymentError(
+            _(
+                "Des remboursements ont été versés au client sur les avoirs de la facture %(number)s : "
+                "annulez d'abord ces remboursements, puis ce paiement."
+            )
+            % {"number": invoice.number}
+        )
     reversal = Payment.objects.create(
         organisation_id=payment.organisation_id,
         invoice=payment.invoice,
@@ -527,6 +539,12 @@ def _check_amount(amount: Decimal, currency: str) -> None:
     if amount <= ZERO:
         raise PaymentError(
             _("Le montant doit être positif (%(amount)s saisi).") % {"amount": format_amount(amount, currency)},
+            field="amount",
+        )
+    if amount >= MAX_AMOUNT:
+        raise PaymentError(
+            _("Le montant %(amount)s est trop grand : 12 chiffres au plus avant la virgule.")
+            % {"amount": format_decimal_input(amount, 0)},
             field="amount",
         )
     places = currency_decimals(currency)

@@ -125,6 +125,21 @@ def test_csv_goes_to_only_account_and_saves_layout(organisation):
     assert mapping.skip_rows == 1
 
 
+def test_csv_read_as_empty_with_saved_layout_is_refused_and_not_blocked(organisation):
+    account = BankAccount.objects.create(organisation=organisation, name="Compte pro", iban=ORGANISATION_IBAN)
+    CsvMapping.objects.create(
+        account=account, delimiter=";", date_column=1, label_column=2, amount_column=4, skip_rows=40
+    )
+
+    with pytest.raises(StatementFileError, match="Aucune opération n'a pu être lue") as caught:
+        import_sample(organisation, "csv_societe_generale_utf8_bom.csv")
+
+    assert "40 ligne(s) sautée(s)" in caught.value.message
+    assert not StatementImport.objects.exists()
+    CsvMapping.objects.filter(account=account).update(skip_rows=1)
+    assert import_sample(organisation, "csv_societe_generale_utf8_bom.csv").imported == 3
+
+
 def test_csv_without_account_asks_to_create_one(organisation):
     with pytest.raises(StatementFileError, match="créez d'abord le compte"):
         import_sample(organisation, "csv_societe_generale_utf8_bom.csv")

@@ -235,7 +235,7 @@ def test_receipts_lists_ids_amounts_and_states(customer, invoices):
             "CHQ 1",
             euros("150,00"),
             "affecté %s" % euros("120,00"),
-            "crédit %s" % euros("30,00"),
+            "non affecté %s" % euros("30,00"),
             "enregistré",
         ]
     )
@@ -408,3 +408,8 @@ def test_add_records_bank_fees(customer, invoices):
 
     assert Receipt.objects.get().bank_fees == Decimal("1.25")
     assert "%s gardés en crédit pour le client." % euros("5,00") in output
+
+
+def test_receive_too_large_an_amount_is_a_french_error(customer):
+    with pytest.raises(CommandError, match="12 chiffres au plus"):
+        run("receive", "--customer", str(customer.pk), "1000000000000", "--no-allocate")

@@ -297,3 +297,32 @@ def test_bank_fees_do_not_change_what_the_invoice_receives(hundred, customer):
 def test_future_receipt_refused(customer):
     with pytest.raises(PaymentError, match="futur"):
         receive_payment(customer, Decimal("10.00"), DAY + datetime.timedelta(days=1))
+
+
+@pytest.mark.django_db
+def test_payment_cannot_be_reversed_once_its_credit_note_was_refunded(customer):
+    from ardoise.invoicing.credit_notes import create_credit_note
+
+    invoice = make_invoice(customer, "200.00")
+    receipt = receive_payment(customer, Decimal("300.00"), DAY)
+    credit_note = issue_invoice(create_credit_note(invoice), today=DAY)
+    refund = record_payment(credit_note, credit_note.refund_due(), DAY)
+
+    with pytest.raises(PaymentError, match="annulez d'abord ces remboursements"):
+        reverse_payment(receipt.payments.get())
+    with pytest.raises(PaymentError, match="annulez d'abord ces remboursements"):
+        reverse_receipt(receipt)
+
+    reverse_receipt(refund.receipt)
+    reverse_receipt(receipt)
+    assert customer_credit(customer) == Decimal("0.00")
+    assert invoice.balance() == Decimal("0.00")
+
+
+@pytest.mark.django_db
+def test_amount_too_large_for_the_books_refused_in_french(customer):
+    with pytest.raises(PaymentError, match="12 chiffres au plus") as caught:
+        receive_payment(customer, Decimal("1000000000000"), DAY)
+
+    assert caught.value.field == "amount"
+    assert not Receipt.objects.exists()
