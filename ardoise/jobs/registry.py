@@ -74,14 +74,27 @@ class PermanentFailure(Exception):
         self.message = message
 
 
+class TemporaryFailure(Exception):
+    """Raised by a job's ``run`` for an expected failure that a later attempt may overcome (a server down).
+
+    It is retried like any exception, but logged in one line, without the
+    traceback that an unexpected exception gets.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Job:
     """A kind of background work.
 
     ``find_due(day)`` returns the units due on ``day`` (a date in Europe/Paris),
     derived from database state only. ``run(unit)`` does one unit and returns a
-    short French summary; it raises ``PermanentFailure`` to stop, any other
-    exception to be retried with ``backoff`` until ``max_attempts``. A unit
+    short French summary. It raises ``PermanentFailure`` to stop, and
+    ``TemporaryFailure`` or any other exception to be retried with ``backoff``
+    until ``max_attempts``. A unit
     running longer than ``timeout`` (``JOBS_TIMEOUT`` by default) is presumed
     abandoned and taken again.
     """

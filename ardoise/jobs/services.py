@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.jobs.models import JobRun, JobUnit, RunStatus, UnitStatus
-from ardoise.jobs.registry import DueUnit, Job, PermanentFailure, all_jobs, get_job
+from ardoise.jobs.registry import DueUnit, Job, PermanentFailure, TemporaryFailure, all_jobs, get_job
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +160,16 @@ def execute_unit(unit_id: int) -> Outcome | None:
     except PermanentFailure as failure:
         logger.warning("unit failed for good job=%s unit=%s error=%s", job.name, claimed.unit.pk, failure.message)
         return finish_attempt(claimed, job, RunStatus.FAILED, failure.message, retry=False)
+    except TemporaryFailure as failure:
+        logger.warning(
+            "unit failed job=%s unit=%s attempt=%s error=%s",
+            job.name,
+            claimed.unit.pk,
+            claimed.unit.attempts,
+            failure.message,
+        )
+        retry = claimed.unit.attempts < job.max_attempts
+        return finish_attempt(claimed, job, RunStatus.FAILED, failure.message, retry=retry)
     except Exception as error:
         # Any error of a job is recorded and retried; the traceback goes to the log.
         logger.exception("unit failed job=%s unit=%s attempt=%s", job.name, claimed.unit.pk, claimed.unit.attempts)

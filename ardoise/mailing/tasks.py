@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ardoise.jobs.models import JobUnit
-from ardoise.jobs.registry import Backoff, DueUnit, Job, PermanentFailure, register
+from ardoise.jobs.registry import Backoff, DueUnit, Job, PermanentFailure, TemporaryFailure, register
 from ardoise.mailing.models import DeliveryStatus, OutboundEmail
 from ardoise.mailing.services import DeliveryError, resend_email
 
@@ -93,7 +93,7 @@ def send_failed_email(unit: JobUnit) -> str:
                 _("Refusé par le serveur d'envoi : %(reason)s. Corrigez l'adresse puis renvoyez la facture.")
                 % {"reason": error.reason}
             ) from error
-        raise
+        raise TemporaryFailure(error.reason) from error
     if email.status == DeliveryStatus.WRITTEN:
         return _("Écrit dans la boîte d'envoi locale (aucun serveur SMTP configuré).")
     return _("Envoyé à %(to)s.") % {"to": email.to}

@@ -8,7 +8,7 @@ import pytest
 
 from ardoise.jobs import tasks
 from ardoise.jobs.models import JobRun, JobUnit, RunStatus, UnitStatus
-from ardoise.jobs.registry import DueUnit, Job, PermanentFailure, register, unregister
+from ardoise.jobs.registry import DueUnit, Job, PermanentFailure, TemporaryFailure, register, unregister
 from ardoise.jobs.services import (
     claim,
     discover,
@@ -119,6 +119,32 @@ def test_unit_fails_after_max_attempts(recording, clock):
     assert unit.finished_at is not None
     assert later == []
     assert recording.ran == ["a", "a", "a"]
+
+
+def test_temporary_failure_logged_without_traceback(recording, clock, caplog):
+    recording.keys = ["a"]
+    recording.failures = {"a": [TemporaryFailure("serveur indisponible")]}
+
+    outcomes = run_due(DAY, [recording.job]).outcomes
+
+    records = [record for record in caplog.records if record.name == "ardoise.jobs.services"]
+    assert [(outcome.status, outcome.will_retry) for outcome in outcomes] == [(RunStatus.FAILED, True)]
+    assert [record.getMessage() for record in records] == [
+        "unit failed job=tests.recording unit=%s attempt=1 error=serveur indisponible" % unit_of("a").pk
+    ]
+    assert records[0].exc_info is None
+
+
+def test_unexpected_error_logged_with_traceback(recording, clock, caplog):
+    recording.keys = ["a"]
+    recording.failures = {"a": [KeyError("client")]}
+
+    run_due(DAY, [recording.job])
+
+    records = [record for record in caplog.records if record.name == "ardoise.jobs.services"]
+    assert len(records) == 1
+    assert records[0].exc_info is not None
+    assert unit_of("a").error == "'client'"
 
 
 def test_permanent_failure_stops_at_once(recording, clock):
