@@ -13,7 +13,7 @@ PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3; do 
 export UV_PYTHON := $(abspath $(BIN)/python)
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: run install install-dev migrate setup serve test test-postgres lint bench messages clean
+.PHONY: run install install-dev migrate setup serve worker test test-postgres lint bench messages clean
 
 run: install migrate setup serve
 
@@ -35,9 +35,22 @@ migrate:
 setup:
 	$(BIN)/ardoise setup --demo
 
+# The worker runs in the background beside gunicorn and never outlives it. Ctrl+C
+# reaches both (one process group): the INT trap waits for the worker to finish its
+# current task. When gunicorn stops on its own (it could not bind the port, say), the
+# EXIT trap stops the worker with TERM, because a worker still starting ignores INT
+# as background commands of a script do; a task it interrupts is taken again later.
 serve:
 	@echo "Ardoise écoute sur http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"
+	@$(BIN)/ardoise worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'trap - EXIT; wait $$worker; exit 130' INT; \
+	trap 'exit 143' TERM; \
 	$(BIN)/gunicorn ardoise.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - --log-level warning
+
+# The worker alone, e.g. on a second machine: see "Several machines" in README.md.
+worker:
+	$(BIN)/ardoise worker
 
 test: install-dev
 	$(BIN)/ardoise makemigrations --check --dry-run -v0

@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "ardoise.banking",
     "ardoise.integrity",
     "ardoise.mailing",
+    "ardoise.jobs",
     "ardoise.dashboard",
     "ardoise.reports",
 ]
@@ -203,6 +205,30 @@ if SMTP_HOST:
     }
 else:
     MAILERS = {"default": {"BACKEND": "ardoise.mailing.backends.EmlFileBackend"}}
+
+# Background work: a Huey worker (``ardoise worker``) runs the scheduled jobs of
+# ardoise/jobs. Its queue is a SQLite file beside the database, or Redis when
+# REDIS_URL is set, which lets workers on several machines share one queue.
+# The database stays the source of truth: the queue only carries wake-ups.
+REDIS_URL = env_str("REDIS_URL")
+HUEY = {
+    "name": "ardoise",
+    # Outcomes are recorded in the database (jobs.JobRun); stored results would pile up unread.
+    "results": False,
+    "immediate": False,
+    "utc": True,
+    "consumer": {"workers": 2, "worker_type": "thread"},
+    **(
+        {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+        if REDIS_URL
+        else {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
+    ),
+}
+# Seconds after which a unit of work still marked « running » is presumed abandoned by a
+# crashed worker and taken again. A job may set its own, longer timeout.
+JOBS_TIMEOUT = env_int("ARDOISE_JOB_TIMEOUT", 900)
+if JOBS_TIMEOUT <= 0:
+    raise ImproperlyConfigured("ARDOISE_JOB_TIMEOUT=%r must be a positive number of seconds." % JOBS_TIMEOUT)
 
 LOGGING = {
     "version": 1,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import sqlite3
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +25,14 @@ def _fast_tests_and_tmp_outbox(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _huey_runs_tasks_at_once():
+    """Run Huey tasks inside the test, when they are queued; the worker tests start a real worker."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
 
 
 def make_organisation(name: str = "Atelier Dupont SARL", **fields) -> Organisation:
@@ -191,3 +203,34 @@ def issued_invoice(draft_invoice):
     from ardoise.invoicing.services import issue_invoice
 
     return issue_invoice(draft_invoice, today=datetime.date(2026, 12, 4))
+
+
+@pytest.fixture
+def sqlite_file_database(tmp_path: Path) -> Iterator[Path]:
+    """Point the connections opened from now on at a copy of the test database in a real file.
+
+    The test database of SQLite lives in memory with a shared cache. It locks
+    tables instead of the file, ignores WAL and the busy timeout, and other
+    processes cannot open it at all. The copy keeps every connection option of
+    the settings (WAL, ``BEGIN IMMEDIATE``, busy timeout) and changes only the
+    file, named as in ``ARDOISE_VAR_DIR``. New threads use the copy; the test's
+    own connection stays on the in-memory database.
+    """
+    from django.db import connection, connections
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: run without DATABASE_URL")
+    path = tmp_path / "ardoise.sqlite3"
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+
+    original = connections.settings["default"]
+    file_settings = copy.deepcopy(original)
+    file_settings["NAME"] = str(path)
+    connections.settings["default"] = file_settings
+    try:
+        yield path
+    finally:
+        connections.settings["default"] = original

@@ -59,6 +59,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "product.deactivated": _("Article désactivé"),
     "product.reactivated": _("Article réactivé"),
     "organisation.updated": _("Informations de l'entreprise modifiées"),
+    "job.retried": _("Tâche relancée"),
 }
 
 
@@ -93,6 +94,8 @@ DATA_LABELS: dict[str, Promise] = {
     "invoice": _("Facture"),
     "credit_note": _("Avoir"),
     "draft": _("Brouillon n°"),
+    "attempt": _("Essai automatique n°"),
+    "job": _("Tâche"),
 }
 
 # The models whose field names appear in ``data["changes"]``, by ``AuditEntry.object_type``.

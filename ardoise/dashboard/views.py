@@ -19,6 +19,7 @@ from ardoise.customers.models import Customer
 from ardoise.dashboard import panels
 from ardoise.invoicing import queries
 from ardoise.invoicing.models import Invoice
+from ardoise.jobs.views import recent_failures, visible_units
 from ardoise.reports import queries as reports
 from ardoise.reports.periods import Grouping, Period, month_start
 
@@ -61,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-id")[:LATEST_COUNT],
         "missing_profile_fields": organisation.missing_for_issue(),
         "steps": _getting_started(organisation),
+        "job_failures": recent_failures(visible_units(request)).count(),
     }
     context["show_getting_started"] = not all(step.done for step in context["steps"])
     if Invoice.objects.for_organisation(organisation).issued().exists():

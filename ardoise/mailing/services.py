@@ -205,6 +205,61 @@ def send_pdf_email(
     return outbound
 
 
+class DeliveryError(Exception):
+    """A recorded e-mail could not be delivered; ``permanent`` when the server refused it for good."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+def resend_email(outbound: OutboundEmail, *, attempt: int) -> OutboundEmail:
+    """Send a recorded e-mail again, exactly as it was written, and record the result.
+
+    The record is marked « queued » while the SMTP conversation runs, so that a
+    crash leaves it visibly unfinished. The message keeps its Message-ID, so a
+    mail client can recognise a copy that arrives twice. Raises
+    ``DeliveryError`` after recording a failure.
+    """
+    invoice = outbound.invoice
+    if invoice is None:
+        raise ValueError("only invoice e-mails can be sent again: e-mail %s has no stored attachment" % outbound.pk)
+    pdf = bytes(IssuedFile.objects.get(invoice=invoice).pdf)
+    outbound.status = DeliveryStatus.QUEUED
+    outbound.save(update_fields=["status"])
+
+    message = _build_message(outbound.organisation, outbound, _addresses(outbound.to), _addresses(outbound.cc), pdf)
+    error = _deliver(outbound, message)
+
+    action = "email.failed" if error is not None else "email.sent"
+    data = {
+        "to": outbound.to,
+        "subject": outbound.subject,
+        "status": outbound.status,
+        "attachment": outbound.attachment_name,
+        "attempt": attempt,
+    }
+    record(outbound.organisation, action, invoice, data=data)
+    if error is not None:
+        raise DeliveryError(outbound.error, permanent=is_permanent(error))
+    return outbound
+
+
+def is_permanent(error: Exception) -> bool:
+    """Tell whether the server refused the message for good: a 5xx reply to its recipients or its content.
+
+    Connection failures, time-outs and 4xx replies are temporary. So are 5xx
+    replies to the login or the sender address, which a corrected SMTP
+    configuration fixes.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _reply in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return 500 <= error.smtp_code < 600
+    return False
+
+
 def _addresses(value: str | Sequence[str] | None) -> list[str]:
     if not value:
         return []
@@ -218,6 +273,13 @@ def sender_address(organisation_name: str) -> str:
     return str(Address(display_name=organisation_name, addr_spec=address or settings.DEFAULT_FROM_EMAIL))
 
 
+def message_id(outbound: OutboundEmail) -> str:
+    """Return the record's own Message-ID, the same at every attempt to send it."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = address.rpartition("@")[2] or "localhost"
+    return "<ardoise.%s.%s@%s>" % (outbound.created_at.strftime("%Y%m%d%H%M%S"), outbound.pk, domain)
+
+
 def _build_message(
     organisation: Any, outbound: OutboundEmail, recipients: list[str], copies: list[str], pdf: bytes
 ) -> EmailMessage:
@@ -229,15 +291,19 @@ def _build_message(
         cc=copies,
         # Replies go to the business, not to the sending address, which may be shared by every organisation.
         reply_to=[organisation.email] if organisation.email else None,
+        headers={"Message-ID": message_id(outbound)},
     )
     message.attach(outbound.attachment_name, pdf, "application/pdf")
     return message
 
 
-def _deliver(outbound: OutboundEmail, message: EmailMessage) -> None:
+def _deliver(outbound: OutboundEmail, message: EmailMessage) -> Exception | None:
+    """Send the message and record the result on ``outbound``; return the error, if any."""
+    failure: Exception | None = None
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
+        failure = error
         outbound.status = DeliveryStatus.FAILED
         outbound.error = describe_error(error)
         logger.warning(
@@ -249,10 +315,12 @@ def _deliver(outbound: OutboundEmail, message: EmailMessage) -> None:
     else:
         eml_path = getattr(message, "eml_path", "")
         outbound.status = DeliveryStatus.WRITTEN if eml_path else DeliveryStatus.SENT
+        outbound.error = ""
         outbound.eml_file = eml_path
         outbound.sent_at = timezone.now()
         logger.info("e-mail %s organisation=%s email=%s", outbound.status, outbound.organisation_id, outbound.pk)
     outbound.save(update_fields=["status", "error", "eml_file", "sent_at"])
+    return failure
 
 
 def describe_error(error: Exception) -> str:

@@ -21,9 +21,11 @@ from ardoise.core.views import get_scoped_or_404, scoped
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.views import get_invoice_or_404, render_invoice_page
+from ardoise.jobs.models import JobUnit
 from ardoise.mailing.forms import InvoiceEmailForm
 from ardoise.mailing.models import DeliveryStatus, OutboundEmail
 from ardoise.mailing.services import send_invoice_email
+from ardoise.mailing.tasks import RETRY_FAILED_EMAILS, retry_key
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +99,9 @@ class StoredMessage:
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outbound = get_scoped_or_404(request, OutboundEmail, pk=pk)
     stored = read_eml(outbound.eml_file) if outbound.eml_file else None
-    return render(request, "mailing/detail.html", {"email": outbound, "stored": stored})
+    # The unit of the job that sends failed e-mails again, if a sweep found this one.
+    retry = JobUnit.objects.filter(job=RETRY_FAILED_EMAILS.name, key=retry_key(outbound)).first()
+    return render(request, "mailing/detail.html", {"email": outbound, "stored": stored, "retry": retry})
 
 
 def read_eml(path: str) -> StoredMessage | None:

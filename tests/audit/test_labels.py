@@ -8,7 +8,9 @@ from pathlib import Path
 import ardoise
 from ardoise.audit.labels import ACTION_LABELS
 
-ACTION = re.compile(r"\"((?:invoice|credit_note|series|payment|customer|product|organisation|email|bank)\.[a-z_]+)\"")
+ACTION = re.compile(
+    r"\"((?:invoice|credit_note|series|payment|customer|product|organisation|email|bank|job)\.[a-z_]+)\""
+)
 
 
 def written_actions() -> set[str]:

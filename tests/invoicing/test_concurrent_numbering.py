@@ -9,18 +9,15 @@ then take the write lock of ``BEGIN IMMEDIATE`` on a real WAL file.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import queue
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from ardoise.integrity.services import verify
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, NumberingSeries, ResetPolicy, SeriesCounter
@@ -112,33 +109,6 @@ def series(organisation) -> NumberingSeries:
     return NumberingSeries.objects.create(
         organisation=organisation, name="Ventes", pattern="V-{YYYY}-{NNNN}", reset=ResetPolicy.YEARLY, is_default=True
     )
-
-
-@pytest.fixture
-def sqlite_file_database(tmp_path: Path) -> Iterator[None]:
-    """Point the threads opened during the test at a copy of the test database in a real file.
-
-    The test database of SQLite lives in memory with a shared cache, which locks
-    tables instead of the file, and ignores WAL and the busy timeout. The copy
-    keeps every connection option of the settings (WAL, ``BEGIN IMMEDIATE``,
-    busy timeout) and changes only the file.
-    """
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only: run without DATABASE_URL")
-    path = tmp_path / "concurrency.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-
-    original = connections.settings["default"]
-    file_settings = copy.deepcopy(original)
-    file_settings["NAME"] = str(path)
-    connections.settings["default"] = file_settings
-    try:
-        yield
-    finally:
-        connections.settings["default"] = original
 
 
 EXPECTED = ["V-2026-%04d" % value for value in range(1, INVOICES + 1)]

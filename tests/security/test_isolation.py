@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.banking.models import BankAccount, BankTransaction, StatementImport, StatementUpload
 from ardoise.catalogue.models import Product
+from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
 
@@ -34,6 +35,7 @@ OBJECT_ARGUMENTS = {
     ("banking", "account_pk"): "bank_account",
     ("banking", "upload_pk"): "statement_upload",
     ("reports", "customer_pk"): "customer",
+    ("jobs", "pk"): "job_unit",
 }
 
 
@@ -60,6 +62,16 @@ def victim_objects(organisation, issued_invoice, owner):
         issued_invoice, amount=issued_invoice.amount_due, date=datetime.date(2026, 12, 4), method="virement"
     )
     email = send_invoice_email(issued_invoice, to="compta@boulangerie-martin.fr", subject="Facture", body="Bonjour")
+    job_unit = JobUnit.objects.create(
+        job="mailing.retry_failed",
+        key="email:%s" % email.pk,
+        organisation=organisation,
+        object_id=email.pk,
+        due_on=datetime.date(2026, 12, 4),
+        label="E-mail « Facture » à compta@boulangerie-martin.fr",
+        status=UnitStatus.FAILED,
+        run_after=email.created_at,
+    )
     return {
         "customer": issued_invoice.customer,
         "product": product,
@@ -68,6 +80,7 @@ def victim_objects(organisation, issued_invoice, owner):
         "payment": payment,
         "receipt": payment.receipt,
         "series": issued_invoice.series,
+        "job_unit": job_unit,
         **bank_objects(organisation),
     }
 

@@ -1,0 +1,112 @@
+"""Background work of the mailing app: sending again the invoice e-mails that failed.
+
+An e-mail is sent by the web request that requests it. When the SMTP server
+is down or the process dies during the conversation, the record stays
+« failed » or « queued ». This job finds such records in the database and
+sends them again with growing delays, a limited number of times.
+
+NOTE: delivery is at least once. A worker killed after the SMTP server
+accepted the message but before the record was marked « sent » leaves the
+unit « running ». Once its lease has passed, the unit is taken again and the
+message sent a second time. Not sending it again (at most once) would leave
+an invoice undelivered with no sign to the sender, which costs more than a
+duplicate. The copy carries the same Message-ID, which lets mail clients
+and servers that deduplicate on it drop it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ardoise.jobs.models import JobUnit
+from ardoise.jobs.registry import Backoff, DueUnit, Job, PermanentFailure, TemporaryFailure, register
+from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+from ardoise.mailing.services import DeliveryError, resend_email
+
+# Only recent failures are sent again: an invoice e-mail that failed last month is no longer expected.
+RETRY_WINDOW = datetime.timedelta(days=2)
+# Leaves the sender time to correct and resend by hand before the first automatic attempt.
+FIRST_RETRY_DELAY = datetime.timedelta(minutes=5)
+# A « queued » record older than this was left by a process that died while sending it.
+STALE_QUEUED_AFTER = datetime.timedelta(minutes=10)
+
+
+def retry_key(email: OutboundEmail) -> str:
+    return "email:%s" % email.pk
+
+
+def _newer_email_of_same_invoice() -> Exists:
+    return Exists(OutboundEmail.objects.filter(invoice=OuterRef("invoice"), pk__gt=OuterRef("pk")))
+
+
+def find_failed_emails(day: datetime.date) -> Iterator[DueUnit]:
+    """List the invoice e-mails to send again: failed or abandoned, recent, and the latest of their invoice.
+
+    Only an invoice's latest e-mail is sent again: once the sender has written
+    another one for the same invoice, whatever became of it, the older one is
+    out of date.
+    """
+    now = timezone.now()
+    end_of_day = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()))
+    emails = (
+        OutboundEmail.objects.filter(
+            Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.QUEUED, created_at__lte=now - STALE_QUEUED_AFTER),
+            invoice__isnull=False,
+            created_at__gte=now - RETRY_WINDOW,
+            created_at__lt=end_of_day,
+        )
+        .exclude(_newer_email_of_same_invoice())
+        .order_by("pk")
+    )
+    for email in emails:
+        yield DueUnit(
+            key=retry_key(email),
+            label=_("E-mail « %(subject)s » à %(to)s") % {"subject": email.subject, "to": email.to},
+            organisation_id=email.organisation_id,
+            object_id=email.pk,
+            not_before=email.created_at + FIRST_RETRY_DELAY,
+        )
+
+
+def send_failed_email(unit: JobUnit) -> str:
+    """Send the unit's e-mail again, unless it was delivered or replaced since."""
+    emails = OutboundEmail.objects.select_related("organisation", "invoice")
+    email = emails.filter(pk=unit.object_id).first() if unit.object_id is not None else None
+    if email is None:
+        return _("L'e-mail n'existe plus : rien à renvoyer.")
+    if email.status in (DeliveryStatus.SENT, DeliveryStatus.WRITTEN):
+        return _("Déjà remis : rien à renvoyer.")
+    if OutboundEmail.objects.filter(invoice=email.invoice_id, pk__gt=email.pk).exists():
+        return _("Un e-mail plus récent a été écrit pour cette facture : celui-ci n'est pas renvoyé.")
+
+    try:
+        resend_email(email, attempt=unit.attempts)
+    except DeliveryError as error:
+        if error.permanent:
+            raise PermanentFailure(
+                _("Refusé par le serveur d'envoi : %(reason)s. Corrigez l'adresse puis renvoyez la facture.")
+                % {"reason": error.reason}
+            ) from error
+        raise TemporaryFailure(error.reason) from error
+    if email.status == DeliveryStatus.WRITTEN:
+        return _("Écrit dans la boîte d'envoi locale (aucun serveur SMTP configuré).")
+    return _("Envoyé à %(to)s.") % {"to": email.to}
+
+
+RETRY_FAILED_EMAILS = register(
+    Job(
+        name="mailing.retry_failed",
+        label=gettext_lazy("Nouvel envoi des e-mails en échec"),
+        find_due=find_failed_emails,
+        run=send_failed_email,
+        max_attempts=8,
+        # 5, 10, 20, 40, 80, 160, 240 minutes: about nine hours, enough for a mail server outage overnight.
+        backoff=Backoff(first=datetime.timedelta(minutes=5), maximum=datetime.timedelta(hours=4)),
+    )
+)
