@@ -126,31 +126,22 @@ def append_payment(payment: Any) -> ChainRecord:
     """Chain a recorded payment; the caller's transaction must hold the organisation's row lock."""
     from ardoise.payments.models import Payment
 
-    stored = Payment.objects.select_related("invoice").get(pk=payment.pk)
-    sequence, previous_hash = _next_link(stored.organisation_id)
-    record = build_record(
-        ChainRecord,
-        organisation_id=stored.organisation_id,
-        sequence=sequence,
-        previous_hash=previous_hash,
-        payment=stored,
-    )
-    record.save()
-    return record
+    return _append_row(payment=Payment.objects.select_related("invoice").get(pk=payment.pk))
 
 
 def append_receipt(receipt: Any) -> ChainRecord:
     """Chain a recorded receipt; the caller's transaction must hold the organisation's row lock."""
     from ardoise.payments.models import Receipt
 
-    stored = Receipt.objects.select_related("customer").get(pk=receipt.pk)
-    sequence, previous_hash = _next_link(stored.organisation_id)
+    return _append_row(receipt=Receipt.objects.select_related("customer").get(pk=receipt.pk))
+
+
+def _append_row(**stored: Any) -> ChainRecord:
+    """Chain the payment or receipt passed as read back from the database, after the last record."""
+    (row,) = stored.values()
+    sequence, previous_hash = _next_link(row.organisation_id)
     record = build_record(
-        ChainRecord,
-        organisation_id=stored.organisation_id,
-        sequence=sequence,
-        previous_hash=previous_hash,
-        receipt=stored,
+        ChainRecord, organisation_id=row.organisation_id, sequence=sequence, previous_hash=previous_hash, **stored
     )
     record.save()
     return record

@@ -82,19 +82,9 @@ def receive_payment(
                 % {"allocated": format_amount(allocated, currency), "amount": format_amount(amount, currency)},
                 field="allocations",
             )
-        receipt = Receipt.objects.create(
-            organisation_id=customer.organisation_id,
-            customer=customer,
-            kind=ReceiptKind.RECEIVED,
-            date=date,
-            amount=amount,
-            currency=currency,
-            method=method,
-            reference=reference,
-            bank_fees=bank_fees,
-            created_by=_user_or_none(user),
+        receipt = _create_receipt(
+            customer, ReceiptKind.RECEIVED, date, amount, currency, method, reference, user, bank_fees=bank_fees
         )
-        append_receipt(receipt)
         data = {"amount": str(amount), "date": date.isoformat(), "method": method, "customer": customer.name}
         if bank_fees:
             data["bank_fees"] = str(bank_fees)
@@ -177,18 +167,9 @@ def _record_refund(
         Organisation.objects.select_for_update().get(pk=credit_note.organisation_id)
         credit_note = Invoice.objects.select_for_update().select_related("customer").get(pk=credit_note.pk)
         _check_payment(credit_note, amount, date)
-        receipt = Receipt.objects.create(
-            organisation_id=credit_note.organisation_id,
-            customer=credit_note.customer,
-            kind=ReceiptKind.REFUND,
-            date=date,
-            amount=amount,
-            currency=credit_note.currency,
-            method=method,
-            reference=reference,
-            created_by=_user_or_none(user),
+        receipt = _create_receipt(
+            credit_note.customer, ReceiptKind.REFUND, date, amount, credit_note.currency, method, reference, user
         )
-        append_receipt(receipt)
         data = {"amount": str(amount), "date": date.isoformat(), "method": method, "number": credit_note.number}
         record(credit_note.organisation, "refund.recorded", receipt, user=user, request=request, data=data)
         return _settle(receipt, credit_note, amount, date, user=user, request=request)
@@ -222,18 +203,7 @@ def refund_credit(
                 },
                 field="amount",
             )
-        receipt = Receipt.objects.create(
-            organisation_id=customer.organisation_id,
-            customer=customer,
-            kind=ReceiptKind.REFUND,
-            date=date,
-            amount=amount,
-            currency=currency,
-            method=method,
-            reference=reference,
-            created_by=_user_or_none(user),
-        )
-        append_receipt(receipt)
+        receipt = _create_receipt(customer, ReceiptKind.REFUND, date, amount, currency, method, reference, user)
         data = {"amount": str(amount), "date": date.isoformat(), "method": method, "customer": customer.name}
         record(customer.organisation, "credit.refunded", receipt, user=user, request=request, data=data)
     logger.info(
@@ -318,20 +288,18 @@ def reverse_receipt(receipt: Receipt, *, user: Any = None, request: Any = None) 
                 )
             )
         today = timezone.localdate()
-        reversal = Receipt.objects.create(
-            organisation_id=receipt.organisation_id,
-            customer=receipt.customer,
-            kind=receipt.kind,
-            date=today,
-            amount=-receipt.amount,
-            currency=receipt.currency,
-            method=receipt.method,
-            reference=_("Annulation de l'encaissement du %(date)s") % {"date": format_date(receipt.date)},
-            bank_fees=ZERO,
+        reference = _("Annulation de l'encaissement du %(date)s") % {"date": format_date(receipt.date)}
+        reversal = _create_receipt(
+            receipt.customer,
+            receipt.kind,
+            today,
+            -receipt.amount,
+            receipt.currency,
+            receipt.method,
+            reference,
+            user,
             reverses=receipt,
-            created_by=_user_or_none(user),
         )
-        append_receipt(reversal)
         data = {"amount": str(reversal.amount), "reverses": receipt.pk, "customer": receipt.customer.name}
         record(receipt.customer.organisation, "receipt.reversed", reversal, user=user, request=request, data=data)
         live = receipt.payments.filter(reverses__isnull=True, reversal__isnull=True).select_related("invoice")
@@ -463,6 +431,37 @@ def _receipts_with_credit(customer: Customer, currency: str) -> list[Receipt]:
         customer=customer, currency=currency, kind=ReceiptKind.RECEIVED, reverses__isnull=True, reversal__isnull=True
     ).order_by("date", "id")
     return [receipt for receipt in receipts if receipt.unallocated() > ZERO]
+
+
+def _create_receipt(
+    customer: Customer,
+    kind: str,
+    date: datetime.date,
+    amount: Decimal,
+    currency: str,
+    method: str,
+    reference: str,
+    user: Any,
+    *,
+    bank_fees: Decimal = ZERO,
+    reverses: Receipt | None = None,
+) -> Receipt:
+    """Create and chain a receipt; the caller's transaction must hold the organisation's row lock."""
+    receipt = Receipt.objects.create(
+        organisation_id=customer.organisation_id,
+        customer=customer,
+        kind=kind,
+        date=date,
+        amount=amount,
+        currency=currency,
+        method=method,
+        reference=reference,
+        bank_fees=bank_fees,
+        reverses=reverses,
+        created_by=_user_or_none(user),
+    )
+    append_receipt(receipt)
+    return receipt
 
 
 def _settle(
