@@ -62,7 +62,7 @@ def hundred(customer):
 
 
 @pytest.mark.django_db
-def test_hundred_paid_sixty_then_fifty_is_paid_with_ten_credit_and_refund_brings_it_to_zero(hundred, customer):
+def test_overpaid_invoice_credit_then_refund(hundred, customer):
     record_payment(hundred, Decimal("60.00"), DAY)
     record_payment(hundred, Decimal("50.00"), DAY)
 
@@ -79,7 +79,7 @@ def test_hundred_paid_sixty_then_fifty_is_paid_with_ten_credit_and_refund_brings
 
 
 @pytest.mark.django_db
-def test_reversing_the_overpaying_receipt_brings_balance_and_credit_back(hundred, customer):
+def test_reversed_overpayment_restores_balance(hundred, customer):
     record_payment(hundred, Decimal("60.00"), DAY)
     second = record_payment(hundred, Decimal("50.00"), DAY)
 
@@ -93,7 +93,7 @@ def test_reversing_the_overpaying_receipt_brings_balance_and_credit_back(hundred
 
 
 @pytest.mark.django_db
-def test_one_transfer_settles_several_invoices_and_part_of_another(customer):
+def test_transfer_settles_several_invoices(customer):
     first = make_invoice(customer, "100.00", issued_on=datetime.date(2026, 11, 1))
     second = make_invoice(customer, "50.00", issued_on=datetime.date(2026, 11, 15))
     third = make_invoice(customer, "200.00", issued_on=datetime.date(2026, 12, 1))
@@ -115,7 +115,7 @@ def test_one_transfer_settles_several_invoices_and_part_of_another(customer):
 
 
 @pytest.mark.django_db
-def test_automatic_allocation_settles_oldest_due_first_and_keeps_the_rest_as_credit(customer):
+def test_automatic_allocation_oldest_due_first(customer):
     late = make_invoice(customer, "100.00", issued_on=datetime.date(2026, 10, 1), due_in=30)
     recent = make_invoice(customer, "100.00", issued_on=datetime.date(2026, 12, 1), due_in=30)
     early_due = make_invoice(customer, "10.00", issued_on=datetime.date(2026, 11, 20), due_in=0)
@@ -175,7 +175,7 @@ def test_refund_beyond_credit_refused_naming_both_amounts(hundred, customer):
 
 
 @pytest.mark.django_db
-def test_receipt_whose_credit_was_refunded_cannot_be_reversed_until_the_refund_is(hundred, customer):
+def test_refunded_credit_blocks_receipt_reversal(hundred, customer):
     overpaid = record_payment(hundred, Decimal("110.00"), DAY).receipt
     refund = refund_credit(customer, Decimal("10.00"), DAY)
 
@@ -189,7 +189,7 @@ def test_receipt_whose_credit_was_refunded_cannot_be_reversed_until_the_refund_i
 
 
 @pytest.mark.django_db
-def test_reverse_payment_of_a_single_payment_receipt_reverses_the_receipt(hundred, customer):
+def test_reverse_only_payment_reverses_receipt(hundred, customer):
     payment = record_payment(hundred, Decimal("100.00"), DAY)
 
     reverse_payment(payment)
@@ -200,7 +200,7 @@ def test_reverse_payment_of_a_single_payment_receipt_reverses_the_receipt(hundre
 
 
 @pytest.mark.django_db
-def test_reverse_one_payment_of_a_split_receipt_returns_it_to_credit(customer):
+def test_reverse_split_payment_returns_credit(customer):
     first = make_invoice(customer, "100.00")
     second = make_invoice(customer, "50.00")
     receipt = receive_payment(customer, Decimal("180.00"), DAY)
@@ -300,7 +300,7 @@ def test_future_receipt_refused(customer):
 
 
 @pytest.mark.django_db
-def test_payment_cannot_be_reversed_once_its_credit_note_was_refunded(customer):
+def test_refunded_credit_note_blocks_reversal(customer):
     from ardoise.invoicing.credit_notes import create_credit_note
 
     invoice = make_invoice(customer, "200.00")
@@ -320,7 +320,7 @@ def test_payment_cannot_be_reversed_once_its_credit_note_was_refunded(customer):
 
 
 @pytest.mark.django_db
-def test_amount_too_large_for_the_books_refused_in_french(customer):
+def test_amount_beyond_columns_refused(customer):
     with pytest.raises(PaymentError, match="12 chiffres au plus") as caught:
         receive_payment(customer, Decimal("1000000000000"), DAY)
 
