@@ -61,7 +61,11 @@ def test_foreign_invoice_converted_with_currency(autumn):
     entry = entry_for(entries_of(autumn), autumn.f5.number)
 
     assert movements(entry) == [("411", "1104.00", "0.00"), ("706", "0.00", "920.00"), ("44571", "0.00", "184.00")]
-    assert [line.currency_amount for line in entry.lines] == [Decimal("1200.00"), Decimal("-1000.00"), Decimal("-200.00")]
+    assert [line.currency_amount for line in entry.lines] == [
+        Decimal("1200.00"),
+        Decimal("-1000.00"),
+        Decimal("-200.00"),
+    ]
     assert {line.currency for line in entry.lines} == {"USD"}
 
 
@@ -88,10 +92,7 @@ def test_every_entry_balances(autumn):
 def test_only_settled_group_is_lettered(autumn):
     entries = entries_of(autumn)
     lettered = {
-        (entry.piece_ref, line.letter, line.letter_date)
-        for entry in entries
-        for line in entry.lines
-        if line.letter
+        (entry.piece_ref, line.letter, line.letter_date) for entry in entries for line in entry.lines if line.letter
     }
 
     refs = {ref for ref, _letter, _date in lettered}
@@ -127,7 +128,9 @@ def test_totals_match_documents_and_reports(autumn):
 
 def test_account_overrides(autumn):
     AccountingSettings.objects.create(organisation=autumn.organisation, customer_account="411000", sales_journal="VT")
-    VatRateAccounts.objects.create(organisation=autumn.organisation, rate=Decimal("5.50"), goods_revenue_account="7071", vat_account="445711")
+    VatRateAccounts.objects.create(
+        organisation=autumn.organisation, rate=Decimal("5.50"), goods_revenue_account="7071", vat_account="445711"
+    )
     ProductAccount.objects.create(product=autumn.development, revenue_account="70611")
     CustomerAccount.objects.create(customer=autumn.martin, code="CMARTIN")
 
@@ -147,7 +150,10 @@ def test_account_overrides(autumn):
 def issue_with_discount(organisation, customer, lines, percent):
     """Issue an invoice on 2 March 2026 with a global discount; each line is (name, price, is_service, product)."""
     invoice = Invoice.objects.create(
-        organisation=organisation, customer=customer, discount_kind=DiscountKind.PERCENT, discount_value=Decimal(percent)
+        organisation=organisation,
+        customer=customer,
+        discount_kind=DiscountKind.PERCENT,
+        discount_value=Decimal(percent),
     )
     for position, (name, price, is_service, product) in enumerate(lines, start=1):
         InvoiceLine.objects.create(
