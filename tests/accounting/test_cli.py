@@ -58,7 +58,7 @@ def test_check_reports_problems_and_fails(tmp_path):
 
 
 def test_check_of_missing_file_is_explained(tmp_path):
-    with pytest.raises(CommandError, match="Impossible de lire .*absent.txt"):
+    with pytest.raises(CommandError, match=r"Impossible de lire .*absent\.txt"):
         run("fec", "--check", str(tmp_path / "absent.txt"))
 
 
@@ -72,5 +72,5 @@ def test_export_refuses_unlikely_year(autumn, year):
 
 
 def test_export_refuses_missing_folder(autumn, tmp_path):
-    with pytest.raises(CommandError, match="Le dossier .* n'existe pas"):
+    with pytest.raises(CommandError, match=r"Le dossier .* n'existe pas"):
         run("--organisation", str(autumn.organisation.pk), "fec", "--year", "2026", "--output", str(tmp_path / "non"))

@@ -5,13 +5,17 @@ from __future__ import annotations
 from ardoise.accounting import fec
 
 HEADER = "\t".join(fec.COLUMNS)
-GOOD_LINES = [
-    "VE\tVentes\tVE000001\t20260105\t411\tClients\tC00001\tÉpicerie Martin\tF-1\t20260105\tFacture F-1\t1200,00\t0,00\tA\t20260110\t20260105\t\t",
-    "VE\tVentes\tVE000001\t20260105\t706\tPrestations\t\t\tF-1\t20260105\tFacture F-1\t0,00\t1000,00\t\t\t20260105\t\t",
-    "VE\tVentes\tVE000001\t20260105\t44571\tTVA collectée\t\t\tF-1\t20260105\tFacture F-1\t0,00\t200,00\t\t\t20260105\t\t",
-    "BQ\tBanque\tBQ000001\t20260110\t512\tBanque\t\t\tENC-1\t20260110\tEncaissement\t1200,00\t0,00\t\t\t20260110\t\t",
-    "BQ\tBanque\tBQ000001\t20260110\t411\tClients\tC00001\tÉpicerie Martin\tENC-1\t20260110\tEncaissement\t0,00\t1200,00\tA\t20260110\t20260110\t\t",
+# Rows written with pipes for reading; the file under test uses tabs.
+ROWS = [
+    "VE|Ventes|VE000001|20260105|411|Clients|C00001|Épicerie Martin|F-1|20260105|"
+    "Facture F-1|1200,00|0,00|A|20260110|20260105||",
+    "VE|Ventes|VE000001|20260105|706|Prestations|||F-1|20260105|Facture F-1|0,00|1000,00|||20260105||",
+    "VE|Ventes|VE000001|20260105|44571|TVA collectée|||F-1|20260105|Facture F-1|0,00|200,00|||20260105||",
+    "BQ|Banque|BQ000001|20260110|512|Banque|||ENC-1|20260110|Encaissement|1200,00|0,00|||20260110||",
+    "BQ|Banque|BQ000001|20260110|411|Clients|C00001|Épicerie Martin|ENC-1|20260110|"
+    "Encaissement|0,00|1200,00|A|20260110|20260110||",
 ]
+GOOD_LINES = [row.replace("|", "\t") for row in ROWS]
 NAME = "732829320FEC20261231.txt"
 
 
