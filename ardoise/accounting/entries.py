@@ -287,7 +287,7 @@ def _allocate(total: Decimal, parts: dict[tuple[str, str], Decimal]) -> list[tup
     """Share ``total`` among accounts in proportion to their line amounts, to the cent.
 
     The document-level allowances and charges of a VAT group belong to no line,
-    so they are spread over the group's accounts; the cents that rounding
+    so they are spread over the group's accounts. The cents that rounding
     leaves over go to the largest part.
     """
     items = list(parts.items())
@@ -382,8 +382,8 @@ def _receipt_rate(receipt: Receipt) -> Decimal:
     original = receipt.reverses or receipt
     for payment in original.payments.all():
         if payment.invoice.exchange_rate:
-            # NOTE: the receipt is converted at the rate of the document it settles, so no
-            # exchange gain or loss is booked; the accountant records it if the bank rate differed.
+            # NOTE: the receipt is converted at the rate of the document it settles, so no exchange
+            # gain or loss is booked. The accountant records it when the bank's rate differed.
             return payment.invoice.exchange_rate
     raise AccountingError(
         _(

@@ -136,7 +136,7 @@ def _encodable(character: str, encoding: str) -> str:
 
 @dataclass
 class CheckReport:
-    """What ``check`` found in a FEC file: its problems in French, and its figures."""
+    """The result of ``check``: the problems found, in French, and the file's figures."""
 
     problems: list[str] = field(default_factory=list)
     entries: int = 0
@@ -171,10 +171,11 @@ _PAIRS = (("CompAuxNum", "CompAuxLib"), ("EcritureLet", "DateLet"), ("Montantdev
 def check(data: bytes, name: str = "") -> CheckReport:
     """Check a FEC file's structure and balance, and return each problem with its line number.
 
-    The checks: the file name, the encoding, the header (the 18 columns, in
-    order), 18 fields per line, the required fields, dates as YYYYMMDD,
-    amounts with a decimal comma, paired fields filled together, one date
-    per entry, debit equal to credit in each entry and in the whole file.
+    It checks the file name, the encoding and the header (the 18 columns, in
+    order). On each line it checks the field count, the required fields,
+    dates as YYYYMMDD, amounts with a decimal comma and paired fields filled
+    together. Each entry must have one date, and debit must equal credit in
+    each entry and in the whole file.
     """
     report = CheckReport()
     problems = report.problems

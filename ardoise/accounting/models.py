@@ -3,8 +3,8 @@
 The defaults follow the French general chart of accounts (PCG): 411 customers,
 706 services, 707 goods, 44571 VAT collected, 512 bank, 627 bank fees. An
 accountant who uses longer numbers (411000, 7061…) or one revenue account per
-VAT rate changes them here, once; each customer gets an auxiliary account
-whose code can be set too.
+VAT rate changes them here, once. Each customer has an auxiliary account, whose
+code can be set too.
 """
 
 from __future__ import annotations
