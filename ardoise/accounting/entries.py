@@ -418,19 +418,25 @@ def _letter(organisation: object, entries: Sequence[Entry], customer_account: st
         if first in parent and second in parent:
             parent[find(first)] = find(second)
 
-    invoice_ids = [pk for kind, pk in by_source if kind == "invoice"]
-    receipt_ids = [pk for kind, pk in by_source if kind == "receipt"]
-    for invoice_id, receipt_id in Payment.objects.filter(
-        organisation=organisation, receipt_id__in=receipt_ids
-    ).values_list("invoice_id", "receipt_id"):
+    # The links are read by organisation and date rather than by lists of ids, which
+    # SQLite limits in size. ``join`` ignores links to entries outside the period.
+    first = min((entry.date for entry in entries), default=None)
+    last = max((entry.date for entry in entries), default=None)
+    if first is None:
+        return
+    receipts_in_period = {"organisation": organisation, "date__gte": first, "date__lte": last}
+    payments = Payment.objects.filter(
+        organisation=organisation, receipt__date__gte=first, receipt__date__lte=last
+    ).values_list("invoice_id", "receipt_id")
+    for invoice_id, receipt_id in payments:
         join(("invoice", invoice_id), ("receipt", receipt_id))
-    for credit_note_id, invoice_id in Invoice.objects.filter(
-        pk__in=invoice_ids, credited_invoice__isnull=False
-    ).values_list("pk", "credited_invoice_id"):
+    credit_notes = Invoice.objects.filter(
+        organisation=organisation, issue_date__gte=first, issue_date__lte=last, credited_invoice__isnull=False
+    ).values_list("pk", "credited_invoice_id")
+    for credit_note_id, invoice_id in credit_notes:
         join(("invoice", credit_note_id), ("invoice", invoice_id))
-    for receipt_id, reversed_id in Receipt.objects.filter(pk__in=receipt_ids, reverses__isnull=False).values_list(
-        "pk", "reverses_id"
-    ):
+    reversals = Receipt.objects.filter(**receipts_in_period, reverses__isnull=False).values_list("pk", "reverses_id")
+    for receipt_id, reversed_id in reversals:
         join(("receipt", receipt_id), ("receipt", reversed_id))
 
     groups: dict[tuple[str, int], list[Entry]] = defaultdict(list)
