@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "ardoise.jobs",
     "ardoise.dashboard",
     "ardoise.reports",
+    "ardoise.accounting",
 ]
 
 MIDDLEWARE = [

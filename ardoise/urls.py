@@ -10,6 +10,7 @@ urlpatterns = [
     path("banque/", include("ardoise.banking.urls")),
     path("emails/", include("ardoise.mailing.urls")),
     path("rapports/", include("ardoise.reports.urls")),
+    path("comptabilite/", include("ardoise.accounting.urls")),
     path("taches/", include("ardoise.jobs.urls")),
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),
