@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "ardoise.dashboard",
     "ardoise.reports",
     "ardoise.accounting",
+    "ardoise.imports",
 ]
 
 MIDDLEWARE = [

@@ -43,6 +43,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "credit.applied": _("Crédit client appliqué"),
     "credit.refunded": _("Crédit client remboursé"),
     "bank.statement_imported": _("Relevé bancaire importé"),
+    "customers.imported": _("Clients importés"),
+    "products.imported": _("Articles importés"),
     "fec.exported": _("Fichier des écritures comptables exporté"),
     "accounting.settings_updated": _("Paramètres comptables modifiés"),
     "bank.account_created": _("Compte bancaire créé"),
