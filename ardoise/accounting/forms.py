@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.accounting.models import AccountingSettings, CustomerAccount, ProductAccount, VatRateAccounts
 from ardoise.catalogue.models import Product
 from ardoise.customers.models import Customer
+from ardoise.invoicing.forms import DateInput
 
 # A FEC of a small business is a few megabytes; this bounds what the check reads into memory.
 MAX_CHECK_BYTES = 50 * 1024 * 1024
@@ -28,6 +29,19 @@ class ExportForm(forms.Form):
         self.fields["year"].error_messages["invalid_choice"] = _(
             "Exercice %(value)s inconnu : choisissez une année de la liste."
         )
+
+
+class JournalForm(forms.Form):
+    start = forms.DateField(label=_("Du"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    end = forms.DateField(label=_("Au"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    format = forms.ChoiceField(label=_("Format"), choices=[("csv", _("CSV (tableur)")), ("xlsx", _("XLSX (Excel)"))])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("La date de fin est avant la date de début : inversez-les."))
+        return cleaned
 
 
 class CheckForm(forms.Form):

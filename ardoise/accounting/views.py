@@ -14,20 +14,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ardoise.accounting import fec
-from ardoise.accounting.entries import AccountingError, settings_of
+from ardoise.accounting.entries import AccountingError, FiscalYear, build_entries, settings_of
 from ardoise.accounting.forms import (
     CheckForm,
     CustomerAccountFormSet,
     ExportForm,
+    JournalForm,
     ProductAccountFormSet,
     SettingsForm,
     VatRateFormSet,
 )
+from ardoise.accounting.journal import journal_header, journal_rows
 from ardoise.accounting.models import CustomerAccount, ProductAccount, VatRateAccounts
 from ardoise.accounting.services import export_fec
 from ardoise.accounts.views import is_owner
 from ardoise.audit.services import form_changes, record
+from ardoise.core.csvfile import csv_response
 from ardoise.core.views import current_organisation
+from ardoise.core.xlsxfile import Sheet, xlsx_response
 from ardoise.invoicing.models import Invoice, InvoiceStatus
 
 
@@ -49,6 +53,9 @@ def _page(request: HttpRequest, status: int = 200, **context: Any) -> HttpRespon
     years = fiscal_years(organisation)
     context.setdefault("export_form", ExportForm(years=years, initial={"year": years[0]}))
     context.setdefault("check_form", CheckForm())
+    if "journal_form" not in context:
+        year = FiscalYear.closing_in(years[0], settings_of(organisation).fiscal_year_end_month)
+        context["journal_form"] = JournalForm(initial={"start": year.start, "end": year.end, "format": "csv"})
     context["settings"] = settings_of(organisation)
     return render(request, "accounting/index.html", context, status=status)
 
@@ -76,6 +83,25 @@ def export(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(result.content, content_type="text/plain; charset=%s" % charset)
     response["Content-Disposition"] = 'attachment; filename="%s"' % result.filename
     return response
+
+
+@require_POST
+def journal(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    form = JournalForm(request.POST)
+    if not form.is_valid():
+        return _page(request, journal_form=form, status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    try:
+        entries = build_entries(organisation, start, end)
+    except AccountingError as error:
+        form.add_error(None, str(error))
+        return _page(request, journal_form=form, status=400)
+    filename = "ecritures-%s-%s" % (start.isoformat(), end.isoformat())
+    rows = list(journal_rows(entries))
+    if form.cleaned_data["format"] == "xlsx":
+        return xlsx_response(filename + ".xlsx", [Sheet(_("Écritures"), journal_header(), rows)])
+    return csv_response(filename + ".csv", journal_header(), rows)
 
 
 @require_POST

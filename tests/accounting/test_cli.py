@@ -74,3 +74,33 @@ def test_export_refuses_unlikely_year(autumn, year):
 def test_export_refuses_missing_folder(autumn, tmp_path):
     with pytest.raises(CommandError, match=r"Le dossier .* n'existe pas"):
         run("--organisation", str(autumn.organisation.pk), "fec", "--year", "2026", "--output", str(tmp_path / "non"))
+
+
+def test_journal_written_as_csv(autumn, tmp_path):
+    path = tmp_path / "journal.csv"
+
+    output = run(
+        "--organisation",
+        str(autumn.organisation.pk),
+        "journal",
+        "--from",
+        "2026-09-01",
+        "--to",
+        "2026-09-30",
+        "--output",
+        str(path),
+    )
+
+    assert output == "%s : 2 écriture(s), 7 ligne(s).\n" % path
+    assert path.read_text(encoding="utf-8-sig").splitlines()[1].startswith("VE;01/09/2026;VE000001;")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [("2026-13-01", "2026-12-31", "--from : date « 2026-13-01 » invalide"), ("2026-12-31", "2026-01-01", "inversez")],
+)
+def test_journal_refuses_bad_dates(autumn, tmp_path, start, end, message):
+    with pytest.raises(CommandError, match=message) as error:
+        run("journal", "--from", start, "--to", end, "--output", str(tmp_path / "j.csv"))
+
+    assert error.value.returncode == 2

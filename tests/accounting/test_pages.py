@@ -178,3 +178,40 @@ def test_outsider_never_gets_another_fec(outsider_client, autumn, today):
     assert response.status_code == 200
     assert b"Boulangerie" not in response.content
     assert response["Content-Disposition"].startswith('attachment; filename="')
+
+
+def test_journal_csv_for_a_month(member_client, autumn, today):
+    response = member_client.post(
+        reverse("accounting:journal"), {"start": "2026-11-01", "end": "2026-11-30", "format": "csv"}
+    )
+    lines = response.content.decode("utf-8-sig").splitlines()
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="ecritures-2026-11-01-2026-11-30.csv"'
+    assert lines[0].startswith("Journal;Date;N° d'écriture;Pièce;Compte;")
+    assert lines[1].startswith("VE;02/11/2026;VE000001;F-2026-0004;411;Clients;C")
+    assert all(";2026" not in line.split(";")[1] for line in lines[1:])
+
+
+def test_journal_xlsx_has_numbers(owner_client, autumn, today):
+    import io
+
+    import openpyxl
+
+    response = owner_client.post(
+        reverse("accounting:journal"), {"start": "2026-01-01", "end": "2026-12-31", "format": "xlsx"}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+
+    assert rows[0][0] == "Journal"
+    assert sum(row[8] or 0 for row in rows[1:]) == sum(row[9] or 0 for row in rows[1:])
+
+
+def test_journal_refuses_reversed_dates(owner_client, organisation):
+    response = owner_client.post(
+        reverse("accounting:journal"), {"start": "2026-12-01", "end": "2026-11-01", "format": "csv"}
+    )
+
+    assert response.status_code == 400
+    assert "La date de fin est avant la date de début" in response.text

@@ -1,7 +1,8 @@
-"""``ardoise export fec``: write the FEC of a fiscal year, or check a FEC file."""
+"""``ardoise export fec|journal``: write the FEC of a fiscal year, check a FEC file, or write a journal."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.accounting import fec
-from ardoise.accounting.entries import AccountingError
+from ardoise.accounting.entries import AccountingError, build_entries
+from ardoise.accounting.journal import journal_header, journal_rows
 from ardoise.accounting.services import export_fec
 from ardoise.audit.models import AuditSource
 from ardoise.audit.services import record
 from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.csvfile import write_csv
+from ardoise.core.xlsxfile import Sheet, write_xlsx
 
 USAGE_ERROR = 2
 # The first fiscal year an invoice can be in, to catch a mistyped year such as 226.
@@ -49,8 +53,16 @@ class Command(FrenchCommand):
             default="iso-8859-15",
             help="Encodage du fichier (ISO 8859-15 par défaut).",
         )
+        journal = actions.add_parser("journal", help="Journal des écritures d'une période, en CSV ou XLSX.")
+        journal.add_argument("--from", dest="start", required=True, metavar="AAAA-MM-JJ", help="Premier jour.")
+        journal.add_argument("--to", dest="end", required=True, metavar="AAAA-MM-JJ", help="Dernier jour.")
+        journal.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="Format du fichier.")
+        journal.add_argument("--output", required=True, metavar="FICHIER", help="Fichier à écrire.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "journal":
+            self.write_journal(options)
+            return
         if options["check"]:
             self.check_file(Path(options["check"]))
             return
@@ -112,3 +124,45 @@ class Command(FrenchCommand):
             _("%(count)s problème(s) dans %(name)s. %(summary)s")
             % {"count": len(report.problems), "name": path.name, "summary": summary}
         )
+
+    def write_journal(self, options: dict[str, Any]) -> None:
+        start = self.parse_date(options["start"], "--from")
+        end = self.parse_date(options["end"], "--to")
+        if end < start:
+            raise CommandError(
+                _("--to %(end)s est avant --from %(start)s : inversez les deux dates.")
+                % {"start": options["start"], "end": options["end"]},
+                returncode=USAGE_ERROR,
+            )
+        organisation = resolve_organisation(options["organisation"])
+        try:
+            entries = build_entries(organisation, start, end)
+        except AccountingError as error:
+            raise CommandError(str(error)) from None
+        rows = list(journal_rows(entries))
+        if options["format"] == "xlsx":
+            content = write_xlsx([Sheet(_("Écritures"), journal_header(), rows)])
+        else:
+            content = write_csv(journal_header(), rows)
+        path = Path(options["output"])
+        try:
+            path.write_bytes(content)
+        except OSError as error:
+            raise CommandError(
+                _("Impossible d'écrire « %(path)s » : %(reason)s.") % {"path": path, "reason": error.strerror}
+            ) from None
+        self.stdout.write(
+            _("%(path)s : %(entries)s écriture(s), %(lines)s ligne(s).")
+            % {"path": path, "entries": len(entries), "lines": len(rows)}
+        )
+
+    @staticmethod
+    def parse_date(raw: str, option: str) -> datetime.date:
+        try:
+            return datetime.date.fromisoformat(raw)
+        except ValueError:
+            raise CommandError(
+                _("%(option)s : date « %(value)s » invalide, utilisez le format AAAA-MM-JJ, par exemple 2026-01-31.")
+                % {"option": option, "value": raw},
+                returncode=USAGE_ERROR,
+            ) from None
