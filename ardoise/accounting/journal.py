@@ -1,8 +1,8 @@
 """The entries of a period as a CSV or XLSX journal, for accounting software that imports a spreadsheet.
 
-Every French accounting package imports a spreadsheet of entries through a
-column-mapping wizard; this layout gives each column a plain French title,
-one line per entry line, signed amounts split into debit and credit.
+Accounting packages commonly import a spreadsheet of entries through a
+column-mapping wizard. This layout gives each column a plain French title,
+with one row per entry line and amounts split into debit and credit.
 """
 
 from __future__ import annotations
