@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.banking.models import BankAccount, BankTransaction, StatementImport, StatementUpload
 from ardoise.catalogue.models import Product
+from ardoise.imports.models import ImportBatch
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
@@ -36,7 +37,10 @@ OBJECT_ARGUMENTS = {
     ("banking", "upload_pk"): "statement_upload",
     ("reports", "customer_pk"): "customer",
     ("jobs", "pk"): "job_unit",
+    ("imports", "pk"): "import_batch",
 }
+# URL arguments that name no object: a kind of import, the same for every organisation.
+NOT_OBJECT_ARGUMENTS = {("imports", "kind")}
 
 
 def object_urls() -> list[tuple[str, str, str]]:
@@ -49,7 +53,8 @@ def object_urls() -> list[tuple[str, str, str]]:
                 walk(pattern.url_patterns, pattern.namespace or namespace)
             elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
                 for argument in pattern.pattern.converters:
-                    found.append((namespace, pattern.name, argument))
+                    if (namespace, argument) not in NOT_OBJECT_ARGUMENTS:
+                        found.append((namespace, pattern.name, argument))
 
     walk(get_resolver().url_patterns, "")
     return found
@@ -81,6 +86,9 @@ def victim_objects(organisation, issued_invoice, owner):
         "receipt": payment.receipt,
         "series": issued_invoice.series,
         "job_unit": job_unit,
+        "import_batch": ImportBatch.objects.create(
+            organisation=organisation, kind="clients", filename="secret.csv", data=b"Nom\nSecret\n", mapping={"name": 0}
+        ),
         **bank_objects(organisation),
     }
 
