@@ -8,8 +8,9 @@ on every retry and replay, for the receiver to drop duplicates) and
 and refuses a timestamp older than a few minutes, which stops replays of a
 captured request.
 
-Delivery is at least once: a worker killed after the receiver answered but
-before the row was marked delivered sends it again after its lease.
+Delivery is at least once: when a worker is killed after the receiver
+responded but before the row was marked delivered, the event is sent again
+once the worker's lease has expired.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class DeliveryFailed(Exception):
 
 
 class SubscriptionBusy(Exception):
-    """Another worker holds the subscription's lease and is delivering its outbox."""
+    """Another worker has leased the subscription and is delivering its outbox."""
 
 
 LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
@@ -118,10 +119,10 @@ def post(subscription: Subscription, delivery: Delivery) -> int:
 
 def acquire(subscription: Subscription, lease: datetime.timedelta) -> bool:
     now = timezone.now()
-    taken = Subscription.objects.filter(
+    acquired = Subscription.objects.filter(
         Q(delivering_until__isnull=True) | Q(delivering_until__lt=now), pk=subscription.pk
     ).update(delivering_until=now + lease)
-    return bool(taken)
+    return bool(acquired)
 
 
 def release(subscription: Subscription) -> None:
@@ -132,7 +133,7 @@ def deliver_outbox(subscription: Subscription, *, lease: datetime.timedelta, giv
     """Send the subscription's pending deliveries, oldest first, stopping at the first failure.
 
     Returns how many were delivered. Raises ``SubscriptionBusy`` when another
-    worker holds the subscription, and ``DeliveryFailed`` for the delivery that
+    worker has leased the subscription, and ``DeliveryFailed`` for the delivery that
     failed, which stays pending, or becomes abandoned when ``give_up``.
     """
     if not acquire(subscription, lease):

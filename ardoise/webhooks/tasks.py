@@ -17,16 +17,16 @@ from ardoise.webhooks.delivery import DeliveryFailed, SubscriptionBusy, deliver_
 from ardoise.webhooks.events import emit_many, subscribers
 from ardoise.webhooks.models import Delivery, DeliveryStatus, EventType, Subscription
 
-# How long a worker holds a subscription between two deliveries: far above one request's timeout.
+# The lease of a worker on a subscription between two deliveries, far above one request's timeout.
 SUBSCRIPTION_LEASE = datetime.timedelta(minutes=2)
 # After a downtime, invoices that fell due this many days ago still get their overdue event.
 OVERDUE_CATCH_UP = datetime.timedelta(days=7)
 
 
 def find_outboxes(day: datetime.date) -> Iterator[DueUnit]:
-    """One unit per subscription with pending deliveries, keyed by its oldest one.
+    """List one unit per subscription with pending deliveries, keyed by its oldest one.
 
-    A unit ends when the outbox is empty; a delivery queued later has a higher
+    A unit ends when the outbox is empty. A delivery queued later has a higher
     id, so the next unit of the subscription gets a new key.
     """
     outboxes = (
@@ -64,7 +64,7 @@ def deliver(unit: JobUnit) -> str:
 
 
 def find_overdue_checks(day: datetime.date) -> Iterator[DueUnit]:
-    """One unit per organisation subscribed to overdue invoices, per day."""
+    """List one unit per day for each organisation subscribed to overdue invoices."""
     organisations = (
         Subscription.objects.filter(is_active=True).values_list("organisation_id", flat=True).distinct().order_by()
     )

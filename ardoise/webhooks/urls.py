@@ -10,5 +10,5 @@ urlpatterns = [
     path("<int:pk>/modifier/", views.subscription_form, name="edit"),
     path("<int:pk>/supprimer/", views.subscription_delete, name="delete"),
     path("<int:pk>/test/", views.subscription_test, name="test"),
-    path("envoi/<int:pk>/renvoyer/", views.delivery_replay, name="replay"),
+    path("envoi/<int:delivery_pk>/renvoyer/", views.delivery_replay, name="replay"),
 ]

@@ -90,9 +90,9 @@ def subscription_test(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_replay(request: HttpRequest, delivery_pk: int) -> HttpResponse:
     _owner_only(request)
-    delivery = get_scoped_or_404(request, Delivery, pk=pk)
+    delivery = get_scoped_or_404(request, Delivery, pk=delivery_pk)
     copy = replay(delivery)
     record(delivery.organisation, "webhook.replayed", copy, request=request, data={"event": str(delivery.event_id)})
     messages.info(request, _("Événement renvoyé : il repart en fin de file, avec le même identifiant."))

@@ -1,4 +1,4 @@
-"""A webhook receiver on 127.0.0.1 that records each request and answers with the statuses a test gives it."""
+"""A webhook receiver on 127.0.0.1 that records each request and responds with the statuses a test sets."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Received:
 class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
-    # Statuses to answer, in order; 204 once they run out.
+    # Statuses of the responses, in order. Once they run out, 204.
     statuses: list[int] = field(default_factory=list)
 
     def events(self) -> list[str]:

@@ -173,7 +173,7 @@ def test_overdue_event_once_per_invoice(organisation, customer, receiver):
 
 
 def test_crashed_worker_delivery_is_sent_again(organisation, customer, receiver, monkeypatch):
-    """A worker dies after the receiver answered: once the leases pass, the event goes again, then the rest."""
+    """A worker dies after the receiver responded: once the leases expire, the event goes again, then the rest."""
     subscribe(organisation, receiver, EventType.INVOICE_ISSUED)
     numbers = [invoice_for(organisation, customer, price=str(100 + rank)).number for rank in range(2)]
     real_record = delivery_module._record
