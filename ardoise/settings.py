@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ardoise.reports",
     "ardoise.accounting",
     "ardoise.imports",
+    "ardoise.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from ardoise.imports.models import ImportBatch
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
+from ardoise.webhooks.models import Delivery, EventType, Subscription
 
 # Which organisation-owned object each URL argument names, per application namespace.
 OBJECT_ARGUMENTS = {
@@ -38,6 +39,8 @@ OBJECT_ARGUMENTS = {
     ("reports", "customer_pk"): "customer",
     ("jobs", "pk"): "job_unit",
     ("imports", "pk"): "import_batch",
+    ("webhooks", "pk"): "webhook_subscription",
+    ("webhooks", "delivery_pk"): "webhook_delivery",
 }
 # URL arguments that name no object: a kind of import, the same for every organisation.
 NOT_OBJECT_ARGUMENTS = {("imports", "kind")}
@@ -90,7 +93,18 @@ def victim_objects(organisation, issued_invoice, owner):
             organisation=organisation, kind="clients", filename="secret.csv", data=b"Nom\nSecret\n", mapping={"name": 0}
         ),
         **bank_objects(organisation),
+        **webhook_objects(organisation),
     }
+
+
+def webhook_objects(organisation) -> dict[str, object]:
+    subscription = Subscription.objects.create(
+        organisation=organisation, url="https://secret.example/", events=["ping"]
+    )
+    delivery = Delivery.objects.create(
+        subscription=subscription, organisation=organisation, event_type=EventType.PING, event_key="ping:secret"
+    )
+    return {"webhook_subscription": subscription, "webhook_delivery": delivery}
 
 
 def bank_objects(organisation) -> dict[str, object]:
