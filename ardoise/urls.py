@@ -12,6 +12,7 @@ urlpatterns = [
     path("rapports/", include("ardoise.reports.urls")),
     path("comptabilite/", include("ardoise.accounting.urls")),
     path("import/", include("ardoise.imports.urls")),
+    path("factures-fournisseurs/", include("ardoise.purchases.urls")),
     path("entreprise/webhooks/", include("ardoise.webhooks.urls")),
     path("taches/", include("ardoise.jobs.urls")),
     path("integrite/", include("ardoise.integrity.urls")),

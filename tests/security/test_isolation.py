@@ -18,6 +18,7 @@ from ardoise.imports.models import ImportBatch
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
+from ardoise.purchases.models import SupplierInvoice
 from ardoise.webhooks.models import Delivery, EventType, Subscription
 
 # Which organisation-owned object each URL argument names, per application namespace.
@@ -39,6 +40,7 @@ OBJECT_ARGUMENTS = {
     ("reports", "customer_pk"): "customer",
     ("jobs", "pk"): "job_unit",
     ("imports", "pk"): "import_batch",
+    ("purchases", "pk"): "supplier_invoice",
     ("webhooks", "pk"): "webhook_subscription",
     ("webhooks", "delivery_pk"): "webhook_delivery",
 }
@@ -91,6 +93,22 @@ def victim_objects(organisation, issued_invoice, owner):
         "job_unit": job_unit,
         "import_batch": ImportBatch.objects.create(
             organisation=organisation, kind="clients", filename="secret.csv", data=b"Nom\nSecret\n", mapping={"name": 0}
+        ),
+        "supplier_invoice": SupplierInvoice.objects.create(
+            organisation=organisation,
+            filename="secret.xml",
+            content=b"<secret/>",
+            sha256="1" * 64,
+            file_format="cii",
+            supplier_name="Fournisseur secret",
+            number="S-1",
+            type_code="380",
+            issue_date=datetime.date(2026, 12, 4),
+            currency="EUR",
+            total_without_vat=Decimal("10.00"),
+            total_vat=Decimal("2.00"),
+            total_with_vat=Decimal("12.00"),
+            amount_due=Decimal("12.00"),
         ),
         **bank_objects(organisation),
         **webhook_objects(organisation),
