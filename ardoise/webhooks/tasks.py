@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,13 @@ from ardoise.webhooks.models import Delivery, DeliveryStatus, EventType, Subscri
 
 # The lease of a worker on a subscription between two deliveries, far above one request's timeout.
 SUBSCRIPTION_LEASE = datetime.timedelta(minutes=2)
+
+
+def subscription_lease() -> datetime.timedelta:
+    """Return the subscription lease, never longer than the job's own lease (shortened in tests)."""
+    return min(SUBSCRIPTION_LEASE, datetime.timedelta(seconds=settings.JOBS_TIMEOUT))
+
+
 # After a downtime, invoices that fell due this many days ago still get their overdue event.
 OVERDUE_CATCH_UP = datetime.timedelta(days=7)
 
@@ -50,7 +58,7 @@ def deliver(unit: JobUnit) -> str:
         return _("Abonnement supprimé ou désactivé : rien à envoyer.")
     give_up = unit.attempts >= DELIVER.max_attempts
     try:
-        count = deliver_outbox(subscription, lease=SUBSCRIPTION_LEASE, give_up=give_up)
+        count = deliver_outbox(subscription, lease=subscription_lease(), give_up=give_up)
     except SubscriptionBusy:
         raise TemporaryFailure(_("Un autre processus envoie déjà les webhooks de cet abonnement.")) from None
     except DeliveryFailed as failure:
@@ -101,7 +109,6 @@ DELIVER = register(
         run=deliver,
         max_attempts=8,
         backoff=Backoff(first=datetime.timedelta(seconds=30), maximum=datetime.timedelta(hours=1)),
-        timeout=SUBSCRIPTION_LEASE * 5,
     )
 )
 OVERDUE = register(

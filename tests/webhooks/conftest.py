@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,9 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     # Statuses of the responses, in order. Once they run out, 204.
     statuses: list[int] = field(default_factory=list)
+    # Seconds to wait before responding, and how many requests are waiting.
+    delay: float = 0.0
+    handling: int = 0
 
     def events(self) -> list[str]:
         return [request.json["type"] for request in self.requests]
@@ -40,7 +44,13 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
-            state.requests.append(Received(dict(self.headers.items()), self.rfile.read(length)))
+            body = self.rfile.read(length)
+            state.handling += 1
+            try:
+                time.sleep(state.delay)
+            finally:
+                state.handling -= 1
+            state.requests.append(Received(dict(self.headers.items()), body))
             status = state.statuses.pop(0) if state.statuses else 204
             self.send_response(status)
             if 300 <= status < 400:
