@@ -180,6 +180,11 @@ def check(data: bytes, name: str = "") -> CheckReport:
     report = CheckReport()
     problems = report.problems
     closing = _check_name(name, problems)
+    if b"\x00" in data[:4096]:
+        problems.append(
+            _("Le fichier n'est pas un fichier texte : un FEC est un fichier .txt séparé par des tabulations.")
+        )
+        return report
     text = _decode(data, problems)
     if text is None:
         return report
@@ -191,6 +196,9 @@ def check(data: bytes, name: str = "") -> CheckReport:
     header = lines[0].lstrip("\ufeff").split(separator)
     if tuple(header) != COLUMNS:
         problems.append(_header_problem(header))
+        return report
+    if not any(line.strip() for line in lines[1:]):
+        problems.append(_("Le fichier ne contient aucune écriture : seulement la ligne d'en-tête."))
         return report
 
     totals: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -282,6 +290,11 @@ def _decode(data: bytes, problems: list[str]) -> str | None:
 
 def _header_problem(header: Sequence[str]) -> str:
     missing = [column for column in COLUMNS if column not in header]
+    if len(missing) == len(COLUMNS):
+        return _(
+            "La première ligne n'est pas l'en-tête du FEC : elle doit nommer les 18 colonnes, de JournalCode à "
+            "Idevise, séparées par des tabulations ou des barres verticales."
+        )
     if missing:
         return _(
             "En-tête incorrect : colonnes manquantes %(columns)s. "
@@ -313,13 +326,20 @@ def _check_line(
         )
     for first, second in _PAIRS:
         if bool(values[first].strip()) != bool(values[second].strip()):
+            filled, empty = (first, second) if values[first].strip() else (second, first)
             problems.append(
-                _("Ligne %(line)d : %(first)s et %(second)s vont ensemble, l'un est rempli et l'autre vide.")
-                % {"line": number, "first": first, "second": second}
+                _("Ligne %(line)d : %(filled)s est rempli mais %(empty)s est vide ; ces deux champs vont ensemble.")
+                % {"line": number, "filled": filled, "empty": empty}
             )
     amounts = []
     for column in ("Debit", "Credit"):
         value = values[column].strip()
+        if not value:
+            problems.append(
+                _("Ligne %(line)d : %(column)s est vide ; écrivez 0,00 s'il n'y a pas de montant.")
+                % {"line": number, "column": column}
+            )
+            continue
         if not _AMOUNT.match(value):
             problems.append(
                 _(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ardoise.accounting.models import AccountingSettings, CustomerAccount, ProductAccount, VatRateAccounts
 from ardoise.catalogue.models import Product
+from ardoise.core.formats import format_rate
+from ardoise.core.vat import LINE_VAT_RATE_CHOICES
 from ardoise.customers.models import Customer
 from ardoise.invoicing.forms import DateInput
 
@@ -61,6 +64,16 @@ class CheckForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("sales_journal") and cleaned.get("sales_journal") == cleaned.get("bank_journal"):
+            self.add_error(
+                "bank_journal",
+                _("Le journal de banque doit avoir un autre code que celui des ventes (%(code)s).")
+                % {"code": cleaned["sales_journal"]},
+            )
+        return cleaned
+
     class Meta:
         model = AccountingSettings
         fields = [
@@ -81,6 +94,8 @@ class SettingsForm(forms.ModelForm):
 
 
 class VatRateForm(forms.ModelForm):
+    rate = forms.TypedChoiceField(label=_("Taux de TVA"), choices=LINE_VAT_RATE_CHOICES, coerce=Decimal)
+
     class Meta:
         model = VatRateAccounts
         fields = ["rate", "service_revenue_account", "goods_revenue_account", "vat_account"]
@@ -117,8 +132,9 @@ class OrganisationFormSet(BaseModelFormSet):
             values = [data[field] for data in remaining if field in data]
             repeated = next((value for value in values if values.count(value) > 1), None)
             if repeated is not None:
+                shown = format_rate(repeated) if isinstance(repeated, Decimal) else repeated
                 raise ValidationError(
-                    _("« %(value)s » figure sur deux lignes : gardez-en une seule.") % {"value": repeated}
+                    _("« %(value)s » figure sur deux lignes : gardez-en une seule.") % {"value": shown}
                 )
 
 
@@ -126,8 +142,18 @@ VatRateFormSet = modelformset_factory(
     VatRateAccounts, form=VatRateForm, formset=OrganisationFormSet, extra=1, can_delete=True
 )
 ProductAccountFormSet = modelformset_factory(
-    ProductAccount, fields=["product", "revenue_account"], formset=OrganisationFormSet, extra=1, can_delete=True
+    ProductAccount,
+    fields=["product", "revenue_account"],
+    labels={"product": _("Article")},
+    formset=OrganisationFormSet,
+    extra=1,
+    can_delete=True,
 )
 CustomerAccountFormSet = modelformset_factory(
-    CustomerAccount, fields=["customer", "code"], formset=OrganisationFormSet, extra=1, can_delete=True
+    CustomerAccount,
+    fields=["customer", "code"],
+    labels={"customer": _("Client")},
+    formset=OrganisationFormSet,
+    extra=1,
+    can_delete=True,
 )

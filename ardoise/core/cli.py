@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import sys
 from typing import Any, NoReturn
@@ -25,7 +26,22 @@ ARGPARSE_ERRORS = [
     (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "Option %s : valeur %s invalide (%s)."),
     (re.compile(r"argument (.+?): expected one argument"), "Option %s : une valeur est attendue."),
     (re.compile(r"argument (.+?): not allowed with argument (.+)"), "Les options %s et %s s'excluent : gardez-en une."),
+    (re.compile(r"one of the arguments (.+) is required"), "Indiquez l'une de ces options : %s."),
 ]
+
+
+def os_error_reason(error: OSError) -> str:
+    """Say in French why a file could not be read or written; the system's own text is English."""
+    reasons = {
+        errno.ENOENT: _("fichier ou dossier introuvable"),
+        errno.EISDIR: _("c'est un dossier, pas un fichier"),
+        errno.ENOTDIR: _("un élément du chemin n'est pas un dossier"),
+        errno.EACCES: _("accès refusé"),
+        errno.EPERM: _("opération non permise"),
+        errno.ENOSPC: _("plus de place sur le disque"),
+        errno.EROFS: _("disque en lecture seule"),
+    }
+    return str(reasons.get(error.errno, error.strerror or error.__class__.__name__))
 
 
 def translate_usage_error(message: str) -> str:

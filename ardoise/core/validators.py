@@ -154,9 +154,17 @@ def clean_siren(value: str) -> str:
     """Validate a SIREN (9 digits with a Luhn key) and return it without spaces."""
     value = value.strip()
     try:
-        return fr_siren.validate(value)
+        siren = fr_siren.validate(value)
     except stdnum_errors.ValidationError as error:
         raise _identifier_error(SIREN_MESSAGES, error, value, fr_siren.compact(value), "invalid_siren") from error
+    # Nine zeros pass the Luhn key, but no business has that number: it is a placeholder.
+    if siren == "000000000":
+        raise ValidationError(
+            _("Le SIREN « %(value)s » n'est attribué à aucune entreprise : indiquez le vrai SIREN, ou laissez vide.")
+            % {"value": value},
+            code="invalid_siren",
+        )
+    return siren
 
 
 def clean_siret(value: str) -> str:

@@ -147,9 +147,15 @@ def _form_errors(target: Target, form: Any, values: dict[str, str]) -> list[str]
     for name, errors in form.errors.items():
         for error in errors:
             value = values.get(name, "")
+            field = form.fields.get(name)
+            typed = form.data.get(name, value)
+            invalid_choice = field.error_messages.get("invalid_choice", "") if field else ""
+            if name in labels and value and error == invalid_choice % {"value": typed}:
+                accepted = ", ".join(str(label) for code, label in field.choices if code)
+                error = _("valeur inconnue. Valeurs acceptées : %(choices)s.") % {"choices": accepted}
             if name not in labels:
                 messages.append(str(error))
-            elif value:
+            elif value and "« %s »" % value not in str(error):
                 messages.append(
                     _("%(column)s « %(value)s » : %(error)s") % {"column": labels[name], "value": value, "error": error}
                 )
@@ -188,7 +194,7 @@ def _check_duplicates(
         typed = result.form.cleaned_data.get(name) or value
         if key in existing:
             result.errors.append(
-                _("%(label)s « %(value)s » déjà présent dans Ardoise (« %(record)s ») : ligne ignorée.")
+                _("%(label)s « %(value)s » : « %(record)s » est déjà dans Ardoise, ligne ignorée.")
                 % {"label": labels[name], "value": typed, "record": existing[key]}
             )
         elif key in seen:

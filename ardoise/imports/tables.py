@@ -51,6 +51,11 @@ def read_table(data: bytes, filename: str) -> Table:
         raise TableFileError(
             _("Le fichier « %(name)s » fait plus de 5 Mo : découpez-le en plusieurs fichiers.") % {"name": filename}
         )
+    if data.lstrip()[:5] == b"%PDF-":
+        raise TableFileError(
+            _("Le fichier « %(name)s » est un PDF, pas un tableur : exportez la liste en CSV ou en XLSX.")
+            % {"name": filename}
+        )
     rows = _xlsx_rows(data, filename) if data.startswith(ZIP_SIGNATURE) else _csv_rows(data, filename)
     non_blank = [(line, cells) for line, cells in rows if any(cells)]
     if not non_blank:
@@ -59,6 +64,11 @@ def read_table(data: bytes, filename: str) -> Table:
             % {"name": filename}
         )
     (_line, header), *records = non_blank
+    if not records:
+        raise TableFileError(
+            _("Le fichier « %(name)s » ne contient que la ligne de titres : ajoutez une ligne par fiche.")
+            % {"name": filename}
+        )
     if len(records) > MAX_ROWS:
         raise TableFileError(
             _("Le fichier « %(name)s » contient %(count)s lignes : 10 000 au plus par import. Découpez-le.")

@@ -62,12 +62,15 @@ def test_check_of_missing_file_is_explained(tmp_path):
         run("fec", "--check", str(tmp_path / "absent.txt"))
 
 
-@pytest.mark.parametrize("year", ["226", "3026"])
-def test_export_refuses_unlikely_year(autumn, year):
+@pytest.mark.parametrize(
+    ("year", "message"),
+    [("226", "indiquez l'année de clôture de l'exercice sur quatre chiffres"), ("3026", "n'a pas encore commencé")],
+)
+def test_export_refuses_unlikely_year(autumn, year, message):
     with pytest.raises(CommandError) as error:
         run("--organisation", str(autumn.organisation.pk), "fec", "--year", year)
 
-    assert "indiquez l'année de clôture de l'exercice sur quatre chiffres" in str(error.value)
+    assert message in str(error.value)
     assert error.value.returncode == 2
 
 

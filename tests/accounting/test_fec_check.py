@@ -86,7 +86,9 @@ def test_check_names_half_filled_pairs():
 
     report = fec.check(fec_bytes(*lines), NAME)
 
-    assert report.problems == ["Ligne 2 : EcritureLet et DateLet vont ensemble, l'un est rempli et l'autre vide."]
+    assert report.problems == [
+        "Ligne 2 : EcritureLet est rempli mais DateLet est vide ; ces deux champs vont ensemble."
+    ]
 
 
 def test_check_names_bad_file_name_and_late_entry():
@@ -120,3 +122,22 @@ def test_write_transliterates_outside_latin9():
     assert fec._encodable("€", "iso-8859-15") == "€"
     assert fec._encodable("ă", "iso-8859-15") == "a"
     assert fec._encodable("ł", "iso-8859-15") == "?"
+
+
+def test_check_names_header_only_and_binary():
+    header_only = fec.check(fec_bytes(), NAME)
+    binary = fec.check(b"\x00\x01binaire", NAME)
+    no_header = fec.check(fec_bytes(*GOOD_LINES).split(b"\r\n", 1)[1], NAME)
+
+    assert header_only.problems == ["Le fichier ne contient aucune écriture : seulement la ligne d'en-tête."]
+    assert binary.problems[0].startswith("Le fichier n'est pas un fichier texte")
+    assert no_header.problems[0].startswith("La première ligne n'est pas l'en-tête du FEC")
+
+
+def test_check_names_empty_amount():
+    lines = [*GOOD_LINES]
+    lines[1] = lines[1].replace("\t0,00\t1000,00\t", "\t\t1000,00\t")
+
+    report = fec.check(fec_bytes(*lines), NAME)
+
+    assert "Ligne 3 : Debit est vide ; écrivez 0,00 s'il n'y a pas de montant." in report.problems

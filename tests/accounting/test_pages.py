@@ -100,7 +100,7 @@ def test_owner_saves_chart(owner_client, organisation, product, customer):
     data = chart_data(
         **{
             "settings-customer_account": "411000",
-            "rates-0-rate": "10",
+            "rates-0-rate": "10.00",
             "rates-0-service_revenue_account": "7062",
             "rates-0-vat_account": "445712",
             "products-0-product": str(product.pk),
@@ -132,7 +132,7 @@ def test_chart_refuses_same_rate_twice(owner_client, organisation):
     data = chart_data(
         **{
             "rates-TOTAL_FORMS": "2",
-            "rates-0-rate": "10",
+            "rates-0-rate": "10.00",
             "rates-0-vat_account": "445712",
             "rates-1-rate": "10.00",
             "rates-1-vat_account": "445713",
@@ -142,7 +142,7 @@ def test_chart_refuses_same_rate_twice(owner_client, organisation):
     response = owner_client.post(reverse("accounting:chart"), data)
 
     assert response.status_code == 400
-    assert "« 10 » figure sur deux lignes" in response.text
+    assert "« 10\u202f% » figure sur deux lignes" in response.text
     assert not VatRateAccounts.objects.exists()
 
 
@@ -215,3 +215,13 @@ def test_journal_refuses_reversed_dates(owner_client, organisation):
 
     assert response.status_code == 400
     assert "La date de fin est avant la date de début" in response.text
+
+
+def test_chart_refuses_unknown_rate_and_shared_journal(owner_client, organisation):
+    data = chart_data(**{"settings-bank_journal": "VE", "rates-0-rate": "7.00", "rates-0-vat_account": "445712"})
+
+    response = owner_client.post(reverse("accounting:chart"), data)
+
+    assert response.status_code == 400
+    assert "Le journal de banque doit avoir un autre code que celui des ventes (VE)." in response.text
+    assert not VatRateAccounts.objects.exists()

@@ -28,7 +28,10 @@ def customers_file(tmp_path):
 
 
 def test_dry_run_lists_errors(organisation, customer, customers_file):
-    output = run("customers", str(customers_file), "--dry-run")
+    output = io.StringIO()
+    with pytest.raises(CommandError, match="Vérification seule"):
+        call_command("import", "customers", str(customers_file), "--dry-run", stdout=output)
+    output = output.getvalue()
 
     assert "Ligne 5 : Doublon de la ligne 4 (même SIREN « 732829320 ») : ligne ignorée." in output
     assert output.splitlines()[-1] == "6 ligne(s) lue(s) : 3 valide(s), 3 en erreur."

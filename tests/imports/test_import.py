@@ -57,8 +57,8 @@ def test_analysis_flags_each_bad_line(organisation, customer):
     assert len(analysis.rows) == 6
     assert [row.line for row in analysis.valid] == [2, 4, 7]
     assert errors[5] == "Doublon de la ligne 4 (même SIREN « 732829320 ») : ligne ignorée."
-    assert errors[6].startswith("SIREN « 123456789 » : ")
-    assert errors[8] == ("SIREN « 552081317 » déjà présent dans Ardoise (« Boulangerie Martin SAS ») : ligne ignorée.")
+    assert errors[6].startswith("SIREN : Le SIREN « 123456789 » est invalide")
+    assert errors[8] == "SIREN « 552081317 » : « Boulangerie Martin SAS » est déjà dans Ardoise, ligne ignorée."
 
 
 def test_import_refuses_errors_without_consent(organisation, customer):
@@ -107,7 +107,7 @@ def test_products_from_xlsx_with_typed_numbers(organisation):
 
     assert [row.values["name"] for row in analysis.valid] == ["Développement web", "Livre « Lumière »", "Forfait"]
     assert errors[0] == "Prix unitaire HT « -3 » : Le prix unitaire ne peut pas être négatif."
-    assert errors[1].startswith("Taux de TVA « 7 » : ")
+    assert errors[1].startswith("Taux de TVA « 7 » : valeur inconnue. Valeurs acceptées : 20 %, ")
     forms = [row.form.cleaned_data for row in analysis.valid]
     assert [form["unit_price"] for form in forms] == [Decimal("65"), Decimal("28.436"), Decimal("1234.50")]
     assert [form["vat_rate"] for form in forms] == [Decimal("20.00"), Decimal("5.50"), Decimal("20.00")]
@@ -137,6 +137,8 @@ def test_missing_required_column_is_named(organisation):
     [
         (b"", "est vide"),
         (b"\r\n;;\r\n", "est vide"),
+        (b"Nom;SIREN\r\n", "ne contient que la ligne de titres"),
+        (b"%PDF-1.7 rien", "est un PDF, pas un tableur"),
         (b"PK\x03\x04garbage", "n'est pas un classeur XLSX lisible"),
         (b"\x00\x01\x02binary\x00", "n'est pas un fichier texte CSV"),
     ],

@@ -16,7 +16,7 @@ from ardoise.accounting.journal import journal_header, journal_rows
 from ardoise.accounting.services import export_fec
 from ardoise.audit.models import AuditSource
 from ardoise.audit.services import record
-from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
 from ardoise.core.csvfile import write_csv
 from ardoise.core.xlsxfile import Sheet, write_xlsx
 
@@ -68,10 +68,19 @@ class Command(FrenchCommand):
             return
         organisation = resolve_organisation(options["organisation"])
         year = options["year"]
-        if not FIRST_YEAR <= year <= timezone.localdate().year + 1:
+        if year < FIRST_YEAR:
             raise CommandError(
                 _(
                     "--year %(year)s : indiquez l'année de clôture de l'exercice sur quatre chiffres, "
+                    "par exemple %(example)s."
+                )
+                % {"year": year, "example": timezone.localdate().year},
+                returncode=USAGE_ERROR,
+            )
+        if year > timezone.localdate().year + 1:
+            raise CommandError(
+                _(
+                    "--year %(year)s : cet exercice n'a pas encore commencé. Indiquez l'année de sa clôture, "
                     "par exemple %(example)s."
                 )
                 % {"year": year, "example": timezone.localdate().year},
@@ -89,6 +98,13 @@ class Command(FrenchCommand):
             raise CommandError(str(error)) from None
         path = folder / export.filename
         path.write_bytes(export.content)
+        if not export.entries:
+            self.stderr.write(
+                _(
+                    "Attention : aucune facture ni aucun encaissement sur cet exercice, "
+                    "le FEC ne contient que l'en-tête."
+                )
+            )
         record(organisation, "fec.exported", data={"year": year, "file": export.filename}, source=AuditSource.CLI)
         self.stdout.write(
             _("%(path)s : %(entries)s écriture(s), %(lines)s ligne(s), exercice du %(start)s au %(end)s.")
@@ -106,7 +122,7 @@ class Command(FrenchCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(
-                _("Impossible de lire « %(path)s » : %(reason)s.") % {"path": path, "reason": error.strerror}
+                _("Impossible de lire « %(path)s » : %(reason)s.") % {"path": path, "reason": os_error_reason(error)}
             ) from None
         report = fec.check(data, path.name)
         for problem in report.problems:
@@ -149,7 +165,7 @@ class Command(FrenchCommand):
             path.write_bytes(content)
         except OSError as error:
             raise CommandError(
-                _("Impossible d'écrire « %(path)s » : %(reason)s.") % {"path": path, "reason": error.strerror}
+                _("Impossible d'écrire « %(path)s » : %(reason)s.") % {"path": path, "reason": os_error_reason(error)}
             ) from None
         self.stdout.write(
             _("%(path)s : %(entries)s écriture(s), %(lines)s ligne(s).")

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from ardoise.audit.models import AuditSource
-from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
 from ardoise.imports.services import ImportRejected, analyse, import_rows
 from ardoise.imports.tables import Table, TableFileError, read_table
 from ardoise.imports.targets import CUSTOMERS, PRODUCTS, Target, guess_mapping, plain
@@ -49,7 +49,7 @@ class Command(FrenchCommand):
             data = path.read_bytes()
         except OSError as error:
             raise CommandError(
-                _("Impossible de lire « %(path)s » : %(reason)s.") % {"path": path, "reason": error.strerror}
+                _("Impossible de lire « %(path)s » : %(reason)s.") % {"path": path, "reason": os_error_reason(error)}
             ) from None
         try:
             table = read_table(data, path.name)
@@ -74,6 +74,8 @@ class Command(FrenchCommand):
         }
         self.stdout.write(summary)
         if options["dry_run"]:
+            if analysis.invalid:
+                raise CommandError(_("Vérification seule : rien n'a été importé, corrigez les lignes en erreur."))
             return
         try:
             created = import_rows(

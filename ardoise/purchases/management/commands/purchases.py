@@ -10,7 +10,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
 from ardoise.payments.models import PaymentMethod
 from ardoise.purchases.models import Source, SupplierInvoice
 from ardoise.purchases.services import ReceiveError, mark_paid, receive
@@ -74,7 +74,9 @@ class Command(FrenchCommand):
                 invoice = receive(organisation, path.read_bytes(), path.name, source=Source.COMMAND)
             except OSError as error:
                 rejected += 1
-                self.stdout.write(_("%(path)s : illisible (%(reason)s).") % {"path": path, "reason": error.strerror})
+                self.stdout.write(
+                    _("%(path)s : illisible (%(reason)s).") % {"path": path, "reason": os_error_reason(error)}
+                )
                 continue
             except ReceiveError as error:
                 rejected += 1

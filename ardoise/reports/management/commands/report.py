@@ -10,7 +10,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
 from ardoise.core.csvfile import write_csv
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
@@ -192,7 +192,7 @@ class Command(FrenchCommand):
             Path(path).write_bytes(content)
         except OSError as error:
             raise CommandError(
-                _("Impossible d'écrire « %(path)s » : %(error)s.") % {"path": path, "error": error.strerror}
+                _("Impossible d'écrire « %(path)s » : %(error)s.") % {"path": path, "error": os_error_reason(error)}
             ) from None
         self.stderr.write(_("Fichier écrit : %(path)s") % {"path": path})
 
