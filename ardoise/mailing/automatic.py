@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from ardoise.audit.services import record
 from ardoise.customers.contacts import billing_recipients
 from ardoise.invoicing.models import Invoice, InvoiceStatus
-from ardoise.mailing.models import DeliveryStatus, OutboundEmail, Origin
+from ardoise.mailing.models import DeliveryStatus, Origin, OutboundEmail
 from ardoise.mailing.templating import compose_invoice_email
 
 logger = logging.getLogger(__name__)
