@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ardoise.core.formats import format_amount, format_date
-from ardoise.invoicing.models import Invoice
+from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.invoicing.presentation import invoice_filename, issued_document
 from ardoise.mailing import placeholders
 from ardoise.mailing.models import EmailTemplate
@@ -42,16 +42,22 @@ class TemplateKind:
     """A kind of e-mail users can word themselves, with its placeholders and default wording.
 
     ``sample_values(organisation)`` gives the values of a made-up document,
-    for the preview before any document exists.
+    for the preview before any document exists. ``documents(organisation)``
+    lists real documents to preview on, as (id, label) pairs, and
+    ``document_values(organisation, id)`` gives the values of one of them, or
+    None when the id is not one of the organisation's documents.
     """
 
     name: str
     label: str | Promise
+    description: str | Promise
     placeholders: tuple[Placeholder, ...]
     default_subject: str | Promise
     default_body: str | Promise
     default_attachment_name: str | Promise
     sample_values: Callable[[Any], dict[str, str]]
+    documents: Callable[[Any], list[tuple[str, str]]]
+    document_values: Callable[[Any, str], dict[str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -96,12 +102,64 @@ def _sample_statement_values(organisation: Any) -> dict[str, str]:
     }
 
 
+# The real documents offered for the preview: the latest ones are enough to check a wording.
+PREVIEW_DOCUMENTS = 20
+
+
+def _issued(organisation: Any, credit_notes: bool) -> Any:
+    invoices = Invoice.objects.filter(organisation=organisation, status=InvoiceStatus.ISSUED)
+    if credit_notes:
+        invoices = invoices.filter(type_code=DocumentType.CREDIT_NOTE)
+    else:
+        invoices = invoices.exclude(type_code=DocumentType.CREDIT_NOTE)
+    return invoices.select_related("customer", "organisation", "credited_invoice").order_by("-issue_date", "-id")
+
+
+def _invoice_documents(credit_notes: bool) -> Callable[[Any], list[tuple[str, str]]]:
+    def documents(organisation: Any) -> list[tuple[str, str]]:
+        latest = _issued(organisation, credit_notes)[:PREVIEW_DOCUMENTS]
+        return [(str(invoice.pk), "%s – %s" % (invoice.number, invoice.customer.name)) for invoice in latest]
+
+    return documents
+
+
+def _invoice_document_values(credit_notes: bool) -> Callable[[Any, str], dict[str, str] | None]:
+    def document_values(organisation: Any, document_id: str) -> dict[str, str] | None:
+        invoice = _issued(organisation, credit_notes).filter(pk=int(document_id)).first()
+        return invoice_values(invoice) if invoice is not None else None
+
+    return document_values
+
+
+def _customer_documents(organisation: Any) -> list[tuple[str, str]]:
+    from ardoise.customers.models import Customer
+
+    customers = Customer.objects.filter(organisation=organisation).order_by("name", "id")[:PREVIEW_DOCUMENTS]
+    return [(str(customer.pk), customer.name) for customer in customers]
+
+
+def _statement_document_values(organisation: Any, customer_id: str) -> dict[str, str] | None:
+    """Return the values of the customer's statement from 1 January to today, as the preview's example."""
+    from ardoise.customers.models import Customer
+    from ardoise.reports.periods import Period
+    from ardoise.reports.queries import statement
+
+    customer = Customer.objects.filter(organisation=organisation, pk=int(customer_id)).first()
+    if customer is None:
+        return None
+    today = timezone.localdate()
+    return statement_values(
+        organisation, statement(organisation, customer, Period(today.replace(month=1, day=1), today))
+    )
+
+
 # TODO: offer placeholders.PORTAL_LINK ({lien}) in the invoice and credit note kinds once the customer
 # portal exists; until then it would render nothing, so no kind allows it.
 INVOICE = register_kind(
     TemplateKind(
         name="invoice",
         label=gettext_lazy("Facture"),
+        description=gettext_lazy("Envoi d'une facture émise, à la main ou automatiquement à l'émission."),
         placeholders=(
             placeholders.CUSTOMER,
             placeholders.NUMBER,
@@ -121,6 +179,8 @@ INVOICE = register_kind(
         ),
         default_attachment_name=gettext_lazy("Facture-{numero}.pdf"),
         sample_values=_sample_invoice_values,
+        documents=_invoice_documents(credit_notes=False),
+        document_values=_invoice_document_values(credit_notes=False),
     )
 )
 
@@ -128,6 +188,7 @@ CREDIT_NOTE = register_kind(
     TemplateKind(
         name="credit_note",
         label=gettext_lazy("Avoir"),
+        description=gettext_lazy("Envoi d'un avoir émis, à la main ou automatiquement à l'émission."),
         placeholders=(
             placeholders.CUSTOMER,
             placeholders.NUMBER,
@@ -146,6 +207,8 @@ CREDIT_NOTE = register_kind(
         ),
         default_attachment_name=gettext_lazy("Avoir-{numero}.pdf"),
         sample_values=_sample_invoice_values,
+        documents=_invoice_documents(credit_notes=True),
+        document_values=_invoice_document_values(credit_notes=True),
     )
 )
 
@@ -153,6 +216,7 @@ STATEMENT = register_kind(
     TemplateKind(
         name="statement",
         label=gettext_lazy("Relevé de compte"),
+        description=gettext_lazy("Envoi du relevé de compte d'un client, depuis la page « Relevé de compte »."),
         placeholders=(
             placeholders.CUSTOMER,
             placeholders.PERIOD_START,
@@ -170,6 +234,8 @@ STATEMENT = register_kind(
         ),
         default_attachment_name=gettext_lazy("Releve-{client}-{fin}.pdf"),
         sample_values=_sample_statement_values,
+        documents=_customer_documents,
+        document_values=_statement_document_values,
     )
 )
 

@@ -57,7 +57,14 @@ def email_send(request: HttpRequest, invoice_pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         outbound = send_invoice_email(
-            invoice, [data["to"]], data["subject"], data["body"], cc=data["cc"], user=request.user, request=request
+            invoice,
+            data["to"],
+            data["subject"],
+            data["body"],
+            cc=data["cc"],
+            bcc=data["bcc"],
+            user=request.user,
+            request=request,
         )
     except InvoicingError as error:
         return _refuse_send(request, invoice, form, error.message)
