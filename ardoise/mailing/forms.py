@@ -100,7 +100,7 @@ class EmailTemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.organisation = organisation
-        choices = [(SAMPLE, _("Un exemple (facture fictive)"))] + kind.documents(organisation)
+        choices = [(SAMPLE, _("Un exemple (document fictif)")), *kind.documents(organisation)]
         cast(forms.ChoiceField, self.fields["preview_on"]).choices = choices
 
     def clean(self) -> dict[str, Any]:
