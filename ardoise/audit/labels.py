@@ -99,6 +99,7 @@ DATA_LABELS: dict[str, Promise] = {
     "attempt": _("Essai automatique n°"),
     "job": _("Tâche"),
     "kind": _("Modèle"),
+    "contacts": _("Contacts"),
     "error": _("Erreur"),
 }
 
