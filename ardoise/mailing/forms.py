@@ -104,7 +104,8 @@ class EmailTemplateForm(forms.Form):
         cast(forms.ChoiceField, self.fields["preview_on"]).choices = choices
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         texts = [cleaned.get(name) for name in ("subject", "body", "attachment_name")]
         if any(text is None for text in texts):
             return cleaned

@@ -98,7 +98,7 @@ def _save(request: HttpRequest, kind: TemplateKind, form: EmailTemplateForm) -> 
                 "subject": data["subject"],
                 "body": data["body"],
                 "attachment_name": data["attachment_name"],
-                "updated_by": request.user,
+                "updated_by": request.user if request.user.is_authenticated else None,
             },
         )
         record(
