@@ -1,4 +1,4 @@
-"""Who receives a customer's documents: billing contacts, copies and blind copies."""
+"""Recipients of a customer's documents: billing contacts, copies and blind copies."""
 
 from __future__ import annotations
 

@@ -173,7 +173,7 @@ def contact_add(request: HttpRequest) -> HttpResponse:
 
 
 def _contact_formset(data: Any, customer: Customer) -> Any:
-    """Bind the posted contact rows; a form posted without them (by a script, say) keeps the stored contacts."""
+    """Bind the posted contact rows. A form posted without them (by a script, say) keeps the stored contacts."""
     if data is not None and "%s-TOTAL_FORMS" % CONTACTS_PREFIX not in data:
         data = None
     return ContactFormSet(data, instance=customer, prefix=CONTACTS_PREFIX)

@@ -77,8 +77,8 @@ def discover(job: Job, day: datetime.date) -> int:
 def add_units(job: Job, due: list[DueUnit], day: datetime.date) -> None:
     """Create the units of ``due`` that do not exist yet, as a sweep on ``day`` would.
 
-    An app calls it to create one unit it knows is due, without listing all
-    the job's due units.
+    An app calls it to create one unit that it has just made due, without
+    listing all the job's due units.
     """
     if not due:
         return

@@ -1,8 +1,8 @@
 """Sending invoices automatically when they are issued, for customers who asked for it.
 
 Issuing writes the e-mail as a « queued » record in the same transaction, so
-the database says what remains to send even if the process dies right after
-the commit. The unit ``send:<invoice id>`` of the job ``mailing.send_issued``
+the database records what remains to send even if the process dies right
+after the commit. The unit ``send:<invoice id>`` of the job ``mailing.send_issued``
 (``ardoise/mailing/tasks.py``) then sends it once, after the commit, and
 retries it with backoff. A sweep finds the queued records that no worker
 took.

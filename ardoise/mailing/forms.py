@@ -80,7 +80,7 @@ def composed_initial(composed: Composed) -> dict[str, str]:
     return {"subject": composed.subject, "body": composed.body}
 
 
-# The value of the preview choice that stands for the made-up example document.
+# The value of the preview choice that selects the made-up example document.
 SAMPLE = "exemple"
 
 
@@ -115,7 +115,7 @@ class EmailTemplateForm(forms.Form):
         return cleaned
 
     def preview(self) -> Composed | None:
-        """Render the texts on the chosen document; None when the form is invalid."""
+        """Render the texts on the chosen document, or return None when the form is invalid."""
         if not self.is_valid():
             return None
         data = self.cleaned_data

@@ -71,8 +71,8 @@ class EmailTemplate(models.Model):
     """An organisation's own wording for one kind of e-mail; without it, Ardoise writes its default message.
 
     ``kind`` names an entry of ``ardoise.mailing.templating.KINDS`` (invoice,
-    credit note, statement…); it is not a database choice, so that another app
-    can add a kind without a migration here.
+    credit note, statement…). It is not a database choice, so another app can
+    add a kind without a migration here.
     """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="email_templates")

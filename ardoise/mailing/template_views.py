@@ -27,7 +27,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def template_edit(request: HttpRequest, kind_name: str) -> HttpResponse:
-    """Edit one kind's template; « Prévisualiser » renders it without saving, « Enregistrer » saves it."""
+    """Edit one kind's template: « Prévisualiser » renders it without saving, and « Enregistrer » saves it."""
     organisation = current_organisation(request)
     kind = _kind_or_404(kind_name)
     template = EmailTemplate.objects.filter(organisation=organisation, kind=kind.name).first()
