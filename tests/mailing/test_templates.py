@@ -140,3 +140,15 @@ def test_other_organisation_template_not_used(issued_invoice, other_organisation
 
 def test_unknown_kind_is_not_found(owner_client):
     assert owner_client.get(reverse("mailing:template_edit", args=["devis"])).status_code == 404
+
+
+def test_outsider_saves_only_own_template(outsider_client, organisation, other_organisation):
+    EmailTemplate.objects.create(
+        organisation=organisation, kind=INVOICE.name, subject="Le mien {numero}", body="B", attachment_name="A.pdf"
+    )
+
+    outsider_client.post(EDIT_URL, form_data(action="save"))
+    outsider_client.post(reverse("mailing:template_reset", args=["invoice"]))
+
+    assert EmailTemplate.objects.get(organisation=organisation).subject == "Le mien {numero}"
+    assert not EmailTemplate.objects.filter(organisation=other_organisation).exists()

@@ -38,6 +38,11 @@ OBJECT_ARGUMENTS = {
     ("jobs", "pk"): "job_unit",
 }
 
+# URL arguments that name no object: the view reads or writes the user's own organisation's data.
+NOT_OBJECTS = {
+    ("mailing", "kind_name"),  # a kind of e-mail template, e.g. "invoice"
+}
+
 
 def object_urls() -> list[tuple[str, str, str]]:
     """Return (namespace, name, argument) for every named URL that takes an object id."""
@@ -49,7 +54,8 @@ def object_urls() -> list[tuple[str, str, str]]:
                 walk(pattern.url_patterns, pattern.namespace or namespace)
             elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
                 for argument in pattern.pattern.converters:
-                    found.append((namespace, pattern.name, argument))
+                    if (namespace, argument) not in NOT_OBJECTS:
+                        found.append((namespace, pattern.name, argument))
 
     walk(get_resolver().url_patterns, "")
     return found
