@@ -31,9 +31,10 @@ def connect() -> None:
     post_save.connect(_on_invoice_saved, sender=Invoice, dispatch_uid="mailing_invoice_issued")
 
 
-def _on_invoice_saved(sender: Any, instance: Invoice, **kwargs: Any) -> None:
+def _on_invoice_saved(sender: Any, instance: Invoice, raw: bool = False, **kwargs: Any) -> None:
     # An issued row is saved once, by issue_invoice: the model refuses any later save.
-    if instance.status != InvoiceStatus.ISSUED or not instance.customer.auto_send_invoices:
+    # A raw save (loaddata restoring a backup) replays history and sends nothing.
+    if raw or instance.status != InvoiceStatus.ISSUED or not instance.customer.auto_send_invoices:
         return
     queue_invoice_email(instance)
 

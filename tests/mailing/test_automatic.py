@@ -165,3 +165,18 @@ def test_sweep_sends_email_left_queued_once(draft_invoice, auto_customer, smtp_s
     assert len(smtp_settings.messages) == 1
     assert OutboundEmail.objects.filter(invoice=invoice).count() == 1
     assert unit_of(invoice).status == UnitStatus.DONE
+
+
+def test_detail_page_shows_attempts_and_retry(
+    owner_client, draft_invoice, auto_customer, settings, clock, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = SERVER_DOWN
+    invoice = issue(draft_invoice, django_capture_on_commit_callbacks)
+    outbound = OutboundEmail.objects.get(invoice=invoice)
+
+    text = owner_client.get(outbound.get_absolute_url()).content.decode()
+
+    assert "Envoi automatique à l&#x27;émission" in text
+    assert "Tentatives d'envoi" in text
+    assert "archives@atelier-dupont.fr" in text
+    assert "Ardoise le renverra automatiquement après le 04/12/2026 10:05." in text
