@@ -23,9 +23,10 @@ class OutboundEmail(models.Model):
     invoice = models.ForeignKey(
         "invoicing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="emails"
     )
-    to = models.CharField(_("destinataire"), max_length=500)
-    cc = models.CharField(_("copie à"), max_length=500, blank=True)
-    bcc = models.CharField(_("copie cachée à"), max_length=500, blank=True)
+    # Text, not a bounded string: a customer's billing contacts together may exceed any fixed length.
+    to = models.TextField(_("destinataire"))
+    cc = models.TextField(_("copie à"), blank=True)
+    bcc = models.TextField(_("copie cachée à"), blank=True)
     subject = models.CharField(_("objet"), max_length=300)
     body = models.TextField(_("message"))
     attachment_name = models.CharField(max_length=200, blank=True)

@@ -180,3 +180,19 @@ def test_detail_page_shows_attempts_and_retry(
     assert "Tentatives d'envoi" in text
     assert "archives@atelier-dupont.fr" in text
     assert "Ardoise le renverra automatiquement après le 04/12/2026 10:05." in text
+
+
+def test_many_billing_contacts_all_receive(
+    draft_invoice, customer, smtp_settings, clock, django_capture_on_commit_callbacks
+):
+    customer.auto_send_invoices = True
+    customer.save()
+    addresses = ["service-comptabilite-fournisseurs-%02d@boulangerie-martin.fr" % index for index in range(20)]
+    for address in addresses:
+        Contact.objects.create(customer=customer, email=address)
+
+    invoice = issue(draft_invoice, django_capture_on_commit_callbacks)
+
+    assert len(", ".join(addresses)) > 500
+    assert OutboundEmail.objects.get(invoice=invoice).status == DeliveryStatus.SENT
+    assert smtp_settings.messages[0].rcpt_tos == addresses
