@@ -35,6 +35,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "series.deleted": _("Séquence de numérotation supprimée"),
     "email.sent": _("E-mail envoyé"),
     "email.failed": _("Échec de l'envoi de l'e-mail"),
+    "email.template_updated": _("Modèle d'e-mail modifié"),
+    "email.template_reset": _("Modèle d'e-mail remis par défaut"),
     "payment.recorded": _("Paiement enregistré"),
     "payment.reversed": _("Paiement annulé"),
     "receipt.recorded": _("Encaissement enregistré"),
@@ -107,6 +109,9 @@ DATA_LABELS: dict[str, Promise] = {
     "draft": _("Brouillon n°"),
     "attempt": _("Essai automatique n°"),
     "job": _("Tâche"),
+    "kind": _("Modèle"),
+    "contacts": _("Contacts"),
+    "error": _("Erreur"),
 }
 
 # The models whose field names appear in ``data["changes"]``, by ``AuditEntry.object_type``.

@@ -17,7 +17,8 @@ from ardoise.core.forms import (
     fill_siren,
 )
 from ardoise.core.vat import VatSituation, is_in_eu, is_outside_eu
-from ardoise.customers.models import Customer, CustomerKind
+from ardoise.customers.contacts import clean_address_list
+from ardoise.customers.models import Contact, Customer, CustomerKind
 
 DELIVERY_FIELDS = [
     "delivery_address_line1",
@@ -83,6 +84,9 @@ class CustomerForm(forms.ModelForm):
             "vat_exemption_text",
             "payment_terms_days",
             "notes",
+            "email_cc",
+            "email_bcc",
+            "auto_send_invoices",
         ]
         widgets = {
             "kind": forms.RadioSelect,
@@ -96,7 +100,9 @@ class CustomerForm(forms.ModelForm):
                 "numéro de TVA."
             ),
             "vat_exemption": _("Pour un client « Exonéré » : la base légale imprimée sur ses factures."),
-            "email": _("Adresse à laquelle les factures sont envoyées."),
+            "email": _(
+                "Adresse à laquelle les factures sont envoyées quand le client n'a aucun contact de facturation."
+            ),
             "notes": _("Visibles seulement dans Ardoise, jamais imprimées sur les factures."),
         }
 
@@ -106,6 +112,12 @@ class CustomerForm(forms.ModelForm):
         cast(forms.ChoiceField, self.fields["delivery_country_code"]).choices = country_choices(
             self.instance.delivery_country_code, blank_label=_("Même pays que la facturation")
         )
+
+    def clean_email_cc(self) -> str:
+        return ", ".join(clean_address_list(self.cleaned_data["email_cc"]))
+
+    def clean_email_bcc(self) -> str:
+        return ", ".join(clean_address_list(self.cleaned_data["email_bcc"]))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -251,4 +263,22 @@ CUSTOMER_SECTIONS = [
         _("La situation du client fixe la TVA et les mentions de ses factures."),
     ),
     (_("Conditions"), ["payment_terms_days", "notes"], ""),
+    (
+        _("Envoi des documents"),
+        ["auto_send_invoices", "email_cc", "email_bcc"],
+        _("Les documents partent vers les contacts de facturation ci-dessus, ou à défaut vers l'e-mail du client."),
+    ),
 ]
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "email", "role"]
+        error_messages = {"email": EMAIL_ERROR_MESSAGES}
+
+
+CONTACTS_PREFIX = "contacts"
+ContactFormSet = forms.inlineformset_factory(
+    Customer, Contact, form=ContactForm, extra=0, can_delete=True, max_num=20, validate_max=True
+)

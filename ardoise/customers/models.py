@@ -10,6 +10,11 @@ class CustomerKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Particulier")
 
 
+class ContactRole(models.TextChoices):
+    BILLING = "billing", _("Facturation")
+    OTHER = "other", _("Autre")
+
+
 class Customer(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="customers")
     kind = models.CharField(_("type de client"), max_length=20, choices=CustomerKind, default=CustomerKind.COMPANY)
@@ -51,6 +56,28 @@ class Customer(models.Model):
         help_text=_("Laissez vide pour appliquer le délai par défaut de l'entreprise."),
     )
     notes = models.TextField(_("notes internes"), blank=True)
+    email_cc = models.CharField(
+        _("copie des e-mails à"),
+        max_length=500,
+        blank=True,
+        help_text=_("Adresses mises en copie de chaque document envoyé, séparées par des virgules."),
+    )
+    email_bcc = models.CharField(
+        _("copie cachée des e-mails à"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Adresses mises en copie cachée de chaque document envoyé, séparées par des virgules, "
+            "par exemple votre logiciel comptable."
+        ),
+    )
+    auto_send_invoices = models.BooleanField(
+        _("Envoyer automatiquement les factures à l'émission"),
+        default=False,
+        help_text=_(
+            "Chaque facture ou avoir émis pour ce client part aussitôt par e-mail à ses contacts de facturation."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -124,3 +151,24 @@ class Customer(models.Model):
             phone=self.phone,
             is_company=self.is_company,
         )
+
+
+class Contact(models.Model):
+    """A person at a customer; billing contacts receive the documents sent by e-mail."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("rôle"), max_length=20, choices=ContactRole, default=ContactRole.BILLING)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return "%s <%s>" % (self.name, self.email) if self.name else self.email
+
+    @property
+    def is_billing(self) -> bool:
+        return self.role == ContactRole.BILLING

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +18,14 @@ from ardoise.audit.services import form_changes, record
 from ardoise.core.formats import format_amount, format_date
 from ardoise.core.forms import country_name
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
-from ardoise.customers.forms import CUSTOMER_SECTIONS, CustomerForm, CustomerSearchForm
+from ardoise.customers.contacts import billing_recipients
+from ardoise.customers.forms import (
+    CONTACTS_PREFIX,
+    CUSTOMER_SECTIONS,
+    ContactFormSet,
+    CustomerForm,
+    CustomerSearchForm,
+)
 from ardoise.customers.models import Customer
 from ardoise.dashboard import panels
 from ardoise.invoicing import queries
@@ -46,33 +55,38 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_create(request: HttpRequest) -> HttpResponse:
     organisation = current_organisation(request)
-    form = CustomerForm(
-        request.POST if request.method == "POST" else None, instance=Customer(organisation=organisation)
-    )
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    customer = Customer(organisation=organisation)
+    form = CustomerForm(data, instance=customer)
+    contacts = _contact_formset(data, customer)
+    if request.method == "POST" and form.is_valid() and _contacts_valid(contacts):
         with transaction.atomic():
             customer = form.save()
-            record(organisation, "customer.created", customer, request=request)
+            if contacts.is_bound:
+                contacts.instance = customer
+                contacts.save()
+            record(organisation, "customer.created", customer, request=request, data=_contacts_data(customer))
         messages.success(request, _("Le client « %(name)s » a été créé.") % {"name": customer.name})
         return redirect(customer)
-    return _render_form(request, form, customer=None)
+    return _render_form(request, form, contacts, customer=None)
 
 
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_scoped_or_404(request, Customer, pk=pk)
-    form = CustomerForm(request.POST if request.method == "POST" else None, instance=customer)
-    if request.method == "POST" and form.is_valid():
-        if form.has_changed():
+    data = request.POST if request.method == "POST" else None
+    form = CustomerForm(data, instance=customer)
+    contacts = _contact_formset(data, customer)
+    if request.method == "POST" and form.is_valid() and _contacts_valid(contacts):
+        if form.has_changed() or (contacts.is_bound and contacts.has_changed()):
             with transaction.atomic():
                 form.save()
-                record(
-                    current_organisation(request),
-                    "customer.updated",
-                    customer,
-                    request=request,
-                    data={"changes": form_changes(form)},
-                )
+                if contacts.is_bound:
+                    contacts.save()
+                changes: dict[str, Any] = {"changes": form_changes(form)}
+                if contacts.is_bound and contacts.has_changed():
+                    changes.update(_contacts_data(customer))
+                record(current_organisation(request), "customer.updated", customer, request=request, data=changes)
             messages.success(
                 request, _("Les modifications du client « %(name)s » ont été enregistrées.") % {"name": customer.name}
             )
@@ -81,7 +95,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(customer)
     # On an invalid submission the instance carries the rejected values: show the stored name.
     stored = get_scoped_or_404(request, Customer, pk=pk)
-    return _render_form(request, form, customer=stored)
+    return _render_form(request, form, contacts, customer=stored)
 
 
 @require_GET
@@ -104,6 +118,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "delivery": customer.delivery_address(),
         "delivery_country": country_name(customer.delivery_country_code or customer.country_code),
         "default_terms": current_organisation(request).payment_terms_days,
+        "contacts": list(customer.contacts.order_by("id")),
+        "recipients": billing_recipients(customer),
     }
     return render(request, "customers/customer_detail.html", context)
 
@@ -131,10 +147,47 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/customer_confirm_delete.html", {"customer": customer})
 
 
-def _render_form(request: HttpRequest, form: CustomerForm, customer: Customer | None) -> HttpResponse:
+def _render_form(request: HttpRequest, form: CustomerForm, contacts: Any, customer: Customer | None) -> HttpResponse:
     sections = [(title, [form[name] for name in names], help_text) for title, names, help_text in CUSTOMER_SECTIONS]
-    context = {"form": form, "customer": customer, "sections": sections}
+    context = {"form": form, "contacts": contacts, "customer": customer, "sections": sections}
     return render(request, "customers/customer_form.html", context)
+
+
+@require_GET
+def contact_add(request: HttpRequest) -> HttpResponse:
+    """Return an empty contact row for the customer form, and the formset's form count increased by one."""
+    try:
+        index = max(0, int(request.GET.get("%s-TOTAL_FORMS" % CONTACTS_PREFIX, "0")))
+    except ValueError:
+        index = 0
+    if index >= ContactFormSet.max_num:
+        return HttpResponseBadRequest(
+            _("Un client ne peut pas avoir plus de %(max)s contacts.") % {"max": ContactFormSet.max_num}
+        )
+    formset = ContactFormSet(instance=Customer(), prefix=CONTACTS_PREFIX)
+    contact_form = formset.form(prefix=formset.add_prefix(index))
+    # The formset adds the « Supprimer » box and the hidden id, as it does to its own rows.
+    formset.add_fields(contact_form, index)
+    context = {"contact_form": contact_form, "total_forms": index + 1}
+    return render(request, "customers/_contact_added.html", context)
+
+
+def _contact_formset(data: Any, customer: Customer) -> Any:
+    """Bind the posted contact rows. A form posted without them (by a script, say) keeps the stored contacts."""
+    if data is not None and "%s-TOTAL_FORMS" % CONTACTS_PREFIX not in data:
+        data = None
+    return ContactFormSet(data, instance=customer, prefix=CONTACTS_PREFIX)
+
+
+def _contacts_valid(contacts: Any) -> bool:
+    return not contacts.is_bound or contacts.is_valid()
+
+
+def _contacts_data(customer: Customer) -> dict[str, list[str]]:
+    """Return the customer's contacts as the audit log records them, e.g. "Julie <julie@…> (Facturation)"."""
+    return {
+        "contacts": ["%s (%s)" % (contact, contact.get_role_display()) for contact in customer.contacts.order_by("id")]
+    }
 
 
 def _search(customers: QuerySet[Customer], search: CustomerSearchForm) -> QuerySet[Customer]:

@@ -20,10 +20,12 @@ from ardoise.dashboard import panels
 from ardoise.invoicing import queries
 from ardoise.invoicing.models import Invoice
 from ardoise.jobs.views import recent_failures, visible_units
+from ardoise.mailing.queries import failed_deliveries
 from ardoise.reports import queries as reports
 from ardoise.reports.periods import Grouping, Period, month_start
 
 LATEST_COUNT = 8
+FAILED_EMAILS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "missing_profile_fields": organisation.missing_for_issue(),
         "steps": _getting_started(organisation),
         "job_failures": recent_failures(visible_units(request)).count(),
+        "failed_emails": list(failed_deliveries(organisation)[:FAILED_EMAILS_SHOWN]),
     }
     context["show_getting_started"] = not all(step.done for step in context["steps"])
     if Invoice.objects.for_organisation(organisation).issued().exists():

@@ -593,7 +593,9 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
         "state": invoice.payment_state(),
         "balance": invoice.balance(),
         "payments": payments,
-        "emails": OutboundEmail.objects.filter(invoice=invoice).order_by("-created_at", "-id")[:10],
+        "emails": OutboundEmail.objects.filter(invoice=invoice)
+        .prefetch_related("attempts")
+        .order_by("-created_at", "-id")[:10],
     }
     context.update(invoice_payment_context(invoice, context["balance"]))
     context.update(_correction_links(invoice))

@@ -70,13 +70,22 @@ def claimable(now: datetime.datetime) -> Q:
 def discover(job: Job, day: datetime.date) -> int:
     """Create the missing units of ``job`` due on ``day``; return how many units are due."""
     due = list(job.find_due(day))
+    add_units(job, due, day)
+    return len(due)
+
+
+def add_units(job: Job, due: list[DueUnit], day: datetime.date) -> None:
+    """Create the units of ``due`` that do not exist yet, as a sweep on ``day`` would.
+
+    An app calls it to create one unit that it has just made due, without
+    listing all the job's due units.
+    """
     if not due:
-        return 0
+        return
     now = timezone.now()
     units = [_new_unit(job, unit, day, now) for unit in due]
     # Units found by an earlier sweep keep their state: the unique (job, key) pair skips them.
     JobUnit.objects.bulk_create(units, ignore_conflicts=True, batch_size=500)
-    return len(due)
 
 
 def _new_unit(job: Job, due: DueUnit, day: datetime.date, now: datetime.datetime) -> JobUnit:

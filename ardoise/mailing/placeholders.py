@@ -48,6 +48,12 @@ DUE_DATE = Placeholder("echeance", gettext_lazy("date d'échéance"))
 DAYS_LATE = Placeholder("jours_de_retard", gettext_lazy("nombre de jours de retard"))
 PENALTIES = Placeholder("penalites", gettext_lazy("pénalités de retard calculées à ce jour"))
 INDEMNITY = Placeholder("indemnite", gettext_lazy("indemnité forfaitaire pour frais de recouvrement (40 €)"))
+CREDITED_INVOICE = Placeholder("facture", gettext_lazy("numéro de la facture que l'avoir corrige"))
+PERIOD_START = Placeholder("debut", gettext_lazy("premier jour de la période du relevé"))
+PERIOD_END = Placeholder("fin", gettext_lazy("dernier jour de la période du relevé"))
+ACCOUNT_BALANCE = Placeholder(
+    "solde", gettext_lazy("solde du compte client à la fin de la période (négatif quand le client a un crédit)")
+)
 PORTAL_LINK = Placeholder("lien", gettext_lazy("lien vers le document sur le portail client"))
 
 

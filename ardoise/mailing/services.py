@@ -19,8 +19,8 @@ from ardoise.core.document import InvoiceDocument
 from ardoise.core.formats import format_amount, format_date, format_iban
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, IssuedFile
-from ardoise.invoicing.presentation import invoice_filename, issued_document
-from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+from ardoise.invoicing.presentation import issued_document
+from ardoise.mailing.models import DeliveryAttempt, DeliveryStatus, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,8 @@ def send_invoice_email(
     body: str,
     cc: str | Sequence[str] | None = None,
     *,
+    bcc: str | Sequence[str] | None = None,
+    attachment_name: str | None = None,
     user: Any = None,
     request: Any = None,
 ) -> OutboundEmail:
@@ -141,7 +143,11 @@ def send_invoice_email(
     The delivery record is written before sending, so that a crash during the
     SMTP conversation still leaves a trace. An SMTP or network failure does
     not raise: the record gets status « failed » and the server's error text.
+    The attachment is named by the organisation's e-mail template unless
+    ``attachment_name`` is given.
     """
+    from ardoise.mailing.templating import invoice_attachment_name
+
     if invoice.is_draft:
         raise InvoicingError(_("Seule une facture émise peut être envoyée : émettez d'abord ce brouillon."))
     files = IssuedFile.objects.get(invoice=invoice)
@@ -151,7 +157,8 @@ def send_invoice_email(
         subject,
         body,
         cc,
-        attachment_name=invoice_filename(invoice.number, "pdf", invoice.type_code),
+        bcc=bcc,
+        attachment_name=attachment_name or invoice_attachment_name(invoice),
         pdf=bytes(files.pdf),
         invoice=invoice,
         audit_object=invoice,
@@ -167,6 +174,7 @@ def send_pdf_email(
     body: str,
     cc: str | Sequence[str] | None = None,
     *,
+    bcc: str | Sequence[str] | None = None,
     attachment_name: str,
     pdf: bytes,
     invoice: Invoice | None = None,
@@ -181,7 +189,7 @@ def send_pdf_email(
     sending, and an SMTP or network failure gives status « failed » instead of
     raising, as for invoices.
     """
-    recipients, copies = _addresses(to), _addresses(cc)
+    recipients, copies, blind_copies = _addresses(to), _addresses(cc), _addresses(bcc)
     if not recipients:
         raise InvoicingError(_("Indiquez l'adresse e-mail du destinataire."))
 
@@ -190,13 +198,14 @@ def send_pdf_email(
         invoice=invoice,
         to=", ".join(recipients),
         cc=", ".join(copies),
+        bcc=", ".join(blind_copies),
         subject=subject,
         body=body,
         attachment_name=attachment_name,
         created_by=user if getattr(user, "pk", None) else None,
     )
 
-    message = _build_message(organisation, outbound, recipients, copies, pdf)
+    message = _build_message(organisation, outbound, pdf)
     _deliver(outbound, message)
 
     action = "email.failed" if outbound.status == DeliveryStatus.FAILED else "email.sent"
@@ -215,7 +224,7 @@ class DeliveryError(Exception):
 
 
 def resend_email(outbound: OutboundEmail, *, attempt: int) -> OutboundEmail:
-    """Send a recorded e-mail again, exactly as it was written, and record the result.
+    """Send a recorded invoice e-mail (again), exactly as it was written, and record the result.
 
     The record is marked « queued » while the SMTP conversation runs, so that a
     crash leaves it visibly unfinished. The message keeps its Message-ID, so a
@@ -229,7 +238,7 @@ def resend_email(outbound: OutboundEmail, *, attempt: int) -> OutboundEmail:
     outbound.status = DeliveryStatus.QUEUED
     outbound.save(update_fields=["status"])
 
-    message = _build_message(outbound.organisation, outbound, _addresses(outbound.to), _addresses(outbound.cc), pdf)
+    message = _build_message(outbound.organisation, outbound, pdf)
     error = _deliver(outbound, message)
 
     action = "email.failed" if error is not None else "email.sent"
@@ -280,15 +289,15 @@ def message_id(outbound: OutboundEmail) -> str:
     return "<ardoise.%s.%s@%s>" % (outbound.created_at.strftime("%Y%m%d%H%M%S"), outbound.pk, domain)
 
 
-def _build_message(
-    organisation: Any, outbound: OutboundEmail, recipients: list[str], copies: list[str], pdf: bytes
-) -> EmailMessage:
+def _build_message(organisation: Any, outbound: OutboundEmail, pdf: bytes) -> EmailMessage:
+    """Build the message of a record; Django encodes a non-ASCII subject (RFC 2047) and file name (RFC 2231)."""
     message = EmailMessage(
         subject=outbound.subject,
         body=outbound.body,
         from_email=sender_address(organisation.name),
-        to=recipients,
-        cc=copies,
+        to=_addresses(outbound.to),
+        cc=_addresses(outbound.cc),
+        bcc=_addresses(outbound.bcc),
         # Replies go to the business, not to the sending address, which may be shared by every organisation.
         reply_to=[organisation.email] if organisation.email else None,
         headers={"Message-ID": message_id(outbound)},
@@ -298,8 +307,9 @@ def _build_message(
 
 
 def _deliver(outbound: OutboundEmail, message: EmailMessage) -> Exception | None:
-    """Send the message and record the result on ``outbound``; return the error, if any."""
+    """Send the message and record the result on ``outbound`` and in its delivery log; return the error, if any."""
     failure: Exception | None = None
+    attempted_at = timezone.now()
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as error:
@@ -320,6 +330,9 @@ def _deliver(outbound: OutboundEmail, message: EmailMessage) -> Exception | None
         outbound.sent_at = timezone.now()
         logger.info("e-mail %s organisation=%s email=%s", outbound.status, outbound.organisation_id, outbound.pk)
     outbound.save(update_fields=["status", "error", "eml_file", "sent_at"])
+    DeliveryAttempt.objects.create(
+        email=outbound, attempted_at=attempted_at, status=outbound.status, reply=outbound.error
+    )
     return failure
 
 

@@ -1,4 +1,4 @@
-"""Background work of the mailing app: sending again the invoice e-mails that failed.
+"""Background work of the mailing app: sending issued invoices automatically, and again the e-mails that failed.
 
 An e-mail is sent by the web request that requests it. When the SMTP server
 is down or the process dies during the conversation, the record stays
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from ardoise.jobs.models import JobUnit
 from ardoise.jobs.registry import Backoff, DueUnit, Job, PermanentFailure, TemporaryFailure, register
-from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+from ardoise.mailing.models import DeliveryStatus, Origin, OutboundEmail
 from ardoise.mailing.services import DeliveryError, resend_email
 
 # Only recent failures are sent again: an invoice e-mail that failed last month is no longer expected.
@@ -58,6 +58,7 @@ def find_failed_emails(day: datetime.date) -> Iterator[DueUnit]:
         OutboundEmail.objects.filter(
             Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.QUEUED, created_at__lte=now - STALE_QUEUED_AFTER),
             invoice__isnull=False,
+            origin=Origin.MANUAL,
             created_at__gte=now - RETRY_WINDOW,
             created_at__lt=end_of_day,
         )
@@ -74,17 +75,8 @@ def find_failed_emails(day: datetime.date) -> Iterator[DueUnit]:
         )
 
 
-def send_failed_email(unit: JobUnit) -> str:
-    """Send the unit's e-mail again, unless it was delivered or replaced since."""
-    emails = OutboundEmail.objects.select_related("organisation", "invoice")
-    email = emails.filter(pk=unit.object_id).first() if unit.object_id is not None else None
-    if email is None:
-        return _("L'e-mail n'existe plus : rien à renvoyer.")
-    if email.status in (DeliveryStatus.SENT, DeliveryStatus.WRITTEN):
-        return _("Déjà remis : rien à renvoyer.")
-    if OutboundEmail.objects.filter(invoice=email.invoice_id, pk__gt=email.pk).exists():
-        return _("Un e-mail plus récent a été écrit pour cette facture : celui-ci n'est pas renvoyé.")
-
+def _send_recorded(email: OutboundEmail, unit: JobUnit) -> str:
+    """Send the record through the SMTP server; turn a delivery failure into the job's failure."""
     try:
         resend_email(email, attempt=unit.attempts)
     except DeliveryError as error:
@@ -99,6 +91,19 @@ def send_failed_email(unit: JobUnit) -> str:
     return _("Envoyé à %(to)s.") % {"to": email.to}
 
 
+def send_failed_email(unit: JobUnit) -> str:
+    """Send the unit's e-mail again, unless it was delivered or replaced since."""
+    emails = OutboundEmail.objects.select_related("organisation", "invoice")
+    email = emails.filter(pk=unit.object_id).first() if unit.object_id is not None else None
+    if email is None:
+        return _("L'e-mail n'existe plus : rien à renvoyer.")
+    if email.status in (DeliveryStatus.SENT, DeliveryStatus.WRITTEN):
+        return _("Déjà remis : rien à renvoyer.")
+    if OutboundEmail.objects.filter(invoice=email.invoice_id, pk__gt=email.pk).exists():
+        return _("Un e-mail plus récent a été écrit pour cette facture : celui-ci n'est pas renvoyé.")
+    return _send_recorded(email, unit)
+
+
 RETRY_FAILED_EMAILS = register(
     Job(
         name="mailing.retry_failed",
@@ -107,6 +112,58 @@ RETRY_FAILED_EMAILS = register(
         run=send_failed_email,
         max_attempts=8,
         # 5, 10, 20, 40, 80, 160, 240 minutes: about nine hours, enough for a mail server outage overnight.
+        backoff=Backoff(first=datetime.timedelta(minutes=5), maximum=datetime.timedelta(hours=4)),
+    )
+)
+
+
+def send_key(invoice_id: int) -> str:
+    return "send:%s" % invoice_id
+
+
+def due_unit(email: OutboundEmail) -> DueUnit:
+    """Return the unit that sends an invoice's automatic e-mail."""
+    return DueUnit(
+        key=send_key(email.invoice_id or 0),
+        label=_("Envoi automatique de « %(subject)s » à %(to)s") % {"subject": email.subject, "to": email.to},
+        organisation_id=email.organisation_id,
+        object_id=email.pk,
+    )
+
+
+def find_automatic_emails(day: datetime.date) -> Iterator[DueUnit]:
+    """List the automatic e-mails of issued invoices still « queued »: not sent, or left by a crashed process.
+
+    An e-mail whose attempt failed is « failed » and is not listed again: its
+    unit already exists and retries it with backoff.
+    """
+    end_of_day = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()))
+    emails = OutboundEmail.objects.filter(
+        origin=Origin.AUTOMATIC, status=DeliveryStatus.QUEUED, invoice__isnull=False, created_at__lt=end_of_day
+    )
+    for email in emails.order_by("pk"):
+        yield due_unit(email)
+
+
+def send_automatic_email(unit: JobUnit) -> str:
+    """Send an issued invoice's automatic e-mail, unless it was delivered already."""
+    emails = OutboundEmail.objects.select_related("organisation", "invoice")
+    email = emails.filter(pk=unit.object_id, origin=Origin.AUTOMATIC).first() if unit.object_id is not None else None
+    if email is None:
+        return _("L'e-mail n'existe plus : rien à envoyer.")
+    if email.status in (DeliveryStatus.SENT, DeliveryStatus.WRITTEN):
+        return _("Déjà remis : rien à envoyer.")
+    return _send_recorded(email, unit)
+
+
+SEND_ISSUED_INVOICES = register(
+    Job(
+        name="mailing.send_issued",
+        label=gettext_lazy("Envoi automatique des factures émises"),
+        find_due=find_automatic_emails,
+        run=send_automatic_email,
+        max_attempts=8,
+        # 5, 10, 20, 40, 80, 160, 240 minutes between attempts, as for manual e-mails: about nine hours.
         backoff=Backoff(first=datetime.timedelta(minutes=5), maximum=datetime.timedelta(hours=4)),
     )
 )

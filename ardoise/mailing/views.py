@@ -23,9 +23,9 @@ from ardoise.invoicing.models import Invoice
 from ardoise.invoicing.views import get_invoice_or_404, render_invoice_page
 from ardoise.jobs.models import JobUnit
 from ardoise.mailing.forms import InvoiceEmailForm
-from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+from ardoise.mailing.models import DeliveryStatus, Origin, OutboundEmail
 from ardoise.mailing.services import send_invoice_email
-from ardoise.mailing.tasks import RETRY_FAILED_EMAILS, retry_key
+from ardoise.mailing.tasks import RETRY_FAILED_EMAILS, SEND_ISSUED_INVOICES, retry_key, send_key
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,14 @@ def email_send(request: HttpRequest, invoice_pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         outbound = send_invoice_email(
-            invoice, [data["to"]], data["subject"], data["body"], cc=data["cc"], user=request.user, request=request
+            invoice,
+            data["to"],
+            data["subject"],
+            data["body"],
+            cc=data["cc"],
+            bcc=data["bcc"],
+            user=request.user,
+            request=request,
         )
     except InvoicingError as error:
         return _refuse_send(request, invoice, form, error.message)
@@ -99,9 +106,13 @@ class StoredMessage:
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outbound = get_scoped_or_404(request, OutboundEmail, pk=pk)
     stored = read_eml(outbound.eml_file) if outbound.eml_file else None
-    # The unit of the job that sends failed e-mails again, if a sweep found this one.
-    retry = JobUnit.objects.filter(job=RETRY_FAILED_EMAILS.name, key=retry_key(outbound)).first()
-    return render(request, "mailing/detail.html", {"email": outbound, "stored": stored, "retry": retry})
+    # The unit of the job that sends this e-mail: at issue for an automatic one, else once a sweep found it failed.
+    if outbound.origin == Origin.AUTOMATIC:
+        unit_key = JobUnit.objects.filter(job=SEND_ISSUED_INVOICES.name, key=send_key(outbound.invoice_id or 0))
+    else:
+        unit_key = JobUnit.objects.filter(job=RETRY_FAILED_EMAILS.name, key=retry_key(outbound))
+    context = {"email": outbound, "stored": stored, "retry": unit_key.first(), "attempts": outbound.attempts.all()}
+    return render(request, "mailing/detail.html", context)
 
 
 def read_eml(path: str) -> StoredMessage | None:

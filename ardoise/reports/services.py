@@ -12,7 +12,7 @@ from ardoise.core.formats import format_amount, format_date
 from ardoise.mailing.models import OutboundEmail
 from ardoise.mailing.services import send_pdf_email
 from ardoise.reports.queries import Statement
-from ardoise.reports.statement_pdf import statement_filename, statement_pdf
+from ardoise.reports.statement_pdf import statement_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +56,16 @@ def send_statement(
     body: str,
     cc: str | Sequence[str] | None = None,
     *,
+    bcc: str | Sequence[str] | None = None,
     user: Any = None,
     request: Any = None,
 ) -> OutboundEmail:
-    """Render the statement's PDF and e-mail it; the audit log records it on the customer."""
+    """Render the statement's PDF and e-mail it; the audit log records it on the customer.
+
+    The attachment is named by the organisation's statement e-mail template, if it has one.
+    """
+    from ardoise.mailing.templating import compose_statement_email
+
     pdf = statement_pdf(organisation, statement)
     outbound = send_pdf_email(
         organisation,
@@ -67,7 +73,8 @@ def send_statement(
         subject,
         body,
         cc,
-        attachment_name=statement_filename(statement),
+        bcc=bcc,
+        attachment_name=compose_statement_email(organisation, statement).attachment_name,
         pdf=pdf,
         audit_object=statement.customer,
         user=user,

@@ -17,8 +17,9 @@ from ardoise.core.views import current_organisation, get_scoped_or_404
 from ardoise.core.xlsxfile import xlsx_response
 from ardoise.customers.models import Customer
 from ardoise.invoicing.exceptions import InvoicingError
-from ardoise.mailing.forms import InvoiceEmailForm
+from ardoise.mailing.forms import InvoiceEmailForm, composed_initial, recipients_initial
 from ardoise.mailing.models import DeliveryStatus
+from ardoise.mailing.templating import compose_statement_email
 from ardoise.reports import queries, services, tables
 from ardoise.reports.forms import ReportFilters
 from ardoise.reports.statement_pdf import statement_filename, statement_pdf
@@ -70,13 +71,8 @@ def _render(
         return xlsx_response(table.filename + ".xlsx", [sheet_of(table)])
 
     if email_form is None:
-        email_form = InvoiceEmailForm(
-            initial={
-                "to": report.customer.email,
-                "subject": services.default_subject(organisation, report),
-                "body": services.default_body(organisation, report),
-            }
-        )
+        composed = compose_statement_email(organisation, report)
+        email_form = InvoiceEmailForm(initial=recipients_initial(report.customer) | composed_initial(composed))
     context.update({"statement": report, "table": table, "query": filters.query_string(), "email_form": email_form})
     return render(request, "reports/statement.html", context, status=status)
 
@@ -111,10 +107,11 @@ def statement_send(request: HttpRequest, customer_pk: int) -> HttpResponse:
         outbound = services.send_statement(
             organisation,
             report,
-            [data["to"]],
+            data["to"],
             data["subject"],
             data["body"],
             cc=data["cc"],
+            bcc=data["bcc"],
             user=request.user,
             request=request,
         )

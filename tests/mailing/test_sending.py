@@ -268,3 +268,17 @@ def test_default_body_thanks_when_paid(issued_invoice):
     assert "à régler" not in body
     assert "reste à payer" not in body
     assert "IBAN" not in body
+
+
+@pytest.mark.django_db
+def test_invoice_page_shows_delivery_log(owner_client, issued_invoice, smtp_settings):
+    send_invoice_email(issued_invoice, ["inconnu@boulangerie-martin.fr"], SUBJECT, "Bonjour")
+    send_invoice_email(issued_invoice, ["compta@boulangerie-martin.fr"], SUBJECT, "Bonjour", bcc=["a@exemple.fr"])
+
+    text = owner_client.get(issued_invoice.get_absolute_url()).content.decode()
+
+    log = text.split('id="journal-envois"', 1)[1]
+    assert log.count("<li>") == 2
+    assert "inconnu@boulangerie-martin.fr : 550 5.1.1 Utilisateur inconnu" in log
+    assert "copie cachée : a@exemple.fr" in log
+    assert log.count("Envoi manuel") == 2

@@ -107,3 +107,31 @@ def test_statement_csv_has_opening_and_closing_rows(owner_client, autumn, today)
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[1] == "01/10/2026;Solde à l'ouverture;;;;;570,00"
     assert lines[-1] == "31/12/2026;Solde à la clôture;;;1590,00;1490,00;670,00"
+
+
+def test_statement_uses_organisation_template(owner_client, autumn, today, organisation, smtp_settings):
+    from ardoise.customers.models import Contact
+    from ardoise.mailing.models import EmailTemplate
+
+    EmailTemplate.objects.create(
+        organisation=organisation,
+        kind="statement",
+        subject="Votre relevé au {fin} : {solde}",
+        body="Bonjour {client}, du {debut} au {fin}.",
+        attachment_name="Relevé {client} {fin}.pdf",
+    )
+    Contact.objects.create(customer=autumn.martin, name="Julie", email="julie@boulangerie-martin.fr")
+
+    page = owner_client.get(reverse("reports:statement"), {**PERIOD, "client": autumn.martin.pk})
+    initial = page.context["email_form"].initial
+    send(owner_client, autumn.martin, to=initial["to"], subject=initial["subject"])
+
+    attachment = next(
+        email.message_from_bytes(
+            smtp_settings.messages[0].original_content, policy=email.policy.default
+        ).iter_attachments()
+    )
+    assert initial["to"] == "julie@boulangerie-martin.fr"
+    assert initial["subject"] == "Votre relevé au 31/12/2026 : 670,00%s€" % NBSP
+    assert initial["body"] == "Bonjour Boulangerie Martin SAS, du 01/10/2026 au 31/12/2026."
+    assert attachment.get_filename() == "Relevé Boulangerie Martin SAS 31-12-2026.pdf"

@@ -44,8 +44,11 @@ OBJECT_ARGUMENTS = {
     ("webhooks", "pk"): "webhook_subscription",
     ("webhooks", "delivery_pk"): "webhook_delivery",
 }
-# URL arguments that name no object: a kind of import, the same for every organisation.
-NOT_OBJECT_ARGUMENTS = {("imports", "kind")}
+# URL arguments that name no object: the view reads or writes the user's own organisation's data.
+NOT_OBJECTS = {
+    ("mailing", "kind_name"),  # a kind of e-mail template, e.g. "invoice"
+    ("imports", "kind"),  # a kind of import, "clients" or "articles"
+}
 
 
 def object_urls() -> list[tuple[str, str, str]]:
@@ -58,7 +61,7 @@ def object_urls() -> list[tuple[str, str, str]]:
                 walk(pattern.url_patterns, pattern.namespace or namespace)
             elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
                 for argument in pattern.pattern.converters:
-                    if (namespace, argument) not in NOT_OBJECT_ARGUMENTS:
+                    if (namespace, argument) not in NOT_OBJECTS:
                         found.append((namespace, pattern.name, argument))
 
     walk(get_resolver().url_patterns, "")
