@@ -85,6 +85,16 @@ class OrganisationForm(forms.ModelForm):
             "commerce). 0 pour un paiement à réception."
         ),
     )
+    late_penalty_rate = FrenchDecimalField(
+        label=_("Taux contractuel des pénalités de retard (% par an)"),
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text=_(
+            "Laissez vide pour appliquer le taux légal : taux de refinancement de la BCE majoré de 10 points. "
+            "Un taux contractuel ne peut être inférieur à 3 fois le taux de l'intérêt légal."
+        ),
+    )
     logo_file = forms.FileField(
         label=_("Nouveau logo"),
         required=False,

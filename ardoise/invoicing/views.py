@@ -584,6 +584,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
     from ardoise.mailing.models import OutboundEmail
     from ardoise.payments.forms import PaymentForm
     from ardoise.payments.queries import invoice_payment_context
+    from ardoise.reminders import views as reminders_views
 
     invoice = queries.with_balance(Invoice.objects.filter(pk=invoice.pk)).select_related("customer").get()
     payments = list(invoice.payments.select_related("created_by", "reversal", "receipt").order_by("date", "id"))
@@ -608,6 +609,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
             context["payment_form"] = PaymentForm(invoice=invoice)
         context["email_form"] = InvoiceEmailForm.for_invoice(invoice)
         context["attachment_name"] = invoice_filename(invoice.number, "pdf", invoice.type_code)
+        context.update(reminders_views.invoice_context(invoice))
     context.update(extra)
     return render(request, "invoicing/detail.html", context, status=status)
 
