@@ -138,7 +138,7 @@ def end_of_month_then_days(issue_date: datetime.date, days: int) -> datetime.dat
 
 
 def due_dates(term: PaymentTerm, issue_date: datetime.date) -> list[datetime.date]:
-    """Return the due date of each payment the term asks for, in order (one date unless installments)."""
+    """Return the due date of each payment under the term, in order (one date unless installments)."""
     match term.kind:
         case TermKind.ON_RECEIPT:
             return [issue_date]
@@ -228,19 +228,18 @@ def legal_maximum_message(
     }
 
 
-def check_any_issue_date(term: PaymentTerm, year: int = 2027) -> None:
-    """Check a default term (organisation, customer) against every issue date of a year.
+def check_any_issue_date(term: PaymentTerm) -> None:
+    """Check a default term (organisation, customer) against every issue date of a common and a leap year.
 
     The due date of an end-of-month rule depends on the issue date, so a
-    default term must be lawful whatever day the invoice is issued. A leap
-    year is not needed: February's length only moves limits and due dates together.
+    default term must be lawful whatever day the invoice is issued.
     """
     if term.kind == TermKind.FIXED_DATE:
         raise PaymentTermError(
             _("Une date fixe ne peut être choisie que sur une facture : choisissez une autre règle par défaut.")
         )
-    day = datetime.date(year, 1, 1)
-    while day.year == year:
+    day = datetime.date(2027, 1, 1)
+    while day.year <= 2028:
         check_legal_maximum(term, day)
         day += datetime.timedelta(days=1)
 

@@ -360,7 +360,7 @@ def issue_invoice(
         invoice.issue_date = issue_date
         invoice.due_date = due_date
         # The rule is stored on the issued row, so a later change of the customer's or the
-        # organisation's default never changes what this invoice asks for.
+        # organisation's default never changes this invoice's due dates.
         invoice.payment_terms_kind = term.kind.value
         invoice.payment_terms_days = term.days
         invoice.payment_terms_fixed_date = term.fixed_date

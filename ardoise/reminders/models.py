@@ -46,7 +46,7 @@ class ReminderPlan(models.Model):
 
 
 class ReminderLevel(models.Model):
-    """One step of a plan: when it is due relative to the due date, how it goes out, what it says.
+    """One step of a plan: its day relative to the due date, its channel and its text.
 
     The last level of a plan (the largest ``offset_days``) is the formal notice
     (mise en demeure): a PDF letter stating the principal, the penalties and the

@@ -1,4 +1,4 @@
-"""Reminders: which level is due for which invoice, what it says, and sending it once.
+"""Reminders: which level is due for which invoice, its text, and sending it once.
 
 An invoice gets reminders while it is issued, not a credit note, still owes
 money, and is not marked « en litige ». Each level of its plan (the
@@ -21,6 +21,7 @@ from typing import Any
 
 import holidays
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,8 +68,9 @@ REMINDER_PLACEHOLDERS = (
 class ReminderError(Exception):
     """A reminder cannot be sent; the message is French, for the user.
 
-    ``permanent`` when only a user can fix it (a missing address), so that the
-    job stops retrying; otherwise the invoice simply needs no reminder any more.
+    ``permanent`` is true when only a user can fix the cause (a missing
+    address), so the job stops retrying. Otherwise the invoice needs no reminder
+    any more.
     """
 
     def __init__(self, message: str, *, permanent: bool = False) -> None:
@@ -133,7 +135,7 @@ def levels_of(plan: ReminderPlan) -> list[ReminderLevel]:
 
 
 def is_formal_notice(level: ReminderLevel, levels: list[ReminderLevel]) -> bool:
-    """The last level of a plan is the formal notice (mise en demeure)."""
+    """Tell whether ``level`` is the formal notice (mise en demeure): the last level of its plan."""
     return bool(levels) and level.pk == levels[-1].pk
 
 
@@ -188,7 +190,7 @@ def is_business_customer(invoice: Invoice) -> bool:
 
 @dataclass(frozen=True)
 class Situation:
-    """What an invoice owes on ``day``: the basis of a reminder and of the penalties command."""
+    """The amounts an invoice owes on ``day``: the basis of a reminder and of the penalties command."""
 
     invoice: Invoice
     day: datetime.date
@@ -277,9 +279,9 @@ def due_level(
     """Return the level to send for ``invoice`` on ``day``, or None.
 
     Only the latest level whose date has come is considered, and only when
-    neither it nor a later level was sent; a level dated before the issue
-    date (« 3 jours avant » an invoice due on receipt) or older than the
-    catch-up window is skipped.
+    neither it nor a later level was sent. A level dated before the issue date
+    (« 3 jours avant » an invoice due on receipt) is skipped, and so is a level
+    older than the catch-up window.
     """
     if not plan.enabled or not levels or invoice.issue_date is None:
         return None
@@ -312,9 +314,9 @@ def candidate_invoices(day: datetime.date) -> Iterable[Invoice]:
     """
     from ardoise.invoicing import queries
 
+    issued: QuerySet[Any] = queries.with_balance(Invoice.objects.filter(status=InvoiceStatus.ISSUED))
     invoices = (
-        queries.with_balance(Invoice.objects.filter(status=InvoiceStatus.ISSUED))
-        .exclude(type_code="381")
+        issued.exclude(type_code="381")
         .filter(
             balance_amount__gt=0,
             due_date__lte=day + datetime.timedelta(days=60),
@@ -354,7 +356,7 @@ def due_reminders(day: datetime.date, organisation: Organisation | None = None) 
     return found
 
 
-# What a reminder says
+# The text of a reminder
 
 
 def template_values(invoice: Invoice, current: Situation) -> dict[str, str]:

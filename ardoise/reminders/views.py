@@ -1,7 +1,7 @@
 """Reminder pages: the plan (organisation or customer), the rate tables, and the actions on an invoice.
 
-Every member sees the plan and the history; only owners change the plan and
-the rate tables. Any member may remind an invoice now or mark it « en litige »,
+Every member can read the plan and the history. Only owners change the plan
+and the rate tables. Any member may remind an invoice now or mark it « en litige »,
 as they may send it.
 """
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -106,7 +107,11 @@ def customer_plan_toggle(request: HttpRequest, customer_pk: int) -> HttpResponse
         ReminderLevel.objects.bulk_create(
             [
                 ReminderLevel(
-                    plan=plan, offset_days=level.offset_days, channel=level.channel, subject=level.subject, body=level.body
+                    plan=plan,
+                    offset_days=level.offset_days,
+                    channel=level.channel,
+                    subject=level.subject,
+                    body=level.body,
                 )
                 for level in services.levels_of(default)
             ]
@@ -175,11 +180,12 @@ def rate_delete(request: HttpRequest) -> HttpResponse:
     if not is_owner(request.user, organisation):
         messages.error(request, _("Seuls les propriétaires de l'entreprise peuvent modifier les taux."))
         return redirect("reminders:rates")
-    model = {"bce": EcbRate, "legal": LegalInterestRate}.get(request.POST.get("kind", ""))
+    tables: dict[str, QuerySet[Any]] = {"bce": EcbRate.objects.all(), "legal": LegalInterestRate.objects.all()}
+    rows = tables.get(request.POST.get("kind", ""))
     pk = request.POST.get("pk", "")
-    if model is None or not pk.isdigit():
+    if rows is None or not pk.isdigit():
         raise Http404
-    row = model.objects.filter(pk=int(pk)).first()
+    row = rows.filter(pk=int(pk)).first()
     if row is None:
         raise Http404
     with transaction.atomic():
@@ -200,7 +206,9 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
     current = services.situation(invoice, today)
     next_level = services.next_manual_level(invoice)
     return {
-        "reminders": Reminder.objects.filter(invoice=invoice).select_related("created_by").order_by("-created_at", "-id"),
+        "reminders": Reminder.objects.filter(invoice=invoice)
+        .select_related("created_by")
+        .order_by("-created_at", "-id"),
         "dispute": InvoiceDispute.objects.filter(invoice=invoice).first(),
         "dispute_form": DisputeForm(),
         "reminder_situation": current,

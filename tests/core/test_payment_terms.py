@@ -13,6 +13,7 @@ from ardoise.core import payment_terms
 from ardoise.core.payment_terms import Installment, PaymentTerm, PaymentTermError, TermKind
 
 D = datetime.date
+THIRTY_SEVENTY = (Installment(Decimal("30"), 0), Installment(Decimal("70"), 60))
 issue_dates = st.dates(min_value=D(2000, 1, 1), max_value=D(2099, 12, 31))
 
 
@@ -48,7 +49,7 @@ def test_fixed_date_is_the_due_date():
 
 
 def test_installments_split_to_the_cent():
-    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=(Installment(Decimal("30"), 0), Installment(Decimal("70"), 60)))
+    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=THIRTY_SEVENTY)
 
     parts = payment_terms.schedule(term, D(2026, 12, 4), Decimal("1065.00"))
 
@@ -59,9 +60,8 @@ def test_installments_split_to_the_cent():
 
 
 def test_installments_in_thirds_keep_exact_sum():
-    term = payment_terms.PaymentTerm(
-        TermKind.INSTALLMENTS, 0, installments=payment_terms.parse_installments("33,33 % à 0 j ; 33,33 % à 30 j ; 33,34 % à 60 j")
-    )
+    thirds = payment_terms.parse_installments("33,33 % à 0 j ; 33,33 % à 30 j ; 33,34 % à 60 j")
+    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=thirds)
 
     amounts = [p.amount for p in payment_terms.schedule(term, D(2026, 12, 4), Decimal("100.00"))]
 
@@ -90,7 +90,7 @@ def test_format_installments_round_trips():
     assert payment_terms.parse_installments(payment_terms.format_installments(installments)) == installments
 
 
-def test_net_61_days_exceeds_legal_maximum_with_french_message():
+def test_net_61_days_refused():
     term = PaymentTerm(TermKind.NET, 61)
 
     with pytest.raises(PaymentTermError) as error:
@@ -102,7 +102,7 @@ def test_net_61_days_exceeds_legal_maximum_with_french_message():
     assert "L441-10" in message
 
 
-def test_45_days_end_of_month_is_lawful_for_every_issue_date():
+def test_45_days_end_of_month_lawful():
     for kind in (TermKind.DAYS_END_OF_MONTH, TermKind.END_OF_MONTH_DAYS):
         payment_terms.check_any_issue_date(PaymentTerm(kind, 45))
 
@@ -115,7 +115,8 @@ def test_60_days_end_of_month_is_refused():
 
 
 def test_installment_beyond_60_days_is_refused():
-    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=(Installment(Decimal("50"), 30), Installment(Decimal("50"), 90)))
+    halves = (Installment(Decimal("50"), 30), Installment(Decimal("50"), 90))
+    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=halves)
 
     with pytest.raises(PaymentTermError):
         payment_terms.check_legal_maximum(term, D(2026, 12, 4))
@@ -140,7 +141,7 @@ def test_terms_text_names_the_reading():
 
 
 def test_terms_text_lists_installments():
-    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=(Installment(Decimal("30"), 0), Installment(Decimal("70"), 60)))
+    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=THIRTY_SEVENTY)
 
     text = payment_terms.terms_text(term, D(2026, 12, 4), Decimal("1065.00"))
 
@@ -149,7 +150,7 @@ def test_terms_text_lists_installments():
 
 
 def test_json_round_trip():
-    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=(Installment(Decimal("30"), 0), Installment(Decimal("70"), 60)))
+    term = PaymentTerm(TermKind.INSTALLMENTS, 0, installments=THIRTY_SEVENTY)
 
     assert PaymentTerm.from_json(term.to_json()) == term
 
@@ -177,7 +178,7 @@ def test_end_of_month_then_days_properties(issue, days):
 
 
 @given(issue_dates, st.integers(min_value=0, max_value=45), st.sampled_from(list(payment_terms.END_OF_MONTH_KINDS)))
-def test_end_of_month_rules_up_to_45_days_are_lawful(issue, days, kind):
+def test_end_of_month_up_to_45_lawful(issue, days, kind):
     payment_terms.check_legal_maximum(PaymentTerm(kind, days), issue)
 
 

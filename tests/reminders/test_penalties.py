@@ -24,7 +24,7 @@ def legal(day):
     return penalties.legal_penalty_rate(ECB, day)
 
 
-def test_half_year_rate_is_the_one_in_force_on_1_january_or_1_july():
+def test_rate_fixed_per_half_year():
     # The cut of 11 June 2025 only counts from 1 July: June keeps the rate of 1 January.
     assert legal(D(2025, 6, 30)) == Decimal("13.15")
     assert legal(D(2025, 7, 1)) == Decimal("12.15")

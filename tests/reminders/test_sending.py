@@ -157,12 +157,27 @@ def test_formal_notice_states_principal_penalties_and_indemnity(issued_invoice, 
     assert bytes(reminder.letter_pdf) == attachment.get_content()
 
 
-def test_individual_customer_owes_no_indemnity(issued_invoice, smtp):
+def test_indemnity_follows_issued_snapshot(issued_invoice):
     customer = issued_invoice.customer
     customer.kind = "individual"
     customer.save()
-    # The issued snapshot says the buyer is a company: it wins over the customer record.
+
+    # The buyer was a company when the invoice was issued, and that snapshot wins.
     assert services.situation(issued_invoice, D(2027, 2, 2)).indemnity == Decimal("40.00")
+
+
+def test_individual_customer_owes_no_indemnity(draft_invoice):
+    from ardoise.invoicing.services import issue_invoice
+
+    customer = draft_invoice.customer
+    customer.kind = "individual"
+    customer.save()
+    invoice = issue_invoice(draft_invoice, today=D(2026, 12, 4))
+
+    current = services.situation(invoice, D(2027, 2, 2))
+
+    assert current.indemnity == Decimal("0.00")
+    assert current.penalties.total == Decimal("10.64")
 
 
 def test_letter_channel_produces_pdf_without_email(issued_invoice, smtp):
