@@ -19,6 +19,8 @@ _ERROR_FIELDS = {
     TermKind.END_OF_MONTH_DAYS: "payment_terms_days",
 }
 
+_TERM_FIELDS = ("payment_terms_kind", "payment_terms_days", "payment_terms_fixed_date", "payment_installments")
+
 
 def clean_payment_term(form: forms.BaseForm, *, issue_date: datetime.date | None = None) -> None:
     """Check the rule typed in ``form`` against the legal maximum, and normalise its installments.
@@ -29,7 +31,8 @@ def clean_payment_term(form: forms.BaseForm, *, issue_date: datetime.date | None
     """
     data: dict[str, Any] = form.cleaned_data
     kind = data.get("payment_terms_kind")
-    if not kind:
+    if not kind or any(name in form.errors for name in _TERM_FIELDS):
+        # A field of the rule is already invalid and has its own message.
         return
     try:
         term = payment_terms.term_from_fields(
