@@ -600,6 +600,8 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
     context.update(_correction_links(invoice))
     if invoice.is_draft:
         context["blocking_problems"] = _issue_problems(invoice)
+        if not invoice.is_credit_note:
+            context["draft_terms"] = _draft_terms(invoice)
     else:
         context["document"] = issued_document(invoice)
         context["payment_qr"] = payment_qr(invoice, context["document"], context["balance"])
@@ -612,6 +614,16 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
         context.update(reminders_views.invoice_context(invoice))
     context.update(extra)
     return render(request, "invoicing/detail.html", context, status=status)
+
+
+def _draft_terms(invoice: Invoice) -> str:
+    """Return the payment rule the draft would be issued with, in words."""
+    from ardoise.core.payment_terms import describe
+
+    try:
+        return describe(services.resolve_payment_term(invoice))
+    except InvoicingError as error:
+        return str(error.message)
 
 
 def _correction_links(invoice: Invoice) -> dict[str, Any]:

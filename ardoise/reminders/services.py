@@ -345,11 +345,8 @@ def due_reminders(day: datetime.date, organisation: Organisation | None = None) 
         if key not in plans:
             plans[key] = (plan, levels_of(plan))
         plan, levels = plans[key]
-        sent = set(
-            Reminder.objects.filter(invoice=invoice, manual=False, level__isnull=False).values_list(
-                "level_id", flat=True
-            )
-        )
+        # A level sent by « Relancer maintenant » counts too: the customer already received it.
+        sent = set(Reminder.objects.filter(invoice=invoice, level__isnull=False).values_list("level_id", flat=True))
         due = due_level(invoice, plan, levels, sent, day)
         if due is not None and blocker(invoice) is None:
             found.append(due)

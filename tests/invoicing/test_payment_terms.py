@@ -164,3 +164,13 @@ def test_contractual_rate_accepted_and_frozen_on_invoice(owner_client, organisat
 
     assert organisation.late_penalty_rate == Decimal("12.50")
     assert invoice.late_penalty_rate == Decimal("12.50")
+
+
+def test_draft_page_names_rule(owner_client, draft_invoice):
+    draft_invoice.payment_terms_kind = "end_of_month_days"
+    draft_invoice.payment_terms_days = 45
+    draft_invoice.save()
+
+    response = owner_client.get(draft_invoice.get_absolute_url())
+
+    assert "45 jours fin de mois (fin de mois, puis 45 jours)" in text(response)

@@ -228,6 +228,16 @@ def test_manual_reminder_sends_next_level(issued_invoice, smtp, owner):
     assert len(smtp.messages) == 2
 
 
+def test_manual_level_not_sent_again_automatically(issued_invoice, smtp, owner):
+    seven = level(issued_invoice.organisation, 7)
+    services.send_reminder(issued_invoice, seven, manual=True, user=owner, day=D(2027, 1, 8))
+
+    run_reminders(D(2027, 1, 11))
+
+    assert len(smtp.messages) == 1
+    assert services.due_reminders(D(2027, 1, 19)) != []
+
+
 def test_run_scheduled_sends_what_is_due(issued_invoice, smtp):
     call_command("run-scheduled", "--date", "2026-12-31", "--job", JOB_NAME, stdout=io.StringIO())
 
