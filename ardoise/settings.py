@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "ardoise.banking",
     "ardoise.integrity",
     "ardoise.mailing",
+    "ardoise.reminders",
     "ardoise.jobs",
     "ardoise.dashboard",
     "ardoise.reports",

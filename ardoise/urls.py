@@ -9,6 +9,7 @@ urlpatterns = [
     path("paiements/", include("ardoise.payments.urls")),
     path("banque/", include("ardoise.banking.urls")),
     path("emails/", include("ardoise.mailing.urls")),
+    path("relances/", include("ardoise.reminders.urls")),
     path("rapports/", include("ardoise.reports.urls")),
     path("comptabilite/", include("ardoise.accounting.urls")),
     path("import/", include("ardoise.imports.urls")),

@@ -10,12 +10,13 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from ardoise.accounts.models import Organisation, VatRegime
 from ardoise.core import validators
-from ardoise.core.formats import format_iban
+from ardoise.core.formats import format_date, format_iban, format_rate
 from ardoise.core.forms import (
     EMAIL_ERROR_MESSAGES,
     FrenchDecimalField,
@@ -25,6 +26,7 @@ from ardoise.core.forms import (
     country_choices,
     fill_siren,
 )
+from ardoise.core.payment_term_forms import clean_payment_term
 from ardoise.invoicing.models import NumberingSeries
 
 # Pillow format names of the accepted logos, with the content type they are served with.
@@ -75,12 +77,22 @@ class OrganisationForm(forms.ModelForm):
     bic = IdentifierField(validators.clean_bic, label=_("BIC"), required=False)
     country_code = forms.ChoiceField(label=_("Pays"))
     payment_terms_days = forms.IntegerField(
-        label=_("Délai de paiement par défaut (jours)"),
+        label=_("Nombre de jours N de la règle par défaut"),
         min_value=0,
         validators=[validators.validate_payment_terms_days],
         help_text=_(
-            "Au plus 60 jours après la date d'émission (art. L441-10 du Code de commerce). "
-            "0 pour un paiement à réception."
+            "Au plus 60 jours après la date d'émission, ou 45 jours fin de mois (art. L441-10 du Code de "
+            "commerce). 0 pour un paiement à réception."
+        ),
+    )
+    late_penalty_rate = FrenchDecimalField(
+        label=_("Taux contractuel des pénalités de retard (% par an)"),
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text=_(
+            "Laissez vide pour appliquer le taux légal : taux de refinancement de la BCE majoré de 10 points. "
+            "Un taux contractuel ne peut être inférieur à 3 fois le taux de l'intérêt légal."
         ),
     )
     logo_file = forms.FileField(
@@ -115,7 +127,10 @@ class OrganisationForm(forms.ModelForm):
             "vat_exemption",
             "vat_exemption_text",
             "vat_on_debits",
+            "payment_terms_kind",
             "payment_terms_days",
+            "payment_installments",
+            "late_penalty_rate",
             "late_penalty_text",
             "early_payment_text",
             "credit_note_series",
@@ -170,6 +185,8 @@ class OrganisationForm(forms.ModelForm):
         add_identifier_errors(self, cleaned, siren)
         check_french_postcode(self, cleaned, "postcode", cleaned.get("country_code") or "")
         self._check_vat_exemption(cleaned)
+        clean_payment_term(self)
+        self._check_late_penalty_rate(cleaned)
 
         iban, bic = cleaned.get("iban"), cleaned.get("bic")
         if iban and bic:
@@ -178,6 +195,33 @@ class OrganisationForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("bic", error)
         return cleaned
+
+    def _check_late_penalty_rate(self, cleaned: dict[str, Any]) -> None:
+        """Refuse a contractual rate below 3 times the legal interest rate in force (L441-10)."""
+        from ardoise.reminders.penalties import minimum_contractual_rate
+
+        rate = cleaned.get("late_penalty_rate")
+        if rate is None:
+            return
+        minimum = minimum_contractual_rate(timezone.localdate())
+        if minimum is not None and rate < minimum.rate:
+            self.add_error(
+                "late_penalty_rate",
+                ValidationError(
+                    _(
+                        "Un taux de %(rate)s est inférieur au minimum légal de %(minimum)s (3 fois le taux de "
+                        "l'intérêt légal de %(legal)s en vigueur depuis le %(since)s, article L441-10 du Code de "
+                        "commerce). Saisissez au moins %(minimum)s, ou laissez vide pour le taux BCE + 10 points."
+                    ),
+                    code="rate_too_low",
+                    params={
+                        "rate": format_rate(rate),
+                        "minimum": format_rate(minimum.rate),
+                        "legal": format_rate(minimum.legal_rate),
+                        "since": format_date(minimum.since),
+                    },
+                ),
+            )
 
     def _check_vat_exemption(self, cleaned: dict[str, Any]) -> None:
         """Require the legal basis of exempt operations: every exempt invoice must print it."""
@@ -302,7 +346,10 @@ PROFILE_SECTIONS = [
             "vat_exemption",
             "vat_exemption_text",
             "vat_on_debits",
+            "payment_terms_kind",
             "payment_terms_days",
+            "payment_installments",
+            "late_penalty_rate",
             "late_penalty_text",
             "early_payment_text",
         ],

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core import payment_terms
 from ardoise.core.vat import EXEMPT_BASIS_CHOICES, EXEMPTIONS
 
 
@@ -68,6 +69,31 @@ class Organisation(models.Model):
         default=30,
         help_text=_("Au plus 60 jours après la date d'émission (art. L441-10 du Code de commerce)."),
     )
+    payment_terms_kind = models.CharField(
+        _("règle de paiement par défaut"),
+        max_length=20,
+        choices=payment_terms.kind_choices(fixed_date=False),
+        default=payment_terms.TermKind.NET,
+    )
+    payment_installments = models.CharField(
+        _("échéancier par défaut"),
+        max_length=200,
+        blank=True,
+        help_text=_("Pour la règle « Échéancier » : par exemple « 30 % à 0 j ; 70 % à 60 j »."),
+    )
+    # A contractual late-penalty rate replaces the legal one (ECB rate + 10 points)
+    # when set; it may not be below 3 times the legal interest rate (L441-10).
+    late_penalty_rate = models.DecimalField(
+        _("taux contractuel des pénalités de retard (% par an)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Laissez vide pour appliquer le taux légal : taux de refinancement de la BCE majoré de 10 points. "
+            "Un taux contractuel ne peut être inférieur à 3 fois le taux de l'intérêt légal."
+        ),
+    )
     late_penalty_text = models.TextField(
         _("mention des pénalités de retard"),
         blank=True,
@@ -116,6 +142,12 @@ class Organisation(models.Model):
             return self.vat_exemption_text
         exemption = EXEMPTIONS.get(self.vat_exemption)
         return str(exemption.wording) if exemption else ""
+
+    def payment_term(self) -> payment_terms.PaymentTerm:
+        """Return the default payment term of new invoices."""
+        return payment_terms.term_from_fields(
+            self.payment_terms_kind, self.payment_terms_days, installments=self.payment_installments
+        )
 
     def profile_is_empty(self) -> bool:
         """Tell whether the legal profile has never been filled in."""

@@ -16,8 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ardoise.accounts.forms import LOGO_CONTENT_TYPES, PROFILE_SECTIONS, OrganisationForm
 from ardoise.accounts.models import Organisation, Role
 from ardoise.audit.services import form_changes, record
-from ardoise.core.formats import format_amount, format_iban
+from ardoise.core.formats import format_amount, format_iban, format_rate
 from ardoise.core.forms import country_name
+from ardoise.core.payment_terms import PaymentTermError
+from ardoise.core.payment_terms import describe as describe_term
 from ardoise.core.views import current_organisation
 
 
@@ -110,7 +112,18 @@ def _display_value(organisation: Organisation, name: str) -> str:
         return organisation.get_vat_exemption_display() if value else ""
     if name == "vat_on_debits":
         return _("Oui") if value else _("Non")
+    if name == "payment_terms_kind":
+        try:
+            return describe_term(organisation.payment_term())
+        except PaymentTermError as error:
+            return error.message
+    if name == "late_penalty_rate":
+        return format_rate(value) if value is not None else _("Taux BCE majoré de 10 points")
+    if name == "payment_installments":
+        return value
     if name == "payment_terms_days":
+        if organisation.payment_terms_kind in ("on_receipt", "installments"):
+            return ""
         if value == 0:
             return _("À réception")
         return ngettext("%(days)s jour", "%(days)s jours", value) % {"days": value}

@@ -16,6 +16,7 @@ from ardoise.core.forms import (
     country_name,
     fill_siren,
 )
+from ardoise.core.payment_term_forms import clean_payment_term
 from ardoise.core.vat import VatSituation, is_in_eu, is_outside_eu
 from ardoise.customers.contacts import clean_address_list
 from ardoise.customers.models import Contact, Customer, CustomerKind
@@ -56,11 +57,14 @@ class CustomerForm(forms.ModelForm):
     country_code = forms.ChoiceField(label=_("Pays"))
     delivery_country_code = forms.ChoiceField(label=_("Pays de livraison"), required=False)
     payment_terms_days = forms.IntegerField(
-        label=_("Délai de paiement (jours)"),
+        label=_("Nombre de jours N"),
         min_value=0,
         required=False,
         validators=[validators.validate_payment_terms_days],
-        help_text=_("Laissez vide pour appliquer le délai par défaut de l'entreprise. 60 jours au plus."),
+        help_text=_(
+            "Le N de la règle choisie. Sans règle, un nombre de jours seul vaut « N jours nets » ; laissez tout "
+            "vide pour appliquer la règle de l'entreprise. 60 jours au plus."
+        ),
     )
 
     class Meta:
@@ -82,7 +86,9 @@ class CustomerForm(forms.ModelForm):
             "vat_situation",
             "vat_exemption",
             "vat_exemption_text",
+            "payment_terms_kind",
             "payment_terms_days",
+            "payment_installments",
             "notes",
             "email_cc",
             "email_bcc",
@@ -130,6 +136,7 @@ class CustomerForm(forms.ModelForm):
         check_french_postcode(self, cleaned, "postcode", country)
         check_french_postcode(self, cleaned, "delivery_postcode", cleaned.get("delivery_country_code") or country)
         self._check_vat_situation(cleaned)
+        clean_payment_term(self)
         return cleaned
 
     def _clean_vat_number(self, cleaned: dict[str, Any]) -> None:
@@ -262,7 +269,7 @@ CUSTOMER_SECTIONS = [
         ["vat_situation", "vat_exemption", "vat_exemption_text"],
         _("La situation du client fixe la TVA et les mentions de ses factures."),
     ),
-    (_("Conditions"), ["payment_terms_days", "notes"], ""),
+    (_("Conditions"), ["payment_terms_kind", "payment_terms_days", "payment_installments", "notes"], ""),
     (
         _("Envoi des documents"),
         ["auto_send_invoices", "email_cc", "email_bcc"],

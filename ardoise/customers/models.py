@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core import payment_terms
 from ardoise.core.document import Address, Party
 from ardoise.core.vat import EXEMPT_BASIS_CHOICES, EXEMPTIONS, VatSituation, derive_situation
 
@@ -55,6 +56,18 @@ class Customer(models.Model):
         blank=True,
         help_text=_("Laissez vide pour appliquer le délai par défaut de l'entreprise."),
     )
+    payment_terms_kind = models.CharField(
+        _("règle de paiement"),
+        max_length=20,
+        choices=[("", _("Celle de l'entreprise")), *payment_terms.kind_choices(fixed_date=False)],
+        blank=True,
+    )
+    payment_installments = models.CharField(
+        _("échéancier"),
+        max_length=200,
+        blank=True,
+        help_text=_("Pour la règle « Échéancier » : par exemple « 30 % à 0 j ; 70 % à 60 j »."),
+    )
     notes = models.TextField(_("notes internes"), blank=True)
     email_cc = models.CharField(
         _("copie des e-mails à"),
@@ -93,6 +106,19 @@ class Customer(models.Model):
         from django.urls import reverse
 
         return reverse("customers:detail", args=[self.pk])
+
+    def payment_term(self) -> payment_terms.PaymentTerm | None:
+        """Return the customer's own payment term, or None to use the organisation's.
+
+        A number of days without a rule is the form of older versions: « à N jours ».
+        """
+        if self.payment_terms_kind:
+            return payment_terms.term_from_fields(
+                self.payment_terms_kind, self.payment_terms_days, installments=self.payment_installments
+            )
+        if self.payment_terms_days is not None:
+            return payment_terms.PaymentTerm.net(self.payment_terms_days)
+        return None
 
     @property
     def is_company(self) -> bool:

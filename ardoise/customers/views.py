@@ -14,9 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from ardoise.accounts.models import Organisation
 from ardoise.audit.services import form_changes, record
 from ardoise.core.formats import format_amount, format_date
 from ardoise.core.forms import country_name
+from ardoise.core.payment_terms import PaymentTermError
+from ardoise.core.payment_terms import describe as describe_term
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.contacts import billing_recipients
 from ardoise.customers.forms import (
@@ -117,7 +120,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "country": country_name(customer.country_code),
         "delivery": customer.delivery_address(),
         "delivery_country": country_name(customer.delivery_country_code or customer.country_code),
-        "default_terms": current_organisation(request).payment_terms_days,
+        "payment_term": _customer_term_text(customer, current_organisation(request)),
         "contacts": list(customer.contacts.order_by("id")),
         "recipients": billing_recipients(customer),
     }
@@ -215,6 +218,17 @@ def _query_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
+
+
+def _customer_term_text(customer: Customer, organisation: Organisation) -> tuple[str, bool]:
+    """Return the customer's payment rule in words, and whether it is the organisation's default."""
+    try:
+        own = customer.payment_term()
+        if own is not None:
+            return describe_term(own), False
+        return describe_term(organisation.payment_term()), True
+    except PaymentTermError as error:
+        return error.message, False
 
 
 def _invoice_row(invoice: Invoice) -> dict[str, object]:

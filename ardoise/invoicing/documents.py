@@ -21,6 +21,8 @@ from ardoise.core.money import (
     quantize,
     split_proportionally,
 )
+from ardoise.core.payment_terms import PaymentTerm, final_due_date
+from ardoise.core.payment_terms import terms_text as payment_terms_text
 from ardoise.core.units import unit_label
 from ardoise.core.vat import EXEMPTIONS
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
@@ -331,16 +333,6 @@ def legal_mentions(
     return tuple(dict.fromkeys(mentions))
 
 
-def payment_terms_text(issue_date: datetime.date, due_date: datetime.date) -> str:
-    days = (due_date - issue_date).days
-    if days == 0:
-        return _("Paiement à réception de la facture.")
-    return _("Paiement à %(days)s jours, au plus tard le %(date)s, par virement bancaire.") % {
-        "days": days,
-        "date": due_date.strftime("%d/%m/%Y"),
-    }
-
-
 def credit_note_terms_text(invoice_number: str, *, invoice_was_paid: bool) -> str:
     """Return the payment terms of a credit note (BT-20): it settles the invoice, or is refunded.
 
@@ -354,9 +346,14 @@ def credit_note_terms_text(invoice_number: str, *, invoice_was_paid: bool) -> st
 
 
 def build_document(
-    invoice: Invoice, *, number: str, issue_date: datetime.date, due_date: datetime.date
+    invoice: Invoice, *, number: str, issue_date: datetime.date, payment_term: PaymentTerm
 ) -> InvoiceDocument:
-    """Snapshot the invoice, its organisation and its customer as an ``InvoiceDocument``."""
+    """Snapshot the invoice, its organisation and its customer as an ``InvoiceDocument``.
+
+    The due date (BT-9) is the date by which the whole amount is due; the
+    payment terms text (BT-20) names the rule and, for installments, lists each
+    part with its amount and date.
+    """
     organisation = invoice.organisation
     customer = invoice.customer
     db_lines = list(invoice.lines.all())
@@ -371,7 +368,8 @@ def build_document(
     if invoice.notes:
         notes = (Note(invoice.notes, "AAI"), *notes)
     credited = invoice.credited_invoice if invoice.is_credit_note else None
-    terms = payment_terms_text(issue_date, due_date)
+    due_date = final_due_date(payment_term, issue_date)
+    terms = ""
     if credited is not None:
         terms = credit_note_terms_text(credited.number, invoice_was_paid=credited.paid_total() > 0)
     # BT-25 and BT-26: the invoice a credit note corrects, or the one a replacement invoice replaces.
@@ -404,9 +402,13 @@ def build_document(
         preceding_invoice=preceding.number if preceding is not None else "",
         preceding_invoice_date=preceding.issue_date if preceding is not None else None,
     )
-    vat_total_eur = vat_total_in_euros(invoice, document.totals().tax_total)
+    totals = document.totals()
+    if credited is None:
+        # Installments print their amounts, so the text waits for the totals.
+        terms = payment_terms_text(payment_term, issue_date, totals.due, invoice.currency)
+    vat_total_eur = vat_total_in_euros(invoice, totals.tax_total)
     exchange_rate = invoice.exchange_rate if vat_total_eur is not None else None
-    return replace(document, vat_total_eur=vat_total_eur, exchange_rate=exchange_rate)
+    return replace(document, payment_terms=terms, vat_total_eur=vat_total_eur, exchange_rate=exchange_rate)
 
 
 def vat_total_in_euros(invoice: Invoice, vat_total: Decimal) -> Decimal | None:

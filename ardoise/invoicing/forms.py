@@ -10,12 +10,14 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core import forms as core_forms
 from ardoise.core.money import Adjustment, VatKey, currency_decimals, is_currency_code, quantize
+from ardoise.core.payment_term_forms import clean_payment_term
 from ardoise.core.reasons import ALLOWANCE_REASONS, CHARGE_REASONS, reason_label
 from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, LINE_VAT_RATE_CHOICES, category_for, exemption_for_kind
@@ -208,7 +210,10 @@ class DraftForm(forms.ModelForm):
             "customer",
             "series",
             "delivery_date",
+            "payment_terms_kind",
             "payment_terms_days",
+            "payment_terms_fixed_date",
+            "payment_installments",
             "purchase_order",
             "currency",
             "exchange_rate",
@@ -221,6 +226,7 @@ class DraftForm(forms.ModelForm):
         ]
         widgets = {
             "delivery_date": DateInput(),
+            "payment_terms_fixed_date": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "payment_terms_days": forms.NumberInput(attrs={"min": 0, "max": MAX_PAYMENT_TERMS_DAYS}),
         }
@@ -232,6 +238,9 @@ class DraftForm(forms.ModelForm):
         delivery_date = self.fields["delivery_date"]
         assert isinstance(delivery_date, forms.DateField)
         delivery_date.input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        fixed_date = self.fields["payment_terms_fixed_date"]
+        assert isinstance(fixed_date, forms.DateField)
+        fixed_date.input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         customer_field = self.fields["customer"]
         customer_field.queryset = Customer.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         customer_field.empty_label = _("Choisissez un client")  # type: ignore[attr-defined]
@@ -325,6 +334,8 @@ class DraftForm(forms.ModelForm):
         cleaned: dict[str, Any] = super().clean() or {}
         kind = cleaned.get("discount_kind")
         value = cleaned.get("discount_value") or ZERO
+        # The draft would be issued today: its rule is checked against today's legal maximum.
+        clean_payment_term(self, issue_date=timezone.localdate())
         if cleaned.get("currency") == "EUR":
             # A rate from euros to euros means nothing; a stale one would be printed.
             cleaned["exchange_rate"] = None

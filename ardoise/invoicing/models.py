@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.core import numbering
+from ardoise.core import numbering, payment_terms
 from ardoise.core.money import currency_decimals, quantize
 from ardoise.core.units import UNIT_CHOICES
 from ardoise.core.vat import EXEMPTION_CHOICES
@@ -209,6 +210,24 @@ class Invoice(models.Model):
         validators=[MaxValueValidator(60)],
         help_text=_("Laissez vide pour appliquer le délai du client ou de l'entreprise."),
     )
+    payment_terms_kind = models.CharField(
+        _("règle de paiement"),
+        max_length=20,
+        choices=[("", _("Celle du client ou de l'entreprise")), *payment_terms.kind_choices(fixed_date=True)],
+        blank=True,
+    )
+    payment_terms_fixed_date = models.DateField(_("date fixe d'échéance"), null=True, blank=True)
+    payment_installments = models.CharField(
+        _("échéancier"),
+        max_length=200,
+        blank=True,
+        help_text=_("Pour la règle « Échéancier » : par exemple « 30 % à 0 j ; 70 % à 60 j »."),
+    )
+    # Set at issue: the payments due, as [{"due_date": "2027-01-31", "amount": "360.00"}, …].
+    payment_schedule = models.JSONField(default=list, blank=True, editable=False)
+    # Set at issue from the organisation: the contractual late-penalty rate agreed with this
+    # invoice (% a year), or None for the legal rate (ECB rate + 10 points).
+    late_penalty_rate = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
     purchase_order = models.CharField(_("référence de commande du client"), max_length=100, blank=True)
     buyer_reference = models.CharField(_("référence acheteur"), max_length=100, blank=True)
     discount_kind = models.CharField(
@@ -297,6 +316,30 @@ class Invoice(models.Model):
         if self.status != InvoiceStatus.DRAFT:
             raise IssuedInvoiceError(self)
         return super().delete(*args, **kwargs)
+
+    def own_payment_term(self) -> payment_terms.PaymentTerm | None:
+        """Return the term chosen on this invoice, or None to use the customer's or the organisation's."""
+        if self.payment_terms_kind:
+            return payment_terms.term_from_fields(
+                self.payment_terms_kind,
+                self.payment_terms_days,
+                self.payment_terms_fixed_date,
+                self.payment_installments,
+            )
+        if self.payment_terms_days is not None:
+            return payment_terms.PaymentTerm.net(self.payment_terms_days)
+        return None
+
+    def scheduled_payments(self) -> list[payment_terms.ScheduledPayment]:
+        """Return the payments due on an issued invoice: its schedule, else the whole amount at the due date."""
+        if self.payment_schedule:
+            return [
+                payment_terms.ScheduledPayment(datetime.date.fromisoformat(raw["due_date"]), Decimal(raw["amount"]))
+                for raw in self.payment_schedule
+            ]
+        if self.due_date is None:
+            return []
+        return [payment_terms.ScheduledPayment(self.due_date, self.amount_due)]
 
     @property
     def is_draft(self) -> bool:

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
 from ardoise.audit.services import changes, record, snapshot
-from ardoise.core.dates import due_date_net
+from ardoise.core import payment_terms
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.formats import format_amount
 from ardoise.core.numbering import counter_period, format_number
+from ardoise.core.payment_terms import PaymentTerm
 from ardoise.core.vat import category_for
 from ardoise.customers.models import Customer
 from ardoise.integrity.services import append_invoice
@@ -166,8 +167,8 @@ def delete_draft(invoice: Invoice, *, user: Any = None, request: Any = None) -> 
         invoice.delete()
 
 
-def check_ready_to_issue(invoice: Invoice) -> None:
-    """Raise ``InvoicingError`` listing what must be fixed before the invoice can be issued."""
+def check_ready_to_issue(invoice: Invoice, issue_date: datetime.date | None = None) -> None:
+    """Raise ``InvoicingError`` listing what must be fixed before the invoice can be issued on ``issue_date``."""
     from ardoise.invoicing.series import is_dedicated_to_credit_notes
 
     problems: list[str] = []
@@ -207,6 +208,8 @@ def check_ready_to_issue(invoice: Invoice) -> None:
     if not lines:
         problems.append(_("Ajoutez au moins une ligne à la facture."))
     problems.extend(vat_problems(invoice, lines))
+    if not invoice.is_credit_note:
+        problems.extend(payment_term_problems(invoice, issue_date or timezone.localdate()))
     if invoice.amount_due < 0:
         problems.append(
             _("Le total de la facture est négatif (%(amount)s) : pour rembourser un client, établissez un avoir.")
@@ -268,26 +271,48 @@ def render_issued_files(document: InvoiceDocument, logo: bytes | None, logo_type
     return embed_facturx(pdf, xml, document), xml
 
 
-def resolve_payment_terms(invoice: Invoice) -> int:
-    """Return the payment term in days: the invoice's, else the customer's, else the organisation's."""
-    for terms in (invoice.payment_terms_days, invoice.customer.payment_terms_days):
-        if terms is not None:
-            return terms
-    return invoice.organisation.payment_terms_days
+def resolve_payment_term(invoice: Invoice) -> PaymentTerm:
+    """Return the payment term: the invoice's, else the customer's, else the organisation's.
+
+    Raise ``InvoicingError`` when the chosen rule is incomplete (an installment
+    schedule that no longer parses, a fixed date left empty).
+    """
+    try:
+        for term in (invoice.own_payment_term(), invoice.customer.payment_term()):
+            if term is not None:
+                return term
+        return invoice.organisation.payment_term()
+    except payment_terms.PaymentTermError as error:
+        raise InvoicingError(
+            _("Les conditions de paiement sont incomplètes : %(error)s") % {"error": error.message}
+        ) from None
 
 
 def planned_dates(invoice: Invoice, today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
     """Return the issue date and due date the draft would get if issued ``today``."""
     issue_date = today or timezone.localdate()
-    return issue_date, due_date_net(issue_date, resolve_payment_terms(invoice))
+    return issue_date, payment_terms.final_due_date(resolve_payment_term(invoice), issue_date)
+
+
+def payment_term_problems(invoice: Invoice, issue_date: datetime.date) -> list[str]:
+    """Return why the invoice's payment term cannot apply to an issue on ``issue_date`` (the legal maximum)."""
+    try:
+        payment_terms.check_legal_maximum(resolve_payment_term(invoice), issue_date)
+    except payment_terms.PaymentTermError as error:
+        return [error.message]
+    except InvoicingError as error:
+        return [str(error.message)]
+    return []
 
 
 def preview_document(invoice: Invoice, today: datetime.date | None = None) -> InvoiceDocument:
     """Build the document a draft would become if issued today, numbered « BROUILLON »."""
     if not invoice.is_draft:
         raise IssuedInvoiceError(invoice)
-    issue_date, due_date = planned_dates(invoice, today)
-    return build_document(invoice, number=_("BROUILLON"), issue_date=issue_date, due_date=due_date)
+    issue_date = today or timezone.localdate()
+    return build_document(
+        invoice, number=_("BROUILLON"), issue_date=issue_date, payment_term=resolve_payment_term(invoice)
+    )
 
 
 def issue_invoice(
@@ -314,15 +339,15 @@ def issue_invoice(
             # Credit notes issued since this draft was saved change what is left to credit.
             derive_amounts(invoice)
         refresh_totals(invoice)
-        check_ready_to_issue(invoice)
-
         issue_date = today or timezone.localdate()
+        check_ready_to_issue(invoice, issue_date)
+
         series = invoice.series or series_for(invoice)
         number = next_number(series, issue_date)
-        terms = resolve_payment_terms(invoice)
-        due_date = due_date_net(issue_date, terms)
+        term = resolve_payment_term(invoice)
+        due_date = payment_terms.final_due_date(term, issue_date)
 
-        document = build_document(invoice, number=number, issue_date=issue_date, due_date=due_date)
+        document = build_document(invoice, number=number, issue_date=issue_date, payment_term=term)
         pdf, xml = render_issued_files(
             document, bytes(organisation.logo) if organisation.logo else None, organisation.logo_content_type
         )
@@ -334,7 +359,17 @@ def issue_invoice(
         invoice.number = number
         invoice.issue_date = issue_date
         invoice.due_date = due_date
-        invoice.payment_terms_days = terms
+        # The rule is stored on the issued row, so a later change of the customer's or the
+        # organisation's default never changes this invoice's due dates.
+        invoice.payment_terms_kind = term.kind.value
+        invoice.payment_terms_days = term.days
+        invoice.payment_terms_fixed_date = term.fixed_date
+        invoice.payment_installments = payment_terms.format_installments(term.installments)
+        invoice.late_penalty_rate = organisation.late_penalty_rate
+        invoice.payment_schedule = [
+            {"due_date": part.due_date.isoformat(), "amount": str(part.amount)}
+            for part in payment_terms.schedule(term, issue_date, totals.due, invoice.places)
+        ]
         invoice.total_without_vat = totals.tax_exclusive
         invoice.total_vat = totals.tax_total
         invoice.total_with_vat = totals.tax_inclusive

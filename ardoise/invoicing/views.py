@@ -584,6 +584,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
     from ardoise.mailing.models import OutboundEmail
     from ardoise.payments.forms import PaymentForm
     from ardoise.payments.queries import invoice_payment_context
+    from ardoise.reminders import views as reminders_views
 
     invoice = queries.with_balance(Invoice.objects.filter(pk=invoice.pk)).select_related("customer").get()
     payments = list(invoice.payments.select_related("created_by", "reversal", "receipt").order_by("date", "id"))
@@ -601,6 +602,8 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
     context.update(_correction_links(invoice))
     if invoice.is_draft:
         context["blocking_problems"] = _issue_problems(invoice)
+        if not invoice.is_credit_note:
+            context["draft_terms"] = _draft_terms(invoice)
     else:
         context["document"] = issued_document(invoice)
         context["payment_qr"] = payment_qr(invoice, context["document"], context["balance"])
@@ -610,8 +613,19 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
             context["payment_form"] = PaymentForm(invoice=invoice)
         context["email_form"] = InvoiceEmailForm.for_invoice(invoice)
         context["attachment_name"] = invoice_filename(invoice.number, "pdf", invoice.type_code)
+        context.update(reminders_views.invoice_context(invoice))
     context.update(extra)
     return render(request, "invoicing/detail.html", context, status=status)
+
+
+def _draft_terms(invoice: Invoice) -> str:
+    """Return the payment rule the draft would be issued with, in words."""
+    from ardoise.core.payment_terms import describe
+
+    try:
+        return describe(services.resolve_payment_term(invoice))
+    except InvoicingError as error:
+        return str(error.message)
 
 
 def _correction_links(invoice: Invoice) -> dict[str, Any]:

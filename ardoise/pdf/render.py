@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 TEMPLATE_DIRECTORY = Path(__file__).parent / "templates"
 INVOICE_TEMPLATE = TEMPLATE_DIRECTORY / "invoice.typ"
 STATEMENT_TEMPLATE = TEMPLATE_DIRECTORY / "statement.typ"
+LETTER_TEMPLATE = TEMPLATE_DIRECTORY / "letter.typ"
 
 # Factur-X requires PDF/A-3, and level B (visual appearance) is enough.
 PDF_STANDARD: Final = "a-3b"
@@ -144,6 +145,30 @@ def render_statement_pdf(data: dict[str, Any], logo: bytes | None = None, logo_f
         raise StatementPdfError(error.message) from error
     for warning in warnings:
         logger.warning("Typst warning while rendering a statement: %s", warning.message)
+    return cast(bytes, pdf)
+
+
+class LetterPdfError(Exception):
+    """Typst failed to render a letter. ``detail`` is Typst's own message."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(_("Le PDF de la lettre n'a pas pu être produit : %(detail)s") % {"detail": detail})
+
+
+def render_letter_pdf(data: dict[str, Any], logo: bytes | None = None, logo_format: str | None = None) -> bytes:
+    """Render a letter (reminder, formal notice) from its already formatted ``data``, as a plain PDF."""
+    data = _printable_tree(data)
+    data["logo"] = _logo(logo, logo_format)
+    payload = json.dumps(data, ensure_ascii=False)
+    try:
+        pdf, warnings = _compiler(LETTER_TEMPLATE).compile_with_warnings(
+            format="pdf", sys_inputs={"data": payload}, pdf_tags=PDF_TAGS
+        )
+    except typst.TypstError as error:
+        raise LetterPdfError(error.message) from error
+    for warning in warnings:
+        logger.warning("Typst warning while rendering a letter: %s", warning.message)
     return cast(bytes, pdf)
 
 

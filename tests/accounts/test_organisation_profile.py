@@ -41,6 +41,7 @@ def profile_data(organisation: Organisation, **changes) -> dict:
         "bic": organisation.bic,
         "vat_regime": organisation.vat_regime,
         "payment_terms_days": str(organisation.payment_terms_days),
+        "payment_terms_kind": organisation.payment_terms_kind,
         # The model defaults are lazy translations, which the test client would post as lists of characters.
         "late_penalty_text": str(organisation.late_penalty_text),
         "early_payment_text": str(organisation.early_payment_text),

@@ -435,7 +435,7 @@ def test_detail_shows_customer_data(owner_client, customer):
     assert "Boulangerie Martin SAS" in text
     assert "55208131766522" in text
     assert "3 place Bellecour" in text
-    assert "30 jours après émission" in text
+    assert "à 30 jours" in text
     assert "Identique à l'adresse de facturation." in text
     assert "Aucune facture pour ce client." in text
 

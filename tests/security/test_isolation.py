@@ -19,6 +19,7 @@ from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
 from ardoise.purchases.models import SupplierInvoice
+from ardoise.reminders.models import Reminder
 from ardoise.webhooks.models import Delivery, EventType, Subscription
 
 # Which organisation-owned object each URL argument names, per application namespace.
@@ -43,6 +44,9 @@ OBJECT_ARGUMENTS = {
     ("purchases", "pk"): "supplier_invoice",
     ("webhooks", "pk"): "webhook_subscription",
     ("webhooks", "delivery_pk"): "webhook_delivery",
+    ("reminders", "customer_pk"): "customer",
+    ("reminders", "invoice_pk"): "invoice",
+    ("reminders", "pk"): "reminder",
 }
 # URL arguments that name no object: the view reads or writes the user's own organisation's data.
 NOT_OBJECTS = {
@@ -85,7 +89,23 @@ def victim_objects(organisation, issued_invoice, owner):
         status=UnitStatus.FAILED,
         run_after=email.created_at,
     )
+    reminder = Reminder.objects.create(
+        organisation=organisation,
+        invoice=issued_invoice,
+        level_label="J+30",
+        is_formal_notice=True,
+        channel="letter",
+        status="letter",
+        planned_on=datetime.date(2027, 2, 2),
+        subject="Mise en demeure",
+        body="Payez.",
+        principal=Decimal("1065.00"),
+        penalties=Decimal("10.64"),
+        indemnity=Decimal("40.00"),
+        letter_pdf=b"%PDF-1.7 secret",
+    )
     return {
+        "reminder": reminder,
         "customer": issued_invoice.customer,
         "product": product,
         "invoice": issued_invoice,
