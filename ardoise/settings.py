@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "ardoise.integrity",
     "ardoise.mailing",
     "ardoise.jobs",
+    "ardoise.recurring",
     "ardoise.dashboard",
     "ardoise.reports",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("emails/", include("ardoise.mailing.urls")),
     path("rapports/", include("ardoise.reports.urls")),
     path("taches/", include("ardoise.jobs.urls")),
+    path("abonnements/", include("ardoise.recurring.urls")),
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),
 ]
