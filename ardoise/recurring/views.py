@@ -6,6 +6,7 @@ Every query is scoped to the user's organisation: another organisation's plan re
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from django.contrib import messages
@@ -146,7 +147,7 @@ def _preview(plan_form: PlanForm) -> list[datetime.date]:
         )
     except (KeyError, TypeError, ValueError):
         return []
-    return [date for _index, date in zip(range(PREVIEW_DATES), rule.occurrences(), strict=False)]
+    return [date for _index, date in itertools.islice(rule.occurrences(), PREVIEW_DATES)]
 
 
 @require_GET
