@@ -40,6 +40,7 @@ import django
 
 django.setup()
 
+from bench_issue import make_draft, setup_organisation  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -51,7 +52,6 @@ from ardoise.mailing.services import default_body, default_subject  # noqa: E402
 from ardoise.recurring.models import RecurringOccurrence, RecurringPlan  # noqa: E402
 from ardoise.recurring.services import refresh_next  # noqa: E402
 from ardoise.recurring.tasks import GENERATE_JOB, SEND  # noqa: E402
-from bench_issue import make_draft, setup_organisation  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -130,9 +130,11 @@ def main() -> int:
         if outcome is None or outcome.status != "succeeded":
             print("unit %s failed: %s" % (unit_id, outcome.text if outcome else "not claimed"), file=sys.stderr)
             return 1
-        invoice = RecurringOccurrence.objects.select_related("invoice__organisation").get(
-            plan_id=int(outcome.unit.key.split(":")[1])
-        ).invoice
+        invoice = (
+            RecurringOccurrence.objects.select_related("invoice__organisation")
+            .get(plan_id=int(outcome.unit.key.split(":")[1]))
+            .invoice
+        )
         default_subject(invoice)
         default_body(invoice)
         done += 1
@@ -154,8 +156,10 @@ def main() -> int:
     print("Single issue (bench_issue.py method), median of %d: %.1f ms" % (options.baseline, baseline_ms))
     print("Recurring, per invoice (generate + issue + render e-mail + queue): %.1f ms" % per_invoice_ms)
     print("Ratio: %.2f× (target ≤ 1.5×)" % (per_invoice_ms / baseline_ms))
-    print("RSS: %.0f MiB before the batch, %.0f MiB at the end; peak RSS %.0f MiB" % (
-        rss_start, rss_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    print(
+        "RSS: %.0f MiB before the batch, %.0f MiB at the end; peak RSS %.0f MiB"
+        % (rss_start, rss_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    )
     return 0
 
 

@@ -97,7 +97,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "text": text,
         "states": PaymentState.choices,
-        "has_any_invoice": Invoice.objects.for_organisation(organisation).filter(recurring_template__isnull=True).exists(),
+        "has_any_invoice": Invoice.objects.for_organisation(organisation)
+        .filter(recurring_template__isnull=True)
+        .exists(),
         "filter_query": _filter_query(state, text),
     }
     return render(request, "invoicing/list.html", context)

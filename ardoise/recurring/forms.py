@@ -49,8 +49,7 @@ class PlanForm(forms.ModelForm):
             return RecurringPlan._meta.get_field("revision_percent").default
         if not -50 <= value <= 100:
             raise forms.ValidationError(
-                _("La révision annuelle doit être comprise entre -50 et 100 %% (%(value)s saisi).")
-                % {"value": value}
+                _("La révision annuelle doit être comprise entre -50 et 100 %% (%(value)s saisi).") % {"value": value}
             )
         return value
 
@@ -60,7 +59,10 @@ class PlanForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error(
                 "end_date",
-                _("La date de fin (%(end)s) précède la date de la première facture (%(start)s) : corrigez l'une ou l'autre.")
+                _(
+                    "La date de fin (%(end)s) précède la date de la première facture (%(start)s) : "
+                    "corrigez l'une ou l'autre."
+                )
                 % {"end": end.strftime("%d/%m/%Y"), "start": start.strftime("%d/%m/%Y")},
             )
         if end and cleaned.get("occurrences_limit"):
@@ -71,6 +73,9 @@ class PlanForm(forms.ModelForm):
         if cleaned.get("auto_send") and not cleaned.get("auto_issue"):
             self.add_error(
                 "auto_send",
-                _("Seule une facture émise peut être envoyée : cochez aussi « émettre automatiquement » ou décochez l'envoi."),
+                _(
+                    "Seule une facture émise peut être envoyée : cochez aussi « émettre automatiquement » "
+                    "ou décochez l'envoi."
+                ),
             )
         return cleaned

@@ -53,7 +53,9 @@ class RecurringPlan(models.Model):
         "invoicing.Invoice", on_delete=models.PROTECT, related_name="recurring_template", editable=False
     )
     name = models.CharField(
-        _("nom de l'abonnement"), max_length=120, help_text=_("Pour vous retrouver, par exemple « Maintenance du site »")
+        _("nom de l'abonnement"),
+        max_length=120,
+        help_text=_("Pour vous retrouver, par exemple « Maintenance du site »"),
     )
     frequency = models.CharField(_("fréquence"), max_length=10, choices=Frequency, default=Frequency.MONTHLY)
     interval = models.PositiveSmallIntegerField(
@@ -132,7 +134,9 @@ class RecurringPlan(models.Model):
     def period_label(self) -> str:
         if self.interval == 1:
             return str(self.get_frequency_display())
-        return str(_("Tous les %(count)s %(period)s") % {"count": self.interval, "period": PERIOD_NAMES[self.frequency]})
+        return str(
+            _("Tous les %(count)s %(period)s") % {"count": self.interval, "period": PERIOD_NAMES[self.frequency]}
+        )
 
     def upcoming(self, count: int = 6) -> list[datetime.date]:
         """Return the next ``count`` dates still to generate."""

@@ -64,9 +64,7 @@ class Rule:
         """Tell whether occurrence ``index`` belongs to the plan (before its end date and count)."""
         if self.count is not None and index >= self.count:
             return False
-        if self.end is not None and self.nth(index) > self.end:
-            return False
-        return True
+        return not (self.end is not None and self.nth(index) > self.end)
 
     def date_of(self, index: int) -> datetime.date | None:
         """Return the date of occurrence ``index``, or None when the plan has ended before it."""

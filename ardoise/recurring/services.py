@@ -131,7 +131,9 @@ def generate_occurrence(plan_id: int, date: datetime.date, issue_day: datetime.d
             rule = plan.rule
             index = rule.first_index_from(date)
             if rule.date_of(index) != date:
-                return Generated(None, False, _("Le calendrier de l'abonnement a changé : cette date n'en fait plus partie."))
+                return Generated(
+                    None, False, _("Le calendrier de l'abonnement a changé : cette date n'en fait plus partie.")
+                )
             draft = copy_template(plan, date, issue_day)
             occurrence = RecurringOccurrence.objects.create(
                 plan=plan, index=index, date=date, invoice=draft, auto_send=plan.auto_send

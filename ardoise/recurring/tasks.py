@@ -160,11 +160,8 @@ def find_due_sendings(day: datetime.date) -> Iterator[DueUnit]:
 
 def run_send(unit: JobUnit) -> str:
     """Send the occurrence's invoice to the customer once; see the module's note for the crash window."""
-    occurrence = (
-        RecurringOccurrence.objects.select_related("plan", "invoice__organisation", "invoice__customer")
-        .filter(pk=unit.object_id)
-        .first()
-    )
+    occurrences = RecurringOccurrence.objects.select_related("plan", "invoice__organisation", "invoice__customer")
+    occurrence = occurrences.filter(pk=unit.object_id).first() if unit.object_id is not None else None
     if occurrence is None or occurrence.invoice is None:
         return _("L'échéance ou sa facture n'existe plus : rien à envoyer.")
     if occurrence.email_id is not None:
@@ -233,9 +230,7 @@ def _take_over(occurrence: RecurringOccurrence, previous: OutboundEmail, unit: J
     except Exception as error:
         raise TemporaryFailure(str(error) or error.__class__.__name__) from error
     RecurringOccurrence.objects.filter(pk=occurrence.pk).update(email=previous)
-    return _(
-        "Envoyée à nouveau après une interruption (même Message-ID) : le client a pu la recevoir deux fois."
-    )
+    return _("Envoyée à nouveau après une interruption (même Message-ID) : le client a pu la recevoir deux fois.")
 
 
 GENERATE_JOB = register(

@@ -89,7 +89,9 @@ def _edit_plan(request: HttpRequest, plan: RecurringPlan, template: Invoice) -> 
         invoice, lines, removed = posted_draft(form, formset, adjustments)
         created = plan.pk is None
         try:
-            plan = services.save_plan(plan_form.save(commit=False), invoice, lines, removed, user=request.user, request=request)
+            plan = services.save_plan(
+                plan_form.save(commit=False), invoice, lines, removed, user=request.user, request=request
+            )
         except InvoicingError as error:
             messages.error(request, error.message)
             return redirect("recurring:list")
@@ -128,7 +130,10 @@ def _can_send(form: DraftForm, plan_form: PlanForm) -> bool:
         return True
     plan_form.add_error(
         "auto_send",
-        _("Le client « %(customer)s » n'a pas d'adresse e-mail de facturation : indiquez-la dans sa fiche ou décochez l'envoi.")
+        _(
+            "Le client « %(customer)s » n'a pas d'adresse e-mail de facturation : "
+            "indiquez-la dans sa fiche ou décochez l'envoi."
+        )
         % {"customer": customer.name},
     )
     return False

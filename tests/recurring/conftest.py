@@ -22,7 +22,9 @@ def make_plan(organisation, customer, *, price: str = "100.00", **fields) -> Rec
         **fields,
     }
     template = Invoice(organisation=organisation, customer=customer)
-    line = InvoiceLine(name="Maintenance mensuelle", quantity=Decimal("1"), unit_price=Decimal(price), vat_rate=Decimal("20.00"))
+    line = InvoiceLine(
+        name="Maintenance mensuelle", quantity=Decimal("1"), unit_price=Decimal(price), vat_rate=Decimal("20.00")
+    )
     return save_plan(RecurringPlan(organisation=organisation, **values), template, [line])
 
 

@@ -27,9 +27,7 @@ def run_on(day: datetime.date):
 
 
 def issued(plan):
-    return list(
-        Invoice.objects.filter(recurring_occurrence__plan=plan, status=InvoiceStatus.ISSUED).order_by("number")
-    )
+    return list(Invoice.objects.filter(recurring_occurrence__plan=plan, status=InvoiceStatus.ISSUED).order_by("number"))
 
 
 def test_a_plan_on_the_31st_catches_up_each_missed_month_once(plan):
@@ -160,11 +158,16 @@ def test_a_paused_plan_skips_the_dates_of_the_pause(plan):
 
 def test_yearly_revision_applies_on_each_anniversary(organisation, customer):
     plan = make_plan(
-        organisation, customer, frequency="yearly", start_date=datetime.date(2027, 1, 15), revision_percent=Decimal("2.5")
+        organisation,
+        customer,
+        frequency="yearly",
+        start_date=datetime.date(2027, 1, 15),
+        revision_percent=Decimal("2.5"),
     )
     run_on(datetime.date(2029, 1, 15))
     prices = [
-        occurrence.invoice.lines.get().unit_price for occurrence in plan.occurrences.order_by("date").select_related("invoice")
+        occurrence.invoice.lines.get().unit_price
+        for occurrence in plan.occurrences.order_by("date").select_related("invoice")
     ]
     assert prices == [Decimal("100.00"), Decimal("102.50"), Decimal("105.06")]
 

@@ -12,7 +12,6 @@ from ardoise.invoicing.models import Invoice
 from ardoise.jobs.services import run_due
 from ardoise.recurring.models import RecurringPlan
 from ardoise.recurring.tasks import GENERATE_JOB, SEND_JOB
-from tests.recurring.conftest import make_plan
 
 
 def plan_post(customer, **overrides):
@@ -91,7 +90,9 @@ def test_edit_page_shows_the_invoice_editor(owner_client, plan):
     data["lines-TOTAL_FORMS"] = "2"
     data["lines-INITIAL_FORMS"] = "1"
     line = plan.template.lines.get()
-    data.update({"lines-1-%s" % key[len("lines-0-"):]: value for key, value in data.items() if key.startswith("lines-0-")})
+    data.update(
+        {"lines-1-%s" % key[len("lines-0-") :]: value for key, value in data.items() if key.startswith("lines-0-")}
+    )
     data.update({"lines-0-id": str(line.pk), "lines-0-invoice": str(plan.template.pk), "lines-0-DELETE": "on"})
     response = owner_client.post(reverse("recurring:edit", args=[plan.pk]), data)
     assert response.status_code == 302

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -83,7 +84,7 @@ def test_every_date_comes_from_the_anchor(start, frequency, interval, index):
 def test_dates_strictly_increase_and_count_is_exact(start, frequency, interval, count):
     occurrences = list(Rule(frequency, interval, start, count=count).occurrences())
     assert [index for index, _date in occurrences] == list(range(count))
-    assert all(earlier[1] < later[1] for earlier, later in zip(occurrences, occurrences[1:], strict=False))
+    assert all(earlier[1] < later[1] for earlier, later in itertools.pairwise(occurrences))
     assert occurrences[0][1] == start
 
 

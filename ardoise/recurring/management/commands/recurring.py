@@ -32,18 +32,33 @@ PLAN_KEYS = {
     "revision_percent": "revision_percent",
 }
 INVOICE_KEYS = ("payment_terms_days", "purchase_order", "notes", "currency")
-LINE_KEYS = ("name", "description", "quantity", "unit", "unit_price", "vat_rate", "exemption", "discount_percent", "kind")
+LINE_KEYS = (
+    "name",
+    "description",
+    "quantity",
+    "unit",
+    "unit_price",
+    "vat_rate",
+    "exemption",
+    "discount_percent",
+    "kind",
+)
 KNOWN_KEYS = {*PLAN_KEYS, *INVOICE_KEYS, "customer", "lines"}
 
 
 class Command(FrenchCommand):
-    help = "Gérer les abonnements (facturation récurrente) : lister, créer depuis un fichier JSON, afficher, mettre en pause, reprendre."
+    help = (
+        "Gérer les abonnements (facturation récurrente) : lister, créer depuis un fichier JSON, afficher, "
+        "mettre en pause, reprendre."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organisation", help="SIREN ou identifiant de l'entreprise, s'il y en a plusieurs.")
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         actions.add_parser("list", help="Lister les abonnements et leur prochaine date.")
-        creating = actions.add_parser("create", help="Créer un abonnement décrit dans un fichier JSON (voir docs/guide/abonnements.md).")
+        creating = actions.add_parser(
+            "create", help="Créer un abonnement décrit dans un fichier JSON (voir docs/guide/abonnements.md)."
+        )
         creating.add_argument("file", metavar="FICHIER", help="Fichier JSON de l'abonnement.")
         for name, text in (
             ("show", "Afficher un abonnement, ses prochaines dates et ses factures."),
@@ -79,10 +94,14 @@ class Command(FrenchCommand):
         plan = find_plan(organisation, options["id"])
         self.stdout.write(_("Abonnement %(id)s : %(name)s") % {"id": plan.pk, "name": plan.name})
         self.stdout.write(_("Client : %(customer)s") % {"customer": plan.customer.name})
-        self.stdout.write(_("Fréquence : %(period)s, depuis le %(start)s") % {"period": plan.period_label, "start": format_date(plan.start_date)})
+        self.stdout.write(
+            _("Fréquence : %(period)s, depuis le %(start)s")
+            % {"period": plan.period_label, "start": format_date(plan.start_date)}
+        )
         self.stdout.write(_("État : %(state)s") % {"state": _state(plan)})
         self.stdout.write(
-            _("Montant par facture : %(amount)s TTC") % {"amount": format_amount(plan.template.amount_due, plan.template.currency)}
+            _("Montant par facture : %(amount)s TTC")
+            % {"amount": format_amount(plan.template.amount_due, plan.template.currency)}
         )
         if plan.is_active:
             dates = ", ".join(format_date(date) for date in plan.upcoming(6)) or _("aucune")
@@ -111,7 +130,9 @@ class Command(FrenchCommand):
             self.stdout.write(_("L'abonnement %(id)s n'était pas en pause.") % {"id": plan.pk})
             return
         following = format_date(plan.next_date) if plan.next_date else _("aucune, l'abonnement est terminé")
-        self.stdout.write(_("Abonnement %(id)s repris. Prochaine facture : %(date)s.") % {"id": plan.pk, "date": following})
+        self.stdout.write(
+            _("Abonnement %(id)s repris. Prochaine facture : %(date)s.") % {"id": plan.pk, "date": following}
+        )
 
     def handle_create(self, organisation: Any, options: dict[str, Any]) -> None:
         path = Path(options["file"])
@@ -140,10 +161,15 @@ def _state(plan: RecurringPlan) -> str:
 
 
 def find_plan(organisation: Any, plan_id: int) -> RecurringPlan:
-    plan = RecurringPlan.objects.filter(organisation=organisation, pk=plan_id).select_related("customer", "template").first()
+    plan = (
+        RecurringPlan.objects.filter(organisation=organisation, pk=plan_id)
+        .select_related("customer", "template")
+        .first()
+    )
     if plan is None:
         raise CommandError(
-            _("Aucun abonnement n° %(id)s dans cette entreprise : « ardoise recurring list » les affiche.") % {"id": plan_id}
+            _("Aucun abonnement n° %(id)s dans cette entreprise : « ardoise recurring list » les affiche.")
+            % {"id": plan_id}
         )
     return plan
 
@@ -159,7 +185,10 @@ def find_customer(organisation: Any, value: Any) -> Customer:
         found = matches[0] if len(matches) == 1 else None
     if found is None:
         raise CommandError(
-            _("« customer » : aucun client ne correspond à « %(value)s ». Indiquez son SIREN, son identifiant ou son nom exact.")
+            _(
+                "« customer » : aucun client ne correspond à « %(value)s ». "
+                "Indiquez son SIREN, son identifiant ou son nom exact."
+            )
             % {"value": text}
         )
     return found
@@ -185,7 +214,7 @@ def create_from_json(organisation: Any, content: Any) -> RecurringPlan:
         )
     lines = content.get("lines")
     if not isinstance(lines, list) or not lines or not all(isinstance(line, dict) for line in lines):
-        raise CommandError(_("« lines » doit être une liste d'au moins une ligne { \"name\": …, \"unit_price\": … }."))
+        raise CommandError(_('« lines » doit être une liste d\'au moins une ligne { "name": …, "unit_price": … }.'))
     customer = find_customer(organisation, content.get("customer"))
 
     plan_data = {"plan-%s" % field: _text(content.get(key)) for key, field in PLAN_KEYS.items()}
@@ -231,7 +260,10 @@ def create_from_json(organisation: Any, content: Any) -> RecurringPlan:
         raise CommandError(_("L'abonnement n'a pas été créé :") + "\n" + "\n".join("  - %s" % p for p in problems))
     if plan_form.cleaned_data["auto_send"] and not customer.email:
         raise CommandError(
-            _("Le client « %(customer)s » n'a pas d'adresse e-mail de facturation : indiquez-la ou mettez \"auto_send\": false.")
+            _(
+                "Le client « %(customer)s » n'a pas d'adresse e-mail de facturation : "
+                'indiquez-la ou mettez "auto_send": false.'
+            )
             % {"customer": customer.name}
         )
     invoice = form.save(commit=False)
