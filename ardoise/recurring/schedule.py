@@ -88,7 +88,7 @@ class Rule:
         """Return the index of the first occurrence dated ``day`` or later (it may be past the end)."""
         if day <= self.start:
             return 0
-        # Start from an estimate below the answer, then walk: at most a few steps.
+        # Start from an estimate below the result, then step forward: at most a few steps.
         if self.frequency == WEEKLY:
             index = max(0, (day - self.start).days // (7 * self.interval) - 1)
         else:

@@ -5,7 +5,7 @@ Both jobs find their work in the database and use the same key per occurrence,
 
 - ``recurring.generate`` lists every occurrence dated on the sweep's day or
   earlier that has no invoice yet (so missed ones are caught up), creates its
-  draft once (unique (plan, date)) and issues it when the plan says so.
+  draft once (unique (plan, date)) and issues it when the plan issues automatically.
 - ``recurring.send`` lists the issued invoices of plans that send them and
   that have no e-mail yet. It is its own unit, so a crash between issuing and
   sending is made good by the next sweep.
@@ -180,7 +180,7 @@ def run_send(unit: JobUnit) -> str:
             _("Le client « %(customer)s » n'a pas d'adresse e-mail de facturation : indiquez-la dans sa fiche.")
             % {"customer": invoice.customer.name}
         )
-    # Committed before the SMTP conversation: a retaken attempt knows this one may have sent.
+    # Committed before the SMTP conversation, so a retaken attempt can tell that this one may have sent.
     RecurringOccurrence.objects.filter(pk=occurrence.pk).update(email_started_at=timezone.now())
     outbound = send_invoice_email(invoice, [to], default_subject(invoice), default_body(invoice))
     RecurringOccurrence.objects.filter(pk=occurrence.pk).update(email=outbound)

@@ -30,7 +30,7 @@ def issued(plan):
     return list(Invoice.objects.filter(recurring_occurrence__plan=plan, status=InvoiceStatus.ISSUED).order_by("number"))
 
 
-def test_a_plan_on_the_31st_catches_up_each_missed_month_once(plan):
+def test_plan_on_31st_catches_up_once(plan):
     report = run_on(datetime.date(2027, 4, 30))
     assert not report.failed
     dates = list(plan.occurrences.order_by("date").values_list("date", flat=True))
@@ -66,7 +66,7 @@ def test_start_equal_to_end_gives_one_invoice(organisation, customer):
     assert plan.next_date is None
 
 
-def test_a_draft_plan_leaves_drafts_and_sends_nothing(organisation, customer):
+def test_draft_plan_sends_nothing(organisation, customer):
     plan = make_plan(organisation, customer, auto_issue=False, start_date=datetime.date(2027, 1, 10))
     run_on(datetime.date(2027, 2, 10))
     occurrences = list(plan.occurrences.select_related("invoice"))
@@ -75,7 +75,7 @@ def test_a_draft_plan_leaves_drafts_and_sends_nothing(organisation, customer):
     assert not OutboundEmail.objects.exists()
 
 
-def test_issued_invoices_are_sent_once_in_the_same_run(organisation, customer, settings):
+def test_send_once_in_same_run(organisation, customer, settings):
     plan = make_plan(organisation, customer, auto_send=True, start_date=datetime.date(2027, 1, 10))
     report = run_on(datetime.date(2027, 2, 10))
     assert not report.failed
@@ -89,7 +89,7 @@ def test_issued_invoices_are_sent_once_in_the_same_run(organisation, customer, s
     assert OutboundEmail.objects.count() == 2
 
 
-def test_a_send_interrupted_during_the_smtp_conversation_is_sent_again_and_flagged(organisation, customer):
+def test_interrupted_send_resent_and_flagged(organisation, customer):
     plan = make_plan(organisation, customer, auto_send=True, start_date=datetime.date(2027, 1, 10))
     day = datetime.date(2027, 1, 10)
     with time_machine.travel(datetime.datetime(2027, 1, 10, 9, 0, tzinfo=datetime.UTC), tick=False):
@@ -110,7 +110,7 @@ def test_a_send_interrupted_during_the_smtp_conversation_is_sent_again_and_flagg
     assert OutboundEmail.objects.count() == 1
 
 
-def test_a_customer_without_email_fails_the_send_with_a_french_message(organisation, customer):
+def test_send_without_customer_email(organisation, customer):
     plan = make_plan(organisation, customer, auto_send=True, start_date=datetime.date(2027, 1, 10))
     customer.email = ""
     customer.siren = "552081317"
@@ -121,7 +121,7 @@ def test_a_customer_without_email_fails_the_send_with_a_french_message(organisat
     assert "n'a pas d'adresse e-mail" in failure.text
 
 
-def test_an_invoice_that_cannot_be_issued_stays_a_draft_with_the_reason(organisation, customer):
+def test_unissuable_draft_keeps_reason(organisation, customer):
     customer.address_line1 = ""
     customer.save()
     plan = make_plan(organisation, customer, start_date=datetime.date(2027, 1, 10))
@@ -141,7 +141,7 @@ def test_generating_twice_creates_one_occurrence(plan):
     assert RecurringOccurrence.objects.count() == 1
 
 
-def test_a_paused_plan_skips_the_dates_of_the_pause(plan):
+def test_pause_skips_its_dates(plan):
     run_on(datetime.date(2027, 1, 31))
     pause(plan)
     run_on(datetime.date(2027, 3, 31))

@@ -59,7 +59,7 @@ def test_create_a_plan_from_the_editor(owner_client, customer):
     assert "Hébergement" in owner_client.get(reverse("recurring:list")).content.decode()
 
 
-def test_editor_refuses_bad_input_in_french_and_keeps_it(owner_client, customer):
+def test_editor_rejects_bad_input(owner_client, customer):
     data = plan_post(customer, **{"plan-end_date": "2027-01-01", "lines-0-unit_price": "abc"})
     response = owner_client.post(reverse("recurring:create"), data)
     page = html.unescape(response.content.decode())
@@ -107,7 +107,9 @@ def test_dates_preview(owner_client):
         {"plan-name": "x", "plan-frequency": "quarterly", "plan-interval": "1", "plan-start_date": "2027-08-31"},
     )
     page = response.content.decode()
-    assert "31/08/2027" in page and "30/11/2027" in page and "29/02/2028" in page
+    assert "31/08/2027" in page
+    assert "30/11/2027" in page
+    assert "29/02/2028" in page
 
 
 def test_pause_and_resume(owner_client, plan):
@@ -127,7 +129,7 @@ def test_another_organisation_gets_404(outsider_client, plan):
     assert "Maintenance" not in outsider_client.get(reverse("recurring:list")).content.decode()
 
 
-def test_template_is_hidden_from_invoice_screens_and_invoices_link_to_the_plan(owner_client, plan):
+def test_template_hidden_and_invoice_linked(owner_client, plan):
     assert owner_client.get(reverse("invoicing:detail", args=[plan.template.pk])).status_code == 404
     assert owner_client.get(reverse("invoicing:edit", args=[plan.template.pk])).status_code == 404
     assert owner_client.post(reverse("invoicing:issue", args=[plan.template.pk])).status_code == 404
