@@ -142,3 +142,8 @@ def test_template_hidden_and_invoice_linked(owner_client, plan):
     page = owner_client.get(invoice.get_absolute_url()).content.decode()
     assert plan.get_absolute_url() in page
     assert invoice.number in owner_client.get(plan.get_absolute_url()).content.decode()
+
+
+def test_customer_page_hides_the_template(owner_client, plan):
+    page = owner_client.get(plan.customer.get_absolute_url()).content.decode()
+    assert reverse("invoicing:detail", args=[plan.template.pk]) not in page
