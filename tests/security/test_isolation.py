@@ -17,6 +17,7 @@ from ardoise.catalogue.models import Product
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
+from tests.recurring.conftest import make_plan
 
 # Which organisation-owned object each URL argument names, per application namespace.
 OBJECT_ARGUMENTS = {
@@ -36,6 +37,7 @@ OBJECT_ARGUMENTS = {
     ("banking", "upload_pk"): "statement_upload",
     ("reports", "customer_pk"): "customer",
     ("jobs", "pk"): "job_unit",
+    ("recurring", "pk"): "recurring_plan",
 }
 
 
@@ -81,6 +83,7 @@ def victim_objects(organisation, issued_invoice, owner):
         "receipt": payment.receipt,
         "series": issued_invoice.series,
         "job_unit": job_unit,
+        "recurring_plan": make_plan(organisation, issued_invoice.customer),
         **bank_objects(organisation),
     }
 
