@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ardoise.mailing",
     "ardoise.reminders",
     "ardoise.jobs",
+    "ardoise.recurring",
     "ardoise.dashboard",
     "ardoise.reports",
     "ardoise.accounting",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("factures-fournisseurs/", include("ardoise.purchases.urls")),
     path("entreprise/webhooks/", include("ardoise.webhooks.urls")),
     path("taches/", include("ardoise.jobs.urls")),
+    path("abonnements/", include("ardoise.recurring.urls")),
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),
 ]

@@ -106,7 +106,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_scoped_or_404(request, Customer, pk=pk)
     # Drafts have no issue date yet: they come first, as the work in progress.
     newest_first = F("issue_date").desc(nulls_first=True)
-    invoices = queries.with_balance(Invoice.objects.filter(customer=customer)).order_by(newest_first, "-id")
+    # The template draft of a recurring plan is not an invoice of the customer: the plan's page shows it.
+    own_invoices = Invoice.objects.filter(customer=customer, recurring_template__isnull=True)
+    invoices = queries.with_balance(own_invoices).order_by(newest_first, "-id")
     receipts = with_allocated(customer.receipts.select_related("reversal")).order_by("-date", "-id")
     history = reports.payment_history(current_organisation(request), customer.pk, timezone.localdate())
     context = {

@@ -71,7 +71,8 @@ LINE_PREFIX_PATTERN = re.compile(r"^%s-(\d{1,3})$" % LINES_PREFIX)
 
 
 def get_invoice_or_404(request: HttpRequest, pk: int) -> Invoice:
-    return get_scoped_or_404(request, Invoice, pk=pk)
+    # The template draft of a recurring plan is edited from the plan's page only: issuing it would use it up.
+    return get_scoped_or_404(request, Invoice, pk=pk, recurring_template__isnull=True)
 
 
 # List
@@ -83,7 +84,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("etat", "")
     text = request.GET.get("q", "").strip()
 
-    invoices = queries.with_balance(scoped(request, Invoice).select_related("customer"))
+    invoices = queries.with_balance(
+        scoped(request, Invoice).filter(recurring_template__isnull=True).select_related("customer")
+    )
     invoices = queries.in_state(invoices, state, timezone.localdate())
     invoices = queries.search(invoices, text)
     page = Paginator(invoices.order_by("-issue_date", "-number", "-created_at", "-id"), PAGE_SIZE).get_page(
@@ -94,7 +97,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "text": text,
         "states": PaymentState.choices,
-        "has_any_invoice": Invoice.objects.for_organisation(organisation).exists(),
+        "has_any_invoice": Invoice.objects.for_organisation(organisation)
+        .filter(recurring_template__isnull=True)
+        .exists(),
         "filter_query": _filter_query(state, text),
     }
     return render(request, "invoicing/list.html", context)
@@ -222,6 +227,14 @@ def _save_and_redirect(
 
 
 def _save_forms(request: HttpRequest, form: DraftForm, formset: Any, adjustments: BaseAdjustmentFormSet) -> Invoice:
+    invoice, lines, removed = posted_draft(form, formset, adjustments)
+    return services.save_draft(invoice, lines, removed, user=request.user, request=request)
+
+
+def posted_draft(
+    form: DraftForm, formset: Any, adjustments: BaseAdjustmentFormSet
+) -> tuple[Invoice, list[InvoiceLine], list[InvoiceLine]]:
+    """Return the edited draft (unsaved), its lines in order and the saved lines the user deleted."""
     invoice = form.save(commit=False)
     if adjustments.is_bound:
         invoice.document_adjustments = adjustments.adjustments_json()
@@ -230,7 +243,7 @@ def _save_forms(request: HttpRequest, form: DraftForm, formset: Any, adjustments
     kept = [f for f in formset.forms if id(f) not in deleted and (f.instance.pk or f.has_changed())]
     lines = [line_form.save(commit=False) for line_form in kept]
     removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
-    return services.save_draft(invoice, lines, removed, user=request.user, request=request)
+    return invoice, lines, removed
 
 
 def _discount_fits(form: DraftForm, summary: InvoiceSummary | None) -> bool:
@@ -600,6 +613,7 @@ def render_invoice_page(request: HttpRequest, invoice: Invoice, *, status: int =
     }
     context.update(invoice_payment_context(invoice, context["balance"]))
     context.update(_correction_links(invoice))
+    context["recurring_occurrence"] = _recurring_occurrence(invoice)
     if invoice.is_draft:
         context["blocking_problems"] = _issue_problems(invoice)
         if not invoice.is_credit_note:
@@ -626,6 +640,13 @@ def _draft_terms(invoice: Invoice) -> str:
         return describe(services.resolve_payment_term(invoice))
     except InvoicingError as error:
         return str(error.message)
+
+
+def _recurring_occurrence(invoice: Invoice) -> Any:
+    """Return the recurring plan's occurrence that generated the invoice, if any."""
+    from ardoise.recurring.models import RecurringOccurrence
+
+    return RecurringOccurrence.objects.select_related("plan").filter(invoice=invoice).first()
 
 
 def _correction_links(invoice: Invoice) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ardoise.payments.services import record_payment
 from ardoise.purchases.models import SupplierInvoice
 from ardoise.reminders.models import Reminder
 from ardoise.webhooks.models import Delivery, EventType, Subscription
+from tests.recurring.conftest import make_plan
 
 # Which organisation-owned object each URL argument names, per application namespace.
 OBJECT_ARGUMENTS = {
@@ -47,6 +48,7 @@ OBJECT_ARGUMENTS = {
     ("reminders", "customer_pk"): "customer",
     ("reminders", "invoice_pk"): "invoice",
     ("reminders", "pk"): "reminder",
+    ("recurring", "pk"): "recurring_plan",
 }
 # URL arguments that name no object: the view reads or writes the user's own organisation's data.
 NOT_OBJECTS = {
@@ -133,6 +135,7 @@ def victim_objects(organisation, issued_invoice, owner):
             total_with_vat=Decimal("12.00"),
             amount_due=Decimal("12.00"),
         ),
+        "recurring_plan": make_plan(organisation, issued_invoice.customer),
         **bank_objects(organisation),
         **webhook_objects(organisation),
     }
