@@ -1,8 +1,12 @@
 from django.urls import include, path
 
+from ardoise.api.api import api
+
 urlpatterns = [
     path("", include("ardoise.dashboard.urls")),
     path("compte/", include("ardoise.accounts.urls")),
+    path("compte/entreprise/jetons-api/", include("ardoise.api.urls")),
+    path("api/v1/", api.urls),
     path("clients/", include("ardoise.customers.urls")),
     path("catalogue/", include("ardoise.catalogue.urls")),
     path("factures/", include("ardoise.invoicing.urls")),
