@@ -117,6 +117,8 @@ def create_product(
         with transaction.atomic():
             product = form.save()
             record(organisation, "product.created", product, request=request)
+        # The database's value, with its 4 decimals, rather than the typed one.
+        product.refresh_from_db()
         return json_response(serialise(product), 201, location="/api/v1/products/%s" % product.pk)
 
     return run_once(request, idempotency_key, create)
@@ -140,4 +142,5 @@ def update_product(
                 request=request,
                 data={"changes": form_changes(form)},
             )
+    product.refresh_from_db()
     return serialise(product)
