@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -103,3 +105,16 @@ api.add_router("/customers", customers.router)
 api.add_router("/products", products.router)
 api.add_router("/invoices", invoices.router)
 api.add_router("/payments", payments.router)
+
+
+@csrf_exempt
+@login_not_required
+def unknown_path(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Answer a URL under /api/ that no operation serves with a problem, not the HTML 404 page."""
+    problem = ApiProblem(
+        404,
+        "not-found",
+        _("Introuvable"),
+        _("Aucune opération de l'API à cette adresse : voir la liste dans /api/v1/docs."),
+    )
+    return problem.to_response(request)

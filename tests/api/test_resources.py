@@ -264,3 +264,21 @@ def test_malformed_json_is_a_problem(api):
 def test_out_of_range_ids_are_validation_errors(api):
     assert_problem(api.get("/customers/%s" % (2**64)), 422, "validation-error")
     assert_problem(api.get("/customers/0"), 422, "validation-error")
+
+
+def test_credit_note_is_distinguished_and_issued(api, issued_invoice):
+    from ardoise.invoicing.credit_notes import create_credit_note
+
+    credit_note = create_credit_note(issued_invoice)
+
+    listed = api.get("/invoices/", type="credit_note").json()
+    refused = api.patch("/invoices/%s" % credit_note.pk, {"notes": "x"})
+    issued = api.post("/invoices/%s/issue" % credit_note.pk)
+
+    assert [item["id"] for item in listed["items"]] == [credit_note.pk]
+    assert listed["items"][0]["type"] == "credit_note"
+    assert listed["items"][0]["type_code"] == "381"
+    assert listed["items"][0]["credited_invoice"] == issued_invoice.pk
+    assert_problem(refused, 409, "conflict")
+    assert issued.status_code == 200
+    assert issued.json()["number"]
