@@ -64,7 +64,11 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     reference = {"$ref": "#/components/schemas/Problem"}
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            responses = operation.setdefault("responses", {})
+            # ninja writes status codes as integers and ``openapi_extra`` as strings: one JSON key each.
+            given = operation.get("responses", {})
+            responses = {str(status): value for status, value in given.items() if isinstance(status, int)}
+            responses.update({status: value for status, value in given.items() if isinstance(status, str)})
+            operation["responses"] = responses
             for status, description in _PROBLEM_STATUSES.items():
                 response: dict[str, Any] = {
                     "description": description,
