@@ -28,7 +28,7 @@ class ArdoiseAPI(NinjaAPI):
         patterns, app_name, namespace = super().urls
         # Programs authenticate with a token, not a session: the login redirect must not apply.
         for pattern in patterns:
-            pattern.callback.login_required = False
+            pattern.callback.login_required = False  # type: ignore[union-attr]
         return patterns, app_name, namespace
 
 
@@ -50,6 +50,15 @@ api = ArdoiseAPI(
 
 @api.exception_handler(ApiProblem)
 def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
+    token = getattr(request, "api_token", None)
+    logger.info(
+        "api problem status=%s type=%s method=%s path=%s token=%s",
+        exc.status,
+        exc.kind,
+        request.method,
+        request.path,
+        token.pk if token is not None else None,
+    )
     return exc.to_response(request)
 
 
@@ -94,7 +103,10 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         500,
         "server-error",
         _("Erreur interne"),
-        _("Une erreur inattendue s'est produite. Elle est enregistrée dans le journal du serveur ; réessayez plus tard."),
+        _(
+            "Une erreur inattendue s'est produite. Elle est enregistrée dans le journal du serveur ; "
+            "réessayez plus tard."
+        ),
     )
     return problem.to_response(request)
 
@@ -110,7 +122,7 @@ api.add_router("/payments", payments.router)
 @csrf_exempt
 @login_not_required
 def unknown_path(request: HttpRequest, path: str = "") -> HttpResponse:
-    """Answer a URL under /api/ that no operation serves with a problem, not the HTML 404 page."""
+    """Return a 404 problem, not the HTML page, for a URL under /api/ that no operation serves."""
     problem = ApiProblem(
         404,
         "not-found",

@@ -62,7 +62,7 @@ class TokenAuth(HttpBearer):
                 _("Le jeton « %(name)s » a été révoqué : demandez un nouveau jeton au propriétaire de l'entreprise.")
                 % {"name": found.name}
             )
-        if found.is_expired():
+        if found.expires_on is not None and found.is_expired():
             raise _unauthenticated(
                 _("Le jeton « %(name)s » a expiré le %(date)s : demandez un nouveau jeton.")
                 % {"name": found.name, "date": format_date(found.expires_on)}

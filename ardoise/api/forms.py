@@ -16,7 +16,9 @@ class TokenForm(forms.ModelForm):
         choices=TokenScope.choices,
         initial=TokenScope.READ,
         widget=forms.RadioSelect,
-        help_text=_("« Lecture seule » suffit pour consulter ; « Lecture et écriture » permet aussi de créer et d'émettre."),
+        help_text=_(
+            "« Lecture seule » suffit pour consulter ; « Lecture et écriture » permet aussi de créer et d'émettre."
+        ),
     )
     expires_on = forms.DateField(
         label=_("Date d'expiration"),
@@ -29,7 +31,9 @@ class TokenForm(forms.ModelForm):
     class Meta:
         model = ApiToken
         fields = ["name", "scope", "expires_on"]
-        help_texts = {"name": _("Pour vous y retrouver, par exemple « Boutique en ligne » ou « Logiciel du comptable ».")}
+        help_texts = {
+            "name": _("Pour vous y retrouver, par exemple « Boutique en ligne » ou « Logiciel du comptable ».")
+        }
 
     def clean_expires_on(self) -> Any:
         expires_on = self.cleaned_data.get("expires_on")

@@ -26,7 +26,7 @@ class _KeyTaken(Exception):
 
 def _fingerprint(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    digest.update(request.method.encode() + b" " + request.path.encode() + b"\n")
+    digest.update((request.method or "").encode() + b" " + request.path.encode() + b"\n")
     digest.update(request.body)
     return digest.hexdigest()
 

@@ -56,7 +56,7 @@ class IdempotencyRecord(models.Model):
 
     A retry with the same key and the same request gets this response again
     instead of creating a second object; ``fingerprint`` is the SHA-256 of the
-    method, path and body, which tells a retry from a different request.
+    method, path and body, which distinguishes a retry from a different request.
     """
 
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")

@@ -18,7 +18,7 @@ TYPE_PREFIX = "urn:ardoise:problem:"
 
 
 class ApiProblem(Exception):
-    """An error answered as a problem document; ``errors`` lists ``{"field", "message"}`` pairs."""
+    """An error returned as a problem document; ``errors`` lists ``{"field", "message"}`` pairs."""
 
     def __init__(
         self,
@@ -75,7 +75,7 @@ def conflict(detail: str, errors: list[dict[str, Any]] | None = None) -> ApiProb
 
 def form_errors(form: Any, prefix: str = "") -> list[dict[str, Any]]:
     """Return a bound form's errors as ``{"field", "message"}`` pairs; a form-wide error has a null field."""
-    result = []
+    result: list[dict[str, Any]] = []
     for name, messages in form.errors.get_json_data().items():
         field = None if name == "__all__" else prefix + name
         result.extend({"field": field, "message": item["message"]} for item in messages)
@@ -92,8 +92,8 @@ _PYDANTIC_MESSAGES = {
     "int_from_float": gettext_lazy("Un nombre entier est attendu."),
     "bool_type": gettext_lazy("Un booléen (true ou false) est attendu."),
     "bool_parsing": gettext_lazy("Un booléen (true ou false) est attendu."),
-    "decimal_type": gettext_lazy("Un nombre décimal est attendu, par exemple \"12.50\"."),
-    "decimal_parsing": gettext_lazy("Un nombre décimal est attendu, par exemple \"12.50\"."),
+    "decimal_type": gettext_lazy('Un nombre décimal est attendu, par exemple "12.50".'),
+    "decimal_parsing": gettext_lazy('Un nombre décimal est attendu, par exemple "12.50".'),
     "date_type": gettext_lazy("Une date au format AAAA-MM-JJ est attendue."),
     "date_parsing": gettext_lazy("Une date au format AAAA-MM-JJ est attendue."),
     "date_from_datetime_parsing": gettext_lazy("Une date au format AAAA-MM-JJ est attendue."),

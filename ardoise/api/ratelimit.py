@@ -39,10 +39,7 @@ def check_rate(token: ApiToken) -> None:
         429,
         "rate-limited",
         _("Trop de requêtes"),
-        _(
-            "Ce jeton a dépassé la limite de %(limit)s requêtes par minute. "
-            "Réessayez dans %(seconds)s secondes."
-        )
+        _("Ce jeton a dépassé la limite de %(limit)s requêtes par minute. Réessayez dans %(seconds)s secondes.")
         % {"limit": limit, "seconds": retry_after},
         headers={"Retry-After": str(retry_after)},
     )

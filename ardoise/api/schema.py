@@ -31,7 +31,10 @@ PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "errors"],
     "properties": {
-        "type": {"type": "string", "description": "Identifiant du type d'erreur, par exemple urn:ardoise:problem:not-found."},
+        "type": {
+            "type": "string",
+            "description": "Identifiant du type d'erreur, par exemple urn:ardoise:problem:not-found.",
+        },
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
@@ -83,7 +86,7 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def file_response(content_type: str, description: str) -> dict[str, Any]:
-    """Return the ``openapi_extra`` of an operation that answers a file instead of JSON."""
+    """Return the ``openapi_extra`` of an operation that returns a file instead of JSON."""
     return {
         "responses": {
             "200": {

@@ -15,7 +15,7 @@ from ardoise.accounts.models import Organisation
 from ardoise.api.models import ApiToken
 from ardoise.audit.services import record
 
-TOKEN_PREFIX = "ardoise_"
+TOKEN_PREFIX = "ardoise_"  # noqa: S105 (a public marker that tells tokens apart, not a secret)
 # 32 random bytes: 43 characters of URL-safe base64.
 TOKEN_PATTERN = re.compile(r"^ardoise_[A-Za-z0-9_-]{43}$")
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 6
@@ -64,9 +64,7 @@ def revoke_token(token: ApiToken, *, user: Any = None, request: Any = None) -> N
 
 def find_token(secret: str) -> ApiToken | None:
     """Return the token whose secret is ``secret``, revoked or expired ones included, or None."""
-    return (
-        ApiToken.objects.select_related("organisation", "created_by").filter(key_hash=hash_token(secret)).first()
-    )
+    return ApiToken.objects.select_related("organisation", "created_by").filter(key_hash=hash_token(secret)).first()
 
 
 def mark_used(token: ApiToken) -> None:

@@ -59,6 +59,8 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_scoped_or_404(request, ApiToken, pk=pk)
     revoke_token(token, user=request.user, request=request)
     messages.success(
-        request, _("Le jeton « %(name)s » est révoqué : les programmes qui l'utilisent n'ont plus accès.") % {"name": token.name}
+        request,
+        _("Le jeton « %(name)s » est révoqué : les programmes qui l'utilisent n'ont plus accès.")
+        % {"name": token.name},
     )
     return redirect("api_tokens:list")

@@ -109,7 +109,10 @@ def test_product_create_and_update(api):
 def test_invoice_draft_created_from_catalogue(api, customer, product):
     response = api.post(
         "/invoices/",
-        {"customer": customer.pk, "lines": [{"product": product.pk, "quantity": "2"}, {"name": "Frais", "unit_price": 10}]},
+        {
+            "customer": customer.pk,
+            "lines": [{"product": product.pk, "quantity": "2"}, {"name": "Frais", "unit_price": 10}],
+        },
     )
 
     assert response.status_code == 201
@@ -125,7 +128,9 @@ def test_invoice_draft_created_from_catalogue(api, customer, product):
 
 
 def test_invoice_line_errors_name_the_line(api, customer):
-    response = api.post("/invoices/", {"customer": customer.pk, "lines": [{"name": "A", "unit_price": 1}, {"name": "B"}]})
+    response = api.post(
+        "/invoices/", {"customer": customer.pk, "lines": [{"name": "A", "unit_price": 1}, {"name": "B"}]}
+    )
 
     body = assert_problem(response, 422, "validation-error")
     assert body["errors"][0]["field"] == "lines.1.unit_price"
@@ -180,7 +185,8 @@ def test_issue_then_download_then_pay(api, draft_invoice):
     cii = api.get("/invoices/%s/cii" % draft_invoice.pk)
     ubl = api.get("/invoices/%s/ubl" % draft_invoice.pk)
     assert facturx["Content-Type"] == pdf["Content-Type"] == "application/pdf"
-    assert facturx.content.startswith(b"%PDF") and pdf.content.startswith(b"%PDF")
+    assert facturx.content.startswith(b"%PDF")
+    assert pdf.content.startswith(b"%PDF")
     assert facturx.content == bytes(IssuedFile.objects.get(invoice=draft_invoice).pdf)
     assert pdf.content != facturx.content
     assert b"CrossIndustryInvoice" in cii.content

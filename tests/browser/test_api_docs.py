@@ -13,7 +13,14 @@ def test_api_docs_render_without_csp_errors(live_server, browser_page):
     errors: list[str] = []
     outside: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("request", lambda request: outside.append(request.url) if not request.url.startswith(live_server.url) and not request.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith(live_server.url) and not request.url.startswith("data:")
+            else None
+        ),
+    )
 
     page.goto(live_server.url + "/api/v1/docs")
 

@@ -22,7 +22,7 @@ from ardoise.customers.views import _search
 
 router = Router(tags=["Clients"])
 
-TEXT_FIELDS = [name for name in CustomerForm._meta.fields if name != "payment_terms_days"]  # type: ignore[union-attr]
+TEXT_FIELDS = [name for name in CustomerForm.Meta.fields if name != "payment_terms_days"]
 
 
 class CustomerIn(Schema, extra="forbid"):  # type: ignore[call-arg]

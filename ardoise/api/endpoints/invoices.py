@@ -60,7 +60,10 @@ class LineIn(Schema, extra="forbid"):  # type: ignore[call-arg]
 
 
 class InvoiceIn(Schema, extra="forbid"):  # type: ignore[call-arg]
-    """The draft's header and lines; on an update, a field left out keeps its value, and ``lines`` replaces all lines."""
+    """The draft's header and lines.
+
+    On an update, a field left out keeps its value, and ``lines`` replaces all lines.
+    """
 
     customer: int | None = Field(None, ge=1, le=MAX_ID, description="Id du client.")
     series: int | None = Field(None, ge=1, le=MAX_ID, description="Id de la séquence, quand il y en a plusieurs.")
@@ -421,7 +424,12 @@ def send_invoice(request: HttpRequest, payload: SendIn, invoice_id: int = Path(.
     cleaned = form.cleaned_data
     try:
         outbound = send_invoice_email(
-            invoice, [cleaned["to"]], cleaned["subject"], cleaned["body"], cc=cleaned["cc"], user=request.user,
+            invoice,
+            [cleaned["to"]],
+            cleaned["subject"],
+            cleaned["body"],
+            cc=cleaned["cc"],
+            user=request.user,
             request=request,
         )
     except InvoicingError as error:
@@ -530,7 +538,7 @@ def download_cii(request: HttpRequest, invoice_id: int = Path(..., ge=1, le=MAX_
     openapi_extra=file_response("application/xml", "Le XML UBL 2.1, reconstruit depuis la facture émise."),
 )
 def download_ubl(request: HttpRequest, invoice_id: int = Path(..., ge=1, le=MAX_ID)) -> HttpResponse:
-    invoice, _files_ = _files(request, invoice_id)
+    invoice = _files(request, invoice_id)[0]
     try:
         content = issued_ubl(invoice)
     except InvoicingError as error:
