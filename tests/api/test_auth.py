@@ -152,3 +152,11 @@ def test_write_is_audited_with_api_source(api, owner):
     assert entry.data["api_token"] == "Boutique"
     assert entry.ip_address == "127.0.0.1"
     assert entry.object_id == str(response.json()["id"])
+
+
+def test_journal_shows_api_origin(api, owner_client):
+    api.post("/customers/", {"name": "Fromagerie Bernard"})
+
+    page = owner_client.get("/journal/").content.decode()
+
+    assert "API, jeton « Boutique »" in page
