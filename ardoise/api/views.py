@@ -53,10 +53,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = current_organisation(request)
-    if not is_owner(request.user, organisation):
-        return _refuse_member(request)
+    # Another organisation's token is a 404 before the role check, as for every object URL.
     token = get_scoped_or_404(request, ApiToken, pk=pk)
+    if not is_owner(request.user, current_organisation(request)):
+        return _refuse_member(request)
     revoke_token(token, user=request.user, request=request)
     messages.success(
         request,
