@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Its templates and static files serve the API docs page without a CDN.
+    "ninja",
     "ardoise.core",
     "ardoise.accounts",
     "ardoise.audit",
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "ardoise.imports",
     "ardoise.webhooks",
     "ardoise.purchases",
+    "ardoise.api",
 ]
 
 MIDDLEWARE = [
@@ -232,6 +235,19 @@ HUEY = {
         else {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
     ),
 }
+# The cache holds the API's rate-limit counters: in memory for one process, in Redis when
+# REDIS_URL is set, so that every gunicorn worker and machine counts the same calls.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Calls per minute allowed to each API token.
+ARDOISE_API_RATE_LIMIT = env_int("ARDOISE_API_RATE_LIMIT", 120)
+if ARDOISE_API_RATE_LIMIT <= 0:
+    raise ImproperlyConfigured(
+        "ARDOISE_API_RATE_LIMIT=%r must be a positive number of calls per minute." % ARDOISE_API_RATE_LIMIT
+    )
+
 # Seconds after which a unit of work still marked « running » is presumed abandoned by a
 # crashed worker and taken again. A job may set its own, longer timeout.
 JOBS_TIMEOUT = env_int("ARDOISE_JOB_TIMEOUT", 900)

@@ -1,8 +1,13 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from ardoise.api.api import api, unknown_path
 
 urlpatterns = [
     path("", include("ardoise.dashboard.urls")),
     path("compte/", include("ardoise.accounts.urls")),
+    path("compte/entreprise/jetons-api/", include("ardoise.api.urls")),
+    path("api/v1/", api.urls),
+    re_path(r"^api/", unknown_path),
     path("clients/", include("ardoise.customers.urls")),
     path("catalogue/", include("ardoise.catalogue.urls")),
     path("factures/", include("ardoise.invoicing.urls")),

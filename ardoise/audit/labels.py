@@ -84,6 +84,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "product.reactivated": _("Article réactivé"),
     "organisation.updated": _("Informations de l'entreprise modifiées"),
     "job.retried": _("Tâche relancée"),
+    "api_token.created": _("Jeton d'API créé"),
+    "api_token.revoked": _("Jeton d'API révoqué"),
 }
 
 
@@ -123,6 +125,9 @@ DATA_LABELS: dict[str, Promise] = {
     "kind": _("Modèle"),
     "contacts": _("Contacts"),
     "error": _("Erreur"),
+    "api_token": _("Jeton d'API"),
+    "scope": _("Droits"),
+    "expires_on": _("Expire le"),
 }
 
 # The models whose field names appear in ``data["changes"]``, by ``AuditEntry.object_type``.

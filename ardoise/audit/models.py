@@ -10,6 +10,7 @@ from ardoise.integrity.exceptions import AppendOnlyError
 class AuditSource(models.TextChoices):
     WEB = "web", _("Web")
     CLI = "cli", _("Ligne de commande")
+    API = "api", _("API")
 
 
 class AuditEntry(models.Model):

@@ -42,10 +42,17 @@ def record(
     """Write a business event to the audit log.
 
     Without a request, the event comes from the command line: the entry names
-    the running command and the system account instead of an IP address.
+    the running command and the system account instead of an IP address. A
+    request authenticated by an API token gives the source « api » and the
+    token's name in ``data["api_token"]``.
     """
     if request is not None and user is None and request.user.is_authenticated:
         user = request.user
+    api_token = getattr(request, "api_token", None)
+    if api_token is not None:
+        # A call of the REST API: the entry names the token, whose owner is the user.
+        source = AuditSource.API
+        data = {**(data or {}), "api_token": api_token.name}
     from_cli = source == AuditSource.CLI or (request is None and source == AuditSource.WEB)
     entry = AuditEntry.objects.create(
         organisation=organisation,

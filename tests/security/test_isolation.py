@@ -12,6 +12,8 @@ from decimal import Decimal
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ardoise.api.models import TokenScope
+from ardoise.api.tokens import create_token
 from ardoise.banking.models import BankAccount, BankTransaction, StatementImport, StatementUpload
 from ardoise.catalogue.models import Product
 from ardoise.imports.models import ImportBatch
@@ -49,6 +51,11 @@ OBJECT_ARGUMENTS = {
     ("reminders", "invoice_pk"): "invoice",
     ("reminders", "pk"): "reminder",
     ("recurring", "pk"): "recurring_plan",
+    ("api_tokens", "pk"): "api_token",
+    ("api", "customer_id"): "customer",
+    ("api", "product_id"): "product",
+    ("api", "invoice_id"): "invoice",
+    ("api", "receipt_id"): "receipt",
 }
 # URL arguments that name no object: the view reads or writes the user's own organisation's data.
 NOT_OBJECTS = {
@@ -136,6 +143,7 @@ def victim_objects(organisation, issued_invoice, owner):
             amount_due=Decimal("12.00"),
         ),
         "recurring_plan": make_plan(organisation, issued_invoice.customer),
+        "api_token": create_token(organisation, "Secret", TokenScope.WRITE, user=owner).token,
         **bank_objects(organisation),
         **webhook_objects(organisation),
     }
@@ -188,7 +196,23 @@ def test_every_object_url_is_known_to_this_test():
 def test_outsider_gets_404_on_another_organisations_object(outsider_client, victim_objects, namespace, name, argument):
     target = victim_objects[OBJECT_ARGUMENTS[(namespace, argument)]]
     url = reverse("%s:%s" % (namespace, name), kwargs={argument: target.pk})
-    responses = [outsider_client.get(url), outsider_client.post(url, {})]
+    if namespace == "api":
+        # The API authenticates by token: the outsider's organisation's read-write token.
+        outsider_organisation = outsider_client.get("/").wsgi_request.organisation
+        secret = create_token(outsider_organisation, "Outsider", TokenScope.WRITE).secret
+        headers = {"Authorization": "Bearer %s" % secret}
+        responses = [
+            outsider_client.get(url, headers=headers),
+            # A payment needs its amount, else the body is rejected (422) before the invoice is looked up.
+            outsider_client.post(
+                url,
+                {"amount": "1"} if name == "create_payment" else {},
+                content_type="application/json",
+                headers=headers,
+            ),
+        ]
+    else:
+        responses = [outsider_client.get(url), outsider_client.post(url, {})]
     for response in responses:
         assert response.status_code in (404, 405), url
         assert target.organisation.name.encode() not in response.content
