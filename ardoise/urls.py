@@ -13,4 +13,5 @@ urlpatterns = [
     path("taches/", include("ardoise.jobs.urls")),
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),
+    path("sauvegardes/", include("ardoise.backups.urls")),
 ]

@@ -60,6 +60,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "product.reactivated": _("Article réactivé"),
     "organisation.updated": _("Informations de l'entreprise modifiées"),
     "job.retried": _("Tâche relancée"),
+    "backup.created": _("Sauvegarde lancée"),
+    "backup.downloaded": _("Sauvegarde téléchargée"),
+    "organisation.exported": _("Données de l'entreprise exportées"),
+    "organisation.imported": _("Données de l'entreprise importées"),
 }
 
 

@@ -64,7 +64,7 @@ def table_names(using: str = "default") -> set[str]:
     return set(connections[using].introspection.table_names())
 
 
-def _encode(value: Any) -> Any:
+def encode_value(value: Any) -> Any:
     if isinstance(value, (bytes, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, Decimal):
@@ -78,7 +78,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(field: models.Field[Any, Any], value: Any) -> Any:
+def decode_value(field: models.Field[Any, Any], value: Any) -> Any:
     if value is None or isinstance(field, models.JSONField):
         return value
     if isinstance(field, models.BinaryField):
@@ -95,7 +95,7 @@ def dump_model(model: type[models.Model], handle: IO[str], using: str) -> int:
     rows = model._base_manager.using(using).order_by("pk").values_list(*names)
     count = 0
     for row in rows.iterator(chunk_size=BATCH_SIZE):
-        handle.write(json.dumps({name: _encode(value) for name, value in zip(names, row)}, ensure_ascii=False))
+        handle.write(json.dumps({name: encode_value(value) for name, value in zip(names, row)}, ensure_ascii=False))
         handle.write("\n")
         count += 1
     return count
@@ -123,7 +123,7 @@ def read_rows(path: Path) -> Iterator[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _stored_dates_kept(models_list: list[type[models.Model]]) -> Iterator[None]:
+def stored_dates_kept(models_list: list[type[models.Model]]) -> Iterator[None]:
     """Keep the stored values of ``auto_now`` and ``auto_now_add`` fields, which bulk_create would replace."""
     changed = []
     for model in models_list:
@@ -159,7 +159,7 @@ def load_tables(folder: Path, using: str, registry: Apps | None = None) -> dict[
     counts = {}
     loaded = []
     models_list = all_models(registry)
-    with _stored_dates_kept(models_list):
+    with stored_dates_kept(models_list):
         for model in reversed(models_list):
             path = folder / ("%s.jsonl" % model._meta.db_table)
             if not path.exists():
@@ -180,7 +180,7 @@ def _load_model(model: type[models.Model], path: Path, using: str) -> int:
     batch: list[models.Model] = []
     count = 0
     for row in read_rows(path):
-        values = {name: _decode(fields[name], value) for name, value in row.items() if name in fields}
+        values = {name: decode_value(fields[name], value) for name, value in row.items() if name in fields}
         batch.append(model(**values))
         if len(batch) >= BATCH_SIZE:
             model._base_manager.using(using).bulk_create(batch)
