@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
+from django.db.utils import load_backend
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext as _
 
@@ -37,36 +38,33 @@ def applied_migrations(using: str) -> dict[str, list[str]]:
 
 
 @contextlib.contextmanager
-def sqlite_alias(path: Path) -> Iterator[str]:
-    """Open the SQLite file ``path`` as an extra Django database alias for the duration of the block."""
+def _extra_connection(settings_dict: dict[str, Any]) -> Iterator[str]:
+    """Open a connection under a new alias, for this thread only, for the duration of the block.
+
+    The connection is not added to the DATABASES settings, so other threads
+    and ``connections.all()`` never see it.
+    """
     alias = "backups_%s" % uuid.uuid4().hex[:12]
-    database = copy.deepcopy(connections.settings["default"])
-    database.update(ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS={"timeout": 20})
-    for key in ("HOST", "PORT", "USER", "PASSWORD"):
-        database[key] = ""
-    connections.settings[alias] = database
+    wrapper = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias)
+    setattr(connections._connections, alias, wrapper)
     try:
         yield alias
     finally:
-        if hasattr(connections._connections, alias):
-            connections[alias].close()
-            delattr(connections._connections, alias)
-        del connections.settings[alias]
+        wrapper.close()
+        delattr(connections._connections, alias)
 
 
-@contextlib.contextmanager
-def postgresql_alias() -> Iterator[str]:
+def sqlite_alias(path: Path) -> contextlib.AbstractContextManager[str]:
+    """Open the SQLite file ``path`` under an extra Django database alias for the duration of the block."""
+    settings_dict = copy.deepcopy(connections["default"].settings_dict)
+    settings_dict.update(ENGINE="django.db.backends.sqlite3", NAME=str(path), OPTIONS={"timeout": 20})
+    settings_dict.update(HOST="", PORT="", USER="", PASSWORD="")
+    return _extra_connection(settings_dict)
+
+
+def postgresql_alias() -> contextlib.AbstractContextManager[str]:
     """Open a second connection to the live PostgreSQL database, for a transaction of its own."""
-    alias = "backups_%s" % uuid.uuid4().hex[:12]
-    connections.settings[alias] = copy.deepcopy(connections.settings["default"])
-    connections.settings[alias]["NAME"] = connections["default"].settings_dict["NAME"]
-    try:
-        yield alias
-    finally:
-        if hasattr(connections._connections, alias):
-            connections[alias].close()
-            delattr(connections._connections, alias)
-        del connections.settings[alias]
+    return _extra_connection(copy.deepcopy(connections["default"].settings_dict))
 
 
 def copy_sqlite(target: Path) -> None:
