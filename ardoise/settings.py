@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "ardoise.dashboard",
     "ardoise.reports",
     "ardoise.backups",
+    "ardoise.accounting",
+    "ardoise.imports",
+    "ardoise.webhooks",
+    "ardoise.purchases",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +187,8 @@ SECURE_CSP = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ARDOISE_LOGO_MAX_BYTES = env_int("ARDOISE_LOGO_MAX_BYTES", 1024 * 1024)
+# Supplier invoices dropped in <ARDOISE_INBOX_DIR>/<SIREN>/ are received by the worker.
+ARDOISE_INBOX_DIR = Path(env_str("ARDOISE_INBOX_DIR", str(VAR_DIR / "inbox"))).resolve()
 
 # E-mail (Django 6.1 mailers): SMTP when ARDOISE_SMTP_HOST is set, otherwise one
 # .eml file per message in var/outbox/, listed in the UI.

@@ -243,7 +243,7 @@ def detect_layout(data: bytes) -> CsvLayout:
     titles nor the values tell where the date, amount and label are.
     """
     text = decode_text(data)
-    delimiter = _guess_delimiter(text)
+    delimiter = guess_delimiter(text)
     layout = CsvLayout(delimiter=delimiter)
     rows = [cells for _line, cells in read_rows(data, layout)[:SAMPLE_ROWS]]
 
@@ -276,7 +276,7 @@ def _cell(cells: list[str], column: int) -> str:
     return cells[column - 1].strip() if 0 < column <= len(cells) else ""
 
 
-def _guess_delimiter(text: str) -> str:
+def guess_delimiter(text: str) -> str:
     """Pick the separator that splits most lines into the same number (at least two) of cells."""
     best, best_score = ";", (0, 0)
     lines = [line for line in text.splitlines() if line.strip()][:SAMPLE_ROWS]

@@ -14,9 +14,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ardoise.banking.models import BankAccount, BankTransaction, StatementImport, StatementUpload
 from ardoise.catalogue.models import Product
+from ardoise.imports.models import ImportBatch
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
+from ardoise.purchases.models import SupplierInvoice
+from ardoise.webhooks.models import Delivery, EventType, Subscription
 
 # Which organisation-owned object each URL argument names, per application namespace.
 OBJECT_ARGUMENTS = {
@@ -36,7 +39,13 @@ OBJECT_ARGUMENTS = {
     ("banking", "upload_pk"): "statement_upload",
     ("reports", "customer_pk"): "customer",
     ("jobs", "pk"): "job_unit",
+    ("imports", "pk"): "import_batch",
+    ("purchases", "pk"): "supplier_invoice",
+    ("webhooks", "pk"): "webhook_subscription",
+    ("webhooks", "delivery_pk"): "webhook_delivery",
 }
+# URL arguments that name no object: a kind of import, the same for every organisation.
+NOT_OBJECT_ARGUMENTS = {("imports", "kind")}
 
 
 def object_urls() -> list[tuple[str, str, str]]:
@@ -49,7 +58,8 @@ def object_urls() -> list[tuple[str, str, str]]:
                 walk(pattern.url_patterns, pattern.namespace or namespace)
             elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
                 for argument in pattern.pattern.converters:
-                    found.append((namespace, pattern.name, argument))
+                    if (namespace, argument) not in NOT_OBJECT_ARGUMENTS:
+                        found.append((namespace, pattern.name, argument))
 
     walk(get_resolver().url_patterns, "")
     return found
@@ -81,8 +91,38 @@ def victim_objects(organisation, issued_invoice, owner):
         "receipt": payment.receipt,
         "series": issued_invoice.series,
         "job_unit": job_unit,
+        "import_batch": ImportBatch.objects.create(
+            organisation=organisation, kind="clients", filename="secret.csv", data=b"Nom\nSecret\n", mapping={"name": 0}
+        ),
+        "supplier_invoice": SupplierInvoice.objects.create(
+            organisation=organisation,
+            filename="secret.xml",
+            content=b"<secret/>",
+            sha256="1" * 64,
+            file_format="cii",
+            supplier_name="Fournisseur secret",
+            number="S-1",
+            type_code="380",
+            issue_date=datetime.date(2026, 12, 4),
+            currency="EUR",
+            total_without_vat=Decimal("10.00"),
+            total_vat=Decimal("2.00"),
+            total_with_vat=Decimal("12.00"),
+            amount_due=Decimal("12.00"),
+        ),
         **bank_objects(organisation),
+        **webhook_objects(organisation),
     }
+
+
+def webhook_objects(organisation) -> dict[str, object]:
+    subscription = Subscription.objects.create(
+        organisation=organisation, url="https://secret.example/", events=["ping"]
+    )
+    delivery = Delivery.objects.create(
+        subscription=subscription, organisation=organisation, event_type=EventType.PING, event_key="ping:secret"
+    )
+    return {"webhook_subscription": subscription, "webhook_delivery": delivery}
 
 
 def bank_objects(organisation) -> dict[str, object]:
