@@ -1,4 +1,4 @@
-"""A backup taken while invoices are being issued holds one consistent moment of the database."""
+"""A backup taken while invoices are being issued contains one consistent moment of the database."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from ardoise.backups.rotation import archives
 
 from .conftest import Installation, sqlite_installations_only
 
-# These tests drive SQLite installations of their own in child processes and never touch the test database,
-# so the PostgreSQL pass skips them; the round trip below covers PostgreSQL installations.
+# These tests drive SQLite installations of their own in child processes and never touch the test database.
+# The PostgreSQL pass skips them, and test_round_trip.py covers installations on PostgreSQL.
 pytestmark = sqlite_installations_only
 
 PASSPHRASE = "sel de Guérande 2026"
