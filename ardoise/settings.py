@@ -7,6 +7,7 @@ variable.
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "ardoise.recurring",
     "ardoise.dashboard",
     "ardoise.reports",
+    "ardoise.backups",
     "ardoise.accounting",
     "ardoise.imports",
     "ardoise.webhooks",
@@ -253,6 +255,30 @@ if ARDOISE_API_RATE_LIMIT <= 0:
 JOBS_TIMEOUT = env_int("ARDOISE_JOB_TIMEOUT", 900)
 if JOBS_TIMEOUT <= 0:
     raise ImproperlyConfigured("ARDOISE_JOB_TIMEOUT=%r must be a positive number of seconds." % JOBS_TIMEOUT)
+
+# Backups (ardoise/backups): archives are written to BACKUP_DIR, and scheduled ones are copied to
+# BACKUP_SECOND_DIR (a mounted disk or network share) when set. The worker runs one backup a day
+# at BACKUP_TIME (HH:MM, Europe/Paris) and keeps the newest archive of the last N days, weeks, months.
+BACKUP_DIR = Path(env_str("ARDOISE_BACKUP_DIR", str(VAR_DIR / "backups"))).resolve()
+BACKUP_SECOND_DIR = env_str("ARDOISE_BACKUP_SECOND_DIR") or None
+BACKUP_TIME = env_str("ARDOISE_BACKUP_TIME", "02:30")
+try:
+    BACKUP_TIME_OF_DAY = datetime.time.fromisoformat(BACKUP_TIME)
+except ValueError:
+    raise ImproperlyConfigured(
+        "ARDOISE_BACKUP_TIME=%r is not a time of day: use HH:MM, e.g. 02:30." % BACKUP_TIME
+    ) from None
+BACKUP_KEEP_DAILY = env_int("ARDOISE_BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("ARDOISE_BACKUP_KEEP_WEEKLY", 4)
+BACKUP_KEEP_MONTHLY = env_int("ARDOISE_BACKUP_KEEP_MONTHLY", 12)
+if min(BACKUP_KEEP_DAILY, BACKUP_KEEP_WEEKLY, BACKUP_KEEP_MONTHLY) < 0 or BACKUP_KEEP_DAILY < 1:
+    raise ImproperlyConfigured(
+        "ARDOISE_BACKUP_KEEP_DAILY must be at least 1, and the weekly and monthly counts 0 or more."
+    )
+# Folder of the PostgreSQL client tools (pg_dump, pg_restore, psql), when they are not on the PATH.
+BACKUP_PG_BIN_DIR = env_str("ARDOISE_PG_BIN_DIR") or None
+# Where archives are decrypted and extracted to be checked or restored; the system's temporary folder by default.
+BACKUP_SCRATCH_DIR = env_str("ARDOISE_BACKUP_SCRATCH_DIR") or None
 
 LOGGING = {
     "version": 1,

@@ -24,4 +24,5 @@ urlpatterns = [
     path("abonnements/", include("ardoise.recurring.urls")),
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),
+    path("sauvegardes/", include("ardoise.backups.urls")),
 ]

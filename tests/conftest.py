@@ -21,6 +21,9 @@ def _fast_tests_and_tmp_outbox(settings, tmp_path):
     # Password hashing at production strength costs half a second per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    # The daily backup job is registered like any other: keep its archives out of var/.
+    settings.BACKUP_DIR = tmp_path / "backups"
+    settings.BACKUP_SECOND_DIR = None
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

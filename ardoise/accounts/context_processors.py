@@ -1,7 +1,16 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 
 def organisation(request: HttpRequest) -> dict[str, Any]:
-    return {"organisation": getattr(request, "organisation", None)}
+    current = getattr(request, "organisation", None)
+
+    def owner() -> bool:
+        from ardoise.accounts.views import is_owner
+
+        return current is not None and request.user.is_authenticated and is_owner(request.user, current)
+
+    # Lazy, so that pages which never show owner-only links run no query for it.
+    return {"organisation": current, "is_owner": SimpleLazyObject(owner)}

@@ -86,6 +86,10 @@ ACTION_LABELS: dict[str, Promise] = {
     "job.retried": _("Tâche relancée"),
     "api_token.created": _("Jeton d'API créé"),
     "api_token.revoked": _("Jeton d'API révoqué"),
+    "backup.created": _("Sauvegarde lancée"),
+    "backup.downloaded": _("Sauvegarde téléchargée"),
+    "organisation.exported": _("Données de l'entreprise exportées"),
+    "organisation.imported": _("Données de l'entreprise importées"),
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -31,8 +32,8 @@ def csv_cell(value: Any) -> str:
     """Write one value the way a French spreadsheet reads it.
 
     Decimal: "1234,56" (no thousands separator, which would make it text);
-    date: "04/12/2026"; None: empty; bool: "oui" or "non"; text: as it is,
-    with an apostrophe before a leading formula character.
+    date: "04/12/2026"; None: empty; bool: "oui" or "non"; dict or list:
+    JSON; text: as it is, with an apostrophe before a leading formula character.
     """
     if value is None:
         return ""
@@ -46,6 +47,8 @@ def csv_cell(value: Any) -> str:
         return "%s %s" % (format_date(value.date()), value.strftime("%H:%M"))
     if isinstance(value, datetime.date):
         return format_date(value)
+    if isinstance(value, (dict, list)):
+        return neutralise(json.dumps(value, ensure_ascii=False, default=str))
     return neutralise(str(value))
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ardoise.accounts.models import Organisation
+from ardoise.backups.views import backup_age_context
 from ardoise.core.views import current_organisation
 from ardoise.customers.models import Customer
 from ardoise.dashboard import panels
@@ -67,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "job_failures": recent_failures(visible_units(request)).count(),
         "failed_emails": list(failed_deliveries(organisation)[:FAILED_EMAILS_SHOWN]),
     }
+    context.update(backup_age_context(request))
     context["show_getting_started"] = not all(step.done for step in context["steps"])
     if Invoice.objects.for_organisation(organisation).issued().exists():
         context["charts"] = panels.charts(organisation, today, balances)

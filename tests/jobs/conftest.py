@@ -75,3 +75,13 @@ def clock():
     """Freeze time at 10:00 in Paris on 4 December 2026; ``clock.shift(seconds)`` moves it on."""
     with time_machine.travel(MORNING, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture(autouse=True)
+def without_daily_backup():
+    """Leave out the daily backup job, which is due every day, so that these tests see only their own jobs."""
+    from ardoise.backups.tasks import DAILY_BACKUP
+
+    unregister(DAILY_BACKUP.name)
+    yield
+    register(DAILY_BACKUP)

@@ -11,9 +11,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from ardoise.api.models import TokenScope
 from ardoise.api.tokens import create_token
+from ardoise.backups.models import BackupKind, BackupRun, BackupStatus
 from ardoise.banking.models import BankAccount, BankTransaction, StatementImport, StatementUpload
 from ardoise.catalogue.models import Product
 from ardoise.imports.models import ImportBatch
@@ -52,6 +54,7 @@ OBJECT_ARGUMENTS = {
     ("reminders", "pk"): "reminder",
     ("recurring", "pk"): "recurring_plan",
     ("api_tokens", "pk"): "api_token",
+    ("backups", "pk"): "backup_run",
     ("api", "customer_id"): "customer",
     ("api", "product_id"): "product",
     ("api", "invoice_id"): "invoice",
@@ -143,6 +146,9 @@ def victim_objects(organisation, issued_invoice, owner):
             amount_due=Decimal("12.00"),
         ),
         "recurring_plan": make_plan(organisation, issued_invoice.customer),
+        "backup_run": BackupRun.objects.create(
+            kind=BackupKind.MANUAL, status=BackupStatus.SUCCEEDED, started_at=timezone.now(), path=__file__
+        ),
         "api_token": create_token(organisation, "Secret", TokenScope.WRITE, user=owner).token,
         **bank_objects(organisation),
         **webhook_objects(organisation),
@@ -215,6 +221,7 @@ def test_outsider_gets_404_on_another_organisations_object(outsider_client, vict
         responses = [outsider_client.get(url), outsider_client.post(url, {})]
     for response in responses:
         assert response.status_code in (404, 405), url
-        assert target.organisation.name.encode() not in response.content
+        # A backup belongs to the installation: the victim organisation's name stands in for its data.
+        assert victim_objects["customer"].organisation.name.encode() not in response.content
     # 405 only means the method is wrong, so the allowed method must return 404.
     assert 404 in [response.status_code for response in responses], url
