@@ -15,7 +15,7 @@ Each database runs in its own process:
 - PostgreSQL: the database of ``--postgres-url`` (default ``$BENCH_SCALE_POSTGRES_URL`` or
   ``postgres://postgres@127.0.0.1:5432/bench_scale``), kept between runs too.
 
-Either is filled when it holds no bench organisation, or again with
+Either is filled when it contains no bench organisation, or again with
 ``--regenerate``. Run from the repository root with ``make bench``, or
 ``.venv/bin/python bench/bench_scale.py --runs 9``; ``--only sqlite`` or
 ``--only postgresql`` measures one database; ``--explain PAGE`` prints the
@@ -153,7 +153,7 @@ def measure(database: str, url: str, sqlite_dir: str, runs: int, regenerate: boo
         for _ in range(WARM_UP):
             response = client.get(address)
             if response.status_code != 200:
-                raise RuntimeError("%s answered %s" % (address, response.status_code))
+                raise RuntimeError("%s returned status %s" % (address, response.status_code))
         counted: list[str] = []
 
         def count(execute: Any, sql: str, *rest: Any, counted: list[str] = counted) -> Any:

@@ -86,9 +86,9 @@ def with_stored_balance(invoices: models.QuerySet[Invoice]) -> models.QuerySet[I
 
     A join instead of four subqueries per invoice, for the lists that filter
     and count thousands of invoices. Every issued document has its row, kept
-    exact in the transaction that moves its balance; a draft has none and
-    nothing paid, so its balance is its amount due (zero for a credit note),
-    as ``with_balance`` computes it. Checks before recording money keep
+    exact in the transaction that moves its balance. A draft has no row
+    because nothing is paid on it, so its balance is its amount due (zero for
+    a credit note), as ``with_balance`` computes it. Checks before recording money keep
     using ``with_balance``.
     """
     zero = Value(ZERO)

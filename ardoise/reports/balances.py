@@ -141,7 +141,7 @@ def remember_settled(organisation: Any, as_of: datetime.date, currency: str, *, 
     """Record the invoices whose balance is back at zero, before computing balances on today or later.
 
     Only a computation on today or a later date includes every movement, so
-    only then can an invoice be known as settled. The stored balances say
+    only then can an invoice be known as settled. The stored balances give
     which invoices are at zero now, and since when (their last movement).
     The organisation row is locked, as when a payment or a credit note is
     recorded, so that a payment recorded meanwhile cannot be missed: it

@@ -244,7 +244,7 @@ def revenue(
     grouping adds up to the same total.
     """
     in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
-    fill_missing(organisation, in_period)
+    fill_missing(organisation, issued_between=(period.start, period.end))
     vat_rows = VatBreakdownRow.objects.filter(in_period, organisation=organisation)
     if customer_id is not None:
         vat_rows = vat_rows.filter(customer_id=customer_id)
@@ -530,7 +530,7 @@ def vat_collected(organisation: Any, period: Period, customer_id: int | None = N
     """
     in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
     paid_in_period = Payment.objects.filter(organisation=organisation, date__gte=period.start, date__lte=period.end)
-    fill_missing(organisation, in_period)
+    fill_missing(organisation, issued_between=(period.start, period.end))
     fill_missing(organisation, Q(pk__in=paid_in_period.values("invoice_id")))
 
     issued = VatBreakdownRow.objects.filter(in_period, organisation=organisation)
