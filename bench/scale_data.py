@@ -8,7 +8,8 @@ have written:
   products at 20, 10 and 5.5 % VAT. Their totals come from the money module
   of the editor (``draft_totals``). Numbers are gapless per year in one
   series, whose counters are set to the last number used. Then the report rows
-  (``VatBreakdownRow``, ``RevenueRow``) that issuing writes;
+  (``VatBreakdownRow``, ``RevenueRow``) that issuing writes, and the stored
+  balances (``DocumentBalance``, ``CustomerAccount``) rebuilt at the end;
 - payments always through receipts: installments, overpayments left as
   customer credit, partly paid and overdue invoices, credit notes on unpaid
   invoices (cancelling or reducing them) and on paid ones (refunded or still
@@ -349,6 +350,12 @@ def generate(
             written_payments += _write_chunk(chunk, organisation, customer_ids, products, user, ids)
     say("%d documents and %d payments written" % (len(plan.docs), written_payments))
 
+    # Bulk inserts send no signal: the derived balances are computed once, as ``ardoise report refresh`` does.
+    from ardoise.reports.stored import rebuild
+
+    rebuild(organisation)
+    say("stored balances computed")
+
     if connection.vendor == "postgresql":
         from django.core.management.color import no_style
 
@@ -362,6 +369,10 @@ def generate(
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    # The first balance report would otherwise record the 90,000 settled invoices itself.
+    from ardoise.reports.balances import remember_settled
+
+    remember_settled(organisation, today, "EUR", force=True)
     say("done")
     return organisation
 

@@ -60,7 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "invoiced_this_month": Figure(this_month.with_vat or Decimal("0.00"), this_month.documents),
         "outstanding": Figure(balances.total.open_amount, balances.total.open_count),
         "overdue": Figure(balances.total.overdue, balances.total.overdue_count),
-        "latest": queries.with_balance(invoices)
+        "latest": queries.with_stored_balance(invoices)
         .select_related("customer")
         .order_by("-created_at", "-id")[:LATEST_COUNT],
         "missing_profile_fields": organisation.missing_for_issue(),

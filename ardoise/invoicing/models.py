@@ -294,7 +294,13 @@ class Invoice(models.Model):
                 name="credit_note_iff_credited_invoice",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "status", "due_date"])]
+        indexes = [
+            models.Index(fields=["organisation", "status", "due_date"]),
+            # The list's order (read backwards) and the reports' periods.
+            models.Index(fields=["organisation", "issue_date", "number"], name="invoice_org_issue_number"),
+            # The dashboard's latest documents.
+            models.Index(fields=["organisation", "created_at"], name="invoice_org_created"),
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

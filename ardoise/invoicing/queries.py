@@ -81,8 +81,35 @@ def with_balance(invoices: models.QuerySet[Invoice]) -> models.QuerySet[Invoice]
     )
 
 
+def with_stored_balance(invoices: models.QuerySet[Invoice]) -> models.QuerySet[Invoice]:
+    """Annotate the names ``with_balance`` annotates, read from the stored balances (``reports.DocumentBalance``).
+
+    A join instead of four subqueries per invoice, for the lists that filter
+    and count thousands of invoices. Every issued document has its row, kept
+    exact in the transaction that moves its balance. A draft has no row
+    because nothing is paid on it, so its balance is its amount due (zero for
+    a credit note), as ``with_balance`` computes it. Checks before recording money keep
+    using ``with_balance``.
+    """
+    zero = Value(ZERO)
+    draft_balance = Case(
+        When(type_code=DocumentType.CREDIT_NOTE, then=zero), default=F("amount_due"), output_field=AMOUNT
+    )
+    return invoices.annotate(
+        paid_amount=Coalesce(F("stored_balance__paid"), zero, output_field=AMOUNT),
+        credited_amount=Coalesce(F("stored_balance__credited"), zero, output_field=AMOUNT),
+        refunded_amount=Coalesce(F("stored_balance__refunded"), zero, output_field=AMOUNT),
+        balance_amount=Coalesce(F("stored_balance__balance"), draft_balance, output_field=AMOUNT),
+        signed_total=Case(
+            When(type_code=DocumentType.CREDIT_NOTE, then=-F("total_with_vat")),
+            default=F("total_with_vat"),
+            output_field=AMOUNT,
+        ),
+    )
+
+
 def in_state(invoices: models.QuerySet[Any], state: str, today: datetime.date) -> models.QuerySet[Any]:
-    """Keep the invoices in one ``PaymentState``; ``invoices`` must come from ``with_balance``.
+    """Keep the invoices in one ``PaymentState``; ``invoices`` must come from ``with_balance`` or its stored twin.
 
     The querysets are typed ``Any`` because django-stubs cannot see the ``paid_amount`` annotation.
     """
@@ -115,12 +142,16 @@ def in_state(invoices: models.QuerySet[Any], state: str, today: datetime.date) -
     return invoices
 
 
-def search(invoices: models.QuerySet[Invoice], text: str) -> models.QuerySet[Invoice]:
-    """Keep the invoices whose number or customer name contains ``text``."""
+def search(invoices: models.QuerySet[Invoice], text: str, organisation: Any) -> models.QuerySet[Invoice]:
+    """Keep the invoices whose number or customer name contains ``text``; ``invoices`` are ``organisation``'s."""
     text = text.strip()
     if not text:
         return invoices
-    return invoices.filter(Q(number__icontains=text) | Q(customer__name__icontains=text))
+    # The customers first: a few thousand names, where the invoices are a hundred thousand rows to join.
+    from ardoise.customers.models import Customer
+
+    customers = Customer.objects.filter(organisation=organisation, name__icontains=text).values("pk")
+    return invoices.filter(Q(number__icontains=text) | Q(customer_id__in=customers))
 
 
 def month_start(today: datetime.date) -> datetime.date:

@@ -84,11 +84,11 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("etat", "")
     text = request.GET.get("q", "").strip()
 
-    invoices = queries.with_balance(
+    invoices = queries.with_stored_balance(
         scoped(request, Invoice).filter(recurring_template__isnull=True).select_related("customer")
     )
     invoices = queries.in_state(invoices, state, timezone.localdate())
-    invoices = queries.search(invoices, text)
+    invoices = queries.search(invoices, text, organisation)
     page = Paginator(invoices.order_by("-issue_date", "-number", "-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

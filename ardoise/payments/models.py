@@ -143,6 +143,8 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("paiement")
         ordering = ["-date", "-id"]
+        # The VAT on receipts and the payment delays read the payments of a period.
+        indexes = [models.Index(fields=["organisation", "date"], name="payment_org_date")]
         constraints = [
             models.CheckConstraint(condition=~models.Q(amount=Decimal("0")), name="payment_not_zero"),
             models.CheckConstraint(

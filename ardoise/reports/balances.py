@@ -35,7 +35,7 @@ from ardoise.accounts.models import Organisation
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
 from ardoise.reports import sql
-from ardoise.reports.models import SettledInvoice
+from ardoise.reports.models import CustomerAccount, DocumentBalance, SettledInvoice
 
 ZERO = Decimal("0.00")
 # Minimum seconds between two searches of one process for newly settled invoices of one organisation.
@@ -110,24 +110,42 @@ def invoice_balances(
     """Return the SQL of (invoice_id, customer_id, due_date, balance) for every invoice whose balance is not zero.
 
     Credit notes get no row of their own: what is left to refund on one is the
-    negative balance of the invoice it credits.
+    negative balance of the invoice it credits. An invoice that has not moved
+    since ``as_of`` had on that date the balance stored in ``DocumentBalance``;
+    only the others, moved later (none when ``as_of`` is today), are added up
+    from their movements.
     """
     remember_settled(organisation, as_of, currency)
-    per_invoice, params = _per_invoice(candidates(organisation, as_of, currency, customer_id), as_of)
+    stored = sql.table(DocumentBalance)
+    customer_filter = "AND d.customer_id = %s" if customer_id is not None else ""
+    unmoved = (
+        "SELECT d.invoice_id AS invoice_id, d.customer_id AS customer_id, d.due_date AS due_date, "  # noqa: S608
+        f"d.balance AS balance FROM {stored} d WHERE d.organisation_id = %s AND d.currency = %s "
+        f"AND d.is_credit_note = %s AND d.balance <> 0 AND d.issue_date <= %s AND d.last_moved <= %s {customer_filter}"
+    )
+    unmoved_params: tuple[Any, ...] = (organisation.pk, currency, False, as_of, as_of)
+    if customer_id is not None:
+        unmoved_params += (customer_id,)
+    moved_since = DocumentBalance.objects.filter(organisation=organisation, last_moved__gt=as_of).values("invoice_id")
+    moved = candidates(organisation, as_of, currency, customer_id).filter(pk__in=moved_since)
+    per_invoice, params = _per_invoice(moved, as_of)
     query = (
-        "SELECT b.invoice_id, b.customer_id, b.due_date, b.balance "  # noqa: S608
+        f"{unmoved} UNION ALL "  # noqa: S608
+        "SELECT b.invoice_id, b.customer_id, b.due_date, b.balance "
         f"FROM ({per_invoice}) b WHERE b.balance <> 0"
     )
-    return query, params
+    return query, unmoved_params + params
 
 
 def remember_settled(organisation: Any, as_of: datetime.date, currency: str, *, force: bool = False) -> None:
     """Record the invoices whose balance is back at zero, before computing balances on today or later.
 
     Only a computation on today or a later date includes every movement, so
-    only then can an invoice be known as settled. The organisation row is locked, as
-    when a payment or a credit note is recorded, so that a payment recorded
-    meanwhile cannot be missed: it deletes the row this writes.
+    only then can an invoice be known as settled. The stored balances give
+    which invoices are at zero now, and since when (their last movement).
+    The organisation row is locked, as when a payment or a credit note is
+    recorded, so that a payment recorded meanwhile cannot be missed: it
+    deletes the row this writes.
     """
     if as_of < timezone.localdate():
         return
@@ -135,17 +153,19 @@ def remember_settled(organisation: Any, as_of: datetime.date, currency: str, *, 
     key = "reports-settled-%s-%s" % (organisation.pk, currency)
     if not cache.add(key, True, timeout=REMEMBER_EVERY_SECONDS) and not force:
         return
-    per_invoice, params = _per_invoice(candidates(organisation, as_of, currency), None)
+    settled, stored = sql.table(SettledInvoice), sql.table(DocumentBalance)
     # ON CONFLICT: another request may record the same invoice at the same time.
     query = (
-        f"INSERT INTO {sql.table(SettledInvoice)} (invoice_id, organisation_id, settled_on) "  # noqa: S608
-        f"SELECT b.invoice_id, %s, b.last_moved FROM ({per_invoice}) b WHERE b.balance = 0 "
+        f"INSERT INTO {settled} (invoice_id, organisation_id, settled_on) "  # noqa: S608
+        f"SELECT d.invoice_id, d.organisation_id, d.last_moved FROM {stored} d "
+        "WHERE d.organisation_id = %s AND d.currency = %s AND d.is_credit_note = %s AND d.balance = 0 "
+        f"AND NOT EXISTS (SELECT 1 FROM {settled} s WHERE s.invoice_id = d.invoice_id) "
         "ON CONFLICT (invoice_id) DO NOTHING"
     )
     with transaction.atomic():
         Organisation.objects.select_for_update().filter(pk=organisation.pk).exists()
         with connection.cursor() as cursor:
-            cursor.execute(query, [organisation.pk, *params])
+            cursor.execute(query, [organisation.pk, currency, False])
             added = cursor.rowcount
     if added > ANALYZE_AFTER_ROWS and connection.vendor == "postgresql":
         # After a first run on a large history, PostgreSQL's statistics still describe an
@@ -237,32 +257,56 @@ def net_per_customer(
 ) -> dict[int, Decimal]:
     """Return each customer's account balance on ``as_of``: documents minus money received plus refunds.
 
-    NOTE: this reads every document and receipt of the organisation up to ``as_of``. With 300,000
-    receipts it is the largest part of a balance report; a running balance per customer, kept up to
-    date on each movement, would remove it.
+    The stored account balance (``CustomerAccount``) includes every movement;
+    those dated after ``as_of`` are taken back out, which reads nothing when
+    ``as_of`` is today.
     """
-    documents = Invoice.objects.filter(
-        organisation=organisation, status=InvoiceStatus.ISSUED, currency=currency, issue_date__lte=as_of
+    accounts = CustomerAccount.objects.filter(organisation=organisation, currency=currency)
+    if customer_id is not None:
+        accounts = accounts.filter(customer_id=customer_id)
+    net = {customer: sql.amount(balance) for customer, balance in accounts.values_list("customer_id", "balance")}
+    for customer, movement in _movements_after(organisation, as_of, currency, customer_id, "customer_id"):
+        net[customer] = net.get(customer, ZERO) - movement
+    return net
+
+
+def net_total(organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None) -> Decimal:
+    """Return the sum of the customers' account balances on ``as_of`` (the « Solde net » total of the aging)."""
+    accounts = CustomerAccount.objects.filter(organisation=organisation, currency=currency)
+    if customer_id is not None:
+        accounts = accounts.filter(customer_id=customer_id)
+    total = sql.amount(accounts.aggregate(total=Sum("balance"))["total"])
+    return total - sum(
+        (movement for _key, movement in _movements_after(organisation, as_of, currency, customer_id)), ZERO
     )
-    receipts = Receipt.objects.filter(organisation=organisation, currency=currency, date__lte=as_of)
+
+
+def _movements_after(
+    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None, group: str | None = None
+) -> list[tuple[Any, Decimal]]:
+    """Return the change of the accounts after ``as_of``, per ``group`` (a column) or in one row keyed None."""
+    documents = Invoice.objects.filter(
+        organisation=organisation, status=InvoiceStatus.ISSUED, currency=currency, issue_date__gt=as_of
+    )
+    receipts = Receipt.objects.filter(organisation=organisation, currency=currency, date__gt=as_of)
     if customer_id is not None:
         documents = documents.filter(customer_id=customer_id)
         receipts = receipts.filter(customer_id=customer_id)
-
     signed = Case(When(type_code=CREDIT_NOTE, then=-F("amount_due")), default=F("amount_due"), output_field=AMOUNT)
-    net: dict[int, Decimal] = {}
-    for row in documents.order_by().values("customer_id").annotate(total=Sum(signed)):
-        net[row["customer_id"]] = sql.amount(row["total"])
     received = Q(kind=ReceiptKind.RECEIVED)
-    money = (
-        receipts.order_by()
-        .values("customer_id")
-        .annotate(received=Sum("amount", filter=received), refunded=Sum("amount", filter=~received))
-    )
-    for flow in money:
-        customer = flow["customer_id"]
-        net[customer] = net.get(customer, ZERO) - sql.amount(flow["received"]) + sql.amount(flow["refunded"])
-    return net
+    money = {"received": Sum("amount", filter=received), "refunded": Sum("amount", filter=~received)}
+    changes: dict[Any, Decimal] = {}
+    if group is None:
+        total = documents.aggregate(total=Sum(signed))["total"]
+        flows = receipts.aggregate(**money)
+        changes[None] = sql.amount(total) - sql.amount(flows["received"]) + sql.amount(flows["refunded"])
+        return list(changes.items())
+    for row in documents.order_by().values(group).annotate(total=Sum(signed)):
+        changes[row[group]] = changes.get(row[group], ZERO) + sql.amount(row["total"])
+    for flow in receipts.order_by().values(group).annotate(**money):
+        key = flow[group]
+        changes[key] = changes.get(key, ZERO) - sql.amount(flow["received"]) + sql.amount(flow["refunded"])
+    return list(changes.items())
 
 
 def open_invoice_rows(
@@ -275,18 +319,26 @@ def open_invoice_rows(
 
 
 def ledger_movements_by_month(
-    organisation: Any, end: datetime.date, currency: str, customer_id: int | None = None
+    organisation: Any,
+    end: datetime.date,
+    currency: str,
+    customer_id: int | None = None,
+    start: datetime.date | None = None,
 ) -> dict[datetime.date, Decimal]:
-    """Return, per month up to ``end``, the change of what customers owe (their account 411).
+    """Return, per month from ``start`` (or the first movement) up to ``end``, the change of what customers owe.
 
     Invoices add their amount due, credit notes subtract theirs, money
-    received subtracts and refunds add, reversals included. Summed up to a
-    date, these give the net balance of the aging report on that date.
+    received subtracts and refunds add, reversals included: the movements of
+    their account 411. Added to ``net_total`` the day before ``start``, they
+    give the net balance of the aging report at the end of each month.
     """
     documents = Invoice.objects.filter(
         organisation=organisation, status=InvoiceStatus.ISSUED, currency=currency, issue_date__lte=end
     )
     receipts = Receipt.objects.filter(organisation=organisation, currency=currency, date__lte=end)
+    if start is not None:
+        documents = documents.filter(issue_date__gte=start)
+        receipts = receipts.filter(date__gte=start)
     if customer_id is not None:
         documents = documents.filter(customer_id=customer_id)
         receipts = receipts.filter(customer_id=customer_id)

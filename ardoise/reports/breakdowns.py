@@ -54,14 +54,20 @@ def store_rows(invoices: Iterable[Invoice]) -> None:
         RevenueRow.objects.bulk_create(revenue_rows, ignore_conflicts=True)
 
 
-def fill_missing(organisation: Any, documents: Q | None = None) -> int:
+def fill_missing(organisation: Any, documents: Q | None = None, issued_between: tuple[Any, Any] | None = None) -> int:
     """Write the rows of the organisation's issued documents that have none; return how many documents.
 
     ``documents`` narrows the search, e.g. to the documents issued in a report's period.
+    ``issued_between`` (first and last date) narrows it to documents issued in that range: the
+    rows of those documents carry the same issue date, so the search reads only that range of rows.
     """
-    missing = Invoice.objects.filter(organisation=organisation, status=InvoiceStatus.ISSUED).filter(
-        ~Exists(VatBreakdownRow.objects.filter(invoice=OuterRef("pk")))
-    )
+    rows = VatBreakdownRow.objects.filter(invoice=OuterRef("pk"))
+    missing = Invoice.objects.filter(organisation=organisation, status=InvoiceStatus.ISSUED)
+    if issued_between is not None:
+        first, last = issued_between
+        missing = missing.filter(issue_date__gte=first, issue_date__lte=last)
+        rows = rows.filter(organisation=organisation, issue_date__gte=first, issue_date__lte=last)
+    missing = missing.filter(~Exists(rows))
     if documents is not None:
         missing = missing.filter(documents)
     lines = Prefetch("lines", queryset=InvoiceLine.objects.order_by("position", "id"))

@@ -96,3 +96,76 @@ class SettledInvoice(models.Model):
 
     def __str__(self) -> str:
         return "invoice %s settled on %s" % (self.invoice_id, self.settled_on)
+
+
+class DocumentBalance(models.Model):
+    """What an issued document's balance is now, and the date of its last movement: derived data.
+
+    ``stored.refresh_documents`` rewrites the row from scratch, with the same
+    SQL as ``invoicing.queries.with_balance``, in the transaction that issues
+    the document or records a payment on it, on a credit note of it or on the
+    invoice a credit note credits (``signals``). The invoice list reads the
+    balances here instead of adding up the payments of every invoice, and the
+    balance reports take the balance on a date from here for every invoice that
+    has not moved since that date. ``ardoise report refresh`` rebuilds every row.
+
+    ``paid``, ``credited``, ``refunded`` and ``balance`` mean what the
+    annotations of ``with_balance`` mean. ``last_moved`` is the latest date of
+    the document's issue, its payments, its issued credit notes and the
+    refunds on them; ``last_paid_on`` the latest date of its own payments.
+    """
+
+    invoice = models.OneToOneField(
+        "invoicing.Invoice", on_delete=models.CASCADE, primary_key=True, related_name="stored_balance"
+    )
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    # Copied from the document, which never changes once issued, so that reports read one table.
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    is_credit_note = models.BooleanField(default=False)
+    issue_date = models.DateField()
+    due_date = models.DateField(null=True)
+    amount_due = models.DecimalField(max_digits=14, decimal_places=2)
+    paid = models.DecimalField(max_digits=14, decimal_places=2)
+    credited = models.DecimalField(max_digits=14, decimal_places=2)
+    refunded = models.DecimalField(max_digits=14, decimal_places=2)
+    balance = models.DecimalField(max_digits=14, decimal_places=2)
+    last_paid_on = models.DateField(null=True)
+    last_moved = models.DateField()
+
+    class Meta:
+        indexes = [
+            # The open documents only: a few percent of the rows once most invoices are paid.
+            models.Index(
+                fields=["organisation", "currency", "due_date"],
+                condition=~models.Q(balance=0),
+                name="document_balance_open",
+            ),
+            models.Index(fields=["organisation", "last_moved"], name="document_balance_moved"),
+            models.Index(fields=["organisation", "last_paid_on"], name="document_balance_paid_on"),
+        ]
+
+    def __str__(self) -> str:
+        return "balance %s of invoice %s" % (self.balance, self.invoice_id)
+
+
+class CustomerAccount(models.Model):
+    """A customer's account balance (411) in one currency now: derived data.
+
+    Documents issued (credit notes negative), minus money received, plus
+    refunds paid, reversals included. ``stored.refresh_accounts`` rewrites it
+    from scratch when a document is issued or a receipt recorded. A balance on
+    an earlier date is this one minus the movements dated after that date.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    balance = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "currency"], name="unique_customer_account")]
+        indexes = [models.Index(fields=["organisation", "currency"], name="customer_account_org")]
+
+    def __str__(self) -> str:
+        return "account of customer %s: %s %s" % (self.customer_id, self.balance, self.currency)

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, When
 from django.db.models.functions import Trunc
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.core.formats import format_date
@@ -31,7 +32,7 @@ from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, PaymentMethod, Receipt, ReceiptKind
 from ardoise.reports import balances, sql
 from ardoise.reports.breakdowns import fill_missing
-from ardoise.reports.models import RevenueKind, RevenueRow, VatBreakdownRow
+from ardoise.reports.models import DocumentBalance, RevenueKind, RevenueRow, VatBreakdownRow
 from ardoise.reports.periods import Grouping, Period, add_months, bucket_label, buckets, month_end
 
 ZERO = Decimal("0.00")
@@ -100,7 +101,11 @@ def customer_balances(
     whose account is settled are left out. Rows are sorted by name.
     """
     per_customer = balances.balances_per_customer(organisation, as_of, currency, customer_id)
-    names = dict(Customer.objects.filter(organisation=organisation, pk__in=per_customer).values_list("pk", "name"))
+    # Every name of the organisation rather than thousands of identifiers sent back as parameters.
+    customers = Customer.objects.filter(organisation=organisation)
+    if customer_id is not None:
+        customers = customers.filter(pk=customer_id)
+    names = dict(customers.values_list("pk", "name"))
     rows = [
         CustomerBalance(customer_id=customer, customer_name=names.get(customer, ""), **figures)
         for customer, figures in per_customer.items()
@@ -239,7 +244,7 @@ def revenue(
     grouping adds up to the same total.
     """
     in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
-    fill_missing(organisation, in_period)
+    fill_missing(organisation, issued_between=(period.start, period.end))
     vat_rows = VatBreakdownRow.objects.filter(in_period, organisation=organisation)
     if customer_id is not None:
         vat_rows = vat_rows.filter(customer_id=customer_id)
@@ -261,7 +266,18 @@ def revenue(
             for start in buckets(period, grouping)
         ]
 
-    total = _revenue_line(converted.aggregate(**sums), None, _("Total"), with_vat=grouping != RevenueGrouping.PRODUCT)
+    if grouping == RevenueGrouping.PRODUCT:
+        total = _revenue_line(converted.aggregate(**sums), None, _("Total"), with_vat=False)
+    else:
+        # Each document falls in one period or has one customer: the rows add up to the total.
+        total = RevenueLine(
+            key=None,
+            label=_("Total"),
+            documents=sum(line.documents for line in rows),
+            invoiced=sum((line.invoiced for line in rows), ZERO),
+            credited=sum((line.credited for line in rows), ZERO),
+            vat=sum((line.vat or ZERO for line in rows), ZERO),
+        )
     unconverted = [
         Unconverted(row["currency"], row["documents"], sql.amount(row["net"]), sql.amount(row["vat"]))
         for row in vat_rows.filter(taxable_amount_eur__isnull=True)
@@ -378,7 +394,16 @@ def receipts(
         _receipts_line(by_bucket.get(start, {}), start, bucket_label(start, grouping))
         for start in buckets(period, grouping)
     ]
-    total = _receipts_line(found.aggregate(**sums), None, _("Total"))
+    # Each receipt falls in one period: the rows add up to the total.
+    total = ReceiptsLine(
+        key=None,
+        label=_("Total"),
+        count=sum(line.count for line in rows),
+        by_method={method: sum((line.by_method[method] for line in rows), ZERO) for method in RECEIVED_METHODS},
+        received=sum((line.received for line in rows), ZERO),
+        bank_fees=sum((line.bank_fees for line in rows), ZERO),
+        refunds=sum((line.refunds for line in rows), ZERO),
+    )
     return ReceiptsReport(period, grouping, currency, rows, total)
 
 
@@ -430,7 +455,8 @@ def days_sales_outstanding(
     organisation: Any, period: Period, currency: str = DEFAULT_CURRENCY, customer_id: int | None = None
 ) -> DsoReport:
     """Return the DSO of each month of the period, and of the whole period."""
-    movements = balances.ledger_movements_by_month(organisation, period.end, currency, customer_id)
+    first_month = period.start.replace(day=1)
+    movements = balances.ledger_movements_by_month(organisation, period.end, currency, customer_id, start=first_month)
     documents = Invoice.objects.filter(
         organisation=organisation,
         status=InvoiceStatus.ISSUED,
@@ -448,8 +474,8 @@ def days_sales_outstanding(
     per_month = documents.annotate(month=Trunc("issue_date", "month")).values("month").annotate(total=Sum(signed_total))
     revenue_by_month = {balances.as_date(row["month"]): sql.amount(row["total"]) for row in per_month}
 
-    first_month = period.start.replace(day=1)
-    receivables = sum((amount for month, amount in movements.items() if month < first_month), ZERO)
+    # What customers owed before the first month: what they owe at the end, less the months in between.
+    receivables = balances.net_total(organisation, period.end, currency, customer_id) - sum(movements.values(), ZERO)
     rows = []
     for start in buckets(period, Grouping.MONTH):
         receivables += movements.get(start, ZERO)
@@ -504,7 +530,7 @@ def vat_collected(organisation: Any, period: Period, customer_id: int | None = N
     """
     in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
     paid_in_period = Payment.objects.filter(organisation=organisation, date__gte=period.start, date__lte=period.end)
-    fill_missing(organisation, in_period)
+    fill_missing(organisation, issued_between=(period.start, period.end))
     fill_missing(organisation, Q(pk__in=paid_in_period.values("invoice_id")))
 
     issued = VatBreakdownRow.objects.filter(in_period, organisation=organisation)
@@ -695,7 +721,7 @@ class Statement:
 def statement(organisation: Any, customer: Customer, period: Period, currency: str = DEFAULT_CURRENCY) -> Statement:
     """Return the customer's statement: invoices, credit notes, money received and refunds of the period."""
     before = period.start - datetime.timedelta(days=1)
-    opening = sum(balances.ledger_movements_by_month(organisation, before, currency, customer.pk).values(), ZERO)
+    opening = balances.net_total(organisation, before, currency, customer.pk)
     documents = (
         Invoice.objects.filter(
             organisation=organisation,
@@ -815,6 +841,8 @@ def _settled_invoices(
     partly by a credit note is left out: its last payment is not when the
     customer finished paying what they owed.
     """
+    if until >= timezone.localdate():
+        return _settled_from_stored(organisation, since, until, currency, customer_id)
     payment, invoice = sql.table(Payment), sql.table(Invoice)
     # Only the invoices with a payment since ``since`` can have been paid in full since then.
     recent = f"SELECT q.invoice_id FROM {payment} q WHERE q.organisation_id = %s AND q.date >= %s"  # noqa: S608
@@ -839,6 +867,29 @@ def _settled_invoices(
     params += [organisation.pk, InvoiceStatus.ISSUED, CREDIT_NOTE, currency, since]
     if customer_id is not None:
         query += " AND i.customer_id = %s"
+        params.append(customer_id)
+    return query, params
+
+
+def _settled_from_stored(
+    organisation: Any, since: datetime.date, until: datetime.date, currency: str, customer_id: int | None
+) -> tuple[str, list[Any]]:
+    """Return the SQL of ``_settled_invoices`` from the stored balances, for an ``until`` of today or later.
+
+    No payment is dated after today, so the stored ``paid`` and
+    ``last_paid_on`` are the sum and the date of the last payment up to ``until``.
+    """
+    stored, invoice = sql.table(DocumentBalance), sql.table(Invoice)
+    query = (
+        "SELECT d.invoice_id AS invoice_id, d.customer_id AS customer_id, i.number AS number, "  # noqa: S608
+        "d.issue_date AS issue_date, d.due_date AS due_date, d.amount_due AS amount_due, d.last_paid_on AS paid_on "
+        f"FROM {stored} d INNER JOIN {invoice} i ON i.id = d.invoice_id "
+        "WHERE d.organisation_id = %s AND d.currency = %s AND d.is_credit_note = %s AND d.amount_due > 0 "
+        "AND d.paid = d.amount_due AND d.last_paid_on >= %s AND d.last_paid_on <= %s"
+    )
+    params: list[Any] = [organisation.pk, currency, False, since, until]
+    if customer_id is not None:
+        query += " AND d.customer_id = %s"
         params.append(customer_id)
     return query, params
 

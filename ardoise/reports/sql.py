@@ -41,6 +41,10 @@ def amount(value: Any, places: int = 2) -> Decimal:
     """
     if value is None:
         return quantize(Decimal(0), places)
+    # PostgreSQL's sums of amounts already have the places: a report reads thousands of them.
+    if type(value) is Decimal and value.as_tuple().exponent == -places:
+        # abs() turns -0.00 into 0.00, as quantize() does.
+        return value if value else abs(value)
     if not isinstance(value, Decimal):
         value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     return quantize(value, places)

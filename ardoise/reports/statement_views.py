@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +24,7 @@ from ardoise.mailing.templating import compose_statement_email
 from ardoise.reports import queries, services, tables
 from ardoise.reports.forms import ReportFilters
 from ardoise.reports.statement_pdf import statement_filename, statement_pdf
-from ardoise.reports.views import PAGES, filter_choices, sheet_of
+from ardoise.reports.views import PAGE_SIZE, PAGES, filter_choices, sheet_of
 
 PAGE = PAGES["statement"]
 
@@ -73,7 +74,11 @@ def _render(
     if email_form is None:
         composed = compose_statement_email(organisation, report)
         email_form = InvoiceEmailForm(initial=recipients_initial(report.customer) | composed_initial(composed))
-    context.update({"statement": report, "table": table, "query": filters.query_string(), "email_form": email_form})
+    # The screen shows the movements by pages, as the other reports do; the PDF and the exports list them all.
+    rows = Paginator(table.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context.update(
+        {"statement": report, "table": table, "rows": rows, "query": filters.query_string(), "email_form": email_form}
+    )
     return render(request, "reports/statement.html", context, status=status)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -69,8 +69,26 @@ class Table:
         return rows
 
 
+URL_PLACEHOLDER = 987654321
+
+
 def _customer_url(customer_id: int | None) -> str:
-    return reverse("customers:detail", args=[customer_id]) if customer_id else ""
+    return _detail_url("customers:detail", customer_id)
+
+
+def _detail_url(name: str, pk: int | None) -> str:
+    """Return the URL of one object's page; resolved once per name, as a report lists thousands of them."""
+    if not pk:
+        return ""
+    # The script prefix is per request (or per thread in tests), so the pattern is resolved for each call's prefix.
+    key = (name, get_script_prefix())
+    pattern = _URL_PATTERNS.get(key)
+    if pattern is None:
+        pattern = _URL_PATTERNS[key] = reverse(name, args=[URL_PLACEHOLDER])
+    return pattern.replace(str(URL_PLACEHOLDER), str(int(pk)))
+
+
+_URL_PATTERNS: dict[tuple[str, str], str] = {}
 
 
 # Balances
@@ -173,7 +191,7 @@ def open_invoices_table(rows: list[queries.OpenInvoice], currency: str) -> Table
                     row.balance,
                     row.days_overdue,
                 ),
-                reverse("invoicing:detail", args=[row.invoice_id]),
+                _detail_url("invoicing:detail", row.invoice_id),
             )
             for row in rows
         ],
@@ -354,7 +372,7 @@ def statement_table(statement: queries.Statement) -> Table:
     opening = Row((start, _("Solde à l'ouverture"), "", None, None, None, statement.opening_balance))
     rows = [opening]
     for line in statement.lines:
-        url = reverse("invoicing:detail", args=[line.invoice_id]) if line.invoice_id else ""
+        url = _detail_url("invoicing:detail", line.invoice_id)
         rows.append(
             Row(
                 (

@@ -8,6 +8,7 @@ organisation is refused by the filter form as an unknown customer.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -294,7 +294,7 @@ def customer_options(organisation: Any, chosen: str) -> SafeString:
     """
     names = Customer.objects.filter(organisation=organisation).order_by("name", "id").values_list("pk", "name")
     options = [
-        '<option value="%s"%s>%s</option>' % (pk, " selected" if str(pk) == chosen else "", escape(name))
+        '<option value="%s"%s>%s</option>' % (pk, " selected" if str(pk) == chosen else "", html.escape(name))
         for pk, name in names
     ]
     # Every name is escaped above.

@@ -20,6 +20,7 @@ from ardoise.reports.balances import remember_settled
 from ardoise.reports.breakdowns import fill_missing
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
 from ardoise.reports.statement_pdf import statement_pdf
+from ardoise.reports.stored import rebuild
 from ardoise.reports.templatetags.report_tags import format_cell
 from ardoise.reports.views import sheet_of
 
@@ -110,8 +111,9 @@ class Command(FrenchCommand):
         self.print_table(table, output_format, options["output"])
 
     def refresh(self, organisation: Any) -> None:
-        """Fill the VAT and revenue rows of every issued document, and remember the settled invoices."""
+        """Fill the VAT and revenue rows of issued documents, rebuild the stored balances, remember the settled ones."""
         filled = fill_missing(organisation)
+        rebuild(organisation)
         currencies = Invoice.objects.filter(organisation=organisation).values_list("currency", flat=True).distinct()
         for currency in sorted(set(currencies)):
             remember_settled(organisation, timezone.localdate(), currency, force=True)

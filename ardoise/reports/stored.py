@@ -1,0 +1,241 @@
+"""Keep ``DocumentBalance`` and ``CustomerAccount`` exact: rows rewritten from scratch, never incremented.
+
+The payments, credit notes and receipts stay the source of truth. Each
+function here recomputes the derived rows of the documents or customers it
+is given from them, with the same SQL as ``invoicing.queries.with_balance``,
+and writes them in the caller's transaction. The services lock the
+organisation's row before they record anything, so two writers never
+recompute the same rows from different snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
+
+from ardoise.core.money import quantize
+from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
+from ardoise.invoicing.queries import with_balance
+from ardoise.payments.models import Payment, Receipt, ReceiptKind
+from ardoise.reports.models import CustomerAccount, DocumentBalance
+
+ZERO = Decimal("0.00")
+BATCH = 2000
+DOCUMENT_FIELDS = (
+    "organisation",
+    "customer",
+    "currency",
+    "is_credit_note",
+    "issue_date",
+    "due_date",
+    "amount_due",
+    "paid",
+    "credited",
+    "refunded",
+    "balance",
+    "last_paid_on",
+    "last_moved",
+)
+
+
+def _related(invoice_ids: set[int]) -> set[int]:
+    """Add the documents whose balance moves with these: credited invoices, and all their credit notes.
+
+    A credit note's balance is what is left to refund on it, which depends on
+    the balance of the invoice it credits.
+    """
+    invoices = set(invoice_ids)
+    invoices |= {
+        pk
+        for pk in Invoice.objects.filter(pk__in=invoice_ids, credited_invoice__isnull=False).values_list(
+            "credited_invoice_id", flat=True
+        )
+        if pk
+    }
+    notes = Invoice.objects.filter(credited_invoice_id__in=invoices).values_list("pk", flat=True)
+    return invoices | set(notes)
+
+
+def refresh_documents(invoice_ids: Iterable[int | None]) -> None:
+    """Rewrite the stored balances of these documents and of those whose balance depends on them."""
+    ids = {pk for pk in invoice_ids if pk}
+    if not ids:
+        return
+    _write_documents(sorted(_related(ids)))
+
+
+def _write_documents(ids: list[int]) -> None:
+    documents = with_balance(Invoice.objects.filter(pk__in=ids, status=InvoiceStatus.ISSUED)).order_by()
+    found = list(
+        documents.values(
+            "pk",
+            "organisation_id",
+            "customer_id",
+            "currency",
+            "type_code",
+            "issue_date",
+            "due_date",
+            "amount_due",
+            "paid_amount",
+            "credited_amount",
+            "refunded_amount",
+            "balance_amount",
+        )
+    )
+    if not found:
+        return
+    last_paid = dict(
+        Payment.objects.filter(invoice_id__in=ids)
+        .order_by()
+        .values("invoice_id")
+        .annotate(last=Max("date"))
+        .values_list("invoice_id", "last")
+    )
+    credit_notes = dict(
+        Invoice.objects.filter(
+            credited_invoice_id__in=ids, status=InvoiceStatus.ISSUED, type_code=DocumentType.CREDIT_NOTE
+        )
+        .order_by()
+        .values("credited_invoice_id")
+        .annotate(last=Max("issue_date"))
+        .values_list("credited_invoice_id", "last")
+    )
+    refunds = dict(
+        Payment.objects.filter(
+            invoice__credited_invoice_id__in=ids,
+            invoice__status=InvoiceStatus.ISSUED,
+            invoice__type_code=DocumentType.CREDIT_NOTE,
+        )
+        .order_by()
+        .values("invoice__credited_invoice_id")
+        .annotate(last=Max("date"))
+        .values_list("invoice__credited_invoice_id", "last")
+    )
+    rows = []
+    for row in found:
+        pk = row["pk"]
+        dates = [row["issue_date"], last_paid.get(pk), credit_notes.get(pk), refunds.get(pk)]
+        rows.append(
+            DocumentBalance(
+                invoice_id=pk,
+                organisation_id=row["organisation_id"],
+                customer_id=row["customer_id"],
+                currency=row["currency"],
+                is_credit_note=row["type_code"] == DocumentType.CREDIT_NOTE,
+                issue_date=row["issue_date"],
+                due_date=row["due_date"],
+                amount_due=row["amount_due"],
+                paid=_amount(row["paid_amount"]),
+                credited=_amount(row["credited_amount"]),
+                refunded=_amount(row["refunded_amount"]),
+                balance=_amount(row["balance_amount"]),
+                last_paid_on=last_paid.get(pk),
+                last_moved=max(date for date in dates if date is not None),
+            )
+        )
+    DocumentBalance.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["invoice"], update_fields=list(DOCUMENT_FIELDS)
+    )
+
+
+def _amount(value: Any) -> Decimal:
+    # SQLite returns sums as floats: their shortest repr is exact to the cent for sums of amounts.
+    if value is None:
+        return ZERO
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    return quantize(Decimal(value), 2)
+
+
+def refresh_accounts(customers: Iterable[tuple[int, str]]) -> None:
+    """Rewrite the account balance of each (customer id, currency) from its documents and receipts."""
+    pairs = set(customers)
+    if not pairs:
+        return
+    customer_ids = {customer for customer, _currency in pairs}
+    balances = {pair: ZERO for pair in pairs}
+    organisations: dict[int, int] = {}
+    for (customer, currency), organisation, amount in _document_totals(Q(customer_id__in=customer_ids)):
+        if (customer, currency) in balances:
+            balances[customer, currency] += amount
+            organisations[customer] = organisation
+    for (customer, currency), organisation, amount in _receipt_totals(Q(customer_id__in=customer_ids)):
+        if (customer, currency) in balances:
+            balances[customer, currency] += amount
+            organisations[customer] = organisation
+    from ardoise.customers.models import Customer
+
+    missing = customer_ids - set(organisations)
+    organisations.update(Customer.objects.filter(pk__in=missing).values_list("pk", "organisation_id"))
+    _write_accounts(balances, organisations)
+
+
+def _document_totals(scope: Q) -> Iterable[tuple[tuple[int, str], int, Decimal]]:
+    signed = Case(
+        When(type_code=DocumentType.CREDIT_NOTE, then=-F("amount_due")),
+        default=F("amount_due"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    rows = (
+        Invoice.objects.filter(scope, status=InvoiceStatus.ISSUED)
+        .order_by()
+        .values("customer_id", "currency", "organisation_id")
+        .annotate(total=Sum(signed))
+    )
+    for row in rows:
+        yield (row["customer_id"], row["currency"]), row["organisation_id"], _amount(row["total"])
+
+
+def _receipt_totals(scope: Q) -> Iterable[tuple[tuple[int, str], int, Decimal]]:
+    received = Q(kind=ReceiptKind.RECEIVED)
+    rows = (
+        Receipt.objects.filter(scope)
+        .order_by()
+        .values("customer_id", "currency", "organisation_id")
+        .annotate(received=Sum("amount", filter=received), refunded=Sum("amount", filter=~received))
+    )
+    for row in rows:
+        yield (
+            (row["customer_id"], row["currency"]),
+            row["organisation_id"],
+            _amount(row["refunded"]) - _amount(row["received"]),
+        )
+
+
+def _write_accounts(balances: dict[tuple[int, str], Decimal], organisations: dict[int, int]) -> None:
+    rows = [
+        CustomerAccount(
+            organisation_id=organisations[customer], customer_id=customer, currency=currency, balance=balance
+        )
+        for (customer, currency), balance in balances.items()
+    ]
+    CustomerAccount.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["customer", "currency"], update_fields=["balance"]
+    )
+
+
+def rebuild(organisation: Any) -> int:
+    """Rewrite every derived row of the organisation from scratch; return how many documents."""
+    with transaction.atomic():
+        DocumentBalance.objects.filter(organisation=organisation).delete()
+        CustomerAccount.objects.filter(organisation=organisation).delete()
+        ids = list(
+            Invoice.objects.filter(organisation=organisation, status=InvoiceStatus.ISSUED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        for start in range(0, len(ids), BATCH):
+            _write_documents(ids[start : start + BATCH])
+        balances: dict[tuple[int, str], Decimal] = {}
+        organisations: dict[int, int] = {}
+        scope = Q(organisation=organisation)
+        for totals in (_document_totals(scope), _receipt_totals(scope)):
+            for pair, organisation_id, amount in totals:
+                balances[pair] = balances.get(pair, ZERO) + amount
+                organisations[pair[0]] = organisation_id
+        _write_accounts(balances, organisations)
+    return len(ids)
