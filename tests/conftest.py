@@ -237,3 +237,19 @@ def sqlite_file_database(tmp_path: Path) -> Iterator[Path]:
         yield path
     finally:
         connections.settings["default"] = original
+
+
+@pytest.fixture(autouse=True)
+def without_daily_backup():
+    """Leave out the daily backup job, which is due every day.
+
+    Tests that run every due job (``run-scheduled``, sweeps) would otherwise
+    back up the test database as well, which is slow and, on SQLite inside a
+    test's transaction, never ends. tests/backups puts it back.
+    """
+    from ardoise.backups.tasks import DAILY_BACKUP
+    from ardoise.jobs.registry import register, unregister
+
+    unregister(DAILY_BACKUP.name)
+    yield
+    register(DAILY_BACKUP)

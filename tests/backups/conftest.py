@@ -130,3 +130,9 @@ def archive_copy(demo_archive, tmp_path) -> Path:
 @pytest.fixture
 def empty_installation(tmp_path) -> Installation:
     return Installation(tmp_path / "target")
+
+
+@pytest.fixture(autouse=True)
+def without_daily_backup():
+    """Keep the daily backup job registered: these tests are about it."""
+    yield

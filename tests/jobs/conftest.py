@@ -77,11 +77,3 @@ def clock():
         yield traveller
 
 
-@pytest.fixture(autouse=True)
-def without_daily_backup():
-    """Leave out the daily backup job, which is due every day, so that these tests see only their own jobs."""
-    from ardoise.backups.tasks import DAILY_BACKUP
-
-    unregister(DAILY_BACKUP.name)
-    yield
-    register(DAILY_BACKUP)
