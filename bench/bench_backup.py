@@ -112,7 +112,7 @@ def main() -> None:
     print(
         "%s documents, %s payments, %s customers" % (options.invoices, options.payments, options.customers)
     )
-    print("| Engine | Backup | Archive size | Verify | Restore | (fill) |")
+    print("| Engine | Backup | Archive size | Verify | Restore | Data generation |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for engine, result in rows:
         print(
