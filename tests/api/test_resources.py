@@ -288,3 +288,13 @@ def test_credit_note_is_distinguished_and_issued(api, issued_invoice):
     assert_problem(refused, 409, "conflict")
     assert issued.status_code == 200
     assert issued.json()["number"]
+
+
+def test_invoice_list_searches_number_and_customer(api, issued_invoice):
+    by_number = api.get("/invoices/", q=issued_invoice.number).json()
+    by_customer = api.get("/invoices/", q="Boulangerie").json()
+    nothing = api.get("/invoices/", q="Inconnu").json()
+
+    assert [item["number"] for item in by_number["items"]] == [issued_invoice.number]
+    assert by_customer["count"] == 1
+    assert nothing["count"] == 0

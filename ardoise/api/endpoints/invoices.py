@@ -241,7 +241,8 @@ def serialise(invoice: Invoice) -> dict[str, Any]:
 
 def _invoices(request: HttpRequest) -> Any:
     return queries.with_balance(
-        Invoice.objects.filter(organisation=request.organisation)  # type: ignore[attr-defined]
+        # A recurring plan's template draft is part of the plan, never an invoice of its own.
+        Invoice.objects.filter(organisation=request.organisation, recurring_template__isnull=True)  # type: ignore[attr-defined]
         .select_related("customer")
         .prefetch_related("lines")
     )
@@ -261,7 +262,7 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceFilters]) -> dict[
     if filters.state:
         invoices = queries.in_state(invoices, filters.state, timezone.localdate())
     if filters.q:
-        invoices = queries.search(invoices, filters.q.strip())
+        invoices = queries.search(invoices, filters.q.strip(), request.organisation)  # type: ignore[attr-defined]
     if filters.type == "credit_note":
         invoices = invoices.filter(type_code=DocumentType.CREDIT_NOTE)
     elif filters.type == "invoice":
