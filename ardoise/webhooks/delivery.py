@@ -89,7 +89,8 @@ def post(subscription: Subscription, delivery: Delivery) -> int:
     problem = address_problem(subscription.url)
     if problem:
         raise DeliveryFailed(problem)
-    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    # Sorted keys: PostgreSQL's jsonb reorders them, and a retry or replay must send the same bytes.
+    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
     # The scheme is https, or http to loopback: address_problem() just checked it.
     request = urllib.request.Request(  # noqa: S310
         subscription.url,
