@@ -41,7 +41,7 @@ HEADER = struct.Struct(">12s16sBBB7sI32s")
 
 
 class DecryptionError(Exception):
-    """The archive cannot be decrypted; ``wrong_passphrase`` tells a bad passphrase from a damaged file."""
+    """The archive cannot be decrypted; ``wrong_passphrase`` distinguishes a bad passphrase from a damaged file."""
 
     def __init__(self, wrong_passphrase: bool) -> None:
         super().__init__("wrong passphrase" if wrong_passphrase else "damaged or truncated encrypted archive")

@@ -163,7 +163,7 @@ def _migrate_to(database: Path, migrations: dict[str, list[str]] | None) -> None
 
 
 def installation_is_empty() -> bool:
-    """Tell whether the live database holds no organisation and no user (tables missing count as empty)."""
+    """Tell whether the live database contains no organisation and no user (tables missing count as empty)."""
     from ardoise.accounts.models import Organisation, User
 
     existing = tables.table_names()

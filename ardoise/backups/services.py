@@ -113,7 +113,7 @@ def last_successful() -> BackupRun | None:
 
 
 def backup_warning() -> str | None:
-    """Return the French warning the owner sees: no backup yet, the last one failed, or it is too old."""
+    """Return the French warning shown to the owner: no backup yet, the last one failed, or it is too old."""
     last = BackupRun.objects.exclude(status=BackupStatus.RUNNING).order_by("-started_at", "-id").first()
     success = last_successful()
     if last is not None and last.status == BackupStatus.FAILED:

@@ -221,7 +221,7 @@ def test_outsider_gets_404_on_another_organisations_object(outsider_client, vict
         responses = [outsider_client.get(url), outsider_client.post(url, {})]
     for response in responses:
         assert response.status_code in (404, 405), url
-        # A backup belongs to the installation: the victim organisation's name stands in for its data.
+        # A backup belongs to the installation: the victim organisation's name represents its data.
         assert victim_objects["customer"].organisation.name.encode() not in response.content
     # 405 only means the method is wrong, so the allowed method must return 404.
     assert 404 in [response.status_code for response in responses], url
