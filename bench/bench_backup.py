@@ -98,7 +98,14 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=5_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
     options = parser.parse_args()
-    sizes = ["--invoices", str(options.invoices), "--payments", str(options.payments), "--customers", str(options.customers)]
+    sizes = [
+        "--invoices",
+        str(options.invoices),
+        "--payments",
+        str(options.payments),
+        "--customers",
+        str(options.customers),
+    ]
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="ardoise-bench-backup-") as folder:
@@ -109,9 +116,7 @@ def main() -> None:
             else:
                 print("%s: skipped (PostgreSQL unreachable on 127.0.0.1:5432)" % engine)
 
-    print(
-        "%s documents, %s payments, %s customers" % (options.invoices, options.payments, options.customers)
-    )
+    print("%s documents, %s payments, %s customers" % (options.invoices, options.payments, options.customers))
     print("| Engine | Backup | Archive size | Verify | Restore | Data generation |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for engine, result in rows:

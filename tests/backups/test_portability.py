@@ -82,7 +82,7 @@ def test_import_refuses_altered_pdf(issued_invoice, organisation, tmp_path):
                 data = data[:100] + bytes([data[100] ^ 0x01]) + data[101:]
             target.writestr(name, data)
 
-    with pytest.raises(CommandError, match="empreinte différente pour documents/F-2026-0001.pdf"):
+    with pytest.raises(CommandError, match=r"empreinte différente pour documents/F-2026-0001\.pdf"):
         run_command("import-organisation", str(altered), "--owner", "nouveau@exemple.fr")
 
     assert Organisation.objects.count() == 1

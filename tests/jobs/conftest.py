@@ -75,5 +75,3 @@ def clock():
     """Freeze time at 10:00 in Paris on 4 December 2026; ``clock.shift(seconds)`` moves it on."""
     with time_machine.travel(MORNING, tick=False) as traveller:
         yield traveller
-
-
