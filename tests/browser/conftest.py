@@ -45,7 +45,7 @@ def browser_page(monkeypatch, tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     # Playwright's sync API runs an event loop in this thread, which makes Django
     # refuse ORM calls here. The test's own checks are plain synchronous code, so
@@ -56,6 +56,9 @@ def browser_page(monkeypatch, tmp_path):
         context = browser.new_context(locale="fr-FR", accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # Assertions wait 5 s by default, which a loaded 2-core CI machine can exceed
+        # between typing and an htmx refresh; give them the same time as actions.
+        expect.set_options(timeout=15_000)
         yield page
         context.close()
         browser.close()
