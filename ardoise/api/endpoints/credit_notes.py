@@ -113,7 +113,7 @@ def _credit_form(
 def _form_errors(form: CreditNoteForm, index_of_rank: dict[int, int]) -> list[dict[str, Any]]:
     """Return the form's errors with the field of the payload: ``lines.<index>.quantity``, ``lines`` or ``notes``."""
     field_of = {form.field_name(line): line.rank for line in form.lines}
-    errors = []
+    errors: list[dict[str, Any]] = []
     for name, messages in form.errors.get_json_data().items():
         if name in field_of:
             index = index_of_rank.get(field_of[name])
