@@ -205,7 +205,7 @@ def test_issued_credit_note_cannot_be_updated(api, issued_invoice):
     assert "il ne peut plus être modifié" in body["detail"]
 
 
-def test_invoice_patch_on_credit_note_points_to_credit_notes(api, issued_invoice):
+def test_invoice_patch_rejects_credit_note(api, issued_invoice):
     credit_note = create_credit_note(issued_invoice)
 
     response = api.patch("/invoices/%s" % credit_note.pk, {"notes": "x"})

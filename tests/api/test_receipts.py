@@ -394,3 +394,15 @@ def test_other_organisation_customer_cannot_pay(other_api, customer, invoices):
     assert [error["field"] for error in problem["errors"]] == ["allocations.0.invoice"]
     assert "Boulangerie" not in str(problem)
     assert not Receipt.objects.exists()
+
+
+def test_invoice_payment_endpoint_is_kept(api, invoices):
+    old = invoices[0]
+
+    response = api.post("/invoices/%s/payments" % old.pk, {"amount": "100", "date": "2026-12-09"})
+
+    assert response.status_code == 201
+    assert response.json()["amount"] == "100.00"
+    receipt = api.get("/payments/%s" % response.json()["receipt"]).json()
+    assert receipt["amount"] == "100.00"
+    assert api.get("/invoices/%s" % old.pk).json()["balance"] == "20.00"

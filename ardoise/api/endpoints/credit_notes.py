@@ -49,7 +49,7 @@ class CreditLineIn(Schema, extra="forbid"):  # type: ignore[call-arg]
 
 
 class CreditNoteIn(Schema, extra="forbid"):  # type: ignore[call-arg]
-    """What the credit note credits; a field left out keeps its value on an update."""
+    """The invoice lines and quantities a credit note credits, and its notes; on an update, a field left out is kept."""
 
     lines: list[CreditLineIn] | None = Field(
         None,
