@@ -2,8 +2,8 @@
 
 Only a layout whose specification was published by the package's vendor is
 written here. Cegid Quadra Comptabilité imports the fixed-width « Fichier
-d'entrée ASCII », whose « M » record (one entry line) Cegid describes in its
-public document KB0014530 (08/2023); docs/accounting.md gives its address.
+d'entrée ASCII ». Cegid describes its « M » record, one entry line, in the
+public document KB0014530 (08/2023), whose address is in docs/accounting.md.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _quadra_record(entry: Entry, line: EntryLine) -> str:
         "label": _ascii(entry.label),
         "direction": "C" if line.amount < 0 else "D",
         "amount": "+%012d" % cents,
-        # The matching letter has 2 characters; a longer one (after ZZ) is left for the accountant to set.
+        # The matching letter has 2 characters, so a longer one (after ZZ) is left blank for the accountant.
         "letter": line.letter if len(line.letter) <= 2 else "",
         "piece": entry.number,
         "currency": "EUR",
