@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.accounting.layouts import GENERIC, LAYOUT_CHOICES
 from ardoise.accounting.models import AccountingSettings, CustomerAccount, ProductAccount, VatRateAccounts
 from ardoise.catalogue.models import Product
 from ardoise.core.formats import format_rate
@@ -37,7 +38,22 @@ class ExportForm(forms.Form):
 class JournalForm(forms.Form):
     start = forms.DateField(label=_("Du"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
     end = forms.DateField(label=_("Au"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
-    format = forms.ChoiceField(label=_("Format"), choices=[("csv", _("CSV (tableur)")), ("xlsx", _("XLSX (Excel)"))])
+    layout = forms.ChoiceField(
+        label=_("Présentation"),
+        choices=LAYOUT_CHOICES,
+        initial=GENERIC,
+        required=False,
+        help_text=_("Le fichier ASCII de Cegid Quadra s'importe tel quel dans Quadra Comptabilité."),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("csv", _("CSV (tableur)")), ("xlsx", _("XLSX (Excel)"))],
+        required=False,
+        help_text=_("Pour la présentation « Colonnes Ardoise » ; CSV si rien n'est choisi."),
+    )
+
+    def clean_layout(self) -> str:
+        return self.cleaned_data["layout"] or GENERIC
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -10,6 +10,7 @@ from django.db.models.functions import ExtractYear
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,14 +25,12 @@ from ardoise.accounting.forms import (
     SettingsForm,
     VatRateFormSet,
 )
-from ardoise.accounting.journal import journal_header, journal_rows
+from ardoise.accounting.layouts import GENERIC, journal_file
 from ardoise.accounting.models import CustomerAccount, ProductAccount, VatRateAccounts
 from ardoise.accounting.services import export_fec
 from ardoise.accounts.views import is_owner
 from ardoise.audit.services import form_changes, record
-from ardoise.core.csvfile import csv_response
 from ardoise.core.views import current_organisation
-from ardoise.core.xlsxfile import Sheet, xlsx_response
 from ardoise.invoicing.models import Invoice, InvoiceStatus
 
 
@@ -97,11 +96,17 @@ def journal(request: HttpRequest) -> HttpResponse:
     except AccountingError as error:
         form.add_error(None, str(error))
         return _page(request, journal_form=form, status=400)
-    filename = "ecritures-%s-%s" % (start.isoformat(), end.isoformat())
-    rows = list(journal_rows(entries))
-    if form.cleaned_data["format"] == "xlsx":
-        return xlsx_response(filename + ".xlsx", [Sheet(_("Écritures"), journal_header(), rows)])
-    return csv_response(filename + ".csv", journal_header(), rows)
+    layout = form.cleaned_data["layout"]
+    try:
+        written = journal_file(entries, layout, form.cleaned_data["format"] or "csv")
+    except AccountingError as error:
+        form.add_error("layout", str(error))
+        return _page(request, journal_form=form, status=400)
+    prefix = "ecritures" if layout == GENERIC else "ecritures-%s" % layout
+    filename = "%s-%s-%s.%s" % (prefix, start.isoformat(), end.isoformat(), written.extension)
+    response = HttpResponse(written.content, content_type=written.content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
 
 
 @require_POST

@@ -111,11 +111,15 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem.to_response(request)
 
 
-from ardoise.api.endpoints import customers, invoices, payments, products  # noqa: E402
+from ardoise.api.endpoints import credit_notes, customers, invoices, payments, products  # noqa: E402
 
 api.add_router("/customers", customers.router)
+api.add_router("/customers", payments.customer_router)
 api.add_router("/products", products.router)
 api.add_router("/invoices", invoices.router)
+api.add_router("/invoices", credit_notes.invoice_router)
+api.add_router("/invoices", payments.invoice_router)
+api.add_router("/credit-notes", credit_notes.router)
 api.add_router("/payments", payments.router)
 
 

@@ -19,6 +19,7 @@ from ardoise.backups.models import BackupKind, BackupRun, BackupStatus
 from ardoise.banking.models import BankAccount, BankTransaction, StatementImport, StatementUpload
 from ardoise.catalogue.models import Product
 from ardoise.imports.models import ImportBatch
+from ardoise.invoicing.credit_notes import create_credit_note
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
@@ -59,6 +60,7 @@ OBJECT_ARGUMENTS = {
     ("api", "product_id"): "product",
     ("api", "invoice_id"): "invoice",
     ("api", "receipt_id"): "receipt",
+    ("api", "credit_note_id"): "credit_note",
 }
 # URL arguments that name no object: the view reads or writes the user's own organisation's data.
 NOT_OBJECTS = {
@@ -121,6 +123,7 @@ def victim_objects(organisation, issued_invoice, owner):
         "customer": issued_invoice.customer,
         "product": product,
         "invoice": issued_invoice,
+        "credit_note": create_credit_note(issued_invoice),
         "email": email,
         "payment": payment,
         "receipt": payment.receipt,
@@ -209,10 +212,10 @@ def test_outsider_gets_404_on_another_organisations_object(outsider_client, vict
         headers = {"Authorization": "Bearer %s" % secret}
         responses = [
             outsider_client.get(url, headers=headers),
-            # A payment needs its amount, else the body is rejected (422) before the invoice is looked up.
+            # A payment or refund needs its amount, else the body is rejected (422) before the object is looked up.
             outsider_client.post(
                 url,
-                {"amount": "1"} if name == "create_payment" else {},
+                {"amount": "1"} if name in ("create_payment", "refund_customer_credit") else {},
                 content_type="application/json",
                 headers=headers,
             ),

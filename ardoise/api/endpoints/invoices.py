@@ -84,6 +84,7 @@ class InvoiceIn(Schema, extra="forbid"):  # type: ignore[call-arg]
 class LineOut(Schema):
     id: int
     product: int | None
+    credited_line: int | None = Field(description="Sur un avoir : id de la ligne de facture que cette ligne crédite.")
     name: str
     description: str
     quantity: str
@@ -143,6 +144,7 @@ class InvoiceFilters(PageQuery):
     )
     type: Literal["invoice", "credit_note"] | None = None
     customer: int | None = Field(None, ge=1, le=MAX_ID)
+    credited_invoice: int | None = Field(None, ge=1, le=MAX_ID, description="Les avoirs de cette facture.")
     q: str | None = Field(None, max_length=100, description="Numéro ou nom du client.")
     issued_from: datetime.date | None = None
     issued_to: datetime.date | None = None
@@ -190,6 +192,7 @@ def serialise_line(line: Any) -> dict[str, Any]:
     return {
         "id": line.pk,
         "product": line.product_id,
+        "credited_line": line.credited_line_id,
         "name": line.name,
         "description": line.description,
         "quantity": text(line.quantity),
@@ -252,6 +255,11 @@ def _get(request: HttpRequest, invoice_id: int) -> Invoice:
     return scoped_or_404(request, _invoices(request), invoice_id)
 
 
+def get_serialised(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
+    """Return the invoice or credit note as the API writes it, read again with its balance and lines."""
+    return serialise(_get(request, invoice_id))
+
+
 # Reading
 
 
@@ -269,6 +277,8 @@ def list_invoices(request: HttpRequest, filters: Query[InvoiceFilters]) -> dict[
         invoices = invoices.exclude(type_code=DocumentType.CREDIT_NOTE)
     if filters.customer:
         invoices = invoices.filter(customer_id=filters.customer)
+    if filters.credited_invoice:
+        invoices = invoices.filter(credited_invoice_id=filters.credited_invoice)
     if filters.issued_from:
         invoices = invoices.filter(issue_date__gte=filters.issued_from)
     if filters.issued_to:
@@ -391,8 +401,13 @@ def update_invoice(
 ) -> dict[str, Any]:
     invoice = _draft(request, invoice_id)
     if invoice.is_credit_note:
-        # TODO: credit note drafts (quantities of the credited lines) are edited in the UI only.
-        raise conflict(_("Un brouillon d'avoir se modifie depuis l'écran de l'avoir, pas par l'API."))
+        raise conflict(
+            _(
+                "Un brouillon d'avoir se modifie par PATCH /api/v1/credit-notes/%(id)s, avec les lignes et "
+                "quantités à créditer."
+            )
+            % {"id": invoice.pk}
+        )
     _save(request, invoice, payload)
     return serialise(_get(request, invoice_id))
 
@@ -408,9 +423,14 @@ def issue_invoice(request: HttpRequest, invoice_id: int = Path(..., ge=1, le=MAX
     except IssuedInvoiceError as error:
         raise conflict(error.message) from None
     except InvoicingError as error:
-        details = list(error.details) or [error.message]
-        raise conflict(error.message, errors=[{"field": None, "message": str(item)} for item in details]) from None
+        raise conflict(error.message, errors=issue_errors(error)) from None
     return serialise(_get(request, invoice_id))
+
+
+def issue_errors(error: InvoicingError) -> list[dict[str, Any]]:
+    """Return what stops a document from being issued as problem ``errors``, one per item to fix."""
+    details = list(error.details) or [error.message]
+    return [{"field": None, "message": str(item)} for item in details]
 
 
 @router.post("/{invoice_id}/send", auth=write_auth, response=EmailOut, summary="Envoyer par e-mail")

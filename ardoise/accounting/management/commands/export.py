@@ -12,13 +12,11 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounting import fec
 from ardoise.accounting.entries import AccountingError, build_entries
-from ardoise.accounting.journal import journal_header, journal_rows
+from ardoise.accounting.layouts import GENERIC, LAYOUT_CHOICES, QUADRA, journal_file
 from ardoise.accounting.services import export_fec
 from ardoise.audit.models import AuditSource
 from ardoise.audit.services import record
 from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
-from ardoise.core.csvfile import write_csv
-from ardoise.core.xlsxfile import Sheet, write_xlsx
 
 USAGE_ERROR = 2
 # The first fiscal year an invoice can be in, to catch a mistyped year such as 226.
@@ -56,7 +54,15 @@ class Command(FrenchCommand):
         journal = actions.add_parser("journal", help="Journal des écritures d'une période, en CSV ou XLSX.")
         journal.add_argument("--from", dest="start", required=True, metavar="AAAA-MM-JJ", help="Premier jour.")
         journal.add_argument("--to", dest="end", required=True, metavar="AAAA-MM-JJ", help="Dernier jour.")
-        journal.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="Format du fichier.")
+        journal.add_argument(
+            "--layout",
+            choices=[name for name, _label in LAYOUT_CHOICES],
+            default=GENERIC,
+            help="Présentation : ardoise (colonnes titrées, par défaut) ou quadra (fichier ASCII de Cegid Quadra).",
+        )
+        journal.add_argument(
+            "--format", choices=("csv", "xlsx"), help="Format du fichier de la présentation ardoise (csv par défaut)."
+        )
         journal.add_argument("--output", required=True, metavar="FICHIER", help="Fichier à écrire.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -150,26 +156,28 @@ class Command(FrenchCommand):
                 % {"start": options["start"], "end": options["end"]},
                 returncode=USAGE_ERROR,
             )
+        if options["layout"] == QUADRA and options["format"]:
+            raise CommandError(
+                _("--format %(format)s ne s'applique pas à --layout quadra, qui écrit un fichier texte : retirez-le.")
+                % {"format": options["format"]},
+                returncode=USAGE_ERROR,
+            )
         organisation = resolve_organisation(options["organisation"])
         try:
             entries = build_entries(organisation, start, end)
+            written = journal_file(entries, options["layout"], options["format"] or "csv")
         except AccountingError as error:
             raise CommandError(str(error)) from None
-        rows = list(journal_rows(entries))
-        if options["format"] == "xlsx":
-            content = write_xlsx([Sheet(_("Écritures"), journal_header(), rows)])
-        else:
-            content = write_csv(journal_header(), rows)
         path = Path(options["output"])
         try:
-            path.write_bytes(content)
+            path.write_bytes(written.content)
         except OSError as error:
             raise CommandError(
                 _("Impossible d'écrire « %(path)s » : %(reason)s.") % {"path": path, "reason": os_error_reason(error)}
             ) from None
         self.stdout.write(
             _("%(path)s : %(entries)s écriture(s), %(lines)s ligne(s).")
-            % {"path": path, "entries": len(entries), "lines": len(rows)}
+            % {"path": path, "entries": len(entries), "lines": written.lines}
         )
 
     @staticmethod
