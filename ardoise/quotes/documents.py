@@ -87,7 +87,8 @@ def build_quote_document(
     customer = quote.customer
     db_lines = list(quote.lines.all())
     places = currency_decimals(quote.currency)
-    lines = [document_line(line, places) for line in db_lines]
+    # The invoicing helpers are annotated with InvoiceLine but only read the fields QuoteLine shares with it.
+    lines = [document_line(line, places) for line in db_lines]  # type: ignore[arg-type]
     allowances, charges = draft_adjustments(quote, lines, places)  # type: ignore[arg-type]
     exemptions = combine_exemptions(vat_exemptions(db_lines))  # type: ignore[arg-type]
     process = business_process(lines)

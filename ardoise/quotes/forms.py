@@ -93,7 +93,7 @@ class QuoteLineForm(LineForm):
     """One quote line: the invoice line form on the ``QuoteLine`` model."""
 
     class Meta(LineForm.Meta):
-        model = QuoteLine
+        model = QuoteLine  # type: ignore[assignment]
 
     def imported_terms(self) -> None:
         # Quote lines are typed, never imported from an e-invoice, so they have no imported terms to show.

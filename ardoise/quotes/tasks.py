@@ -30,7 +30,7 @@ def find_expired_quotes(day: datetime.date) -> Iterator[DueUnit]:
 
 
 def run_expire(unit: JobUnit) -> str:
-    quote = Quote.objects.get(pk=unit.object_id)
+    quote = Quote.objects.get(pk=int(unit.object_id or 0))
     if expire(quote, today=unit.due_on):
         return _("Devis %(number)s marqué comme expiré.") % {"number": quote.number}
     quote.refresh_from_db()

@@ -281,7 +281,8 @@ def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(quote)
     prefix = "Facture-pro-forma" if quote.is_proforma else "Devis"
     response = HttpResponse(quote.issued_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, "%s-%s.pdf" % (prefix, quote.number))
+    filename = "%s-%s.pdf" % (prefix, quote.number)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
     return response
 
 

@@ -149,8 +149,10 @@ class Command(FrenchCommand):
         from ardoise.quotes.mailing import compose_quote_email, send_quote_email
 
         quote = find_issued(organisation, options["number"])
+        cc: list[str] = []
+        bcc: list[str] = []
         if options["to"]:
-            to, cc, bcc = [a.strip() for a in options["to"].split(",") if a.strip()], [], []
+            to = [address.strip() for address in options["to"].split(",") if address.strip()]
         else:
             to, cc, bcc = billing_recipients(quote.customer)
         if not to:
