@@ -189,6 +189,11 @@ def check_ready_to_issue(invoice: Invoice, issue_date: datetime.date | None = No
             )
             % {"name": series.name}
         )
+    if series is not None and series.kind != SeriesKind.INVOICE:
+        problems.append(
+            _("La séquence « %(name)s » numérote des %(kind)s : choisissez une séquence de factures dans le brouillon.")
+            % {"name": series.name, "kind": series.get_kind_display().lower()}
+        )
     missing = invoice.organisation.missing_for_issue()
     if missing:
         problems.append(

@@ -252,3 +252,12 @@ def test_proforma_detail_has_no_accept(owner_client, organisation, customer):
 
     assert "Émettre la facture pro forma" in response.text
     assert "Marquer comme accepté" not in response.text
+
+
+def test_editor_live_totals(owner_client, customer):
+    lines = [line_fields(name="Conseil", quantity="2", unit_price="100")]
+
+    response = owner_client.post(reverse("invoicing:totals"), editor_data(customer, lines, discount_value="10"))
+
+    assert response.status_code == 200
+    assert "216,00" in response.text

@@ -228,3 +228,16 @@ def test_quote_series_never_default(owner_client, organisation):
     assert not series.is_default
     response = owner_client.post(reverse("invoicing:series_make_default", args=[series.pk]), follow=True)
     assert "pas des factures" in response.text
+
+
+def test_invoice_rejects_quote_series(draft_invoice, issued_quote):
+    from ardoise.invoicing.exceptions import InvoicingError
+    from ardoise.invoicing.services import issue_invoice
+
+    draft_invoice.series = issued_quote.series
+    draft_invoice.save()
+
+    with pytest.raises(InvoicingError) as raised:
+        issue_invoice(draft_invoice, today=ISSUE_DAY)
+
+    assert "numérote des devis" in " ".join(raised.value.details)
