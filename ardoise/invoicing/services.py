@@ -410,6 +410,7 @@ def issue_invoice(
             request=request,
             data={"number": number, "amount_due": str(totals.due)},
         )
+        sources.invoice_issued(invoice, user=user, request=request)
 
     logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
     return invoice

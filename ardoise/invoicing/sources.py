@@ -2,7 +2,7 @@
 
 An invoice made from a quote carries more than its lines: cumulative VAT
 amounts, the references of the invoices it deducts, the quote's number, and
-checks that issuing must pass. The quotes app registers an ``InvoiceSource``
+checks that issuing must pass, and issuing it moves the quote's status. The quotes app registers an ``InvoiceSource``
 in its ``AppConfig.ready()``; invoicing calls every registered source, so it
 never imports the apps built on it.
 """
@@ -10,7 +10,7 @@ never imports the apps built on it.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.money import VatKey
@@ -30,6 +30,10 @@ class InvoiceSource(Protocol):
 
     def issue_problems(self, invoice: Invoice) -> list[str]:
         """Return the French reasons why the invoice cannot be issued yet; [] when it can."""
+        ...
+
+    def invoice_issued(self, invoice: Invoice, *, user: Any = None, request: Any = None) -> None:
+        """Act on an invoice or credit note just issued, inside the issuing transaction."""
         ...
 
 
@@ -56,3 +60,8 @@ def complete_document(invoice: Invoice, document: InvoiceDocument) -> InvoiceDoc
 
 def issue_problems(invoice: Invoice) -> list[str]:
     return [problem for source in _sources for problem in source.issue_problems(invoice)]
+
+
+def invoice_issued(invoice: Invoice, *, user: Any = None, request: Any = None) -> None:
+    for source in _sources:
+        source.invoice_issued(invoice, user=user, request=request)
