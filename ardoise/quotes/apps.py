@@ -7,7 +7,10 @@ class QuotesConfig(AppConfig):
     verbose_name = _("Devis")
 
     def ready(self) -> None:
+        # Register the quote and pro forma e-mail template kinds.
         from ardoise.invoicing import sources
+        from ardoise.quotes import mailing  # noqa: F401
         from ardoise.quotes.billing import QuoteInvoiceSource
 
+        # Complete and check the invoices made from quotes.
         sources.register(QuoteInvoiceSource())

@@ -45,3 +45,7 @@ def draft_quote(organisation, customer, product) -> Quote:
 def issued_quote(draft_quote) -> Quote:
     """``draft_quote`` issued on 4 December 2026 as D-2026-0001."""
     return issue(draft_quote, today=ISSUE_DAY)
+
+
+# The real SMTP server on loopback of the mailing tests.
+from tests.mailing.conftest import smtp_server, smtp_settings  # noqa: E402, F401
