@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,9 +38,7 @@ def add_invoice_parser(actions: Any) -> None:
         "--progress", metavar="POURCENTAGE", help="Facture de situation à un pourcentage cumulé, par exemple 50%%."
     )
     kinds.add_argument("--final", action="store_true", help="Facture de solde, qui déduit les factures précédentes.")
-    invoicing.add_argument(
-        "--including-vat", action="store_true", help="Avec --deposit-amount : le montant est TTC."
-    )
+    invoicing.add_argument("--including-vat", action="store_true", help="Avec --deposit-amount : le montant est TTC.")
     invoicing.add_argument(
         "--line",
         action="append",
@@ -138,6 +135,3 @@ def parse_amount(value: str) -> Decimal:
             returncode=ERROR_STATUS,
         )
     return number
-
-
-__all__ = ["add_invoice_parser", "argparse", "handle_invoice"]
