@@ -113,17 +113,20 @@ class _Reader:
                 % {"value": kind}
             )
             kind = QuoteKind.QUOTE
+
         quote = Quote(
             organisation=self.organisation,
             kind=kind,
             conditions=self.text(data, "conditions"),
             notes=self.text(data, "notes"),
         )
+
         customer = self.customer(data.get("customer"))
         if customer is not None:
             quote.customer = customer
         quote.validity_date = self.date(data.get("validity_date"), "validity_date")
         self.discount(quote, data.get("discount"))
+
         if data.get("deposit_percent") is not None:
             quote.deposit_percent = self.decimal(
                 data["deposit_percent"], "deposit_percent", minimum=Decimal("0.01"), maximum=Decimal("100")

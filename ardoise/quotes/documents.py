@@ -36,7 +36,7 @@ PROFORMA_TYPE_CODE = "325"
 
 @dataclass(frozen=True)
 class QuoteDocument:
-    """What an issued quote prints: the invoice-like body plus the quote's own terms."""
+    """The snapshot of an issued quote: the invoice-like body plus the validity, conditions, version and deposit."""
 
     kind: str
     body: InvoiceDocument
@@ -81,7 +81,7 @@ def build_quote_document(
     """Snapshot the quote, its organisation and its customer.
 
     A pro forma invoice gives the bank details and its number as payment
-    reference, because customers use it to pay in advance. A quote asks for no payment.
+    reference, because customers use it to pay in advance. A quote prints no payment block.
     """
     organisation = quote.organisation
     customer = quote.customer
@@ -182,7 +182,7 @@ def _facts(document: QuoteDocument) -> list[list[str]]:
 
 
 def _conditions(document: QuoteDocument) -> str:
-    """Return the quote's conditions with the deposit it asks for, if any."""
+    """Return the quote's conditions, preceded by the requested deposit and its amount when there is one."""
     parts = []
     if document.deposit_percent:
         totals = document.body.totals()

@@ -50,7 +50,7 @@ class QuoteStatus(models.TextChoices):
     INVOICED = "invoiced", _("Facturé")
 
 
-# Statuses in which the quote still waits for the customer's answer.
+# Statuses in which the quote waits for the customer's decision.
 OPEN_STATUSES = (QuoteStatus.ISSUED, QuoteStatus.SENT)
 
 
@@ -251,7 +251,7 @@ class Quote(models.Model):
 
     @property
     def is_open(self) -> bool:
-        """Tell whether the quote waits for the customer's answer (issued or sent, not yet decided)."""
+        """Tell whether the quote waits for the customer's decision (issued or sent, not yet accepted or refused)."""
         return self.status in OPEN_STATUSES
 
     @property

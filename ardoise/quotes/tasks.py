@@ -18,7 +18,7 @@ EXPIRE = "quotes.expire"
 
 
 def find_expired_quotes(day: datetime.date) -> Iterator[DueUnit]:
-    """List the quotes still waiting for an answer whose validity date is before ``day``."""
+    """List the issued or sent quotes whose validity date is before ``day``."""
     for quote in expired_quotes(day).order_by("pk").iterator(chunk_size=500):
         yield DueUnit(
             key="quote-expiry:%s" % quote.pk,
