@@ -236,6 +236,14 @@ def _progress(
     return allocation.progress_step(figures, invoiced, items, percents, places=quote.places, currency=quote.currency)
 
 
+def reached_percents(quote: Quote) -> dict[int, Decimal]:
+    """Return the cumulative percentage each quote line reached in the issued progress invoices."""
+    billed = billed_invoices(quote)
+    states = [item.link.progress for item in billed if item.link.kind == BillingKind.PROGRESS and not item.credit_notes]
+    items, line_ids = progress_items(quote, states)
+    return {line_id: item.percent_before for item, line_id in zip(items, line_ids, strict=True) if line_id}
+
+
 def _deductions(billed: list[BilledInvoice]) -> list[Deduction]:
     deductions = []
     for item in billed:
@@ -331,6 +339,18 @@ def create_deposit_on_acceptance(quote: Quote, *, user: Any = None, request: Any
         )
         queue_invoice_email(invoice)
     return invoice
+
+
+def linked_documents(quote: Quote) -> list[dict[str, str]]:
+    """Return the invoices made from the quote, drafts included, and their credit notes as {label, number, url}."""
+    rows = []
+    links = QuoteInvoice.objects.filter(quote=quote).select_related("invoice").order_by("created_at", "id")
+    for link in links:
+        invoice = link.invoice
+        rows.append({"label": link.get_kind_display(), "number": str(invoice), "url": invoice.get_absolute_url()})
+        for note in invoice.credit_notes.order_by("id"):
+            rows.append({"label": _("Avoir"), "number": str(note), "url": note.get_absolute_url()})
+    return rows
 
 
 # Status of the quote
