@@ -964,6 +964,8 @@ class SeriesForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_used = self.instance.is_used()
+        # Left out of a post (API, older pages), the kind stays the series' own: invoices for a new one.
+        self.fields["kind"].required = False
         if self.instance.pk and self.instance.is_default:
             # Drafts without a series need a default one: the flag moves when another series takes it.
             self.fields["is_default"].disabled = True
@@ -983,6 +985,9 @@ class SeriesForm(forms.ModelForm):
             if not self.is_bound:
                 reset = cast(forms.ChoiceField, self.fields["reset"])
                 reset.choices = [(self.instance.reset, self.instance.get_reset_display())]
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or self.instance.kind
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -214,3 +214,17 @@ def test_mark_invoiced_after_acceptance(issued_quote):
     quote = services.mark_invoiced(issued_quote, fully=True)
 
     assert quote.status == QuoteStatus.INVOICED
+
+
+def test_quote_series_never_default(owner_client, organisation):
+    from django.urls import reverse
+
+    data = {"name": "Devis chantier", "kind": "quote", "pattern": "DC-{YYYY}-{NNNN}", "reset": "yearly"}
+    data["is_default"] = "on"
+    owner_client.post(reverse("invoicing:series_create"), data)
+
+    series = NumberingSeries.objects.get(organisation=organisation, name="Devis chantier")
+    assert series.kind == SeriesKind.QUOTE
+    assert not series.is_default
+    response = owner_client.post(reverse("invoicing:series_make_default", args=[series.pk]), follow=True)
+    assert "pas des factures" in response.text
