@@ -114,14 +114,11 @@ def document_figures(invoice: Invoice) -> dict[VatKey, Amounts]:
 
 def billed_invoices(quote: Quote, *, exclude: int | None = None) -> list[BilledInvoice]:
     """Return the issued invoices of the quote in order of issue, each net of its issued credit notes."""
-    links = (
-        QuoteInvoice.objects.filter(quote=quote, invoice__status=InvoiceStatus.ISSUED)
-        .exclude(invoice_id=exclude)
-        .select_related("invoice")
-        .order_by("invoice__issued_at", "invoice_id")
-    )
+    links = QuoteInvoice.objects.filter(quote=quote, invoice__status=InvoiceStatus.ISSUED)
+    if exclude is not None:
+        links = links.exclude(invoice_id=exclude)
     billed = []
-    for link in links:
+    for link in links.select_related("invoice").order_by("invoice__issued_at", "invoice_id"):
         invoice = link.invoice
         credit_notes = tuple(invoice.credit_notes.issued().order_by("issued_at", "id"))
         charged = document_figures(invoice)

@@ -249,3 +249,24 @@ def test_no_auto_deposit_without_the_setting(accepted_quote):
 def test_billed_invoices_lists_issued_only(accepted_quote, owner):
     billing.create_invoice(accepted_quote, BillingChoice(BillingKind.DEPOSIT, percent=D("10")), user=owner)
     assert billed_invoices(accepted_quote) == []
+
+
+def pdf_text(invoice):
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(invoice.files.pdf))).pages)
+
+
+def test_pdf_shows_the_quote_and_the_deducted_invoices(accepted_quote, owner):
+    deposit = issue_choice(accepted_quote, BillingChoice(BillingKind.DEPOSIT, percent=D("30")), owner)
+    final = issue_choice(accepted_quote, BillingChoice(BillingKind.FINAL), owner)
+
+    deposit_text = pdf_text(deposit)
+    final_text = pdf_text(final)
+    assert "D-2026-0001" in deposit_text
+    assert "Facture d'acompte" in deposit_text
+    assert "Factures déduites" in final_text
+    assert "%s du 04/12/2026" % deposit.number in final_text
+    assert "Déduction facture d'acompte %s" % deposit.number in final_text
