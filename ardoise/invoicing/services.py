@@ -23,10 +23,19 @@ from ardoise.core.payment_terms import PaymentTerm
 from ardoise.core.vat import category_for
 from ardoise.customers.models import Customer
 from ardoise.integrity.services import append_invoice
+from ardoise.invoicing import sources
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.locking import issuing_turn
-from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
+from ardoise.invoicing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    IssuedFile,
+    NumberingSeries,
+    SeriesCounter,
+    SeriesKind,
+)
 from ardoise.invoicing.vat_situations import exemption_wording, line_vat_default, vat_problems
 
 logger = logging.getLogger(__name__)
@@ -35,7 +44,7 @@ DEFAULT_PATTERN = "F-{YYYY}-{NNNN}"
 
 
 def default_series(organisation: Organisation) -> NumberingSeries:
-    series = NumberingSeries.objects.filter(organisation=organisation, is_default=True).first()
+    series = NumberingSeries.objects.filter(organisation=organisation, is_default=True, kind=SeriesKind.INVOICE).first()
     if series is not None:
         return series
     try:
@@ -219,12 +228,16 @@ def check_ready_to_issue(invoice: Invoice, issue_date: datetime.date | None = No
         from ardoise.invoicing.credit_notes import check_ready_to_issue as credit_note_problems
 
         problems.extend(credit_note_problems(invoice))
+    problems.extend(sources.issue_problems(invoice))
     if problems:
         raise InvoicingError(_("La facture ne peut pas encore être émise."), details=problems)
 
 
-def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
-    """Take the next number of the series; the caller's transaction must hold the lock."""
+def take_number(series: NumberingSeries, issue_date: datetime.date) -> str:
+    """Take the next number of any series (invoices, quotes); the caller's transaction must hold the lock.
+
+    The counter rolls back with the caller's transaction, so a failed issue never consumes a number.
+    """
     period = counter_period(series.reset, issue_date)
     SeriesCounter.objects.bulk_create(
         [SeriesCounter(series=series, period=period, last_value=0)], ignore_conflicts=True
@@ -232,7 +245,12 @@ def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     counter = SeriesCounter.objects.select_for_update().get(series=series, period=period)
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
-    number = format_number(series.pattern, issue_date, counter.last_value)
+    return format_number(series.pattern, issue_date, counter.last_value)
+
+
+def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
+    """Take the next invoice number of the series; the caller's transaction must hold the lock."""
+    number = take_number(series, issue_date)
     # Series created before prefixes had to differ may still overlap; refuse rather than fail on the unique index.
     if Invoice.objects.filter(organisation_id=series.organisation_id, number=number).exists():
         raise InvoicingError(
@@ -392,6 +410,7 @@ def issue_invoice(
             request=request,
             data={"number": number, "amount_due": str(totals.due)},
         )
+        sources.invoice_issued(invoice, user=user, request=request)
 
     logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
     return invoice
