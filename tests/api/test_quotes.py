@@ -513,7 +513,7 @@ def convert(api, quote, payload, **headers):
     return api.post("/quotes/%s/invoices" % quote.pk, payload, headers=headers or None)
 
 
-def test_full_invoice_is_a_draft_of_the_whole_quote(api, accepted_quote):
+def test_full_invoice_drafts_whole_quote(api, accepted_quote):
     response = convert(api, accepted_quote, {"kind": "full"})
 
     assert response.status_code == 201
@@ -547,7 +547,7 @@ def test_issued_full_invoice_closes_the_quote(api, accepted_quote, organisation)
     assert detail["invoiced"] == detail["vat_breakdown"]
 
 
-def test_deposit_percent_is_of_total_with_vat(api, accepted_quote):
+def test_deposit_percent_of_total_with_vat(api, accepted_quote):
     body = convert(api, accepted_quote, {"kind": "deposit", "percent": "30", "issue": True}).json()
 
     assert body["type_code"] == DocumentType.DEPOSIT_INVOICE

@@ -68,7 +68,7 @@ class QuoteInvoiceIn(Schema, extra="forbid"):  # type: ignore[call-arg]
     issue: bool | None = Field(None, description="true : émettre la facture aussitôt ; sinon elle reste en brouillon.")
 
 
-# Which fields each kind takes; the others must be left out.
+# The payload fields that each kind accepts. A request must leave the others out.
 ALLOWED_FIELDS = {
     BillingKind.FULL: set(),
     BillingKind.FINAL: set(),
@@ -156,7 +156,7 @@ def _plan_field(payload: QuoteInvoiceIn) -> str | None:
 
 
 def _choice(quote: Quote, payload: QuoteInvoiceIn) -> billing.BillingChoice:
-    """Validate the payload as the « Facturer » form does, and return the invoice it asks for."""
+    """Validate the payload as the « Facturer » form does, and return the billing choice it describes."""
     errors = _field_errors(payload)
     if payload.per_line is not None:
         errors.extend(_per_line_errors(quote, payload.per_line))
