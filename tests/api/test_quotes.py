@@ -97,6 +97,17 @@ def test_list_filters_and_paginates(api, organisation, customer):
     assert [item["id"] for item in page["items"]] == [proforma.pk]
 
 
+def test_list_queries_do_not_grow_with_quotes(api, organisation, customer, django_assert_max_num_queries):
+    for index in range(12):
+        make_quote(organisation, customer, issued=index % 2 == 0)
+
+    # The token, its last use, the count, the quotes, their lines and their revisions.
+    with django_assert_max_num_queries(6):
+        response = api.get("/quotes/")
+
+    assert response.json()["count"] == 12
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
