@@ -36,7 +36,7 @@ api = ArdoiseAPI(
     title="Ardoise API",
     version="1",
     description=(
-        "Clients, articles, factures, avoirs et paiements d'une entreprise Ardoise. "
+        "Clients, articles, devis, factures, avoirs et paiements d'une entreprise Ardoise. "
         "Authentification par jeton (en-tête `Authorization: Bearer <jeton>`), erreurs au format "
         "RFC 9457 (`application/problem+json`). Voir docs/api.md."
     ),
@@ -111,7 +111,15 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem.to_response(request)
 
 
-from ardoise.api.endpoints import credit_notes, customers, invoices, payments, products  # noqa: E402
+from ardoise.api.endpoints import (  # noqa: E402
+    credit_notes,
+    customers,
+    invoices,
+    payments,
+    products,
+    quote_invoices,
+    quotes,
+)
 
 api.add_router("/customers", customers.router)
 api.add_router("/customers", payments.customer_router)
@@ -121,6 +129,8 @@ api.add_router("/invoices", credit_notes.invoice_router)
 api.add_router("/invoices", payments.invoice_router)
 api.add_router("/credit-notes", credit_notes.router)
 api.add_router("/payments", payments.router)
+api.add_router("/quotes", quotes.router)
+api.add_router("/quotes", quote_invoices.router)
 
 
 @csrf_exempt

@@ -63,3 +63,9 @@ def read_api(client, read_secret) -> ApiClient:
 @pytest.fixture
 def other_api(client, other_secret) -> ApiClient:
     return ApiClient(client, other_secret)
+
+
+# The quote fixtures of the quote tests, and the real SMTP server on loopback of the mailing tests.
+from tests.mailing.conftest import smtp_server, smtp_settings  # noqa: E402, F401
+from tests.quotes.billing.conftest import accepted_quote  # noqa: E402, F401
+from tests.quotes.conftest import draft_quote, issued_quote  # noqa: E402, F401

@@ -62,6 +62,13 @@ OBJECT_ARGUMENTS = {
     ("api", "invoice_id"): "invoice",
     ("api", "receipt_id"): "receipt",
     ("api", "credit_note_id"): "credit_note",
+    ("api", "quote_id"): "quote",
+}
+# The smallest valid body of the API operations that require one.
+REQUIRED_BODIES = {
+    "create_payment": {"amount": "1"},
+    "refund_customer_credit": {"amount": "1"},
+    "create_quote_invoice": {"kind": "full"},
 }
 # URL arguments that name no object: the view reads or writes the user's own organisation's data.
 NOT_OBJECTS = {
@@ -225,10 +232,11 @@ def test_outsider_gets_404_on_another_organisations_object(outsider_client, vict
         headers = {"Authorization": "Bearer %s" % secret}
         responses = [
             outsider_client.get(url, headers=headers),
-            # A payment or refund needs its amount, else the body is rejected (422) before the object is looked up.
+            # A payment, a refund or a quote's invoice needs its required field, else the body is rejected
+            # (422) before the object is looked up.
             outsider_client.post(
                 url,
-                {"amount": "1"} if name in ("create_payment", "refund_customer_credit") else {},
+                REQUIRED_BODIES.get(name, {}),
                 content_type="application/json",
                 headers=headers,
             ),

@@ -308,10 +308,15 @@ def _line_data(values: dict[str, Any], organisation: Any, customer: Any) -> dict
     return overlay(data, values)
 
 
-def _posted_lines(invoice: Invoice, lines: list[dict[str, Any]] | None, customer: Any) -> dict[str, Any]:
-    """Return the formset data: the saved lines kept as they are, or deleted and replaced by ``lines``."""
+def _posted_lines(
+    invoice: Any, lines: list[dict[str, Any]] | None, customer: Any, formset_class: Any = LineFormSet
+) -> dict[str, Any]:
+    """Return the formset data: the saved lines kept as they are, or deleted and replaced by ``lines``.
+
+    ``invoice`` is an invoice, or a quote with ``QuoteLineFormSet`` as ``formset_class``.
+    """
     organisation = invoice.organisation
-    saved = LineFormSet(instance=invoice, prefix=LINES_PREFIX, organisation=organisation) if invoice.pk else None
+    saved = formset_class(instance=invoice, prefix=LINES_PREFIX, organisation=organisation) if invoice.pk else None
     data: dict[str, Any] = {}
     saved_forms = saved.forms if saved is not None else []
     for form in saved_forms:
