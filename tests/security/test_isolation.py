@@ -22,6 +22,7 @@ from ardoise.imports.models import ImportBatch
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
+from ardoise.portal.links import create_link
 from ardoise.purchases.models import SupplierInvoice
 from ardoise.reminders.models import Reminder
 from ardoise.webhooks.models import Delivery, EventType, Subscription
@@ -59,11 +60,16 @@ OBJECT_ARGUMENTS = {
     ("api", "product_id"): "product",
     ("api", "invoice_id"): "invoice",
     ("api", "receipt_id"): "receipt",
+    ("portal_links", "invoice_pk"): "invoice",
+    ("portal_links", "pk"): "portal_link",
 }
 # URL arguments that name no object: the view reads or writes the user's own organisation's data.
 NOT_OBJECTS = {
     ("mailing", "kind_name"),  # a kind of e-mail template, e.g. "invoice"
     ("imports", "kind"),  # a kind of import, "clients" or "articles"
+    # The public portal names its document by a signed token, never by id: tests/portal checks that
+    # altered, unknown, expired and revoked tokens, and another document's id, all get the same 404.
+    ("portal", "token"),
 }
 
 
@@ -150,6 +156,7 @@ def victim_objects(organisation, issued_invoice, owner):
             kind=BackupKind.MANUAL, status=BackupStatus.SUCCEEDED, started_at=timezone.now(), path=__file__
         ),
         "api_token": create_token(organisation, "Secret", TokenScope.WRITE, user=owner).token,
+        "portal_link": create_link(issued_invoice),
         **bank_objects(organisation),
         **webhook_objects(organisation),
     }

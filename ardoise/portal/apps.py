@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "ardoise.portal"
+    verbose_name = _("Portail client")
+
+    def ready(self) -> None:
+        from ardoise.audit.labels import ACTION_LABELS, DATA_LABELS
+
+        # Registered here rather than in the audit app, which lists the actions of the apps it knows.
+        ACTION_LABELS.update(
+            {
+                "portal_link.created": _("Lien du portail client créé"),
+                "portal_link.revoked": _("Lien du portail client révoqué"),
+            }
+        )
+        DATA_LABELS.update({"link": _("Lien n°"), "expires_at": _("Expire le")})
