@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "ardoise.customers",
     "ardoise.catalogue",
     "ardoise.invoicing",
+    "ardoise.quotes",
     "ardoise.payments",
     "ardoise.banking",
     "ardoise.integrity",

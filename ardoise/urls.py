@@ -11,6 +11,7 @@ urlpatterns = [
     path("clients/", include("ardoise.customers.urls")),
     path("catalogue/", include("ardoise.catalogue.urls")),
     path("factures/", include("ardoise.invoicing.urls")),
+    path("devis/", include("ardoise.quotes.urls")),
     path("paiements/", include("ardoise.payments.urls")),
     path("banque/", include("ardoise.banking.urls")),
     path("emails/", include("ardoise.mailing.urls")),

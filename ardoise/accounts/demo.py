@@ -152,6 +152,58 @@ def create_demo_documents(organisation: Organisation, owner: Any) -> None:
     add_line(draft, products[1], "6", 0)
     refresh_totals(draft)
 
+    _quotes(customers, products, owner, today)
+
+
+def _quotes(customers: list[Customer], products: list[Product], owner: Any, today: datetime.date) -> None:
+    """Add a quote accepted on paper, one sent and waiting, one expired, a draft and a pro forma invoice."""
+    from ardoise.quotes import services as quotes
+    from ardoise.quotes.models import Quote, QuoteKind, QuoteLine
+
+    def quote_lines(*items: tuple[Product, str]) -> list[QuoteLine]:
+        return [
+            QuoteLine(
+                product=product,
+                name=product.name,
+                description=product.description,
+                quantity=Decimal(quantity),
+                unit=product.unit,
+                unit_price=product.unit_price,
+                vat_rate=product.vat_rate,
+                is_service=product.kind == ProductKind.SERVICE,
+            )
+            for product, quantity in items
+        ]
+
+    conditions = "Travaux démarrés sous deux semaines après accord. Acompte de 30 % à la commande."
+    plan = [
+        (customers[0], [(products[1], "20"), (products[0], "1")], 45, "accepted"),
+        (customers[1], [(products[1], "8")], 10, "sent"),
+        (customers[2], [(products[0], "3")], 60, "expired"),
+    ]
+    for customer, items, days_ago, outcome in plan:
+        draft = Quote(organisation=customer.organisation, customer=customer, conditions=conditions)
+        draft.deposit_percent = Decimal("30")
+        quote = quotes.issue(
+            quotes.save_draft(draft, quote_lines(*items), user=owner),
+            user=owner,
+            today=today - datetime.timedelta(days=days_ago),
+        )
+        if outcome in ("accepted", "sent"):
+            quote = quotes.mark_sent(quote, user=owner)
+        if outcome == "accepted":
+            quotes.accept(quote, owner, name="Marie Durand")
+        elif outcome == "expired":
+            quotes.expire(quote, today=today)
+
+    quotes.save_draft(
+        Quote(organisation=customers[0].organisation, customer=customers[0], conditions=conditions),
+        quote_lines((products[1], "5")),
+        user=owner,
+    )
+    proforma = Quote(organisation=customers[1].organisation, customer=customers[1], kind=QuoteKind.PROFORMA)
+    quotes.issue(quotes.save_draft(proforma, quote_lines((products[3], "10")), user=owner), user=owner, today=today)
+
 
 def _past_months(customers: list[Customer], products: list[Product], owner: Any, today: datetime.date) -> None:
     """Add a monthly invoice over the past year, so that reports and charts have a history to show.

@@ -27,7 +27,7 @@ from ardoise.core.forms import (
     fill_siren,
 )
 from ardoise.core.payment_term_forms import clean_payment_term
-from ardoise.invoicing.models import NumberingSeries
+from ardoise.invoicing.models import NumberingSeries, SeriesKind
 
 # Pillow format names of the accepted logos, with the content type they are served with.
 LOGO_CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
@@ -166,7 +166,9 @@ class OrganisationForm(forms.ModelForm):
         }
         cast(forms.ChoiceField, self.fields["country_code"]).choices = country_choices(self.instance.country_code)
         series = cast(forms.ModelChoiceField, self.fields["credit_note_series"])  # type: ignore[type-arg]
-        series.queryset = NumberingSeries.objects.filter(organisation_id=self.instance.pk).order_by("name")
+        series.queryset = NumberingSeries.objects.filter(
+            organisation_id=self.instance.pk, kind=SeriesKind.INVOICE
+        ).order_by("name")
         series.empty_label = _("La même séquence que la facture corrigée")
         self.logo_content_type = ""
 

@@ -24,7 +24,7 @@ from ardoise.core.vat import CATEGORY_EXEMPTIONS, EXEMPTIONS, LINE_VAT_RATE_CHOI
 from ardoise.customers.models import Customer
 from ardoise.invoicing.documents import adjustment_from_json, adjustment_to_json
 from ardoise.invoicing.exceptions import SeriesInUseError
-from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine, NumberingSeries
+from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine, NumberingSeries, SeriesKind
 from ardoise.invoicing.presentation import LineTerms, imported_line_terms
 
 ZERO = Decimal("0")
@@ -256,7 +256,9 @@ class DraftForm(forms.ModelForm):
         from ardoise.invoicing.series import invoice_series_choices
 
         if self.instance.is_credit_note:
-            series = NumberingSeries.objects.filter(organisation=organisation).order_by("-is_default", "name", "id")
+            series = NumberingSeries.objects.filter(organisation=organisation, kind=SeriesKind.INVOICE).order_by(
+                "-is_default", "name", "id"
+            )
         else:
             # A series dedicated to credit notes would give an invoice a credit note number.
             series = invoice_series_choices(organisation)
@@ -956,12 +958,14 @@ class SeriesForm(forms.ModelForm):
 
     class Meta:
         model = NumberingSeries
-        fields = ["name", "pattern", "reset", "is_default"]
+        fields = ["name", "kind", "pattern", "reset", "is_default"]
         labels = {"is_default": _("Séquence par défaut, utilisée par les nouvelles factures")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_used = self.instance.is_used()
+        # Left out of a post (API, older pages), the kind stays the series' own: invoices for a new one.
+        self.fields["kind"].required = False
         if self.instance.pk and self.instance.is_default:
             # Drafts without a series need a default one: the flag moves when another series takes it.
             self.fields["is_default"].disabled = True
@@ -969,6 +973,8 @@ class SeriesForm(forms.ModelForm):
                 "Pour changer de séquence par défaut, choisissez-en une autre dans la liste des séquences."
             )
         if self.is_used:
+            # The numbers already taken belong to one kind of document.
+            self.fields["kind"].disabled = True
             locked = _(
                 "Figé : cette séquence a déjà numéroté des factures. "
                 "Pour changer de modèle, créez une nouvelle séquence."
@@ -979,6 +985,9 @@ class SeriesForm(forms.ModelForm):
             if not self.is_bound:
                 reset = cast(forms.ChoiceField, self.fields["reset"])
                 reset.choices = [(self.instance.reset, self.instance.get_reset_display())]
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or self.instance.kind
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -31,6 +31,14 @@ class ResetPolicy(models.TextChoices):
     NEVER = numbering.NEVER, _("Jamais")
 
 
+class SeriesKind(models.TextChoices):
+    """The documents a series numbers. Quotes and pro forma invoices are no invoices, so they never share one."""
+
+    INVOICE = "invoice", _("Factures et avoirs")
+    QUOTE = "quote", _("Devis")
+    PROFORMA = "proforma", _("Factures pro forma")
+
+
 class NumberingSeries(models.Model):
     """A gapless numbering sequence (séquence de numérotation).
 
@@ -54,6 +62,7 @@ class NumberingSeries(models.Model):
         _("remise à zéro du compteur"), max_length=10, choices=ResetPolicy, default=ResetPolicy.YEARLY
     )
     is_default = models.BooleanField(_("séquence par défaut"), default=False)
+    kind = models.CharField(_("documents numérotés"), max_length=10, choices=SeriesKind, default=SeriesKind.INVOICE)
 
     class Meta:
         verbose_name = _("séquence de numérotation")

@@ -20,7 +20,7 @@ from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.numbering import TOKEN, counter_period, format_number
 from ardoise.invoicing.exceptions import InvoicingError, SeriesInUseError
-from ardoise.invoicing.models import InvoiceStatus, NumberingSeries, SeriesCounter
+from ardoise.invoicing.models import InvoiceStatus, NumberingSeries, SeriesCounter, SeriesKind
 
 
 def save_series(series: NumberingSeries, *, user: Any = None, request: Any = None) -> NumberingSeries:
@@ -38,7 +38,10 @@ def save_series(series: NumberingSeries, *, user: Any = None, request: Any = Non
         Organisation.objects.select_for_update().get(pk=series.organisation_id)
         if series.numbering_changed() and series.is_used():
             raise SeriesInUseError(series)
-        if series.is_default:
+        if series.kind != SeriesKind.INVOICE:
+            # Drafts without a series are invoices, so only an invoice series can number them.
+            series.is_default = False
+        elif series.is_default:
             _clear_default(series)
         elif not _has_other_default(series):
             # Drafts without a series are numbered in the default one, so an organisation always keeps one.
@@ -59,7 +62,7 @@ def is_dedicated_to_credit_notes(series: NumberingSeries | None) -> bool:
 
 def invoice_series_choices(organisation: Organisation) -> QuerySet[NumberingSeries]:
     """Return the series an invoice can be numbered in, the default one first."""
-    series = NumberingSeries.objects.filter(organisation=organisation)
+    series = NumberingSeries.objects.filter(organisation=organisation, kind=SeriesKind.INVOICE)
     credit_note_series = organisation.credit_note_series
     if credit_note_series is not None and not credit_note_series.is_default:
         series = series.exclude(pk=credit_note_series.pk)
@@ -67,7 +70,15 @@ def invoice_series_choices(organisation: Organisation) -> QuerySet[NumberingSeri
 
 
 def make_default(series: NumberingSeries, *, user: Any = None, request: Any = None) -> NumberingSeries:
-    """Make ``series`` the one that numbers drafts which name no series."""
+    """Make ``series`` the one that numbers drafts which name no series; it must number invoices."""
+    if series.kind != SeriesKind.INVOICE:
+        raise InvoicingError(
+            _(
+                "La séquence « %(name)s » numérote des %(kind)s, pas des factures : "
+                "choisissez une séquence de factures comme séquence par défaut."
+            )
+            % {"name": series.name, "kind": series.get_kind_display().lower()}
+        )
     with transaction.atomic():
         Organisation.objects.select_for_update().get(pk=series.organisation_id)
         _clear_default(series)
@@ -111,6 +122,7 @@ def delete_series(series: NumberingSeries, *, user: Any = None, request: Any = N
                 % {"name": series.name}
             )
         series.invoices.filter(status=InvoiceStatus.DRAFT).update(series=None)
+        series.quotes.filter(status="draft").update(series=None)
         series.counters.all().delete()
         record(organisation, "series.deleted", series, user=user, request=request, data={"pattern": series.pattern})
         series.delete()

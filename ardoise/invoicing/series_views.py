@@ -43,7 +43,11 @@ def series_make_default(request: HttpRequest, series_pk: int) -> HttpResponse:
     series = get_scoped_or_404(request, NumberingSeries, pk=series_pk)
     if not is_owner(request.user, series.organisation):
         return _reject_change(request)
-    series_services.make_default(series, request=request)
+    try:
+        series_services.make_default(series, request=request)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect("invoicing:series")
     messages.success(
         request, _("Les nouvelles factures seront numérotées dans la séquence « %(name)s ».") % {"name": series.name}
     )

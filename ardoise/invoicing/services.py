@@ -26,7 +26,15 @@ from ardoise.integrity.services import append_invoice
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.locking import issuing_turn
-from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, IssuedFile, NumberingSeries, SeriesCounter
+from ardoise.invoicing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    IssuedFile,
+    NumberingSeries,
+    SeriesCounter,
+    SeriesKind,
+)
 from ardoise.invoicing.vat_situations import exemption_wording, line_vat_default, vat_problems
 
 logger = logging.getLogger(__name__)
@@ -35,7 +43,7 @@ DEFAULT_PATTERN = "F-{YYYY}-{NNNN}"
 
 
 def default_series(organisation: Organisation) -> NumberingSeries:
-    series = NumberingSeries.objects.filter(organisation=organisation, is_default=True).first()
+    series = NumberingSeries.objects.filter(organisation=organisation, is_default=True, kind=SeriesKind.INVOICE).first()
     if series is not None:
         return series
     try:
@@ -181,6 +189,11 @@ def check_ready_to_issue(invoice: Invoice, issue_date: datetime.date | None = No
             )
             % {"name": series.name}
         )
+    if series is not None and series.kind != SeriesKind.INVOICE:
+        problems.append(
+            _("La séquence « %(name)s » numérote des %(kind)s : choisissez une séquence de factures dans le brouillon.")
+            % {"name": series.name, "kind": series.get_kind_display().lower()}
+        )
     missing = invoice.organisation.missing_for_issue()
     if missing:
         problems.append(
@@ -223,8 +236,11 @@ def check_ready_to_issue(invoice: Invoice, issue_date: datetime.date | None = No
         raise InvoicingError(_("La facture ne peut pas encore être émise."), details=problems)
 
 
-def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
-    """Take the next number of the series; the caller's transaction must hold the lock."""
+def take_number(series: NumberingSeries, issue_date: datetime.date) -> str:
+    """Take the next number of any series (invoices, quotes); the caller's transaction must hold the lock.
+
+    The counter rolls back with the caller's transaction, so a failed issue never consumes a number.
+    """
     period = counter_period(series.reset, issue_date)
     SeriesCounter.objects.bulk_create(
         [SeriesCounter(series=series, period=period, last_value=0)], ignore_conflicts=True
@@ -232,7 +248,12 @@ def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
     counter = SeriesCounter.objects.select_for_update().get(series=series, period=period)
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
-    number = format_number(series.pattern, issue_date, counter.last_value)
+    return format_number(series.pattern, issue_date, counter.last_value)
+
+
+def next_number(series: NumberingSeries, issue_date: datetime.date) -> str:
+    """Take the next invoice number of the series; the caller's transaction must hold the lock."""
+    number = take_number(series, issue_date)
     # Series created before prefixes had to differ may still overlap; refuse rather than fail on the unique index.
     if Invoice.objects.filter(organisation_id=series.organisation_id, number=number).exists():
         raise InvoicingError(

@@ -23,6 +23,7 @@ class OutboundEmail(models.Model):
     invoice = models.ForeignKey(
         "invoicing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="emails"
     )
+    quote = models.ForeignKey("quotes.Quote", null=True, blank=True, on_delete=models.PROTECT, related_name="emails")
     # Text, not a bounded string: a customer's billing contacts together may exceed any fixed length.
     to = models.TextField(_("destinataire"))
     cc = models.TextField(_("copie à"), blank=True)

@@ -196,6 +196,7 @@ def send_pdf_email(
     attachment_name: str,
     pdf: bytes,
     invoice: Invoice | None = None,
+    quote: Any = None,
     audit_object: Any = None,
     user: Any = None,
     request: Any = None,
@@ -214,6 +215,7 @@ def send_pdf_email(
     outbound = OutboundEmail.objects.create(
         organisation=organisation,
         invoice=invoice,
+        quote=quote,
         to=", ".join(recipients),
         cc=", ".join(copies),
         bcc=", ".join(blind_copies),

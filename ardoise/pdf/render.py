@@ -95,6 +95,26 @@ def render_invoice_pdf(
     return cast(bytes, pdf)
 
 
+def render_quote_pdf(data: dict[str, Any], logo: bytes | None = None, logo_format: str | None = None) -> bytes:
+    """Render a quote or pro forma invoice with the invoice layout, from ``quotes.documents.quote_pdf_context``.
+
+    A quote is no invoice, so it carries no Factur-X XML: it is a plain PDF/A-2b file.
+    """
+    data = _printable_tree(data)
+    data["logo"] = _logo(logo, logo_format)
+    data["payment_qr"] = None
+    payload = json.dumps(data, ensure_ascii=False)
+    try:
+        pdf, warnings = _compiler(INVOICE_TEMPLATE).compile_with_warnings(
+            format="pdf", sys_inputs={"data": payload}, pdf_standards=["a-2b"], pdf_tags=PDF_TAGS
+        )
+    except typst.TypstError as error:
+        raise InvoicePdfError(data.get("number", ""), error.message) from error
+    for warning in warnings:
+        logger.warning("Typst warning while rendering quote %s: %s", data.get("number", ""), warning.message)
+    return cast(bytes, pdf)
+
+
 def _logo(logo: bytes | None, logo_format: str | None) -> dict[str, Any] | None:
     if not logo:
         return None

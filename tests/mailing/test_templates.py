@@ -34,9 +34,9 @@ def test_list_shows_every_kind_with_default(owner_client):
     response = owner_client.get(reverse("mailing:templates"))
 
     assert response.status_code == 200
-    for label in ("Facture", "Avoir", "Relevé de compte"):
+    for label in ("Facture", "Avoir", "Relevé de compte", "Devis", "Facture pro forma"):
         assert label in response.text
-    assert response.text.count("Message par défaut") == 3
+    assert response.text.count("Message par défaut") == 5
 
 
 def test_editor_starts_from_default_wording(owner_client):

@@ -34,6 +34,7 @@ OBJECT_ARGUMENTS = {
     ("catalogue", "pk"): "product",
     ("invoicing", "pk"): "invoice",
     ("invoicing", "series_pk"): "series",
+    ("quotes", "pk"): "quote",
     ("payments", "invoice_pk"): "invoice",
     ("payments", "pk"): "payment",
     ("payments", "receipt_pk"): "receipt",
@@ -131,6 +132,7 @@ def victim_objects(organisation, issued_invoice, owner):
         "payment": payment,
         "receipt": payment.receipt,
         "series": issued_invoice.series,
+        "quote": issued_quote_for(organisation, issued_invoice.customer),
         "job_unit": job_unit,
         "import_batch": ImportBatch.objects.create(
             organisation=organisation, kind="clients", filename="secret.csv", data=b"Nom\nSecret\n", mapping={"name": 0}
@@ -160,6 +162,17 @@ def victim_objects(organisation, issued_invoice, owner):
         **bank_objects(organisation),
         **webhook_objects(organisation),
     }
+
+
+def issued_quote_for(organisation, customer):
+    from ardoise.quotes.models import Quote, QuoteLine
+    from ardoise.quotes.services import issue, save_draft
+
+    quote = save_draft(
+        Quote(organisation=organisation, customer=customer),
+        [QuoteLine(name="Audit secret", unit_price=Decimal("500"))],
+    )
+    return issue(quote, today=datetime.date(2026, 12, 4))
 
 
 def webhook_objects(organisation) -> dict[str, object]:

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QuotesConfig(AppConfig):
+    name = "ardoise.quotes"
+    verbose_name = _("Devis")
+
+    def ready(self) -> None:
+        # Register the quote and pro forma e-mail template kinds.
+        from ardoise.quotes import mailing  # noqa: F401

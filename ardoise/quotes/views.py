@@ -1,0 +1,341 @@
+"""Quote screens: list, draft editor, detail with its actions, PDF download, e-mail and settings.
+
+Every query goes through ``get_scoped_or_404`` or ``scoped``, so another
+organisation's quote returns 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ardoise.catalogue.models import Product
+from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
+from ardoise.customers.models import Customer
+from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.forms import LINES_PREFIX
+from ardoise.invoicing.vat_situations import line_initial
+from ardoise.mailing.forms import InvoiceEmailForm, composed_initial, recipients_initial
+from ardoise.mailing.models import DeliveryStatus
+from ardoise.quotes import services
+from ardoise.quotes.documents import issued_quote_document
+from ardoise.quotes.forms import AcceptForm, QuoteForm, QuoteLineFormSet, QuoteSettingsForm, RefuseForm
+from ardoise.quotes.models import Quote, QuoteKind, QuoteStatus
+
+PAGE_SIZE = 25
+
+
+def get_quote_or_404(request: HttpRequest, pk: int) -> Quote:
+    return get_scoped_or_404(request, Quote, pk=pk)
+
+
+# List
+
+
+@require_GET
+def quote_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("statut", "")
+    kind = request.GET.get("type", "")
+    quotes = scoped(request, Quote).select_related("customer")
+    if status in QuoteStatus.values:
+        quotes = quotes.filter(status=status)
+    if kind in QuoteKind.values:
+        quotes = quotes.filter(kind=kind)
+    page = Paginator(quotes.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "status": status,
+        "kind": kind,
+        "statuses": QuoteStatus.choices,
+        "kinds": QuoteKind.choices,
+        "filter_query": urlencode({key: value for key, value in (("statut", status), ("type", kind)) if value}),
+    }
+    return render(request, "quotes/list.html", context)
+
+
+# Draft editor
+
+
+@require_http_methods(["GET", "POST"])
+def quote_create(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    kind = QuoteKind.PROFORMA if request.GET.get("type") == QuoteKind.PROFORMA else QuoteKind.QUOTE
+    quote = Quote(organisation=organisation, kind=kind)
+    if request.method == "GET":
+        customer_id = request.GET.get("client", "")
+        customer = None
+        if customer_id.isdigit():
+            customer = Customer.objects.filter(organisation=organisation, pk=int(customer_id)).first()
+        quote = services.new_draft(organisation, customer, kind)
+    return _edit_draft(request, quote)
+
+
+@require_http_methods(["GET", "POST"])
+def quote_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    if not quote.is_draft:
+        messages.error(
+            request,
+            _("Le devis %(number)s est émis : pour le changer, créez-en une nouvelle version (« Réviser »).")
+            % {"number": quote.number},
+        )
+        return redirect(quote)
+    return _edit_draft(request, quote)
+
+
+def _edit_draft(request: HttpRequest, quote: Quote) -> HttpResponse:
+    organisation = current_organisation(request)
+    data = request.POST if request.method == "POST" else None
+    form = QuoteForm(data, instance=quote, organisation=organisation)
+    formset = QuoteLineFormSet(data, instance=quote, prefix=LINES_PREFIX, organisation=organisation)
+    if data is None and quote.pk is None:
+        formset.extra = 1
+        formset.initial_extra = [line_initial(organisation, quote.customer if quote.customer_id else None)]
+
+    if data is not None and form.is_valid() and formset.is_valid():
+        created = quote.pk is None
+        draft = form.save(commit=False)
+        deleted = {id(line_form) for line_form in formset.deleted_forms}
+        kept = [f for f in formset.forms if id(f) not in deleted and (f.instance.pk or f.has_changed())]
+        lines = [line_form.save(commit=False) for line_form in kept]
+        removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
+        try:
+            draft = services.save_draft(draft, lines, removed, user=request.user, request=request)
+        except InvoicingError as error:
+            messages.error(request, error.message)
+            return redirect("quotes:list")
+        if created:
+            messages.success(request, _("Brouillon enregistré. Vérifiez-le, puis émettez le devis."))
+        else:
+            messages.success(request, _("Brouillon mis à jour."))
+        return redirect(draft)
+
+    context = {
+        "quote": quote,
+        "form": form,
+        "formset": formset,
+        "has_customers": Customer.objects.filter(organisation=organisation).exists(),
+        "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
+    }
+    return render(request, "quotes/edit.html", context)
+
+
+# Detail and actions
+
+
+@require_GET
+def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_quote_page(request, get_quote_or_404(request, pk))
+
+
+def render_quote_page(
+    request: HttpRequest, quote: Quote, *, email_form: InvoiceEmailForm | None = None, status: int = 200
+) -> HttpResponse:
+    document = issued_quote_document(quote) if quote.document else None
+    if email_form is None and not quote.is_draft:
+        from ardoise.quotes.mailing import compose_quote_email
+
+        initial = recipients_initial(quote.customer) | composed_initial(compose_quote_email(quote, request))
+        email_form = InvoiceEmailForm(initial=initial)
+    context = {
+        "quote": quote,
+        "lines": quote.lines.all(),
+        "document": document,
+        "versions": services.version_chain(quote),
+        "accept_form": AcceptForm(initial={"date": timezone.localdate()}),
+        "refuse_form": RefuseForm(),
+        "email_form": email_form,
+        "emails": quote.emails.order_by("-created_at")[:10],
+        "linked_documents": linked_documents(quote),
+    }
+    return render(request, "quotes/detail.html", context, status=status)
+
+
+def linked_documents(quote: Quote) -> list[dict[str, str]]:
+    """Return the documents made from the quote (invoices, credit notes) as {label, number, url}.
+
+    TODO: the quote-to-invoice conversion adds its invoices here; until then a quote links only its versions.
+    """
+    return []
+
+
+def _run(request: HttpRequest, quote: Quote, operation: Any, success: str) -> HttpResponse:
+    """Run a service call, report its French error or ``success``, and go back to the quote."""
+    try:
+        result = operation()
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        for detail in error.details:
+            messages.error(request, detail)
+        return redirect(quote)
+    messages.success(request, success % {"number": getattr(result, "number", "") or quote.number})
+    return redirect(result if isinstance(result, Quote) else quote)
+
+
+@require_POST
+def quote_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    return _run(
+        request,
+        quote,
+        lambda: services.issue(quote, user=request.user, request=request),
+        _("Devis émis sous le numéro %(number)s."),
+    )
+
+
+@require_POST
+def quote_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    try:
+        services.delete_draft(quote, user=request.user, request=request)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect(quote)
+    messages.success(request, _("Brouillon supprimé."))
+    return redirect("quotes:list")
+
+
+@require_POST
+def quote_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    return _run(
+        request,
+        quote,
+        lambda: services.mark_sent(quote, user=request.user, request=request),
+        _("Devis %(number)s marqué comme envoyé."),
+    )
+
+
+@require_POST
+def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("La date de signature est invalide : choisissez-la dans le calendrier."))
+        return redirect(quote)
+    day: datetime.date | None = form.cleaned_data["date"]
+    if day is not None and day > timezone.localdate():
+        messages.error(request, _("La date de signature ne peut pas être dans le futur."))
+        return redirect(quote)
+    accepted_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12))) if day else None
+    return _run(
+        request,
+        quote,
+        lambda: services.accept(
+            quote, request.user, name=form.cleaned_data["name"], accepted_at=accepted_at, request=request
+        ),
+        _("Devis %(number)s accepté."),
+    )
+
+
+@require_POST
+def quote_refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    form = RefuseForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _run(
+        request,
+        quote,
+        lambda: services.refuse(quote, request.user, reason=reason, request=request),
+        _("Devis %(number)s marqué comme refusé."),
+    )
+
+
+@require_POST
+def quote_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    return _run(
+        request,
+        quote,
+        lambda: services.duplicate(quote, user=request.user, request=request),
+        _("Copie créée en brouillon : modifiez-la, puis émettez-la."),
+    )
+
+
+@require_POST
+def quote_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    return _run(
+        request,
+        quote,
+        lambda: services.revise(quote, user=request.user, request=request),
+        _("Nouvelle version créée en brouillon : modifiez-la, puis émettez-la."),
+    )
+
+
+@require_GET
+def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    quote = get_quote_or_404(request, pk)
+    if quote.is_draft:
+        messages.error(request, _("Un brouillon n'a pas encore de PDF : émettez d'abord le devis."))
+        return redirect(quote)
+    prefix = "Facture-pro-forma" if quote.is_proforma else "Devis"
+    response = HttpResponse(quote.issued_pdf(), content_type="application/pdf")
+    filename = "%s-%s.pdf" % (prefix, quote.number)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
+    return response
+
+
+@require_POST
+def quote_email(request: HttpRequest, pk: int) -> HttpResponse:
+    from ardoise.quotes.mailing import send_quote_email
+
+    quote = get_quote_or_404(request, pk)
+    if quote.is_draft:
+        messages.error(request, _("Seul un devis émis peut être envoyé : émettez d'abord ce brouillon."))
+        return redirect(quote)
+    form = InvoiceEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("L'e-mail n'a pas été envoyé : corrigez les champs signalés dans « Envoyer par e-mail ».")
+        )
+        return render_quote_page(request, quote, email_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        outbound = send_quote_email(
+            quote,
+            data["to"],
+            data["subject"],
+            data["body"],
+            data["cc"],
+            bcc=data["bcc"],
+            user=request.user,
+            request=request,
+        )
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect(quote)
+    if outbound.status == DeliveryStatus.FAILED:
+        messages.error(
+            request,
+            _("L'envoi à %(to)s a échoué : %(error)s. Vérifiez l'adresse, puis réessayez.")
+            % {"to": outbound.to, "error": outbound.error},
+        )
+    else:
+        messages.success(request, _("Devis envoyé à %(to)s.") % {"to": outbound.to})
+    return redirect(quote)
+
+
+# Settings
+
+
+@require_http_methods(["GET", "POST"])
+def quote_settings(request: HttpRequest) -> HttpResponse:
+    organisation = current_organisation(request)
+    settings = services.quote_settings(organisation)
+    form = QuoteSettingsForm(request.POST or None, instance=settings)
+    if request.method == "POST" and form.is_valid():
+        services.save_settings(form.save(commit=False), user=request.user, request=request)
+        messages.success(request, _("Réglages des devis enregistrés."))
+        return redirect("quotes:settings")
+    return render(request, "quotes/settings.html", {"form": form})
