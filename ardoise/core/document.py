@@ -99,6 +99,23 @@ class VatExemption:
 
 
 @dataclass(frozen=True)
+class VatAmount:
+    """The VAT amount (BT-117) of a group whose VAT is set by the caller instead of computed."""
+
+    category: str
+    rate: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceReference:
+    """An earlier invoice that this one refers to (BG-3: BT-25 and BT-26)."""
+
+    number: str
+    issue_date: datetime.date | None = None
+
+
+@dataclass(frozen=True)
 class Note:
     """An invoice note (BG-1) with its UNTDID 4451 subject code."""
 
@@ -137,6 +154,11 @@ class InvoiceDocument:
     exchange_rate: Decimal | None = None  # euros for one unit of ``currency``, printed beside BT-111
     preceding_invoice: str = ""  # BT-25
     preceding_invoice_date: datetime.date | None = None  # BT-26
+    # Further BG-3 references: the deposit and progress invoices a final invoice deducts.
+    deducted_invoices: tuple[InvoiceReference, ...] = ()
+    quote_reference: str = ""  # BT-12, the accepted quote this invoice bills
+    # BT-117 set instead of computed (cumulative VAT of the invoices of a quote).
+    vat_amounts: tuple[VatAmount, ...] = ()
     language: str = "fr"
     legal_mentions: tuple[str, ...] = ()  # printed in the footer of the PDF
 
@@ -152,6 +174,7 @@ class InvoiceDocument:
             prepaid=self.prepaid,
             rounding=self.rounding,
             places=self.decimals,
+            vat_amounts={VatKey(v.category, v.rate): v.amount for v in self.vat_amounts},
         )
 
     def exemption_for(self, category: str, rate: Decimal) -> VatExemption | None:
@@ -229,5 +252,8 @@ def _decode_document(raw: dict[str, Any]) -> InvoiceDocument:
             "vat_exemptions": tuple(VatExemption(**e) for e in data["vat_exemptions"]),
             "notes": tuple(Note(**n) for n in data["notes"]),
             "legal_mentions": tuple(data["legal_mentions"]),
+            # Snapshots written before these fields existed have none.
+            "deducted_invoices": tuple(InvoiceReference(**r) for r in data.get("deducted_invoices", ())),
+            "vat_amounts": tuple(VatAmount(**v) for v in data.get("vat_amounts", ())),
         }
     )

@@ -12,7 +12,7 @@ base, never summed from per-line VAT (BR-CO-17).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -172,8 +172,15 @@ def compute_totals(
     prepaid: Decimal = ZERO,
     rounding: Decimal = ZERO,
     places: int = 2,
+    vat_amounts: Mapping[VatKey, Decimal] | None = None,
 ) -> Totals:
-    """Compute the totals and VAT breakdown of a document (BR-CO-10 to BR-CO-17)."""
+    """Compute the totals and VAT breakdown of a document (BR-CO-10 to BR-CO-17).
+
+    ``vat_amounts`` replaces the computed VAT of some groups. An invoice made
+    from a quote uses it to carry cumulative VAT (``ardoise.quotes.allocation``),
+    which EN 16931 accepts within one currency unit of base x rate (BR-CO-17).
+    """
+    fixed_vat = vat_amounts or {}
     lines = list(lines)
     line_amounts = tuple(line.net_amount(places) for line in lines)
 
@@ -193,7 +200,11 @@ def compute_totals(
         group_bases[key] = group_bases.get(key, ZERO) + amount
 
     breakdown = tuple(
-        VatBreakdown(key, quantize(base, places), percent_of(base, key.rate, places))
+        VatBreakdown(
+            key,
+            quantize(base, places),
+            quantize(fixed_vat[key], places) if key in fixed_vat else percent_of(base, key.rate, places),
+        )
         for key, base in sorted(group_bases.items(), key=_breakdown_order)
     )
 

@@ -349,8 +349,14 @@ def _references(doc: InvoiceDocument) -> dict[str, Any]:
     }
     if doc.delivery_address is not None:
         data["BG-13"] = _compact({"name": doc.buyer.name, **_address(doc.delivery_address)})
-    if doc.preceding_invoice:
-        data["BG-3"] = [_compact({"BT-25": doc.preceding_invoice, "BT-26": doc.preceding_invoice_date})]
+    references = [(doc.preceding_invoice, doc.preceding_invoice_date)] if doc.preceding_invoice else []
+    references += [(reference.number, reference.issue_date) for reference in doc.deducted_invoices]
+    if references:
+        # BG-3 repeats: a final invoice refers to each deposit or progress invoice it deducts.
+        data["BG-3"] = [_compact({"BT-25": number, "BT-26": date}) for number, date in references]
+    if doc.quote_reference:
+        # An accepted quote is the contract the invoice bills (BT-12).
+        data["BT-12"] = doc.quote_reference
     return data
 
 

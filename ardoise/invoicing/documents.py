@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
-from ardoise.core.document import Address, DocumentLine, InvoiceDocument, Note, Party, VatExemption
+from ardoise.core.document import Address, DocumentLine, InvoiceDocument, Note, Party, VatAmount, VatExemption
 from ardoise.core.formats import format_amount
 from ardoise.core.money import (
     Adjustment,
@@ -25,6 +25,7 @@ from ardoise.core.payment_terms import PaymentTerm, final_due_date
 from ardoise.core.payment_terms import terms_text as payment_terms_text
 from ardoise.core.units import unit_label
 from ardoise.core.vat import EXEMPTIONS
+from ardoise.invoicing import sources
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine
 from ardoise.invoicing.vat_situations import goods_delivery
 
@@ -402,6 +403,7 @@ def build_document(
         preceding_invoice=preceding.number if preceding is not None else "",
         preceding_invoice_date=preceding.issue_date if preceding is not None else None,
     )
+    document = with_source_amounts(invoice, document)
     totals = document.totals()
     if credited is None:
         # Installments print their amounts, so the text waits for the totals.
@@ -409,6 +411,16 @@ def build_document(
     vat_total_eur = vat_total_in_euros(invoice, totals.tax_total)
     exchange_rate = invoice.exchange_rate if vat_total_eur is not None else None
     return replace(document, payment_terms=terms, vat_total_eur=vat_total_eur, exchange_rate=exchange_rate)
+
+
+def with_source_amounts(invoice: Invoice, document: InvoiceDocument) -> InvoiceDocument:
+    """Apply what the invoice's source (a quote) sets: cumulative VAT amounts and references."""
+    bases = {row.key: row.taxable_amount for row in document.totals().breakdown}
+    fixed = sources.vat_amounts(invoice, bases)
+    if fixed:
+        amounts = tuple(VatAmount(key.category, key.rate, amount) for key, amount in fixed.items())
+        document = replace(document, vat_amounts=amounts)
+    return sources.complete_document(invoice, document)
 
 
 def vat_total_in_euros(invoice: Invoice, vat_total: Decimal) -> Decimal | None:
@@ -445,14 +457,21 @@ def draft_totals(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -
     source = invoice.lines.all() if lines is None else lines
     document_lines = [document_line(line, places) for line in source]
     allowances, charges = draft_adjustments(invoice, document_lines, places)
-    return compute_totals(
-        (line.to_money_line() for line in document_lines),
-        allowances=allowances,
-        charges=charges,
-        prepaid=invoice.prepaid_amount,
-        rounding=invoice.rounding_amount,
-        places=places,
-    )
+
+    def totals_with(vat_amounts: dict[VatKey, Decimal] | None) -> Totals:
+        return compute_totals(
+            (line.to_money_line() for line in document_lines),
+            allowances=allowances,
+            charges=charges,
+            prepaid=invoice.prepaid_amount,
+            rounding=invoice.rounding_amount,
+            places=places,
+            vat_amounts=vat_amounts,
+        )
+
+    totals = totals_with(None)
+    fixed = sources.vat_amounts(invoice, {row.key: row.taxable_amount for row in totals.breakdown})
+    return totals_with(fixed) if fixed else totals
 
 
 __all__ = ["build_document", "draft_totals", "quantize"]

@@ -23,6 +23,7 @@ from ardoise.core.payment_terms import PaymentTerm
 from ardoise.core.vat import category_for
 from ardoise.customers.models import Customer
 from ardoise.integrity.services import append_invoice
+from ardoise.invoicing import sources
 from ardoise.invoicing.documents import build_document, draft_totals
 from ardoise.invoicing.exceptions import InvoicingError, IssuedInvoiceError
 from ardoise.invoicing.locking import issuing_turn
@@ -232,6 +233,7 @@ def check_ready_to_issue(invoice: Invoice, issue_date: datetime.date | None = No
         from ardoise.invoicing.credit_notes import check_ready_to_issue as credit_note_problems
 
         problems.extend(credit_note_problems(invoice))
+    problems.extend(sources.issue_problems(invoice))
     if problems:
         raise InvoicingError(_("La facture ne peut pas encore être émise."), details=problems)
 
@@ -413,6 +415,7 @@ def issue_invoice(
             request=request,
             data={"number": number, "amount_due": str(totals.due)},
         )
+        sources.invoice_issued(invoice, user=user, request=request)
 
     logger.info("invoice issued organisation=%s invoice=%s number=%s", organisation.pk, invoice.pk, number)
     return invoice

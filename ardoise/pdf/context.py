@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from stdnum.fr import siren as siren_number
 from stdnum.fr import siret as siret_number
 
-from ardoise.core.document import Address, DocumentLine, InvoiceDocument, Party
+from ardoise.core.document import Address, DocumentLine, InvoiceDocument, InvoiceReference, Party
 from ardoise.core.formats import (
     format_amount,
     format_date,
@@ -82,6 +82,10 @@ def _header_facts(doc: InvoiceDocument) -> list[list[str]]:
     if doc.preceding_invoice:
         label = _("Facture d'origine") if doc.type_code == labels.CREDIT_NOTE else _("Remplace la facture")
         facts.append([label, _preceding_invoice(doc)])
+    if doc.quote_reference:
+        facts.append([_("Devis n°"), doc.quote_reference])
+    if doc.deducted_invoices:
+        facts.append([_("Factures déduites"), ", ".join(_invoice_reference(ref) for ref in doc.deducted_invoices)])
     if doc.purchase_order:
         facts.append([_("Bon de commande"), doc.purchase_order])
     if doc.buyer_reference:
@@ -103,6 +107,12 @@ def credit_note_reference(doc: InvoiceDocument) -> str:
         "invoice": doc.preceding_invoice,
         "date": format_date(doc.preceding_invoice_date),
     }
+
+
+def _invoice_reference(reference: InvoiceReference) -> str:
+    if reference.issue_date is None:
+        return reference.number
+    return _("%(number)s du %(date)s") % {"number": reference.number, "date": format_date(reference.issue_date)}
 
 
 def _preceding_invoice(doc: InvoiceDocument) -> str:

@@ -8,4 +8,9 @@ class QuotesConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the quote and pro forma e-mail template kinds.
+        from ardoise.invoicing import sources
         from ardoise.quotes import mailing  # noqa: F401
+        from ardoise.quotes.billing import QuoteInvoiceSource
+
+        # Complete and check the invoices made from quotes.
+        sources.register(QuoteInvoiceSource())

@@ -338,3 +338,7 @@ class QuoteFile(models.Model):
 
     def __str__(self) -> str:
         return "PDF of quote %s" % self.quote_id
+
+
+# The billing link lives in its own module; Django finds models through this one.
+from ardoise.quotes.billing_models import QuoteInvoice  # noqa: E402, F401

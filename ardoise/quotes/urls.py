@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ardoise.quotes import views
+from ardoise.quotes import billing_views, views
 
 app_name = "quotes"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/reviser/", views.quote_revise, name="revise"),
     path("<int:pk>/pdf/", views.quote_pdf, name="pdf"),
     path("<int:pk>/email/", views.quote_email, name="email"),
+    path("<int:pk>/facturer/", billing_views.quote_invoice, name="invoice"),
 ]

@@ -162,11 +162,10 @@ def render_quote_page(
 
 
 def linked_documents(quote: Quote) -> list[dict[str, str]]:
-    """Return the documents made from the quote (invoices, credit notes) as {label, number, url}.
+    """Return the documents made from the quote (invoices, credit notes) as {label, number, url}."""
+    from ardoise.quotes.billing import linked_documents as billing_documents
 
-    TODO: the quote-to-invoice conversion adds its invoices here; until then a quote links only its versions.
-    """
-    return []
+    return billing_documents(quote)
 
 
 def _run(request: HttpRequest, quote: Quote, operation: Any, success: str) -> HttpResponse:

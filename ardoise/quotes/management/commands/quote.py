@@ -16,6 +16,7 @@ from ardoise.customers.contacts import billing_recipients
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.mailing.models import DeliveryStatus
 from ardoise.quotes import services
+from ardoise.quotes.billing_cli import add_invoice_parser, handle_invoice
 from ardoise.quotes.description import DescriptionError, parse_description
 from ardoise.quotes.models import Quote, QuoteStatus
 
@@ -51,6 +52,8 @@ class Command(FrenchCommand):
             choices=QuoteStatus.values,
             help="Ne lister que les devis de ce statut (draft, issued, sent, accepted, refused, expired…).",
         )
+
+        add_invoice_parser(actions)
 
         sending = actions.add_parser(
             "send", help="Envoyer un devis émis par e-mail, avec son PDF, aux contacts de facturation du client."
@@ -125,6 +128,9 @@ class Command(FrenchCommand):
             _("Devis %(number)s accepté le %(date)s.")
             % {"number": quote.number, "date": format_date(timezone.localtime(quote.accepted_at).date())}
         )
+
+    def handle_invoice(self, organisation: Any, options: dict[str, Any]) -> None:
+        handle_invoice(self, organisation, options)
 
     def handle_list(self, organisation: Any, options: dict[str, Any]) -> None:
         quotes = Quote.objects.filter(organisation=organisation).select_related("customer")
