@@ -164,7 +164,7 @@ def send_invoice_email(
     The attachment is named by the organisation's e-mail template unless
     ``attachment_name`` is given.
     """
-    from ardoise.mailing.templating import insert_portal_link, invoice_attachment_name
+    from ardoise.mailing.templating import invoice_attachment_name
 
     if invoice.is_draft:
         raise InvoicingError(_("Seule une facture émise peut être envoyée : émettez d'abord ce brouillon."))
@@ -173,7 +173,7 @@ def send_invoice_email(
         invoice.organisation,
         to,
         subject,
-        insert_portal_link(invoice, body, user=user, request=request),
+        body,
         cc,
         bcc=bcc,
         attachment_name=attachment_name or invoice_attachment_name(invoice),
@@ -203,14 +203,20 @@ def send_pdf_email(
 ) -> OutboundEmail:
     """Send a message with one PDF attached, record its delivery and write it to the audit log.
 
-    Used for invoices and for documents that are not invoices, such as a
-    customer statement (``invoice`` None). The record is written before
-    sending, and an SMTP or network failure gives status « failed » instead of
-    raising, as for invoices.
+    Used for invoices and quotes, and for documents that have no portal page,
+    such as a customer statement (``invoice`` and ``quote`` None). Each {lien}
+    of the body of an invoice's or a quote's e-mail becomes the URL of its
+    portal link. The record is written before sending, and an SMTP or network
+    failure gives status « failed » instead of raising, as for invoices.
     """
     recipients, copies, blind_copies = _addresses(to), _addresses(cc), _addresses(bcc)
     if not recipients:
         raise InvoicingError(_("Indiquez l'adresse e-mail du destinataire."))
+    document = invoice or quote
+    if document is not None:
+        from ardoise.mailing.templating import insert_portal_link
+
+        body = insert_portal_link(document, body, user=user, request=request)
 
     outbound = OutboundEmail.objects.create(
         organisation=organisation,

@@ -8,6 +8,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from ardoise.audit.labels import ACTION_LABELS, DATA_LABELS
+        from ardoise.mailing.links import register_portal_link
+        from ardoise.mailing.templating import PORTAL_LINK_MARKER
+
+        # Quote e-mails keep {lien} while they are written; sending creates or reuses the link.
+        register_portal_link(lambda document, request=None: PORTAL_LINK_MARKER)
 
         # Registered here rather than in the audit app, which lists the actions of the apps it knows.
         ACTION_LABELS.update(

@@ -23,6 +23,7 @@ from ardoise.invoicing.models import Invoice
 from ardoise.portal import tokens
 from ardoise.portal.exceptions import PortalError
 from ardoise.portal.models import PortalLink
+from ardoise.quotes.models import Quote
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +32,33 @@ LAST_USED_PRECISION = 60
 
 
 def default_expiry(document: Any, now: datetime.datetime | None = None) -> datetime.datetime:
-    """Return when a new link to ``document`` expires: PORTAL_LINK_DAYS from now."""
+    """Return when a new link to ``document`` expires.
+
+    A quote's link lasts until the end of its validity date plus
+    PORTAL_QUOTE_EXTRA_DAYS (Europe/Paris), so that the customer can still see
+    what became of it. Any other link, and the link of a quote already past
+    that day, lasts PORTAL_LINK_DAYS from now.
+    """
     now = now or timezone.now()
+    if isinstance(document, Quote) and document.validity_date is not None:
+        last_day = document.validity_date + datetime.timedelta(days=settings.PORTAL_QUOTE_EXTRA_DAYS + 1)
+        end = timezone.make_aware(datetime.datetime.combine(last_day, datetime.time()))
+        if end > now:
+            return end
     return now + datetime.timedelta(days=settings.PORTAL_LINK_DAYS)
 
 
 def _check_linkable(document: Any) -> None:
-    if isinstance(document, Invoice) and document.is_draft:
+    if document.is_draft:
         raise PortalError(_("Un brouillon n'a pas de lien de portail : émettez d'abord le document."))
 
 
 def _document_fields(document: Any) -> dict[str, Any]:
     if isinstance(document, Invoice):
         return {"invoice": document}
-    raise TypeError("portal links open invoices and credit notes, not %r" % type(document).__name__)
+    if isinstance(document, Quote):
+        return {"quote": document}
+    raise TypeError("portal links open invoices, credit notes and quotes, not %r" % type(document).__name__)
 
 
 def links_of(document: Any) -> Any:
@@ -136,7 +150,7 @@ def find_link(token: str) -> PortalLink | None:
     if secret is None:
         return None
     link = (
-        PortalLink.objects.select_related("organisation", "invoice")
+        PortalLink.objects.select_related("organisation", "invoice", "quote")
         .filter(token_hash=tokens.hash_secret(secret))
         .first()
     )

@@ -1,7 +1,8 @@
-"""What the portal page shows a customer: the seller, the document's lines and totals, and how to pay.
+"""What the portal page shows a customer: the seller, the document's lines and totals, how to pay or answer.
 
 Everything comes from the issued snapshot, as printed on the PDF, except the
-amount left to pay and the payment state, which follow the payments recorded since.
+amount left to pay and the payment state of an invoice, which follow the
+payments recorded since, and the status of a quote.
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.core.document import InvoiceDocument
 from ardoise.invoicing import queries
 from ardoise.invoicing.models import Invoice, PaymentState
-from ardoise.invoicing.presentation import PaymentQr, invoice_filename, issued_document, issued_summary, payment_qr
+from ardoise.invoicing.presentation import (
+    PaymentQr,
+    document_adjustment_rows,
+    invoice_filename,
+    issued_document,
+    issued_summary,
+    payment_qr,
+    summarise,
+)
+from ardoise.quotes.documents import issued_quote_document
+from ardoise.quotes.models import Quote
 
 # The payment state as the customer reads it: « Émise » says nothing to someone who has to pay.
 CUSTOMER_STATES: dict[str, Promise] = {
@@ -88,4 +99,33 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         "payment": payment_instructions(invoice, document, balance),
         "logo": logo_uri(invoice.organisation),
         "pdf_name": invoice_filename(invoice.number, "pdf", invoice.type_code),
+    }
+
+
+def quote_context(quote: Quote) -> dict[str, Any]:
+    """Return the portal page's context for an issued quote or pro forma invoice."""
+    from ardoise.portal.decisions import pdf_digest
+
+    quote = Quote.objects.select_related("organisation", "portal_decision").get(pk=quote.pk)
+    snapshot = issued_quote_document(quote)
+    document = snapshot.body
+    totals = document.totals()
+    adjustments = (*document.allowances, *document.charges)
+    rows = document_adjustment_rows(
+        adjustments, (*totals.allowance_amounts, *totals.charge_amounts), [False] * len(adjustments)
+    )
+    summary = summarise(document.lines, totals, document.vat_exemptions, document.currency, rows)
+    return {
+        "kind": "proforma" if quote.is_proforma else "quote",
+        "quote": quote,
+        "snapshot": snapshot,
+        "document": document,
+        "seller": document.seller,
+        "summary": summary,
+        "notes": [note.text for note in document.notes if note.subject_code == "AAI"],
+        "legal_mentions": document.legal_mentions,
+        "logo": logo_uri(quote.organisation),
+        "decision": getattr(quote, "portal_decision", None),
+        "can_decide": quote.is_open and not quote.is_proforma,
+        "pdf_sha256": pdf_digest(quote),
     }

@@ -16,16 +16,22 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.core.ratelimit import hit, peek
 from ardoise.invoicing.models import Invoice, IssuedFile
 from ardoise.invoicing.presentation import invoice_filename
 from ardoise.portal import links
+from ardoise.portal.decisions import pdf_digest, record_decision
+from ardoise.portal.exceptions import PortalError
+from ardoise.portal.forms import DecisionForm
 from ardoise.portal.models import PortalLink
-from ardoise.portal.presentation import invoice_context
+from ardoise.portal.presentation import invoice_context, quote_context
+from ardoise.quotes.models import Quote
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +42,12 @@ type View = Callable[..., HttpResponse]
 
 
 def portal_view(view: View) -> View:
-    """Open a portal view to anonymous visitors, keep its pages out of caches and search engines."""
+    """Open a portal view to anonymous visitors, keep its pages out of caches and search engines.
+
+    The site's Referrer-Policy, « same-origin », already keeps the token of the
+    address from other sites. « no-referrer » would also make browsers send
+    ``Origin: null`` with the decision form, which Django's CSRF check rejects.
+    """
 
     @login_not_required
     @wraps(view)
@@ -44,8 +55,6 @@ def portal_view(view: View) -> View:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store, private"
         response["X-Robots-Tag"] = "noindex, nofollow"
-        # The token is in the address: no page the customer goes to next learns it.
-        response["Referrer-Policy"] = "no-referrer"
         return response
 
     return wrapper
@@ -62,6 +71,16 @@ def not_found(request: HttpRequest) -> HttpResponse:
     if counted.count == settings.PORTAL_FAILURE_LIMIT:
         logger.warning("portal failures limit reached address=%s window_seconds=%s", address, FAILURE_WINDOW_SECONDS)
     return render(request, "portal/not_found.html", status=404)
+
+
+def _plain_not_found(request: HttpRequest) -> HttpResponse:
+    """Answer the portal's 404 for a valid link asking for a file its document does not have; not counted."""
+    return render(request, "portal/not_found.html", status=404)
+
+
+def quote_filename(quote: Quote) -> str:
+    prefix = _("Facture-pro-forma") if quote.is_proforma else _("Devis")
+    return "%s-%s.pdf" % (prefix, quote.number)
 
 
 def _too_many_failures(request: HttpRequest) -> HttpResponse | None:
@@ -90,10 +109,54 @@ def document(request: HttpRequest, token: str) -> HttpResponse:
     link = _open(request, token)
     if isinstance(link, HttpResponse):
         return link
+    quote = link.quote
+    if quote is not None:
+        links.mark_viewed(link)
+        return _quote_page(request, quote, link, token, DecisionForm(quote=quote, initial=_decision_initial(quote)))
     invoice, _files = _issued_files(link)
     links.mark_viewed(link)
     context = invoice_context(invoice) | {"token": token, "link": link}
     return render(request, "portal/document.html", context)
+
+
+def _decision_initial(quote: Quote) -> dict[str, str]:
+    return {"pdf_sha256": pdf_digest(quote)}
+
+
+def _quote_page(
+    request: HttpRequest, quote: Quote, link: PortalLink, token: str, form: DecisionForm, *, status: int = 200
+) -> HttpResponse:
+    context = quote_context(quote) | {"token": token, "link": link, "form": form}
+    return render(request, "portal/quote.html", context, status=status)
+
+
+@portal_view
+@require_POST
+def decide(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept or refuse the link's quote; a quote decided already shows its decision again."""
+    link = _open(request, token)
+    if isinstance(link, HttpResponse):
+        return link
+    quote = link.quote
+    if quote is None:
+        return _plain_not_found(request)
+    form = DecisionForm(request.POST, quote=quote)
+    if not form.is_valid():
+        return _quote_page(request, quote, link, token, form, status=400)
+    try:
+        record_decision(
+            link,
+            accepted=form.accepted,
+            name=form.cleaned_data["name"],
+            comment=form.cleaned_data["comment"],
+            pdf_sha256=form.cleaned_data["pdf_sha256"],
+            request=request,
+        )
+    except PortalError as error:
+        form.add_error(None, error.message)
+        return _quote_page(request, quote, link, token, form, status=409)
+    # Post/Redirect/Get: reloading the page does not post the form again.
+    return redirect(reverse("portal:document", kwargs={"token": token}) + "#decision")
 
 
 @portal_view
@@ -102,6 +165,9 @@ def document_pdf(request: HttpRequest, token: str) -> HttpResponse:
     link = _open(request, token)
     if isinstance(link, HttpResponse):
         return link
+    if link.quote is not None:
+        links.mark_used(link)
+        return _attachment(link.quote.issued_pdf(), "application/pdf", quote_filename(link.quote))
     invoice, files = _issued_files(link)
     links.mark_used(link)
     return _attachment(bytes(files.pdf), "application/pdf", invoice_filename(invoice.number, "pdf", invoice.type_code))
@@ -114,6 +180,9 @@ def document_facturx(request: HttpRequest, token: str) -> HttpResponse:
     link = _open(request, token)
     if isinstance(link, HttpResponse):
         return link
+    if link.quote is not None:
+        # A quote is not an invoice: it has no Factur-X data.
+        return _plain_not_found(request)
     invoice, files = _issued_files(link)
     links.mark_used(link)
     return _attachment(bytes(files.xml), "application/xml", invoice_filename(invoice.number, "xml", invoice.type_code))

@@ -10,3 +10,6 @@ def _fresh_failure_counters():
     cache.clear()
     yield
     cache.clear()
+
+
+from tests.quotes.conftest import draft_quote, issued_quote  # noqa: E402, F401 (the quote fixtures)

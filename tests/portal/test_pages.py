@@ -117,7 +117,7 @@ def test_pages_are_private_and_strict(client, portal_path):
 
     assert response["Cache-Control"] == "no-store, private"
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert b"<script" not in response.content
     assert b"style=" not in response.content

@@ -6,6 +6,8 @@ from django import template
 from django.urls import reverse
 
 from ardoise.portal import links
+from ardoise.portal.models import QuoteDecision
+from ardoise.quotes.models import Quote
 
 register = template.Library()
 
@@ -24,5 +26,14 @@ def portal_links_card(document: Any) -> dict[str, Any]:
         "links": listed,
         "current": current,
         "current_url": links.link_url(current) if current is not None else "",
-        "create_url": reverse("portal_links:invoice_create", args=[document.pk]),
+        "create_url": reverse(
+            "portal_links:quote_create" if isinstance(document, Quote) else "portal_links:invoice_create",
+            args=[document.pk],
+        ),
     }
+
+
+@register.inclusion_tag("portal/includes/decision_card.html")
+def portal_decision_card(quote: Quote) -> dict[str, Any]:
+    """Show the customer's decision on the portal and its evidence, on the quote's page."""
+    return {"decision": QuoteDecision.objects.filter(quote=quote).select_related("link").first()}
