@@ -252,9 +252,9 @@ if ARDOISE_API_RATE_LIMIT <= 0:
         "ARDOISE_API_RATE_LIMIT=%r must be a positive number of calls per minute." % ARDOISE_API_RATE_LIMIT
     )
 
-# Customer portal (ardoise/portal): the days a new link stays valid, the days a quote's link
-# stays valid after the quote's validity date, and the failed portal requests (bad, expired or
-# revoked link) that one IP address may make in 10 minutes before it gets « 429 Too Many Requests ».
+# Customer portal (ardoise/portal): the days a new link stays valid, and the days a quote's link
+# stays valid after the quote's validity date. One IP address may make PORTAL_FAILURE_LIMIT failed
+# portal requests (bad, expired or revoked link) in 10 minutes; then it gets « 429 Too Many Requests ».
 PORTAL_LINK_DAYS = env_int("ARDOISE_PORTAL_LINK_DAYS", 90)
 PORTAL_QUOTE_EXTRA_DAYS = env_int("ARDOISE_PORTAL_QUOTE_EXTRA_DAYS", 30)
 PORTAL_FAILURE_LIMIT = env_int("ARDOISE_PORTAL_FAILURE_LIMIT", 20)

@@ -14,7 +14,7 @@ class PortalConfig(AppConfig):
         # Quote e-mails keep {lien} while they are written; sending creates or reuses the link.
         register_portal_link(lambda document, request=None: PORTAL_LINK_MARKER)
 
-        # Registered here rather than in the audit app, which lists the actions of the apps it knows.
+        # Added at start-up, so that the audit app does not import the portal to label its actions.
         ACTION_LABELS.update(
             {
                 "portal_link.created": _("Lien du portail client créé"),

@@ -3,8 +3,9 @@
 The decision, the quote's new status, the audit entry and the webhook event
 are written in one transaction. The business's e-mail and the automatic
 deposit invoice are jobs derived from the stored decision (``tasks``), started
-after the commit, so that a crash or an SMTP failure never loses them and a
-second run never doubles them.
+after the commit, so that a crash or an SMTP failure does not lose them. A
+second run makes no second deposit invoice; the business's e-mail is sent at
+least once, like every e-mail of the job queue.
 """
 
 from __future__ import annotations

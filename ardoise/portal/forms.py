@@ -12,7 +12,7 @@ REFUSE = "refuse"
 
 
 class DecisionForm(forms.Form):
-    """The customer's answer to a quote: accept (name and explicit consent) or refuse (reason optional).
+    """The customer's response to a quote: accept (name and explicit consent) or refuse (reason optional).
 
     ``pdf_sha256`` is the digest of the PDF the page offered; the view checks
     it against the stored PDF, so that the decision names the exact version.

@@ -144,7 +144,7 @@ def find_link(token: str) -> PortalLink | None:
     """Return the usable link of a URL token, or None for any failure, whatever its cause.
 
     A token with a bad signature is rejected without a query. Unknown,
-    expired and revoked links all return None, so callers answer them alike.
+    expired and revoked links all return None, so callers treat them alike.
     """
     secret = tokens.secret_from_token(token)
     if secret is None:
@@ -167,7 +167,7 @@ def mark_viewed(link: PortalLink) -> None:
 
 
 def mark_used(link: PortalLink) -> None:
-    """Note that the link downloaded a file, at most once a minute."""
+    """Note when the link last downloaded a file; the column is written at most once a minute."""
     now = timezone.now()
     if link.last_used_at is not None and (now - link.last_used_at).total_seconds() < LAST_USED_PRECISION:
         return

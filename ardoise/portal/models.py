@@ -1,9 +1,9 @@
 """Portal links, which let a customer open one sent document without an account, and quote decisions.
 
 A link names one document: an invoice, a credit note or a quote. The URL
-carries a secret, signed with the installation's key; the database stores only
-the secret's SHA-256 digest and the random nonce it is derived from (see
-``ardoise.portal.tokens``). A customer's acceptance or refusal of a quote on
+carries a secret, signed with the installation's key. The database stores only
+the secret's SHA-256 digest and the random nonce the secret is derived from
+(see ``ardoise.portal.tokens``). A customer's acceptance or refusal of a quote on
 the portal is kept as a ``QuoteDecision`` with its evidence.
 """
 

@@ -2,7 +2,7 @@
 
 Both jobs find their work in the database: a decision whose business e-mail
 has not gone out (``business_notified_at`` empty), and an online acceptance
-whose quote asks for an automatic deposit and has no deposit invoice yet. The
+whose quote requests an automatic deposit and has no deposit invoice yet. The
 portal starts their units right after the decision commits; the periodic
 sweep takes what a crash left undone.
 """
@@ -70,7 +70,7 @@ def business_recipients(organisation: Organisation) -> list[str]:
 
 
 def notification_text(decision: QuoteDecision) -> tuple[str, str]:
-    """Write the subject and body of the e-mail that tells the business what the customer decided."""
+    """Write the subject and body of the e-mail that informs the business of the customer's decision."""
     quote = decision.quote
     values = {
         "number": quote.number,
@@ -178,7 +178,7 @@ def _deposits_to_make() -> QuerySet[QuoteDecision]:
 
 
 def find_deposits(day: datetime.date) -> Iterator[DueUnit]:
-    """List the online acceptances up to ``day`` whose quote asks for a deposit invoice not made yet."""
+    """List the online acceptances up to ``day`` whose quote requests a deposit invoice not made yet."""
     decisions = _deposits_to_make().filter(decided_at__lt=_before_end_of(day))
     for decision in decisions.select_related("quote").order_by("pk"):
         yield _deposit_unit(decision)

@@ -65,7 +65,7 @@ def _client_address(request: HttpRequest) -> str:
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
-    """Count a failure of the visitor's address and answer the portal's 404, the same for every cause."""
+    """Count a failure of the visitor's address and return the portal's 404, the same for every cause."""
     address = _client_address(request)
     counted = hit(FAILURE_SCOPE, address, FAILURE_WINDOW_SECONDS)
     if counted.count == settings.PORTAL_FAILURE_LIMIT:
@@ -74,7 +74,7 @@ def not_found(request: HttpRequest) -> HttpResponse:
 
 
 def _plain_not_found(request: HttpRequest) -> HttpResponse:
-    """Answer the portal's 404 for a valid link asking for a file its document does not have; not counted."""
+    """Return the portal's 404, without counting a failure, for a file that a valid link's document lacks."""
     return render(request, "portal/not_found.html", status=404)
 
 

@@ -57,7 +57,7 @@ def test_quote_accepted_online_gets_its_deposit_invoice(live_server, browser_pag
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     page.wait_for_url(re.compile(r"/devis/\d+/$"))
 
-    # It issues the quote and sends it with the form's message, which holds {lien}.
+    # It issues the quote and sends it with the form's message, which contains {lien}.
     page.get_by_role("button", name="Émettre").click()
     expect(page.get_by_role("heading", name=re.compile(r"D-\d{4}-0001"))).to_be_visible()
     expect(page.locator("[name='body']")).to_contain_text("{lien}")
@@ -108,7 +108,7 @@ def test_quote_accepted_online_gets_its_deposit_invoice(live_server, browser_pag
     assert len(to_business) == 1
     assert "accepté en ligne par Jeanne Martin" in received(to_business[0])[0]["Subject"]
 
-    # Back on the quote's page, the business sees the evidence.
+    # Back on the quote's page, the evidence is shown to the business.
     page.goto(live_server.url + quote.get_absolute_url())
     expect(page.get_by_role("heading", name="Accepté en ligne par le client")).to_be_visible()
     expect(page.get_by_text(quote.pdf_sha256)).to_be_visible()

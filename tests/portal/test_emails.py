@@ -122,7 +122,7 @@ def test_send_form_posts_the_link(owner_client, issued_invoice, smtp_settings):
     assert URL.search(OutboundEmail.objects.get().body)
 
 
-def test_e_mail_is_plain_text_with_user_text_kept_as_text(issued_invoice, customer, smtp_settings):
+def test_e_mail_is_plain_text_only(issued_invoice, customer, smtp_settings):
     body = "Bonjour <script>alert(1)</script>,\n{lien}"
 
     send_invoice_email(issued_invoice, "compta@boulangerie-martin.fr", "Facture <b>F-2026-0001</b>", body)

@@ -1,4 +1,4 @@
-"""A customer answers a quote on the portal: the page, the decision and its evidence, and what follows."""
+"""A customer accepts or refuses a quote on the portal: the page, the decision and its evidence, and what follows."""
 
 from __future__ import annotations
 
@@ -363,8 +363,10 @@ def test_no_deposit_without_the_option(client, quote_path, issued_quote, django_
     assert not QuoteInvoice.objects.exists()
 
 
-def test_quote_page_for_the_business_shows_the_evidence(owner_client, client, quote_path, issued_quote):
-    accept(client, quote_path, issued_quote)
+def test_quote_page_for_the_business_shows_the_evidence(owner_client, quote_path, issued_quote):
+    from django.test import Client
+
+    accept(Client(), quote_path, issued_quote)
 
     text = owner_client.get(reverse("quotes:detail", args=[issued_quote.pk])).content.decode()
 
@@ -395,3 +397,19 @@ def test_quote_e_mail_carries_the_link(issued_quote, smtp_settings, settings):
     link = PortalLink.objects.get()
     assert links.link_url(link) in OutboundEmail.objects.get().body
     assert link.quote == issued_quote
+
+
+def test_dashboard_lists_recent_decisions(owner, outsider, quote_path, issued_quote):
+    from django.test import Client
+
+    accept(Client(), quote_path, issued_quote)
+    staff, rival = Client(), Client()
+    staff.force_login(owner)
+    rival.force_login(outsider)
+
+    text = staff.get(reverse("dashboard:home")).content.decode()
+    other = rival.get(reverse("dashboard:home")).content.decode()
+
+    assert "Réponses à vos devis en ligne" in text
+    assert "D-2026-0001</a> — Boulangerie Martin SAS — accepté par Jeanne Martin" in text
+    assert "Réponses à vos devis en ligne" not in other

@@ -85,12 +85,14 @@ def test_outsider_cannot_create_or_revoke(outsider_client, issued_invoice):
     assert PortalLink.objects.count() == 1
 
 
-def test_card_lists_views_and_states(owner_client, client, issued_invoice):
+def test_card_lists_views_and_states(owner_client, issued_invoice):
+    from django.test import Client
+
     revoked = links.create_link(issued_invoice)
     links.revoke_link(revoked)
     current = links.create_link(issued_invoice)
     path = links.link_url(current).split("/", 3)[3]
-    client.get("/" + path)
+    Client().get("/" + path)
 
     text = owner_client.get(issued_invoice.get_absolute_url()).content.decode()
 
@@ -158,3 +160,11 @@ def test_cli_revoke(issued_invoice):
     entry = AuditEntry.objects.filter(action="portal_link.revoked").first()
     assert entry.source == "cli"
     assert entry.command == "ardoise portal revoke"
+
+
+def test_cli_link_of_a_quote(issued_quote):
+    output = run("link", "D-2026-0001")
+
+    link = PortalLink.objects.get()
+    assert link.quote == issued_quote
+    assert output == links.link_url(link) + "\n"

@@ -62,6 +62,7 @@ OBJECT_ARGUMENTS = {
     ("api", "invoice_id"): "invoice",
     ("api", "receipt_id"): "receipt",
     ("portal_links", "invoice_pk"): "invoice",
+    ("portal_links", "quote_pk"): "quote",
     ("portal_links", "pk"): "portal_link",
 }
 # URL arguments that name no object: the view reads or writes the user's own organisation's data.

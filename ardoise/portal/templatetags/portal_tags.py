@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import template
 from django.urls import reverse
+from django.utils import timezone
 
 from ardoise.portal import links
 from ardoise.portal.models import QuoteDecision
@@ -37,3 +39,22 @@ def portal_links_card(document: Any) -> dict[str, Any]:
 def portal_decision_card(quote: Quote) -> dict[str, Any]:
     """Show the customer's decision on the portal and its evidence, on the quote's page."""
     return {"decision": QuoteDecision.objects.filter(quote=quote).select_related("link").first()}
+
+
+# Online decisions stay on the dashboard this long, so that the business notices them without searching.
+RECENT_DECISION_DAYS = 7
+RECENT_DECISIONS_SHOWN = 10
+
+
+@register.inclusion_tag("portal/includes/recent_decisions.html")
+def portal_recent_decisions(organisation: Any) -> dict[str, Any]:
+    """List the quotes the organisation's customers accepted or refused online in the last days."""
+    if organisation is None:
+        return {"decisions": []}
+    since = timezone.now() - datetime.timedelta(days=RECENT_DECISION_DAYS)
+    decisions = (
+        QuoteDecision.objects.filter(organisation=organisation, decided_at__gte=since)
+        .select_related("quote", "quote__customer")
+        .order_by("-decided_at", "-id")[:RECENT_DECISIONS_SHOWN]
+    )
+    return {"decisions": list(decisions), "days": RECENT_DECISION_DAYS}

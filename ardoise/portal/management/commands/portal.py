@@ -13,6 +13,7 @@ from ardoise.core.cli import FrenchCommand, resolve_organisation
 from ardoise.invoicing.models import Invoice, InvoiceStatus
 from ardoise.portal import links
 from ardoise.portal.exceptions import PortalError
+from ardoise.quotes.models import Quote
 
 # A link valid for more than ten years would outlive the legal retention period of the document.
 MAX_EXPIRY_DAYS = 3660
@@ -43,14 +44,18 @@ class Command(FrenchCommand):
         link = actions.add_parser(
             "link", help="Afficher l'adresse du portail d'un document, en créant le lien s'il le faut."
         )
-        link.add_argument("number", metavar="NUMERO", help="Numéro du document émis, par exemple F-2026-0001.")
+        link.add_argument(
+            "number", metavar="NUMERO", help="Numéro du document émis, par exemple F-2026-0001 ou D-2026-0001."
+        )
         link.add_argument(
             "--expires",
             metavar="JOURS",
             help="Créer un nouveau lien valable ce nombre de jours, au lieu de réutiliser le lien en cours.",
         )
         revoke = actions.add_parser("revoke", help="Révoquer tous les liens en cours d'un document.")
-        revoke.add_argument("number", metavar="NUMERO", help="Numéro du document émis, par exemple F-2026-0001.")
+        revoke.add_argument(
+            "number", metavar="NUMERO", help="Numéro du document émis, par exemple F-2026-0001 ou D-2026-0001."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
@@ -77,11 +82,14 @@ class Command(FrenchCommand):
 
 
 def _find_document(organisation: Any, number: str) -> Any:
-    """Return the organisation's issued invoice or credit note numbered ``number``."""
+    """Return the organisation's issued invoice, credit note or quote numbered ``number``."""
     invoice = Invoice.objects.filter(organisation=organisation, number=number, status=InvoiceStatus.ISSUED).first()
-    if invoice is None:
-        raise CommandError(
-            _("Aucun document émis n° « %(number)s » : vérifiez le numéro, par exemple F-2026-0001.")
-            % {"number": number}
-        )
-    return invoice
+    if invoice is not None:
+        return invoice
+    quote = Quote.objects.filter(organisation=organisation, number=number).issued().first()
+    if quote is not None:
+        return quote
+    raise CommandError(
+        _("Aucun document émis n° « %(number)s » : vérifiez le numéro, par exemple F-2026-0001 ou D-2026-0001.")
+        % {"number": number}
+    )
