@@ -33,6 +33,19 @@ ACTION_LABELS: dict[str, Promise] = {
     "series.updated": _("Séquence de numérotation modifiée"),
     "series.made_default": _("Séquence de numérotation choisie par défaut"),
     "series.deleted": _("Séquence de numérotation supprimée"),
+    "quote.draft_created": _("Brouillon de devis créé"),
+    "quote.draft_updated": _("Brouillon de devis modifié"),
+    "quote.draft_deleted": _("Brouillon de devis supprimé"),
+    "quote.issued": _("Devis émis"),
+    "quote.sent": _("Devis marqué comme envoyé"),
+    "quote.accepted": _("Devis accepté"),
+    "quote.refused": _("Devis refusé"),
+    "quote.expired": _("Devis expiré"),
+    "quote.duplicated": _("Devis dupliqué"),
+    "quote.revised": _("Nouvelle version du devis"),
+    "quote.partially_invoiced": _("Devis facturé partiellement"),
+    "quote.invoiced": _("Devis facturé"),
+    "quote.settings_updated": _("Réglages des devis modifiés"),
     "email.sent": _("E-mail envoyé"),
     "email.failed": _("Échec de l'envoi de l'e-mail"),
     "email.template_updated": _("Modèle d'e-mail modifié"),
@@ -132,12 +145,22 @@ DATA_LABELS: dict[str, Promise] = {
     "api_token": _("Jeton d'API"),
     "scope": _("Droits"),
     "expires_on": _("Expire le"),
+    "total_with_vat": _("Total TTC"),
+    "evidence": _("Preuve de l'accord"),
+    "previous": _("Version précédente"),
+    "version": _("Version"),
+    "source": _("Copie de"),
+    "validity_date": _("Valable jusqu'au"),
+    "validity_days": _("Durée de validité (jours)"),
+    "name": _("Signé par"),
+    "reason": _("Motif"),
 }
 
 # The models whose field names appear in ``data["changes"]``, by ``AuditEntry.object_type``.
 CHANGED_MODELS = {
     "invoice": "invoicing.Invoice",
     "customer": "customers.Customer",
+    "quote": "quotes.Quote",
     "product": "catalogue.Product",
     "organisation": "accounts.Organisation",
     "bankaccount": "banking.BankAccount",
@@ -145,8 +168,8 @@ CHANGED_MODELS = {
 
 
 # Keys of ``AuditEntry.data`` and of its changes that hold an amount of money or a date.
-AMOUNT_KEYS = {"amount", "amount_due", "bank_fees", "credit"}
-DATE_KEYS = {"date"}
+AMOUNT_KEYS = {"amount", "amount_due", "bank_fees", "credit", "total_with_vat"}
+DATE_KEYS = {"date", "validity_date"}
 
 # A draft line as the invoicing services record it: "3.0000 × 650.0000 (TVA 20.00 %) Conseil".
 RECORDED_LINE = re.compile(

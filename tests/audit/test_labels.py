@@ -9,7 +9,7 @@ import ardoise
 from ardoise.audit.labels import ACTION_LABELS
 
 ACTION = re.compile(
-    r"\"((?:invoice|credit_note|series|payment|customer|product|organisation|email|bank|job|api_token)\.[a-z_]+)\""
+    r"\"((?:invoice|credit_note|quote|series|payment|customer|product|organisation|email|bank|job|api_token)\.[a-z_]+)\""
 )
 
 

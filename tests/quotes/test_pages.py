@@ -261,3 +261,15 @@ def test_editor_live_totals(owner_client, customer):
 
     assert response.status_code == 200
     assert "216,00" in response.text
+
+
+def test_audit_log_reads_quote_actions(owner_client, issued_quote):
+    from ardoise.quotes.services import accept
+
+    accept(issued_quote, name="Jeanne Martin")
+
+    response = owner_client.get(reverse("audit:journal"))
+
+    assert response.status_code == 200
+    assert "Devis émis" in response.text
+    assert "Devis accepté" in response.text
