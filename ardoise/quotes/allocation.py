@@ -1,7 +1,7 @@
 """Amounts of the invoices made from a quote: deposits, progress steps, the final balance.
 
 Pure functions with no database access. A quote's figures are its VAT
-breakdown after discounts (one ``Amounts`` per VAT key); what was already
+breakdown after discounts, one ``Amounts`` per VAT key. What was already
 invoiced is the same breakdown summed over the issued invoices of the quote,
 minus their credit notes. Each function returns the ``Step`` one new invoice
 charges per VAT key, or raises ``AllocationError`` with a French message.
@@ -61,7 +61,7 @@ Figures = Mapping[VatKey, Amounts]
 
 @dataclass(frozen=True)
 class Step:
-    """What one invoice made from a quote charges, per VAT key."""
+    """The amounts one invoice made from a quote charges, per VAT key."""
 
     amounts: dict[VatKey, Amounts] = field(default_factory=dict)
 

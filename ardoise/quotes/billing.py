@@ -3,7 +3,7 @@
 ``plan`` computes what an invoice would charge per VAT rate (the preview),
 ``create_invoice`` writes it as an ordinary invoice draft linked to the quote
 by a ``QuoteInvoice``, and ``issue_from_quote`` also issues it (the command
-line). The amounts come from ``ardoise.quotes.allocation``; what was already
+line). The amounts come from ``ardoise.quotes.allocation``. What was already
 invoiced is read from the issued invoices of the quote and their credit
 notes, never from what was requested.
 
@@ -54,7 +54,7 @@ BILLABLE_STATUSES = (QuoteStatus.ACCEPTED, QuoteStatus.PARTIALLY_INVOICED)
 
 @dataclass(frozen=True)
 class BillingChoice:
-    """What the user asks to invoice: a kind and its percentage or amount.
+    """The invoice a user requests: a kind with its percentage or amount.
 
     ``line_percents`` maps quote line ids to cumulative percentages for a
     progress invoice per line; a progress invoice without it applies
@@ -85,7 +85,7 @@ class BilledInvoice:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a new invoice of the quote would charge, before it is written."""
+    """The amounts a new invoice of the quote would charge, before it is written."""
 
     choice: BillingChoice
     quote_figures: dict[VatKey, Amounts]
@@ -319,9 +319,9 @@ def issue_from_quote(
 
 
 def create_deposit_on_acceptance(quote: Quote, *, user: Any = None, request: Any = None) -> Invoice | None:
-    """Issue and e-mail the deposit invoice of a quote just accepted online, when its business asks for it.
+    """Issue and e-mail the deposit invoice of a quote just accepted online, when the quote enables it.
 
-    Returns the issued deposit invoice, or None when the quote asks for no
+    Returns the issued deposit invoice, or None when the quote requests no
     automatic deposit (``auto_deposit_on_acceptance`` off or no
     ``deposit_percent``). The e-mail is queued in the same transaction and
     sent after the commit, like every automatic invoice e-mail.

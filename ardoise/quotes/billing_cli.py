@@ -79,6 +79,7 @@ def choice_from_options(quote: Quote, options: dict[str, Any]) -> BillingChoice:
         raise CommandError(_("--including-vat ne s'emploie qu'avec --deposit-amount."), returncode=ERROR_STATUS)
     if options["line"] and options["progress"] is None:
         raise CommandError(_("--line ne s'emploie qu'avec --progress."), returncode=ERROR_STATUS)
+
     if options["full"]:
         return BillingChoice(BillingKind.FULL)
     if options["final"]:
@@ -91,6 +92,7 @@ def choice_from_options(quote: Quote, options: dict[str, Any]) -> BillingChoice:
             amount=parse_amount(options["deposit_amount"]),
             including_vat=options["including_vat"],
         )
+
     percent = parse_percent(options["progress"])
     if not options["line"]:
         return BillingChoice(BillingKind.PROGRESS, percent=percent)

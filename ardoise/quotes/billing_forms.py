@@ -84,7 +84,7 @@ class QuoteBillingForm(forms.Form):
         return cleaned
 
     def choice(self) -> BillingChoice:
-        """Return the invoice the valid form asks for."""
+        """Return the invoice that the valid form requests."""
         data = self.cleaned_data
         kind = data["kind"]
         if kind == BillingKind.DEPOSIT:

@@ -4,7 +4,7 @@ A full invoice copies the quote. A deposit invoice has one line per VAT
 rate, « Acompte de 30 % sur le devis D-2026-0007 ». A progress invoice
 (facture de situation) has one line per quote line, charging this step's
 part and stating the cumulative percentage, the amount to date and what
-earlier situations charged; the quote's document discount follows as one
+earlier situations charged. The quote's document discount follows as one
 allowance per VAT rate. A final invoice copies the quote, then deducts each
 earlier deposit or progress invoice with one negative line per VAT rate.
 
@@ -119,8 +119,8 @@ def progress_items(quote: Quote, states: list[list[dict[str, str]]]) -> tuple[li
     """Return the quote's progress items with what earlier progress invoices charged, and their line ids.
 
     ``states`` are the ``progress`` rows of the earlier progress invoices
-    that no credit note touched; each row's ``step`` adds to the item's
-    invoiced amount and its ``percent`` is the cumulative percentage reached.
+    that no credit note touched. Each row's ``step`` adds to the item's
+    invoiced amount, and its ``percent`` is the cumulative percentage reached.
     """
     invoiced: dict[str, Decimal] = {}
     reached: dict[str, Decimal] = {}

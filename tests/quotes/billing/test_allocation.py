@@ -70,7 +70,7 @@ def test_deposit_percent_is_split_in_proportion():
     assert step.amounts[S55].base + step.amounts[S55].vat == D("158.25")
 
 
-def test_deposit_amount_including_vat_is_met_to_the_cent():
+def test_deposit_including_vat_exact_cent():
     # At 20 %, no base gives 0,03 € TTC: the VAT takes the missing cent.
     step = deposit_from_amount({S20: Amounts(D("10.00"), D("2.00"))}, {}, D("0.03"), including_vat=True)
     assert step.total == D("0.03")
@@ -233,7 +233,7 @@ def progress_items(lines, allowances, done):
 
 @settings(max_examples=300, deadline=None)
 @given(quote_lines=quotes(), plan=plans())
-def test_invoices_of_a_quote_add_up_to_the_quote(quote_lines, plan):
+def test_quote_invoices_add_up_exactly(quote_lines, plan):
     lines, allowances = quote_lines
     quote = figures_of(lines, allowances)
     issued: list[Step] = []

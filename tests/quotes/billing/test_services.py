@@ -61,7 +61,7 @@ def test_full_invoice_equals_the_quote(accepted_quote, owner):
     assert validate_cii(xml_of(invoice)).ok
 
 
-def test_deposit_invoice_is_type_386_with_one_line_per_rate(accepted_quote, owner):
+def test_deposit_invoice_type_and_lines(accepted_quote, owner):
     invoice = issue_choice(accepted_quote, BillingChoice(BillingKind.DEPOSIT, percent=D("30")), owner)
     assert invoice.type_code == DocumentType.DEPOSIT_INVOICE
     names = [line.name for line in invoice.lines.all()]
