@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ardoise.webhooks",
     "ardoise.purchases",
     "ardoise.api",
+    "ardoise.portal",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,18 @@ if ARDOISE_API_RATE_LIMIT <= 0:
         "ARDOISE_API_RATE_LIMIT=%r must be a positive number of calls per minute." % ARDOISE_API_RATE_LIMIT
     )
 
+# Customer portal (ardoise/portal): the days a new link stays valid, and the days a quote's link
+# stays valid after the quote's validity date. One IP address may make PORTAL_FAILURE_LIMIT failed
+# portal requests (bad, expired or revoked link) in 10 minutes; then it gets « 429 Too Many Requests ».
+PORTAL_LINK_DAYS = env_int("ARDOISE_PORTAL_LINK_DAYS", 90)
+PORTAL_QUOTE_EXTRA_DAYS = env_int("ARDOISE_PORTAL_QUOTE_EXTRA_DAYS", 30)
+PORTAL_FAILURE_LIMIT = env_int("ARDOISE_PORTAL_FAILURE_LIMIT", 20)
+if PORTAL_LINK_DAYS <= 0 or PORTAL_QUOTE_EXTRA_DAYS < 0 or PORTAL_FAILURE_LIMIT <= 0:
+    raise ImproperlyConfigured(
+        "ARDOISE_PORTAL_LINK_DAYS and ARDOISE_PORTAL_FAILURE_LIMIT must be positive, "
+        "ARDOISE_PORTAL_QUOTE_EXTRA_DAYS zero or more."
+    )
+
 # Seconds after which a unit of work still marked « running » is presumed abandoned by a
 # crashed worker and taken again. A job may set its own, longer timeout.
 JOBS_TIMEOUT = env_int("ARDOISE_JOB_TIMEOUT", 900)
@@ -285,7 +298,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Django logs the path of each 404 and 429: the filter hides the tokens of portal URLs.
+    "filters": {"portal_tokens": {"()": "ardoise.portal.logfilters.RedactPortalTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["portal_tokens"]}},
     "root": {"handlers": ["console"], "level": env_str("ARDOISE_LOG_LEVEL", "INFO")},
     "loggers": {
         "factur-x": {"level": "WARNING"},

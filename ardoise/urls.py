@@ -26,4 +26,6 @@ urlpatterns = [
     path("integrite/", include("ardoise.integrity.urls")),
     path("journal/", include("ardoise.audit.urls")),
     path("sauvegardes/", include("ardoise.backups.urls")),
+    path("portail/", include("ardoise.portal.urls")),
+    path("liens-portail/", include("ardoise.portal.staff_urls")),
 ]

@@ -22,7 +22,7 @@ from ardoise.audit.services import record
 from ardoise.customers.contacts import billing_recipients
 from ardoise.invoicing.models import Invoice, InvoiceStatus
 from ardoise.mailing.models import DeliveryStatus, Origin, OutboundEmail
-from ardoise.mailing.templating import compose_invoice_email
+from ardoise.mailing.templating import compose_invoice_email, insert_portal_link
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ def queue_invoice_email(invoice: Invoice) -> OutboundEmail:
         cc=", ".join(cc),
         bcc=", ".join(bcc),
         subject=composed.subject,
-        body=composed.body,
+        # The record is what the job sends, so the portal link is created now, in the transaction.
+        body=insert_portal_link(invoice, composed.body),
         attachment_name=composed.attachment_name,
     )
     if not to:

@@ -1,7 +1,9 @@
-"""Links to a document on the customer portal, for the ``{lien}`` placeholder of e-mails.
+"""The value of the ``{lien}`` placeholder of e-mails, which names a document on the customer portal.
 
-The portal app plugs its URL builder in once, at start-up, with
-``register_portal_link(portal_url)``. Until a builder is registered,
+The portal app plugs its builder in once, at start-up, with
+``register_portal_link``. Its builder returns ``{lien}`` itself, so that the
+text shown in a send form keeps the placeholder and sending puts the link's
+URL there (``templating.insert_portal_link``). Until a builder is registered,
 ``portal_link`` returns "" and e-mails leave the link out.
 """
 
@@ -20,7 +22,7 @@ def register_portal_link(builder: Callable[..., str] | None) -> None:
 
 
 def portal_link(document: Any, request: Any = None) -> str:
-    """Return the portal URL of ``document`` (a quote or an invoice), or "" without a portal."""
+    """Return the text for the portal link of ``document`` (a quote or an invoice), or "" without a portal."""
     if _builder is None:
         return ""
     return _builder(document, request=request)

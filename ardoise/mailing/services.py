@@ -21,6 +21,7 @@ from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, IssuedFile
 from ardoise.invoicing.presentation import issued_document
 from ardoise.mailing.models import DeliveryAttempt, DeliveryStatus, OutboundEmail
+from ardoise.mailing.placeholders import PORTAL_LINK
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,25 @@ def default_body(invoice: Invoice) -> str:
     paragraphs = [_("Bonjour,"), _cover_sentence(invoice, document)]
     if invoice.balance() > 0 and document.iban:
         paragraphs.append(_bank_details(document.iban, document.bic, invoice.number))
+    paragraphs.append(_portal_sentence(invoice))
     paragraphs += [
         _("Nous restons à votre disposition pour toute question."),
         _("Cordialement,") + "\n" + invoice.organisation.name,
     ]
     return "\n\n".join(paragraphs)
+
+
+def _portal_sentence(invoice: Invoice) -> str:
+    """Offer the customer portal; {lien} stays in the text until sending puts the link's URL there."""
+    if invoice.is_credit_note:
+        text = _("Vous pouvez aussi consulter et télécharger cet avoir en ligne : %(link)s")
+    elif invoice.balance() > 0:
+        text = _(
+            "Vous pouvez aussi consulter cette facture, la télécharger et voir comment la régler en ligne : %(link)s"
+        )
+    else:
+        text = _("Vous pouvez aussi consulter et télécharger cette facture en ligne : %(link)s")
+    return text % {"link": PORTAL_LINK.tag}
 
 
 def _credit_note_sentence(credit_note: Invoice, values: dict[str, str]) -> str:
@@ -140,6 +155,9 @@ def send_invoice_email(
 ) -> OutboundEmail:
     """Send an issued invoice with its Factur-X PDF attached, and record the delivery.
 
+    Each {lien} of ``body`` becomes the URL of the invoice's portal link, which
+    is created when no usable one can be reused.
+
     The delivery record is written before sending, so that a crash during the
     SMTP conversation still leaves a trace. An SMTP or network failure does
     not raise: the record gets status « failed » and the server's error text.
@@ -185,14 +203,20 @@ def send_pdf_email(
 ) -> OutboundEmail:
     """Send a message with one PDF attached, record its delivery and write it to the audit log.
 
-    Used for invoices and for documents that are not invoices, such as a
-    customer statement (``invoice`` None). The record is written before
-    sending, and an SMTP or network failure gives status « failed » instead of
-    raising, as for invoices.
+    Used for invoices and quotes, and for documents that have no portal page,
+    such as a customer statement (``invoice`` and ``quote`` None). Each {lien}
+    of the body of an invoice's or a quote's e-mail becomes the URL of its
+    portal link. The record is written before sending, and an SMTP or network
+    failure gives status « failed » instead of raising, as for invoices.
     """
     recipients, copies, blind_copies = _addresses(to), _addresses(cc), _addresses(bcc)
     if not recipients:
         raise InvoicingError(_("Indiquez l'adresse e-mail du destinataire."))
+    document = invoice or quote
+    if document is not None:
+        from ardoise.mailing.templating import insert_portal_link
+
+        body = insert_portal_link(document, body, user=user, request=request)
 
     outbound = OutboundEmail.objects.create(
         organisation=organisation,

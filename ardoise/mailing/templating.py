@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -71,6 +72,10 @@ class Composed:
 
 KINDS: dict[str, TemplateKind] = {}
 
+# An e-mail's text keeps {lien} until it is sent: the portal link is created at send time, not when
+# the send form is shown, and the sender may delete the sentence that holds it.
+PORTAL_LINK_MARKER = placeholders.PORTAL_LINK.tag
+
 
 def register_kind(kind: TemplateKind) -> TemplateKind:
     KINDS[kind.name] = kind
@@ -88,6 +93,7 @@ def _sample_invoice_values(organisation: Any) -> dict[str, str]:
         "reste_a_payer": format_amount(Decimal("734.56"), "EUR"),
         "echeance": format_date(today + datetime.timedelta(days=30)),
         "facture": "F-%s-0041" % today.year,
+        "lien": settings.BASE_URL + "/portail/exemple/",
     }
 
 
@@ -153,8 +159,6 @@ def _statement_document_values(organisation: Any, customer_id: str) -> dict[str,
     )
 
 
-# TODO: offer placeholders.PORTAL_LINK ({lien}) in the invoice and credit note kinds once the customer
-# portal exists; until then it would render nothing, so no kind allows it.
 INVOICE = register_kind(
     TemplateKind(
         name="invoice",
@@ -167,6 +171,7 @@ INVOICE = register_kind(
             placeholders.AMOUNT,
             placeholders.BALANCE,
             placeholders.DUE_DATE,
+            placeholders.PORTAL_LINK,
             placeholders.ORGANISATION,
         ),
         default_subject=gettext_lazy("Facture {numero} – {organisation}"),
@@ -174,6 +179,7 @@ INVOICE = register_kind(
             "Bonjour,\n\n"
             "Veuillez trouver ci-joint notre facture {numero} du {date}, d'un montant de {montant} TTC, "
             "à régler au plus tard le {echeance}.\n\n"
+            "Vous pouvez aussi la consulter, la télécharger et voir comment la régler en ligne : {lien}\n\n"
             "Nous restons à votre disposition pour toute question.\n\n"
             "Cordialement,\n{organisation}"
         ),
@@ -195,6 +201,7 @@ CREDIT_NOTE = register_kind(
             placeholders.DATE,
             placeholders.AMOUNT,
             placeholders.CREDITED_INVOICE,
+            placeholders.PORTAL_LINK,
             placeholders.ORGANISATION,
         ),
         default_subject=gettext_lazy("Avoir {numero} – {organisation}"),
@@ -202,6 +209,7 @@ CREDIT_NOTE = register_kind(
             "Bonjour,\n\n"
             "Veuillez trouver ci-joint notre avoir {numero} du {date}, d'un montant de {montant} TTC, "
             "qui vient en déduction de la facture {facture}.\n\n"
+            "Vous pouvez aussi le consulter et le télécharger en ligne : {lien}\n\n"
             "Nous restons à votre disposition pour toute question.\n\n"
             "Cordialement,\n{organisation}"
         ),
@@ -304,6 +312,8 @@ def invoice_values(invoice: Invoice) -> dict[str, str]:
         "reste_a_payer": format_amount(invoice.balance(), invoice.currency),
         "echeance": format_date(document.due_date or document.issue_date),
         "facture": credited.number if credited is not None else "",
+        # Kept as written: sending replaces it by the link's URL (``insert_portal_link``).
+        "lien": PORTAL_LINK_MARKER,
     }
 
 
@@ -327,6 +337,19 @@ def invoice_attachment_name(invoice: Invoice) -> str:
     if template is None:
         return invoice_filename(invoice.number, "pdf", invoice.type_code)
     return safe_filename(placeholders.render(template.attachment_name, invoice_values(invoice)))
+
+
+def insert_portal_link(document: Any, body: str, *, user: Any = None, request: Any = None) -> str:
+    """Replace each {lien} of an e-mail's text by the URL of the document's portal link.
+
+    The link is created, or an existing one reused, only when the text
+    contains {lien}.
+    """
+    if PORTAL_LINK_MARKER not in body:
+        return body
+    from ardoise.portal.links import portal_url
+
+    return body.replace(PORTAL_LINK_MARKER, portal_url(document, request, user=user))
 
 
 def statement_values(organisation: Any, statement: Any) -> dict[str, str]:

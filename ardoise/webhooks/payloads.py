@@ -32,6 +32,10 @@ def _data(delivery: Delivery) -> dict[str, Any]:
     if delivery.event_type == EventType.PAYMENT_RECORDED:
         receipt = Receipt.objects.select_related("customer").get(pk=delivery.object_id)
         return receipt_data(receipt)
+    if delivery.event_type in (EventType.QUOTE_ACCEPTED, EventType.QUOTE_REFUSED):
+        from ardoise.quotes.models import Quote
+
+        return quote_data(Quote.objects.select_related("customer").get(pk=delivery.object_id))
     invoice = Invoice.objects.select_related("customer").get(pk=delivery.object_id)
     data = invoice_data(invoice)
     if delivery.event_type == EventType.INVOICE_OVERDUE and invoice.due_date:
@@ -55,6 +59,32 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         "amount_due": str(invoice.amount_due),
         "balance": str(invoice.balance()),
         "credited_invoice": invoice.credited_invoice.number if invoice.credited_invoice_id else None,
+    }
+
+
+def quote_data(quote: Any) -> dict[str, Any]:
+    """Describe a quote and the customer's decision on the portal, when there is one."""
+    decision = getattr(quote, "portal_decision", None)
+    return {
+        "id": quote.pk,
+        "number": quote.number,
+        "status": quote.status,
+        "customer": {"id": quote.customer_id, "name": quote.customer.name},
+        "issue_date": _date(quote.issue_date),
+        "validity_date": _date(quote.validity_date),
+        "currency": quote.currency,
+        "total_without_vat": str(quote.total_without_vat),
+        "total_vat": str(quote.total_vat),
+        "total_with_vat": str(quote.total_with_vat),
+        "decision": None
+        if decision is None
+        else {
+            "decision": decision.decision,
+            "name": decision.name,
+            "comment": decision.comment,
+            "decided_at": decision.decided_at.isoformat(),
+            "pdf_sha256": decision.pdf_sha256,
+        },
     }
 
 

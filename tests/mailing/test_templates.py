@@ -46,7 +46,7 @@ def test_editor_starts_from_default_wording(owner_client):
     assert "Facture {numero} – {organisation}</textarea>" not in response.text
     assert 'value="Facture {numero} – {organisation}"' in response.text
     assert "à régler au plus tard le {echeance}." in response.text
-    assert "{lien}" not in response.text
+    assert "voir comment la régler en ligne : {lien}" in response.text
 
 
 def test_preview_on_sample_does_not_save(owner_client, organisation):
@@ -80,10 +80,10 @@ def test_preview_refuses_other_organisation_invoice(outsider_client, issued_invo
 
 
 def test_unknown_placeholder_refused_in_french(owner_client):
-    response = owner_client.post(EDIT_URL, form_data(body="Bonjour {lien}", action="save"))
+    response = owner_client.post(EDIT_URL, form_data(body="Bonjour {remise}", action="save"))
 
     assert response.status_code == 400
-    assert "La variable {lien} n&#x27;existe pas pour ce modèle." in response.text
+    assert "La variable {remise} n&#x27;existe pas pour ce modèle." in response.text
     assert not EmailTemplate.objects.exists()
 
 

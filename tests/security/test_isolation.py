@@ -23,6 +23,7 @@ from ardoise.invoicing.credit_notes import create_credit_note
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
+from ardoise.portal.links import create_link
 from ardoise.purchases.models import SupplierInvoice
 from ardoise.reminders.models import Reminder
 from ardoise.webhooks.models import Delivery, EventType, Subscription
@@ -63,6 +64,9 @@ OBJECT_ARGUMENTS = {
     ("api", "receipt_id"): "receipt",
     ("api", "credit_note_id"): "credit_note",
     ("api", "quote_id"): "quote",
+    ("portal_links", "invoice_pk"): "invoice",
+    ("portal_links", "quote_pk"): "quote",
+    ("portal_links", "pk"): "portal_link",
 }
 # The smallest valid body of the API operations that require one.
 REQUIRED_BODIES = {
@@ -74,6 +78,9 @@ REQUIRED_BODIES = {
 NOT_OBJECTS = {
     ("mailing", "kind_name"),  # a kind of e-mail template, e.g. "invoice"
     ("imports", "kind"),  # a kind of import, "clients" or "articles"
+    # The public portal names its document by a signed token, never by id: tests/portal checks that
+    # altered, unknown, expired and revoked tokens, and another document's id, all get the same 404.
+    ("portal", "token"),
 }
 
 
@@ -162,6 +169,7 @@ def victim_objects(organisation, issued_invoice, owner):
             kind=BackupKind.MANUAL, status=BackupStatus.SUCCEEDED, started_at=timezone.now(), path=__file__
         ),
         "api_token": create_token(organisation, "Secret", TokenScope.WRITE, user=owner).token,
+        "portal_link": create_link(issued_invoice),
         **bank_objects(organisation),
         **webhook_objects(organisation),
     }
