@@ -61,7 +61,6 @@ def record_decision(
             )
         decision = _store(link, quote, accepted, name, comment, digest, request)
         _apply_to_quote(quote, decision, request)
-        _emit_webhook(decision)
         transaction.on_commit(lambda: start_follow_ups(decision.pk))
     logger.info("quote decided on the portal quote=%s decision=%s link=%s", quote.pk, decision.decision, link.pk)
     return decision
@@ -109,14 +108,6 @@ def _apply_to_quote(quote: Quote, decision: QuoteDecision, request: HttpRequest)
             quote_services.refuse(quote, None, reason=decision.comment, request=request)
     except QuoteError as error:
         raise PortalError(error.message) from None
-
-
-def _emit_webhook(decision: QuoteDecision) -> None:
-    from ardoise.webhooks.events import emit
-    from ardoise.webhooks.models import EventType
-
-    event_type = EventType.QUOTE_ACCEPTED if decision.is_accepted else EventType.QUOTE_REFUSED
-    emit(decision.organisation_id, event_type, "%s:%s" % (event_type, decision.quote_id), decision.quote_id)
 
 
 def start_follow_ups(decision_id: int) -> None:

@@ -405,6 +405,7 @@ def accept(
             request=request,
             data={"number": quote.number, "name": quote.accepted_by_name, "evidence": proof},
         )
+        _emit_decision(quote, "quote.accepted")
     return quote
 
 
@@ -425,7 +426,15 @@ def refuse(quote: Quote, by: Any = None, *, reason: str = "", request: Any = Non
             request=request,
             data={"number": quote.number, "reason": quote.refusal_reason},
         )
+        _emit_decision(quote, "quote.refused")
     return quote
+
+
+def _emit_decision(quote: Quote, event_type: str) -> None:
+    """Queue the webhook event of a decision, whether it came from the portal, a page, the API or the CLI."""
+    from ardoise.webhooks.events import emit
+
+    emit(quote.organisation_id, event_type, "%s:%s" % (event_type, quote.pk), quote.pk)
 
 
 def expire(quote: Quote, *, today: datetime.date | None = None) -> bool:

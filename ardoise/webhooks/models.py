@@ -22,8 +22,8 @@ class EventType(models.TextChoices):
     INVOICE_PAID = "invoice.paid", _("Facture payée")
     INVOICE_OVERDUE = "invoice.overdue", _("Facture en retard")
     PAYMENT_RECORDED = "payment.recorded", _("Encaissement enregistré")
-    QUOTE_ACCEPTED = "quote.accepted", _("Devis accepté en ligne")
-    QUOTE_REFUSED = "quote.refused", _("Devis refusé en ligne")
+    QUOTE_ACCEPTED = "quote.accepted", _("Devis accepté")
+    QUOTE_REFUSED = "quote.refused", _("Devis refusé")
     PING = "ping", _("Test")
 
 

@@ -129,6 +129,22 @@ def test_mark_sent_then_accept(issued_quote, owner):
     assert actions(quote)[-2:] == ["quote.sent", "quote.accepted"]
 
 
+def test_paper_decisions_queue_webhooks(issued_quote, organisation, owner):
+    from ardoise.webhooks.models import Delivery, Subscription
+
+    Subscription.objects.create(
+        organisation=organisation, url="https://crm.exemple.fr/hook", events=["quote.accepted", "quote.refused"]
+    )
+    refused = services.duplicate(issued_quote, user=owner)
+    refused = services.issue(refused, user=owner, today=ISSUE_DAY)
+
+    services.accept(issued_quote, owner, name="Jeanne Martin")
+    services.refuse(refused, owner, reason="Trop cher")
+
+    keys = sorted(Delivery.objects.values_list("event_key", flat=True))
+    assert keys == sorted(["quote.accepted:%s" % issued_quote.pk, "quote.refused:%s" % refused.pk])
+
+
 def test_accept_with_portal_evidence(issued_quote):
     evidence = {"channel": "portal", "ip": "127.0.0.1", "pdf_sha256": issued_quote.pdf_sha256}
 

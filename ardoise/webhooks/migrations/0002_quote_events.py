@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='delivery',
             name='event_type',
-            field=models.CharField(choices=[('invoice.issued', 'Facture émise'), ('credit_note.issued', 'Avoir émis'), ('invoice.sent', 'Facture envoyée par e-mail'), ('invoice.paid', 'Facture payée'), ('invoice.overdue', 'Facture en retard'), ('payment.recorded', 'Encaissement enregistré'), ('quote.accepted', 'Devis accepté en ligne'), ('quote.refused', 'Devis refusé en ligne'), ('ping', 'Test')], max_length=40),
+            field=models.CharField(choices=[('invoice.issued', 'Facture émise'), ('credit_note.issued', 'Avoir émis'), ('invoice.sent', 'Facture envoyée par e-mail'), ('invoice.paid', 'Facture payée'), ('invoice.overdue', 'Facture en retard'), ('payment.recorded', 'Encaissement enregistré'), ('quote.accepted', 'Devis accepté'), ('quote.refused', 'Devis refusé'), ('ping', 'Test')], max_length=40),
         ),
     ]
