@@ -10,6 +10,9 @@ UV_VERSION := 0.13.9
 PYTHON ?= $(shell for candidate in python3.14 python3.13 python3.12 python3; do \
 	command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& { command -v $$candidate; break; }; done)
+# Links in e-mails and on the customer portal point at the address being served, unless the
+# environment names a public one (e.g. behind a reverse proxy).
+export ARDOISE_BASE_URL ?= http://$(HOST):$(PORT)
 export UV_PYTHON := $(abspath $(BIN)/python)
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
