@@ -163,10 +163,10 @@ def stated_vat_amounts(parsed: ParsedInvoice, computed: Totals) -> tuple[VatAmou
     """Return the written VAT of each group whose base matches and whose VAT is close to base × rate.
 
     EN 16931 lets an invoice state a group's VAT that differs from its base
-    times its rate (BR-CO-17 in the Factur-X 1.09 schematron accepts up to one
-    currency unit), and the invoices Ardoise makes from a quote do so by a
-    cent or two. Recomputing such a VAT would report a gap that the issuer
-    did not make. A larger difference, or a group whose base does not match,
+    times its rate: BR-CO-17 in the Factur-X 1.09 schematron accepts up to one
+    currency unit. The invoices Ardoise makes from a quote differ by a cent
+    or two, so recomputing their VAT would report a gap that the issuer did
+    not make. A larger difference, or a group whose base does not match,
     is still recomputed and reported.
     """
     tolerance = Decimal(STATED_VAT_TOLERANCE).scaleb(-currency_decimals(parsed.currency))

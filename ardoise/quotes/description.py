@@ -53,7 +53,7 @@ LINE_KEYS = {
 }
 ADJUSTMENT_KEYS = {"kind", "reason", "amount", "percent", "vat_rate", "exemption"}
 MAX_AMOUNT = Decimal("999999999999")
-# The editor accepts as many « Remises et frais sur le total » rows (AdjustmentFormSet.max_num).
+# The maximum number of « Remises et frais sur le total » rows, as in the editor (AdjustmentFormSet.max_num).
 MAX_ADJUSTMENTS = 50
 
 

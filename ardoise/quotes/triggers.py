@@ -3,8 +3,8 @@
 ``Quote.save()`` and ``QuoteLine.save()`` already refuse these changes, but
 ``QuerySet.update()``, ``QuerySet.delete()`` and raw SQL bypass the models.
 Unlike an issued invoice, an issued quote still moves: its status and the
-answer fields (sent, accepted, refused, expired, invoiced) change after
-issue. The quote trigger therefore rejects an update only when one of
+fields that record the customer's response (sent, accepted, refused,
+expired) change after issue. The quote trigger therefore rejects an update only when one of
 ``FROZEN_COLUMNS`` changes or the status goes back to draft.
 
 A column added to ``quotes_quote`` later is not protected until it is added

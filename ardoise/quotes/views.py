@@ -108,7 +108,7 @@ def _edit_draft(request: HttpRequest, quote: Quote) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = QuoteForm(data, instance=quote, organisation=organisation)
     formset = QuoteLineFormSet(data, instance=quote, prefix=LINES_PREFIX, organisation=organisation)
-    # The invoice editor's « Remises et frais sur le total » rows; a Quote carries the same document_adjustments.
+    # The invoice editor's « Remises et frais sur le total » rows, because a Quote stores the same document_adjustments.
     adjustments = adjustment_formset(data, quote, organisation)  # type: ignore[arg-type]
     if data is None and quote.pk is None:
         formset.extra = 1

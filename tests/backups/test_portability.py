@@ -62,7 +62,7 @@ def test_export_then_import_keeps_numbers_and_pdfs(paid_invoice, organisation, t
 
 
 def imported_copy(export, organisation):
-    # The same installation stands in for another one: the original gets another SIREN so both can coexist.
+    # The same installation is used as the target: the original gets another SIREN so both can coexist.
     Organisation.objects.filter(pk=organisation.pk).update(siren="552100554")
     run_command("import-organisation", str(export), "--owner", "nouveau@exemple.fr")
     return Organisation.objects.exclude(pk=organisation.pk).get()

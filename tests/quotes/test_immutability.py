@@ -46,13 +46,13 @@ def test_trigger_covers_model_frozen_fields():
         "pdf-delete",
     ],
 )
-def test_database_refuses_changes_that_bypass_the_models(issued_quote, change):
+def test_database_rejects_bypassing_changes(issued_quote, change):
     with pytest.raises(IntegrityError), transaction.atomic():
         change(issued_quote.pk)
 
 
 @pytest.mark.django_db
-def test_database_refuses_raw_sql_update_of_amount(issued_quote):
+def test_raw_sql_amount_update_fails(issued_quote):
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE quotes_quote SET total_with_vat = 1 WHERE id = %s", [issued_quote.pk])
 
@@ -61,7 +61,7 @@ def test_database_refuses_raw_sql_update_of_amount(issued_quote):
 
 
 @pytest.mark.django_db
-def test_database_refuses_raw_sql_update_of_line(issued_quote):
+def test_raw_sql_line_update_fails(issued_quote):
     line = issued_quote.lines.first()
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE quotes_quoteline SET quantity = 99 WHERE id = %s", [line.pk])
@@ -71,7 +71,7 @@ def test_database_refuses_raw_sql_update_of_line(issued_quote):
 
 
 @pytest.mark.django_db
-def test_database_allows_status_and_answer_fields(issued_quote, owner):
+def test_status_moves_in_database(issued_quote, owner):
     now = timezone.now()
     moves = [
         {"status": QuoteStatus.SENT, "sent_at": now},
