@@ -40,6 +40,7 @@ from ardoise.integrity import services as integrity
 from ardoise.integrity.models import ChainRecord, RecordKind
 from ardoise.invoicing.models import Invoice, InvoiceLine, IssuedFile, NumberingSeries, SeriesCounter
 from ardoise.payments.models import Payment, Receipt
+from ardoise.quotes.models import Quote, QuoteFile, QuoteInvoice, QuoteLine, QuoteSettings
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -55,8 +56,8 @@ class Part:
     csv: bool = True
 
 
-# TODO: quotes and pro forma invoices (ardoise.quotes: Quote, QuoteLine, QuoteFile, QuoteSettings) are not
-# exported yet, so an organisation moved with export-organisation/import-organisation loses them.
+# An export written before quotes were exported has no quote members: importing it reads them as empty.
+OPTIONAL_PARTS = {"quote_settings", "quotes", "quote_lines", "quote_invoices"}
 PARTS = [
     Part("organisation", Organisation, "pk"),
     Part("series", NumberingSeries, "organisation"),
@@ -68,6 +69,10 @@ PARTS = [
     Part("receipts", Receipt, "organisation"),
     Part("payments", Payment, "organisation"),
     Part("chain", ChainRecord, "organisation"),
+    Part("quote_settings", QuoteSettings, "organisation"),
+    Part("quotes", Quote, "organisation"),
+    Part("quote_lines", QuoteLine, "quote__organisation"),
+    Part("quote_invoices", QuoteInvoice, "quote__organisation"),
 ]
 # Binary columns are written as separate files, not in the JSON and CSV rows.
 BINARY_COLUMNS = {"logo"}
@@ -83,9 +88,14 @@ def _rows(part: Part, organisation: Organisation) -> list[dict[str, Any]]:
     return [dict(zip(columns, row, strict=True)) for row in queryset.values_list(*columns)]
 
 
-def document_file_name(number: str, extension: str) -> str:
+def document_file_name(number: str, extension: str, folder: str = "documents") -> str:
     safe = "".join(character if character.isalnum() or character in "-_." else "_" for character in number)
-    return "documents/%s.%s" % (safe, extension)
+    return "%s/%s.%s" % (folder, safe, extension)
+
+
+def quote_file_name(number: str) -> str:
+    """Return the member name of an issued quote's or pro forma invoice's PDF, e.g. quotes/D-2026-0001.pdf."""
+    return document_file_name(number, "pdf", folder="quotes")
 
 
 def export_organisation(organisation: Organisation) -> bytes:
@@ -107,6 +117,9 @@ def export_organisation(organisation: Organisation) -> bytes:
     for issued in files.iterator(chunk_size=100):
         members[document_file_name(issued.invoice.number, "pdf")] = bytes(issued.pdf)
         members[document_file_name(issued.invoice.number, "xml")] = bytes(issued.xml)
+    quote_files = QuoteFile.objects.filter(quote__organisation=organisation).select_related("quote").order_by("pk")
+    for quote_file in quote_files.iterator(chunk_size=100):
+        members[quote_file_name(quote_file.quote.number)] = bytes(quote_file.pdf)
 
     manifest = {
         "format": FORMAT,
@@ -219,7 +232,7 @@ class _Loader:
 def import_organisation(path: Path, owner_email: str) -> Imported:
     """Create the exported organisation in this installation, owned by ``owner_email``, in one transaction."""
     manifest, members = _read_export(path)
-    rows = {part.name: json.loads(members["%s.json" % part.name]) for part in PARTS}
+    rows = {part.name: _part_rows(part, members) for part in PARTS}
     (organisation_row,) = rows["organisation"]
     siren = organisation_row.get("siren")
     if siren and Organisation.objects.filter(siren=siren).exists():
@@ -236,6 +249,7 @@ def import_organisation(path: Path, owner_email: str) -> Imported:
         organisation = loader.insert(
             Organisation, organisation_row, credit_note_series_id=None, logo=members.get("organisation/logo")
         )
+        assert isinstance(organisation, Organisation)
         for name in ("series", "series_counters", "customers", "products"):
             part = next(part for part in PARTS if part.name == name)
             for row in rows[name]:
@@ -245,6 +259,7 @@ def import_organisation(path: Path, owner_email: str) -> Imported:
                 credit_note_series_id=loader.ids[NumberingSeries][organisation_row["credit_note_series_id"]]
             )
         _insert_documents(loader, rows, members)
+        _insert_quotes(loader, rows, members)
         for row in rows["receipts"]:
             loader.insert(Receipt, row)
         for row in rows["payments"]:
@@ -261,6 +276,14 @@ def import_organisation(path: Path, owner_email: str) -> Imported:
             )
     organisation.refresh_from_db()
     return Imported(organisation, owner, password, manifest["counts"])
+
+
+def _part_rows(part: Part, members: dict[str, bytes]) -> list[dict[str, Any]]:
+    member = "%s.json" % part.name
+    if member not in members and part.name in OPTIONAL_PARTS:
+        return []
+    rows: list[dict[str, Any]] = json.loads(members[member])
+    return rows
 
 
 def _insert_documents(loader: _Loader, rows: dict[str, list[dict[str, Any]]], members: dict[str, bytes]) -> None:
@@ -285,6 +308,36 @@ def _insert_documents(loader: _Loader, rows: dict[str, list[dict[str, Any]]], me
             xml=members[document_file_name(row["number"], "xml")],
         )
         Invoice.objects.filter(pk=invoice_id).update(status=row["status"], number=row["number"])
+
+
+def _insert_quotes(loader: _Loader, rows: dict[str, list[dict[str, Any]]], members: dict[str, bytes]) -> None:
+    """Insert quotes as drafts, then their lines and PDFs, then give them back their number and status.
+
+    The database refuses a line added to an issued quote, as for invoices.
+    Quotes are inserted in id order, so the quote a revision or a copy points
+    to already has its new id. Each PDF must still match the SHA-256 stored
+    at issue. The links to invoices come last, once both sides exist.
+    """
+    for row in rows["quote_settings"]:
+        loader.insert(QuoteSettings, row)
+    issued: dict[int, dict[str, Any]] = {}
+    for row in sorted(rows["quotes"], key=lambda row: row["id"]):
+        created = loader.insert(Quote, row, status="draft", number="")
+        if row["status"] != "draft":
+            issued[created.pk] = row
+    for row in sorted(rows["quote_lines"], key=lambda row: row["id"]):
+        loader.insert(QuoteLine, row)
+    for quote_id, row in issued.items():
+        pdf = members.get(quote_file_name(row["number"]))
+        if pdf is None or hashlib.sha256(pdf).hexdigest() != row["pdf_sha256"]:
+            raise BackupError(
+                _("Le PDF du devis %(number)s manque ou diffère de celui qui a été émis : rien n'a été importé.")
+                % {"number": row["number"]}
+            )
+        QuoteFile.objects.create(quote_id=quote_id, pdf=pdf)
+        Quote.objects.filter(pk=quote_id).update(status=row["status"], number=row["number"])
+    for row in sorted(rows["quote_invoices"], key=lambda row: row["id"]):
+        loader.insert(QuoteInvoice, row)
 
 
 def _rebuild_chain(loader: _Loader, organisation: Organisation, chain: list[dict[str, Any]]) -> None:

@@ -11,13 +11,14 @@ The factur-x library reads the XML into a dict keyed by business terms, which
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from facturx import get_level, parse_ubl_cii_xml
 from lxml import etree
 
-from ardoise.core.document import DocumentLine, InvoiceDocument
+from ardoise.core.document import DocumentLine, InvoiceDocument, VatAmount
 from ardoise.core.formats import format_rate
 from ardoise.core.money import ZERO, Totals, currency_decimals
 from ardoise.einvoice.attachment import FACTURX_FILENAME, find_invoice_xml, looks_like_pdf
@@ -102,7 +103,8 @@ def document_from_parsed(parsed: ParsedInvoice) -> InvoiceDocument:
     A file without lines (BASIC WL) is rebuilt from its VAT breakdown: one line
     per VAT group, whose net amount is the group's taxable amount (BT-116)
     with the group's document allowances added back and charges taken off.
-    The engine then recomputes every sum and each group's VAT from them.
+    The engine then recomputes every sum and each group's VAT from them,
+    except a group VAT that ``stated_vat_amounts`` keeps as written.
     Raises ``InvoiceFileError`` for a file with neither lines nor VAT
     breakdown (MINIMUM).
     """
@@ -119,7 +121,7 @@ def document_from_parsed(parsed: ParsedInvoice) -> InvoiceDocument:
             % {"number": parsed.number, "filename": parsed.filename, "profile": parsed.profile_name},
             parsed.filename,
         )
-    return InvoiceDocument(
+    document = InvoiceDocument(
         number=parsed.number,
         type_code=parsed.type_code,
         issue_date=parsed.issue_date,
@@ -148,6 +150,35 @@ def document_from_parsed(parsed: ParsedInvoice) -> InvoiceDocument:
         preceding_invoice=parsed.preceding_invoice,
         preceding_invoice_date=parsed.preceding_invoice_date,
     )
+    return replace(document, vat_amounts=stated_vat_amounts(parsed, document.totals()))
+
+
+# How far a group's written VAT (BT-117) may be from its base times its rate and still be kept, in
+# minor units (cents). An invoice of a quote computes its VAT cumulatively, which keeps each
+# invoice within two minor units of its own base times its rate (``ardoise.quotes.allocation``).
+STATED_VAT_TOLERANCE = 2
+
+
+def stated_vat_amounts(parsed: ParsedInvoice, computed: Totals) -> tuple[VatAmount, ...]:
+    """Return the written VAT of each group whose base matches and whose VAT is close to base × rate.
+
+    EN 16931 lets an invoice state a group's VAT that differs from its base
+    times its rate: BR-CO-17 in the Factur-X 1.09 schematron accepts up to one
+    currency unit. The invoices Ardoise makes from a quote differ by a cent
+    or two, so recomputing their VAT would report a gap that the issuer did
+    not make. A larger difference, or a group whose base does not match,
+    is still recomputed and reported.
+    """
+    tolerance = Decimal(STATED_VAT_TOLERANCE).scaleb(-currency_decimals(parsed.currency))
+    computed_rows = {row.key: row for row in computed.breakdown}
+    stated = []
+    for row in parsed.totals.breakdown:
+        other = computed_rows.get(row.key)
+        if other is None or other.taxable_amount != row.taxable_amount:
+            continue
+        if row.tax_amount != other.tax_amount and abs(row.tax_amount - other.tax_amount) <= tolerance:
+            stated.append(VatAmount(row.key.category, row.key.rate, row.tax_amount))
+    return tuple(stated)
 
 
 def _lines_from_breakdown(parsed: ParsedInvoice) -> tuple[DocumentLine, ...]:

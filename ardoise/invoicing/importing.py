@@ -110,7 +110,13 @@ def import_invoice_file(
 
 
 def total_gap_warnings(parsed: ParsedInvoice, computed: Totals) -> list[str]:
-    """Warn about each total of the draft that differs from the total written in the file."""
+    """Warn about each total of the draft that differs from the total written in the file.
+
+    NOTE: a draft computes each group's VAT as base × rate when it is issued,
+    with no place to keep a VAT stated otherwise. A file whose VAT differs by
+    a cent, as the deposit and final invoices of a quote may, therefore gets
+    a warning: the draft really would charge that cent differently.
+    """
     return [
         _(
             "Écart entre le fichier et le brouillon : %(gap)s. Vérifiez les lignes, les remises, les frais "

@@ -250,17 +250,25 @@ class DeliveryError(Exception):
 
 
 def resend_email(outbound: OutboundEmail, *, attempt: int) -> OutboundEmail:
-    """Send a recorded invoice e-mail (again), exactly as it was written, and record the result.
+    """Send a recorded invoice or quote e-mail (again), exactly as it was written, and record the result.
 
-    The record is marked « queued » while the SMTP conversation runs, so that a
-    crash leaves it visibly unfinished. The message keeps its Message-ID, so a
-    mail client can recognise a copy that arrives twice. Raises
-    ``DeliveryError`` after recording a failure.
+    The attachment is the PDF stored when the document was issued. The record
+    is marked « queued » while the SMTP conversation runs, so that a crash
+    leaves it visibly unfinished. The message keeps its Message-ID, so a mail
+    client can recognise a copy that arrives twice. Raises ``DeliveryError``
+    after recording a failure.
     """
-    invoice = outbound.invoice
-    if invoice is None:
-        raise ValueError("only invoice e-mails can be sent again: e-mail %s has no stored attachment" % outbound.pk)
-    pdf = bytes(IssuedFile.objects.get(invoice=invoice).pdf)
+    document: Any
+    if outbound.invoice is not None:
+        document = outbound.invoice
+        pdf = bytes(IssuedFile.objects.get(invoice=document).pdf)
+    elif outbound.quote is not None:
+        document = outbound.quote
+        pdf = document.issued_pdf()
+    else:
+        raise ValueError(
+            "only invoice and quote e-mails can be sent again: e-mail %s has no stored attachment" % outbound.pk
+        )
     outbound.status = DeliveryStatus.QUEUED
     outbound.save(update_fields=["status"])
 
@@ -275,7 +283,7 @@ def resend_email(outbound: OutboundEmail, *, attempt: int) -> OutboundEmail:
         "attachment": outbound.attachment_name,
         "attempt": attempt,
     }
-    record(outbound.organisation, action, invoice, data=data)
+    record(outbound.organisation, action, document, data=data)
     if error is not None:
         raise DeliveryError(outbound.error, permanent=is_permanent(error))
     return outbound

@@ -2,8 +2,9 @@
 
 An e-mail is sent by the web request that requests it. When the SMTP server
 is down or the process dies during the conversation, the record stays
-« failed » or « queued ». This job finds such records in the database and
-sends them again with growing delays, a limited number of times.
+« failed » or « queued ». The ``mailing.retry_failed`` job finds such
+records of invoices and quotes in the database and sends them again with
+growing delays, a limited number of times.
 
 NOTE: delivery is at least once. A worker killed after the SMTP server
 accepted the message but before the record was marked « sent » leaves the
@@ -45,24 +46,36 @@ def _newer_email_of_same_invoice() -> Exists:
     return Exists(OutboundEmail.objects.filter(invoice=OuterRef("invoice"), pk__gt=OuterRef("pk")))
 
 
-def find_failed_emails(day: datetime.date) -> Iterator[DueUnit]:
-    """List the invoice e-mails to send again: failed or abandoned, recent, and the latest of their invoice.
+def _newer_email_of_same_quote() -> Exists:
+    return Exists(OutboundEmail.objects.filter(quote=OuterRef("quote"), pk__gt=OuterRef("pk")))
 
-    Only an invoice's latest e-mail is sent again: once the sender has written
-    another one for the same invoice, whatever became of it, the older one is
-    out of date.
+
+def _has_newer_email(email: OutboundEmail) -> bool:
+    newer = OutboundEmail.objects.filter(pk__gt=email.pk)
+    if email.invoice_id is not None:
+        return newer.filter(invoice=email.invoice_id).exists()
+    return newer.filter(quote=email.quote_id).exists()
+
+
+def find_failed_emails(day: datetime.date) -> Iterator[DueUnit]:
+    """List the invoice and quote e-mails to send again: failed or abandoned, recent, and the latest of their document.
+
+    Only a document's latest e-mail is sent again: once the sender has written
+    another one for the same invoice or quote, whatever became of it, the
+    older one is out of date.
     """
     now = timezone.now()
     end_of_day = timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()))
     emails = (
         OutboundEmail.objects.filter(
             Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.QUEUED, created_at__lte=now - STALE_QUEUED_AFTER),
-            invoice__isnull=False,
+            Q(invoice__isnull=False) | Q(quote__isnull=False),
             origin=Origin.MANUAL,
             created_at__gte=now - RETRY_WINDOW,
             created_at__lt=end_of_day,
         )
         .exclude(_newer_email_of_same_invoice())
+        .exclude(_newer_email_of_same_quote())
         .order_by("pk")
     )
     for email in emails:
@@ -80,12 +93,18 @@ def _send_recorded(email: OutboundEmail, unit: JobUnit) -> str:
     try:
         resend_email(email, attempt=unit.attempts)
     except DeliveryError as error:
-        if error.permanent:
-            raise PermanentFailure(
-                _("Refusé par le serveur d'envoi : %(reason)s. Corrigez l'adresse puis renvoyez la facture.")
-                % {"reason": error.reason}
-            ) from error
-        raise TemporaryFailure(error.reason) from error
+        if not error.permanent:
+            raise TemporaryFailure(error.reason) from error
+        if email.quote_id is not None:
+            message = _("Refusé par le serveur d'envoi : %(reason)s. Corrigez l'adresse puis renvoyez le devis.")
+        else:
+            message = _("Refusé par le serveur d'envoi : %(reason)s. Corrigez l'adresse puis renvoyez la facture.")
+        raise PermanentFailure(message % {"reason": error.reason}) from error
+    if email.quote_id is not None:
+        # A quote still « émis » becomes « envoyé », as when its e-mail succeeds at the first attempt.
+        from ardoise.quotes.mailing import quote_email_delivered
+
+        quote_email_delivered(email)
     if email.status == DeliveryStatus.WRITTEN:
         return _("Écrit dans la boîte d'envoi locale (aucun serveur SMTP configuré).")
     return _("Envoyé à %(to)s.") % {"to": email.to}
@@ -93,13 +112,15 @@ def _send_recorded(email: OutboundEmail, unit: JobUnit) -> str:
 
 def send_failed_email(unit: JobUnit) -> str:
     """Send the unit's e-mail again, unless it was delivered or replaced since."""
-    emails = OutboundEmail.objects.select_related("organisation", "invoice")
+    emails = OutboundEmail.objects.select_related("organisation", "invoice", "quote")
     email = emails.filter(pk=unit.object_id).first() if unit.object_id is not None else None
     if email is None:
         return _("L'e-mail n'existe plus : rien à renvoyer.")
     if email.status in (DeliveryStatus.SENT, DeliveryStatus.WRITTEN):
         return _("Déjà remis : rien à renvoyer.")
-    if OutboundEmail.objects.filter(invoice=email.invoice_id, pk__gt=email.pk).exists():
+    if _has_newer_email(email):
+        if email.quote_id is not None:
+            return _("Un e-mail plus récent a été écrit pour ce devis : celui-ci n'est pas renvoyé.")
         return _("Un e-mail plus récent a été écrit pour cette facture : celui-ci n'est pas renvoyé.")
     return _send_recorded(email, unit)
 

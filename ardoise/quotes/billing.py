@@ -275,7 +275,7 @@ def create_invoice(quote: Quote, choice: BillingChoice, *, user: Any = None, req
             assert result.progress is not None
             lines, adjustments, progress_rows = progress_draft(quote, result.progress)
         elif choice.kind == BillingKind.FULL:
-            lines = full_draft(quote, invoice)
+            lines, adjustments = full_draft(quote, invoice)
         else:
             lines, adjustments = final_draft(quote, result.deductions)
         invoice.document_adjustments = adjustments

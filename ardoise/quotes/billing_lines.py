@@ -8,9 +8,10 @@ earlier situations charged. The quote's document discount follows as one
 allowance per VAT rate. A final invoice copies the quote, then deducts each
 earlier deposit or progress invoice with one negative line per VAT rate.
 
-The quote's document discount becomes fixed allowances per VAT rate on the
-invoices that carry negative or partial lines, because a percentage
-would apply to the deductions too.
+The quote's document discount and its allowances and charges on the total
+(``Quote.document_adjustments``) become fixed amounts per VAT rate on the
+invoices that carry negative or partial lines, because a percentage would
+apply to the deductions too. A full invoice copies them unchanged.
 """
 
 from __future__ import annotations
@@ -74,7 +75,11 @@ def copied_line(line: QuoteLine) -> InvoiceLine:
 
 
 def _key_line(quote: Quote, key: VatKey, name: str, price: Decimal, quantity: Decimal = Decimal("1")) -> InvoiceLine:
-    """Return a line of one VAT key, with the exemption and nature of the quote's lines of that key."""
+    """Return a line of one VAT key, with the exemption and nature of the quote's lines of that key.
+
+    A key may come only from a charge on the total (transport at 0 %, say):
+    the line then takes the exemption typed on that charge.
+    """
     same_key = [line for line in quote.lines.all() if VatKey(line.vat_category, line.vat_rate) == key]
     model = same_key[0] if same_key else None
     return InvoiceLine(
@@ -84,10 +89,32 @@ def _key_line(quote: Quote, key: VatKey, name: str, price: Decimal, quantity: De
         unit_price=price,
         vat_rate=key.rate,
         vat_category=key.category,
-        exemption=model.exemption if model else "",
+        exemption=model.exemption if model else adjustment_exemption(quote, key),
         exemption_text=model.exemption_text if model else "",
         is_service=any(line.is_service for line in same_key) if same_key else True,
     )
+
+
+def adjustment_exemption(quote: Quote, key: VatKey) -> str:
+    """Return the exemption typed on the quote's allowances or charges of ``key``, or ""."""
+    for raw in quote.document_adjustments:
+        exemption = raw.get("exemption", "")
+        rate = raw.get("vat_rate")
+        if exemption and rate is not None and VatKey(raw.get("vat_category", ""), Decimal(str(rate))) == key:
+            return str(exemption)
+    return ""
+
+
+def _with_exemption(quote: Quote, adjustment: Adjustment) -> dict[str, Any]:
+    """Return the adjustment as stored on an invoice, with the exemption the quote gives its 0 % key.
+
+    The exemption key lets the invoice state the reason of a 0 % charge that
+    has no line at its rate (see ``adjustment_exemptions``).
+    """
+    raw = adjustment_to_json(adjustment)
+    if adjustment.vat is not None and not adjustment.vat.rate:
+        raw["exemption"] = adjustment_exemption(quote, adjustment.vat)
+    return raw
 
 
 def deposit_lines(quote: Quote, step: Step, percent: Decimal | None) -> list[InvoiceLine]:
@@ -165,7 +192,7 @@ def progress_draft(
             item_id = "adjustment:%s" % adjustment_index
             adjustment_index += 1
             if row.step:
-                adjustments.append(_progress_adjustment(item, row.step))
+                adjustments.append(_progress_adjustment(quote, item, row.step))
         else:
             quote_line = quote_lines[line_index]
             item_id = "line:%s" % quote_line.pk
@@ -225,7 +252,7 @@ def _gross_step(quote_line: QuoteLine, percent: Decimal, previous_net: Decimal, 
     return percent_of(gross, percent, places) - previous_gross
 
 
-def _progress_adjustment(item: ProgressItem, step: Decimal) -> dict[str, Any]:
+def _progress_adjustment(quote: Quote, item: ProgressItem, step: Decimal) -> dict[str, Any]:
     adjustment = Adjustment(
         is_charge=step > 0,
         amount=abs(step),
@@ -233,32 +260,41 @@ def _progress_adjustment(item: ProgressItem, step: Decimal) -> dict[str, Any]:
         reason_code="" if step > 0 else "95",
         vat=item.key,
     )
-    return adjustment_to_json(adjustment)
+    return _with_exemption(quote, adjustment)
 
 
 # Full and final invoices
 
 
-def full_draft(quote: Quote, invoice: Invoice) -> list[InvoiceLine]:
-    """Give the invoice the quote's document discount and return copies of its lines: the same totals."""
+def full_draft(quote: Quote, invoice: Invoice) -> tuple[list[InvoiceLine], list[dict[str, Any]]]:
+    """Return copies of the quote's lines and of its allowances and charges on the total, same totals.
+
+    The invoice also takes the quote's document discount.
+    """
     invoice.discount_kind = quote.discount_kind
     invoice.discount_value = quote.discount_value
     invoice.discount_reason = quote.discount_reason
-    return [copied_line(line) for line in quote.lines.all()]
+    adjustments = [dict(raw) for raw in quote.document_adjustments]
+    return [copied_line(line) for line in quote.lines.all()], adjustments
 
 
 def final_draft(quote: Quote, deductions: tuple[Deduction, ...]) -> tuple[list[InvoiceLine], list[dict[str, Any]]]:
-    """Return the quote's lines and document discount, then one negative line per deduction and VAT key."""
+    """Return the quote's lines, then one negative line per deduction and VAT key, and the adjustments.
+
+    The adjustments are the quote's document discount and its allowances and
+    charges on the total, each as a fixed amount.
+    """
     lines = [copied_line(line) for line in quote.lines.all()]
     adjustments = [
-        adjustment_to_json(
+        _with_exemption(
+            quote,
             Adjustment(
                 is_charge=adjustment.is_charge,
                 amount=amount,
                 reason=adjustment.reason,
                 reason_code=adjustment.reason_code,
                 vat=adjustment.vat,
-            )
+            ),
         )
         for adjustment, amount in _quote_adjustments(quote)
     ]

@@ -17,9 +17,12 @@ from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product
+from ardoise.core.money import Adjustment, VatKey
 from ardoise.core.units import UNIT_CHOICES
-from ardoise.core.vat import LINE_VAT_RATE_CHOICES
+from ardoise.core.vat import LINE_VAT_RATE_CHOICES, category_for
 from ardoise.customers.models import Customer
+from ardoise.invoicing.documents import adjustment_to_json
+from ardoise.invoicing.forms import exemption_choices
 from ardoise.invoicing.models import DiscountKind
 from ardoise.quotes.models import Quote, QuoteKind, QuoteLine
 
@@ -30,6 +33,7 @@ TOP_LEVEL_KEYS = {
     "customer",
     "lines",
     "discount",
+    "adjustments",
     "validity_date",
     "conditions",
     "notes",
@@ -47,7 +51,10 @@ LINE_KEYS = {
     "discount_percent",
     "nature",
 }
+ADJUSTMENT_KEYS = {"kind", "reason", "amount", "percent", "vat_rate", "exemption"}
 MAX_AMOUNT = Decimal("999999999999")
+# The maximum number of « Remises et frais sur le total » rows, as in the editor (AdjustmentFormSet.max_num).
+MAX_ADJUSTMENTS = 50
 
 
 class DescriptionError(Exception):
@@ -126,6 +133,7 @@ class _Reader:
             quote.customer = customer
         quote.validity_date = self.date(data.get("validity_date"), "validity_date")
         self.discount(quote, data.get("discount"))
+        quote.document_adjustments = self.adjustments(data.get("adjustments"))
 
         if data.get("deposit_percent") is not None:
             quote.deposit_percent = self.decimal(
@@ -255,6 +263,108 @@ class _Reader:
         quote.discount_kind = DiscountKind.PERCENT if kind == "percent" else DiscountKind.AMOUNT
         quote.discount_value = amount
         quote.discount_reason = str(value.get("reason", ""))[:100]
+
+    # Allowances and charges on the total
+
+    def adjustments(self, value: Any) -> list[dict[str, Any]]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or len(value) > MAX_ADJUSTMENTS:
+            self.problem(
+                _(
+                    "adjustments : indiquez une liste d'au plus %(max)s remises ou frais, par exemple "
+                    '[{"kind": "charge", "reason": "Frais de déplacement", "amount": "45.00"}].'
+                )
+                % {"max": MAX_ADJUSTMENTS}
+            )
+            return []
+        rows = (self.adjustment(position, raw) for position, raw in enumerate(value, start=1))
+        return [row for row in rows if row is not None]
+
+    def adjustment(self, position: int, raw: Any) -> dict[str, Any] | None:
+        where = _("adjustments n° %(position)s") % {"position": position}
+        if not isinstance(raw, dict):
+            self.problem(_("%(where)s : chaque remise ou frais est un objet { … }.") % {"where": where})
+            return None
+        for key in sorted(set(raw) - ADJUSTMENT_KEYS):
+            self.problem(
+                _("%(where)s : champ inconnu « %(key)s » ; les champs possibles sont %(keys)s.")
+                % {"where": where, "key": key, "keys": ", ".join(sorted(ADJUSTMENT_KEYS))}
+            )
+        problems_before = len(self.problems)
+
+        kind = raw.get("kind")
+        if kind not in ("allowance", "charge"):
+            self.problem(
+                _("%(where)s, kind : « %(value)s » doit valoir « allowance » (remise) ou « charge » (frais).")
+                % {"where": where, "value": kind}
+            )
+        reason = raw.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            self.problem(
+                _('%(where)s : le motif (reason) est manquant, par exemple "reason": "Frais de port".')
+                % {"where": where}
+            )
+        amount, percent = self.adjustment_amount(where, raw)
+        rate, exemption = self.adjustment_vat(where, raw)
+        if len(self.problems) > problems_before or rate is None:
+            return None
+
+        assert isinstance(reason, str)
+        adjustment = Adjustment(
+            is_charge=kind == "charge",
+            amount=amount,
+            percent=percent,
+            reason=reason.strip()[:200],
+            vat=VatKey(category_for(rate, exemption), rate),
+        )
+        # Stored as the editor stores a row: the exemption states the reason of a 0 % charge.
+        return {**adjustment_to_json(adjustment), "exemption": exemption}
+
+    def adjustment_amount(self, where: str, raw: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
+        if ("amount" in raw) == ("percent" in raw):
+            self.problem(
+                _(
+                    "%(where)s : indiquez soit un montant HT (amount), soit un pourcentage (percent), "
+                    'par exemple "amount": 45.'
+                )
+                % {"where": where}
+            )
+            return None, None
+        if "amount" in raw:
+            amount = self.decimal(raw["amount"], "%s, amount" % where, minimum=Decimal("0.01"))
+            return (amount.quantize(Decimal("0.01")) if amount is not None else None), None
+        percent = self.decimal(raw["percent"], "%s, percent" % where, minimum=Decimal("0.01"), maximum=Decimal("100"))
+        return None, percent
+
+    def adjustment_vat(self, where: str, raw: dict[str, Any]) -> tuple[Decimal | None, str]:
+        """Return the rate and exemption of an allowance or charge, as the editor's row gives them."""
+        if self.organisation.is_franchise:
+            # Franchise en base: no VAT on a charge either, as on the lines.
+            return Decimal("0.00"), "franchise"
+        rate = self.decimal(raw.get("vat_rate", "20"), "%s, vat_rate" % where)
+        if rate is not None and rate not in FRENCH_RATES:
+            self.problem(
+                _("%(where)s, vat_rate : %(value)s n'est pas un taux de TVA français. Taux possibles : %(rates)s.")
+                % {"where": where, "value": raw["vat_rate"], "rates": ", ".join(str(r) for r in FRENCH_RATES)}
+            )
+            return None, ""
+        if rate is None:
+            return None, ""
+        if rate > 0:
+            return rate.quantize(Decimal("0.01")), ""
+        exemption = raw.get("exemption", "")
+        allowed = [key for key, _label in exemption_choices(self.organisation) if key]
+        if exemption not in allowed:
+            self.problem(
+                _(
+                    "%(where)s, exemption : avec un taux de 0 %%, indiquez le motif d'exonération "
+                    "(« %(value)s » reçu). Motifs possibles : %(keys)s."
+                )
+                % {"where": where, "value": exemption, "keys": ", ".join(allowed)}
+            )
+            return None, ""
+        return rate.quantize(Decimal("0.01")), str(exemption)
 
     # Lines
 

@@ -19,6 +19,7 @@ from ardoise.core.document import InvoiceDocument, Note
 from ardoise.core.formats import format_amount, format_date, format_rate
 from ardoise.core.money import currency_decimals, quantize
 from ardoise.invoicing.documents import (
+    adjustment_exemptions,
     business_process,
     combine_exemptions,
     document_line,
@@ -90,7 +91,10 @@ def build_quote_document(
     # The invoicing helpers are annotated with InvoiceLine but only read the fields QuoteLine shares with it.
     lines = [document_line(line, places) for line in db_lines]  # type: ignore[arg-type]
     allowances, charges = draft_adjustments(quote, lines, places)  # type: ignore[arg-type]
-    exemptions = combine_exemptions(vat_exemptions(db_lines))  # type: ignore[arg-type]
+    # A 0 % charge on the total with no line at its rate states its own exemption reason.
+    exemptions = combine_exemptions(
+        vat_exemptions(db_lines) + adjustment_exemptions(quote)  # type: ignore[arg-type, operator]
+    )
     process = business_process(lines)
     notes: tuple[Note, ...] = (Note(quote.notes, "AAI"),) if quote.notes else ()
     mentions = legal_mentions(organisation, process, notes, exemptions)

@@ -172,8 +172,8 @@ def send_quote_email(
     """Send an issued quote with its PDF attached, record the delivery, and mark the quote as sent.
 
     An SMTP failure does not raise: the record gets status « failed » and the
-    quote keeps its status. NOTE: failed quote e-mails are not retried by the
-    « mailing.retry_failed » job, which only takes invoice e-mails.
+    quote keeps its status. The « mailing.retry_failed » job sends it again
+    later and calls ``quote_email_delivered`` once it is delivered.
     """
     if quote.is_draft:
         raise QuoteError(_("Seul un devis émis peut être envoyé : émettez d'abord ce brouillon."))
@@ -203,3 +203,13 @@ def send_quote_email(
 
         mark_sent(quote, user=user, request=request)
     return outbound
+
+
+def quote_email_delivered(outbound: OutboundEmail) -> None:
+    """Mark the quote of an e-mail that a retry delivered as sent, when it is still only issued."""
+    quote = outbound.quote
+    if quote is None or quote.status != QuoteStatus.ISSUED:
+        return
+    from ardoise.quotes.services import mark_sent
+
+    mark_sent(quote)

@@ -96,7 +96,9 @@ FROZEN_FIELDS = (
     "discount_kind",
     "discount_value",
     "discount_reason",
+    "document_adjustments",
     "deposit_percent",
+    "auto_deposit_on_acceptance",
     "total_without_vat",
     "total_vat",
     "total_with_vat",
@@ -155,6 +157,8 @@ class Quote(models.Model):
         blank=True,
         help_text=_("Imprimé sur le devis, par exemple « Remise fidélité ». Par défaut : « Remise globale »."),
     )
+    # Allowances and charges on the total (EN 16931 BG-20, BG-21), stored as in ``Invoice.document_adjustments``.
+    document_adjustments = models.JSONField(default=list, blank=True)
     deposit_percent = models.DecimalField(
         _("acompte demandé (%)"),
         max_digits=5,
@@ -267,9 +271,8 @@ class Quote(models.Model):
         return bytes(self.file.pdf)
 
     # The invoicing engine (``ardoise.invoicing.documents``) reads these document-level
-    # values from the invoice it computes. A quote has no imported adjustments, no
+    # values from the invoice it computes. A quote has no imported exemption reasons, no
     # prepaid amount and no rounding, so it gives the neutral values.
-    document_adjustments: list[Any] = []
     vat_exemptions: list[Any] = []
     prepaid_amount = ZERO
     rounding_amount = ZERO

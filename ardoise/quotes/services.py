@@ -61,6 +61,7 @@ AUDITED_DRAFT_FIELDS = (
     "discount_kind",
     "discount_value",
     "discount_reason",
+    "document_adjustments",
     "deposit_percent",
     "auto_deposit_on_acceptance",
 )
@@ -497,6 +498,7 @@ def _copy(source: Quote, **changes: Any) -> Quote:
         discount_kind=source.discount_kind,
         discount_value=source.discount_value,
         discount_reason=source.discount_reason,
+        document_adjustments=source.document_adjustments,
         deposit_percent=source.deposit_percent,
         auto_deposit_on_acceptance=source.auto_deposit_on_acceptance,
         **changes,

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.quote_list, name="list"),
     path("nouveau/", views.quote_create, name="create"),
     path("reglages/", views.quote_settings, name="settings"),
+    path("editeur/totaux/", views.quote_totals, name="totals"),
     path("<int:pk>/", views.quote_detail, name="detail"),
     path("<int:pk>/modifier/", views.quote_edit, name="edit"),
     path("<int:pk>/supprimer/", views.quote_delete, name="delete"),

@@ -23,14 +23,24 @@ from ardoise.catalogue.models import Product
 from ardoise.core.views import current_organisation, get_scoped_or_404, scoped
 from ardoise.customers.models import Customer
 from ardoise.invoicing.exceptions import InvoicingError
-from ardoise.invoicing.forms import LINES_PREFIX
+from ardoise.invoicing.forms import LINES_PREFIX, BaseAdjustmentFormSet, DraftForm, LineForm, adjustment_formset
+from ardoise.invoicing.models import Invoice
+from ardoise.invoicing.presentation import InvoiceSummary
 from ardoise.invoicing.vat_situations import line_initial
+from ardoise.invoicing.views import adjustment_problems, line_problems, live_summary
 from ardoise.mailing.forms import InvoiceEmailForm, composed_initial, recipients_initial
 from ardoise.mailing.models import DeliveryStatus
 from ardoise.quotes import services
 from ardoise.quotes.documents import issued_quote_document
-from ardoise.quotes.forms import AcceptForm, QuoteForm, QuoteLineFormSet, QuoteSettingsForm, RefuseForm
-from ardoise.quotes.models import Quote, QuoteKind, QuoteStatus
+from ardoise.quotes.forms import (
+    AcceptForm,
+    QuoteForm,
+    QuoteLineForm,
+    QuoteLineFormSet,
+    QuoteSettingsForm,
+    RefuseForm,
+)
+from ardoise.quotes.models import Quote, QuoteKind, QuoteLine, QuoteStatus
 
 PAGE_SIZE = 25
 
@@ -98,36 +108,124 @@ def _edit_draft(request: HttpRequest, quote: Quote) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = QuoteForm(data, instance=quote, organisation=organisation)
     formset = QuoteLineFormSet(data, instance=quote, prefix=LINES_PREFIX, organisation=organisation)
+    # The invoice editor's « Remises et frais sur le total » rows, because a Quote stores the same document_adjustments.
+    adjustments = adjustment_formset(data, quote, organisation)  # type: ignore[arg-type]
     if data is None and quote.pk is None:
         formset.extra = 1
         formset.initial_extra = [line_initial(organisation, quote.customer if quote.customer_id else None)]
 
-    if data is not None and form.is_valid() and formset.is_valid():
-        created = quote.pk is None
-        draft = form.save(commit=False)
-        deleted = {id(line_form) for line_form in formset.deleted_forms}
-        kept = [f for f in formset.forms if id(f) not in deleted and (f.instance.pk or f.has_changed())]
-        lines = [line_form.save(commit=False) for line_form in kept]
-        removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
-        try:
-            draft = services.save_draft(draft, lines, removed, user=request.user, request=request)
-        except InvoicingError as error:
-            messages.error(request, error.message)
-            return redirect("quotes:list")
-        if created:
-            messages.success(request, _("Brouillon enregistré. Vérifiez-le, puis émettez le devis."))
-        else:
-            messages.success(request, _("Brouillon mis à jour."))
-        return redirect(draft)
+    rows_valid = not adjustments.is_bound or adjustments.is_valid()
+    if data is not None and form.is_valid() and formset.is_valid() and rows_valid:
+        return _save_draft(request, quote, form, formset, adjustments)
 
+    line_forms: list[LineForm] = list(formset.forms)
     context = {
         "quote": quote,
         "form": form,
         "formset": formset,
+        "adjustments": adjustments,
+        "summary": quote_summary(data, quote, line_forms, adjustments, organisation),
+        "line_problems": line_problems(line_forms) + adjustment_problems(adjustments),
         "has_customers": Customer.objects.filter(organisation=organisation).exists(),
         "has_products": Product.objects.filter(organisation=organisation, is_active=True).exists(),
     }
     return render(request, "quotes/edit.html", context)
+
+
+def _save_draft(
+    request: HttpRequest, quote: Quote, form: QuoteForm, formset: Any, adjustments: BaseAdjustmentFormSet
+) -> HttpResponse:
+    created = quote.pk is None
+    draft = form.save(commit=False)
+    if adjustments.is_bound:
+        draft.document_adjustments = adjustments.adjustments_json()
+    deleted = {id(line_form) for line_form in formset.deleted_forms}
+    kept = [f for f in formset.forms if id(f) not in deleted and (f.instance.pk or f.has_changed())]
+    lines = [line_form.save(commit=False) for line_form in kept]
+    removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
+    try:
+        draft = services.save_draft(draft, lines, removed, user=request.user, request=request)
+    except InvoicingError as error:
+        messages.error(request, error.message)
+        return redirect("quotes:list")
+    if created:
+        messages.success(request, _("Brouillon enregistré. Vérifiez-le, puis émettez le devis."))
+    else:
+        messages.success(request, _("Brouillon mis à jour."))
+    return redirect(draft)
+
+
+def quote_summary(
+    data: Any,
+    quote: Quote,
+    line_forms: list[LineForm],
+    adjustments: BaseAdjustmentFormSet,
+    organisation: Any,
+) -> InvoiceSummary:
+    """Compute the editor's totals from what is typed, as ``refresh_totals`` will compute them on save.
+
+    The invoice engine reads the header through an invoice form and a
+    stand-in invoice: the quote's currency, its stored allowances and
+    charges (used while the page posts no rows) and its saved discount
+    (shown before anything is posted).
+    """
+    stand_in = Invoice(
+        organisation=organisation,
+        currency=quote.currency,
+        discount_kind=quote.discount_kind,
+        discount_value=quote.discount_value,
+        discount_reason=quote.discount_reason,
+        document_adjustments=quote.document_adjustments,
+    )
+    header = DraftForm(data, instance=stand_in, organisation=organisation)
+    return live_summary(header, line_forms, organisation, stand_in, adjustments)
+
+
+@require_POST
+def quote_totals(request: HttpRequest) -> HttpResponse:
+    """Return the quote editor's live totals, and each line's amount as out-of-band swaps.
+
+    A saved line keeps the price terms the editor does not show (base
+    quantity, gross price, extra allowances and charges), so each posted line
+    is bound to its saved line, as saving does.
+    """
+    organisation = current_organisation(request)
+    quote = _edited_quote(request) or Quote(organisation=organisation)
+    saved_lines = {line.pk: line for line in quote.lines.all()} if quote.pk else {}
+    line_forms: list[LineForm] = [
+        _posted_line_form(request.POST, index, saved_lines, organisation)
+        for index in range(_posted_count(request.POST, QuoteLineFormSet.max_num))
+    ]
+    adjustments = adjustment_formset(request.POST, quote, organisation)  # type: ignore[arg-type]
+    context = {
+        "summary": quote_summary(request.POST, quote, line_forms, adjustments, organisation),
+        "line_forms": line_forms,
+        "line_problems": line_problems(line_forms) + adjustment_problems(adjustments),
+    }
+    return render(request, "invoicing/partials/totals_response.html", context)
+
+
+def _edited_quote(request: HttpRequest) -> Quote | None:
+    """Return the draft named by the editor's hidden ``draft`` field, if it is one of the organisation's drafts."""
+    draft_id = request.POST.get("draft", "")
+    if not draft_id.isdigit():
+        return None
+    return scoped(request, Quote).filter(pk=int(draft_id), status=QuoteStatus.DRAFT).first()
+
+
+def _posted_line_form(data: Any, index: int, saved_lines: dict[int, QuoteLine], organisation: Any) -> QuoteLineForm:
+    prefix = "%s-%d" % (LINES_PREFIX, index)
+    line_id = data.get("%s-id" % prefix, "")
+    instance = saved_lines.get(int(line_id)) if line_id.isdigit() else None
+    return QuoteLineForm(data, prefix=prefix, instance=instance, organisation=organisation)
+
+
+def _posted_count(data: Any, max_num: int) -> int:
+    try:
+        count = int(data.get("%s-TOTAL_FORMS" % LINES_PREFIX, "0"))
+    except ValueError:
+        return 0
+    return max(0, min(count, max_num))
 
 
 # Detail and actions

@@ -7,6 +7,7 @@ SQLite files or PostgreSQL databases created for the test (named
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import sqlite3
@@ -15,6 +16,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -136,3 +138,27 @@ def empty_installation(tmp_path) -> Installation:
 def without_daily_backup():
     """Keep the daily backup job registered: these tests are about it."""
     yield
+
+
+@pytest.fixture
+def invoiced_quote(organisation, customer, owner):
+    """A quote with a charge on its total, invoiced by a 30 % deposit and the final invoice, and its next version."""
+    from ardoise.quotes import billing
+    from ardoise.quotes.billing_models import BillingKind
+    from ardoise.quotes.models import Quote, QuoteLine, QuoteSettings
+    from ardoise.quotes.services import accept, issue, revise, save_draft
+
+    day = datetime.date(2026, 12, 4)
+    QuoteSettings.objects.create(organisation=organisation, validity_days=45, default_conditions="Sous 4 semaines.")
+    travel = {"is_charge": True, "amount": "45.00", "reason": "Déplacement", "vat_category": "S", "vat_rate": "20.00"}
+    quote = Quote(organisation=organisation, customer=customer, document_adjustments=[travel])
+    lines = [
+        QuoteLine(name="Pose de carrelage", quantity=Decimal("12.5"), unit_price=Decimal("65"), vat_rate=Decimal("20")),
+        QuoteLine(name="Isolation", quantity=Decimal("3"), unit_price=Decimal("333.33"), vat_rate=Decimal("5.5")),
+    ]
+    quote = accept(issue(save_draft(quote, lines), today=day), owner, name="M. Martin")
+    billing.issue_from_quote(quote, billing.BillingChoice(BillingKind.DEPOSIT, percent=Decimal("30")), today=day)
+    billing.issue_from_quote(quote, billing.BillingChoice(BillingKind.FINAL), today=day)
+    revise(quote)
+    quote.refresh_from_db()
+    return quote

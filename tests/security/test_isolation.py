@@ -257,3 +257,41 @@ def test_outsider_gets_404_on_another_organisations_object(outsider_client, vict
         assert victim_objects["customer"].organisation.name.encode() not in response.content
     # 405 only means the method is wrong, so the allowed method must return 404.
     assert 404 in [response.status_code for response in responses], url
+
+
+@pytest.mark.django_db
+def test_quote_live_totals_ignore_another_organisations_draft(outsider_client, organisation, customer):
+    """The quote editor's totals read the saved draft named in the post: only one of the user's own."""
+    from ardoise.quotes.models import Quote, QuoteLine
+    from ardoise.quotes.services import save_draft
+
+    adjustment = {
+        "is_charge": True,
+        "amount": "45.00",
+        "reason": "Frais secrets",
+        "vat_category": "S",
+        "vat_rate": "20",
+    }
+    draft = save_draft(
+        Quote(organisation=organisation, customer=customer, document_adjustments=[adjustment]),
+        [QuoteLine(name="Audit secret", unit_price=Decimal("500"))],
+    )
+    line = draft.lines.get()
+    data = {
+        "draft": str(draft.pk),
+        "lines-TOTAL_FORMS": "1",
+        "lines-0-id": str(line.pk),
+        "lines-0-name": "Conseil",
+        "lines-0-quantity": "1",
+        "lines-0-unit": "C62",
+        "lines-0-unit_price": "100",
+        "lines-0-vat_rate": "20.00",
+        "lines-0-discount_percent": "0",
+        "lines-0-kind": "service",
+    }
+
+    response = outsider_client.post(reverse("quotes:totals"), data)
+
+    assert response.status_code == 200
+    assert "Frais secrets" not in response.text
+    assert "120,00" in response.text

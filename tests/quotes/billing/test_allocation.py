@@ -32,8 +32,8 @@ S21 = VatKey("S", D("2.1"))
 E0 = VatKey("E", D("0"))
 
 
-def figures_of(lines, allowances=()):
-    totals = compute_totals(lines, allowances=allowances)
+def figures_of(lines, allowances=(), charges=()):
+    totals = compute_totals(lines, allowances=allowances, charges=charges)
     return {row.key: Amounts(row.taxable_amount, row.tax_amount) for row in totals.breakdown}
 
 
@@ -186,7 +186,12 @@ AWKWARD_PERCENTS = st.sampled_from([D("33"), D("66"), D("33.33"), D("10"), D("12
 
 @st.composite
 def quotes(draw):
-    """A quote's lines with line discounts, and its document discount per VAT key."""
+    """A quote's lines with line discounts, its allowances and its charges on the total.
+
+    The allowances are the document discount per VAT key and, sometimes, a
+    fixed-amount allowance of at most half a key's lines. The charges are
+    fixed amounts on any key, also one without lines (transport at 0 %, say).
+    """
     lines = []
     for _ in range(draw(st.integers(min_value=1, max_value=6))):
         key = draw(st.sampled_from(KEYS))
@@ -198,7 +203,18 @@ def quotes(draw):
     if draw(st.booleans()):
         percent = draw(st.sampled_from([D("3"), D("7.5"), D("10")]))
         allowances = [Adjustment(percent=percent, vat=key) for key in {item.vat for item in lines}]
-    return lines, tuple(allowances)
+    if draw(st.booleans()):
+        line_totals = compute_totals(lines).breakdown
+        row = draw(st.sampled_from(line_totals))
+        share = D(draw(st.integers(min_value=1, max_value=50))) / 100
+        amount = (row.taxable_amount * share).quantize(D("0.01"))
+        if amount > 0:
+            allowances.append(Adjustment(amount=amount, vat=row.key))
+    charges = []
+    for _ in range(draw(st.integers(min_value=0, max_value=2))):
+        amount = D(draw(st.integers(min_value=1, max_value=50_000))).scaleb(-2)
+        charges.append(Adjustment(is_charge=True, amount=amount, vat=draw(st.sampled_from(KEYS))))
+    return lines, tuple(allowances), tuple(charges)
 
 
 @st.composite
@@ -218,8 +234,8 @@ def plans(draw):
     return steps
 
 
-def progress_items(lines, allowances, done):
-    totals = compute_totals(lines, allowances=allowances)
+def progress_items(lines, allowances, charges, done):
+    totals = compute_totals(lines, allowances=allowances, charges=charges)
     items = [
         ProgressItem(item.vat, amount, done.get(index, (D("0"), D("0")))[0], done.get(index, (D("0"), D("0")))[1])
         for index, (item, amount) in enumerate(zip(lines, totals.line_amounts, strict=True))
@@ -228,15 +244,21 @@ def progress_items(lines, allowances, done):
     for number, (allowance, amount) in enumerate(zip(allowances, totals.allowance_amounts, strict=True)):
         previous = done.get(offset + number, (D("0"), D("0")))[0]
         items.append(ProgressItem(allowance.vat, -amount, previous, follows_key=True))
+    offset = len(items)
+    for number, (charge, amount) in enumerate(zip(charges, totals.charge_amounts, strict=True)):
+        previous = done.get(offset + number, (D("0"), D("0")))[0]
+        items.append(ProgressItem(charge.vat, amount, previous, follows_key=True))
     return items
 
 
 @settings(max_examples=300, deadline=None)
 @given(quote_lines=quotes(), plan=plans())
 def test_quote_invoices_add_up_exactly(quote_lines, plan):
-    lines, allowances = quote_lines
-    quote = figures_of(lines, allowances)
+    lines, allowances, charges = quote_lines
+    quote = figures_of(lines, allowances, charges)
     issued: list[Step] = []
+    # Indices in ``issued`` of the credited invoices and of the credit notes themselves.
+    credited: set[int] = set()
     done: dict[int, tuple[Decimal, Decimal]] = {}
     for kind, value in plan:
         invoiced = add_figures(*(step.amounts for step in issued))
@@ -250,7 +272,7 @@ def test_quote_invoices_add_up_exactly(quote_lines, plan):
                 step = deposit_from_amount(quote, invoiced, value, including_vat=False)
                 assert step.base == value
             elif kind == "progress":
-                items = progress_items(lines, allowances, done)
+                items = progress_items(lines, allowances, charges, done)
                 percents = [
                     None if item.follows_key else max(item.percent_before, value[index % len(value)])
                     for index, item in enumerate(items)
@@ -259,10 +281,14 @@ def test_quote_invoices_add_up_exactly(quote_lines, plan):
                 done = {index: (line.to_date, line.percent) for index, line in enumerate(progress.lines)}
                 step = progress.step
             else:
-                if not issued:
+                # A credit note cancelling in full an earlier invoice that no credit note cancelled yet.
+                open_invoices = [index for index in range(len(issued)) if index not in credited]
+                if not open_invoices:
                     continue
-                # A credit note cancelling an earlier invoice in full.
-                step = Step({key: -amounts for key, amounts in issued[value % len(issued)].amounts.items()})
+                target = open_invoices[value % len(open_invoices)]
+                credited.add(target)
+                credited.add(len(issued))
+                step = Step({key: -amounts for key, amounts in issued[target].amounts.items()})
         except AllocationError:
             continue
         for key, amounts in step.amounts.items():
