@@ -21,6 +21,7 @@ from ardoise.quotes.billing_models import QuoteInvoice
 from ardoise.quotes.models import QuoteStatus
 from ardoise.quotes.services import expire
 from ardoise.webhooks.models import Delivery, EventType, Subscription
+from tests.quotes.conftest import ISSUE_DAY
 
 pytestmark = pytest.mark.django_db
 
@@ -323,11 +324,19 @@ def test_webhook_events_are_queued(client, quote_path, issued_quote, organisatio
     assert body["data"]["decision"]["pdf_sha256"] == issued_quote.pdf_sha256
 
 
-def test_auto_deposit_is_issued_and_e_mailed(client, issued_quote, smtp_settings, django_capture_on_commit_callbacks):
-    from ardoise.quotes.models import Quote
+@pytest.fixture
+def deposit_quote(draft_quote):
+    """``draft_quote`` asking for a 30 % deposit invoiced on online acceptance, then issued."""
+    from ardoise.quotes.services import issue
 
-    Quote.objects.filter(pk=issued_quote.pk).update(deposit_percent=Decimal("30"), auto_deposit_on_acceptance=True)
-    issued_quote.refresh_from_db()
+    draft_quote.deposit_percent = Decimal("30")
+    draft_quote.auto_deposit_on_acceptance = True
+    draft_quote.save(update_fields=["deposit_percent", "auto_deposit_on_acceptance"])
+    return issue(draft_quote, today=ISSUE_DAY)
+
+
+def test_auto_deposit_is_issued_and_e_mailed(client, deposit_quote, smtp_settings, django_capture_on_commit_callbacks):
+    issued_quote = deposit_quote
     path = path_of(links.portal_url(issued_quote))
 
     accept(client, path, issued_quote, django_capture_on_commit_callbacks)
@@ -340,13 +349,11 @@ def test_auto_deposit_is_issued_and_e_mailed(client, issued_quote, smtp_settings
     assert deposit.number.encode() in sent_to_customer[0].content
 
 
-def test_auto_deposit_job_runs_once(client, issued_quote, smtp_settings, django_capture_on_commit_callbacks):
+def test_auto_deposit_job_runs_once(client, deposit_quote, smtp_settings, django_capture_on_commit_callbacks):
+    issued_quote = deposit_quote
     from ardoise.jobs.models import JobUnit
     from ardoise.portal.tasks import AUTO_DEPOSIT_JOB, make_deposit
-    from ardoise.quotes.models import Quote
 
-    Quote.objects.filter(pk=issued_quote.pk).update(deposit_percent=Decimal("30"), auto_deposit_on_acceptance=True)
-    issued_quote.refresh_from_db()
     accept(client, path_of(links.portal_url(issued_quote)), issued_quote, django_capture_on_commit_callbacks)
     unit = JobUnit.objects.get(job=AUTO_DEPOSIT_JOB.name)
 

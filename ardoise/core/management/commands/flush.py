@@ -1,7 +1,7 @@
-"""Django's ``flush``, which empties every table, made to work with the invoice triggers.
+"""Django's ``flush``, which empties every table, made to work with the invoice and quote triggers.
 
 On SQLite, flushing runs ``DELETE FROM`` on each table, which the triggers that
-protect issued invoices and the append-only tables (payments, audit log, hash
+protect issued invoices and quotes and the append-only tables (payments, audit log, hash
 chain) refuse. Emptying the whole database is the same as
 deleting its file, so the triggers are lifted for the flush and put back after.
 PostgreSQL flushes with ``TRUNCATE``, which fires no row trigger.
@@ -14,6 +14,7 @@ from django.db import connections
 
 from ardoise.integrity import triggers as append_only
 from ardoise.invoicing import triggers
+from ardoise.quotes import triggers as quote_triggers
 
 
 class Command(flush.Command):
@@ -24,6 +25,7 @@ class Command(flush.Command):
             return
         with connection.schema_editor() as editor:
             triggers.drop_triggers(None, editor)
+            quote_triggers.drop_triggers(None, editor)
             for table in append_only.APPEND_ONLY_TABLES:
                 append_only.drop_triggers(editor, table)
         try:
@@ -31,5 +33,6 @@ class Command(flush.Command):
         finally:
             with connection.schema_editor() as editor:
                 triggers.create_triggers(None, editor)
+                quote_triggers.create_triggers(None, editor)
                 for table in append_only.APPEND_ONLY_TABLES:
                     append_only.create_triggers(editor, table)
