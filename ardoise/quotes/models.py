@@ -48,10 +48,14 @@ class QuoteStatus(models.TextChoices):
     EXPIRED = "expired", _("Expiré")
     PARTIALLY_INVOICED = "partially_invoiced", _("Facturé partiellement")
     INVOICED = "invoiced", _("Facturé")
+    # Replaced by the next version once that version was issued.
+    SUPERSEDED = "superseded", _("Remplacé")
 
 
 # Statuses in which the quote waits for the customer's decision.
 OPEN_STATUSES = (QuoteStatus.ISSUED, QuoteStatus.SENT)
+# Statuses from which a new version may be made: the customer has not committed to this one.
+REVISABLE_STATUSES = (QuoteStatus.ISSUED, QuoteStatus.SENT, QuoteStatus.REFUSED, QuoteStatus.EXPIRED)
 
 
 class QuoteSettings(models.Model):
@@ -257,6 +261,10 @@ class Quote(models.Model):
     def is_open(self) -> bool:
         """Tell whether the quote waits for the customer's decision (issued or sent, not yet accepted or refused)."""
         return self.status in OPEN_STATUSES
+
+    @property
+    def is_revisable(self) -> bool:
+        return self.status in REVISABLE_STATUSES and not self.is_proforma
 
     @property
     def places(self) -> int:

@@ -37,6 +37,7 @@ from ardoise.quotes.exceptions import IssuedQuoteError, QuoteError
 from ardoise.quotes.models import (
     DEFAULT_VALIDITY_DAYS,
     OPEN_STATUSES,
+    REVISABLE_STATUSES,
     Quote,
     QuoteFile,
     QuoteKind,
@@ -319,6 +320,8 @@ def issue(quote: Quote, *, user: Any = None, request: Any = None, today: datetim
         quote.status = QuoteStatus.ISSUED
         quote.save()
         QuoteFile.objects.create(quote=quote, pdf=pdf)
+        if quote.previous_version_id is not None:
+            _supersede_previous(quote, user=user, request=request)
         record(
             organisation,
             "quote.issued",
@@ -541,6 +544,7 @@ def revise(quote: Quote, *, user: Any = None, request: Any = None) -> Quote:
         raise QuoteError(_("Ce devis est encore un brouillon : modifiez-le directement."))
     with transaction.atomic():
         quote = _locked(quote)
+        _check_revisable(quote)
         existing = quote.revisions.first()
         if existing is not None:
             raise QuoteError(
@@ -557,6 +561,40 @@ def revise(quote: Quote, *, user: Any = None, request: Any = None) -> Quote:
             data={"previous": quote.number, "version": revision.version},
         )
     return revision
+
+
+def _check_revisable(quote: Quote) -> None:
+    """Raise ``QuoteError`` unless a new version may replace ``quote``.
+
+    An accepted or invoiced quote binds the customer, and a second accepted
+    version would let the same work be invoiced twice.
+    """
+    if quote.is_proforma:
+        raise QuoteError(_("Une facture pro forma ne se révise pas : dupliquez-la pour en faire une nouvelle."))
+    if quote.status not in REVISABLE_STATUSES:
+        raise QuoteError(
+            _(
+                "Le devis %(number)s est « %(status)s » : il ne peut plus être révisé. Pour un travail en plus, "
+                "dupliquez-le en un nouveau devis ; pour corriger une facture déjà émise, faites un avoir."
+            )
+            % {"number": quote.number, "status": quote.get_status_display()}
+        )
+
+
+def _supersede_previous(quote: Quote, *, user: Any, request: Any) -> None:
+    """Mark the version that ``quote`` replaces as superseded, so that only one version stays open."""
+    previous = Quote.objects.select_for_update().get(pk=quote.previous_version_id)
+    _check_revisable(previous)
+    previous.status = QuoteStatus.SUPERSEDED
+    previous.save(update_fields=["status", "updated_at"])
+    record(
+        previous.organisation,
+        "quote.superseded",
+        previous,
+        user=user,
+        request=request,
+        data={"number": previous.number, "by": quote.number, "version": quote.version},
+    )
 
 
 def version_chain(quote: Quote) -> list[Quote]:

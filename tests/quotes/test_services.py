@@ -209,7 +209,47 @@ def test_revise_keeps_link(issued_quote):
     assert issued_revision.number == "D-2026-0002"
     assert issued_revision.document["previous_number"] == "D-2026-0001"
     assert services.version_chain(issued_quote) == [issued_quote, issued_revision]
+    assert Quote.objects.get(pk=issued_quote.pk).status == QuoteStatus.SUPERSEDED
+    assert actions(issued_quote)[-1] == "quote.superseded"
+
+
+def test_superseded_version_cannot_be_accepted(issued_quote):
+    services.issue(services.revise(issued_quote), today=ISSUE_DAY)
+
+    with pytest.raises(QuoteError):
+        services.accept(Quote.objects.get(pk=issued_quote.pk), name="Jeanne Martin")
+
+
+def test_draft_revision_stays_open_until_issued(issued_quote):
+    services.revise(issued_quote)
+
     assert Quote.objects.get(pk=issued_quote.pk).status == QuoteStatus.ISSUED
+
+
+@pytest.mark.parametrize("fully", [None, False, True])
+def test_accepted_quote_cannot_be_revised(issued_quote, fully):
+    services.accept(issued_quote, name="Jeanne Martin")
+    if fully is not None:
+        services.mark_invoiced(issued_quote, fully=fully)
+
+    with pytest.raises(QuoteError) as raised:
+        services.revise(Quote.objects.get(pk=issued_quote.pk))
+
+    assert "ne peut plus être révisé" in raised.value.message
+    assert not Quote.objects.filter(previous_version=issued_quote).exists()
+
+
+def test_revision_not_issued_once_previous_accepted(issued_quote):
+    revision = services.revise(issued_quote)
+    services.accept(issued_quote, name="Jeanne Martin")
+
+    with pytest.raises(QuoteError):
+        services.issue(revision, today=ISSUE_DAY)
+
+    revision.refresh_from_db()
+    assert revision.status == QuoteStatus.DRAFT
+    assert revision.number == ""
+    assert Quote.objects.get(pk=issued_quote.pk).status == QuoteStatus.ACCEPTED
 
 
 def test_second_revision_rejected(issued_quote):
