@@ -351,10 +351,12 @@ def generate(
     say("%d documents and %d payments written" % (len(plan.docs), written_payments))
 
     # Bulk inserts send no signal: the derived balances are computed once, as ``ardoise report refresh`` does.
+    from ardoise.reports import monthly
     from ardoise.reports.stored import rebuild
 
     rebuild(organisation)
-    say("stored balances computed")
+    monthly.rebuild(organisation)
+    say("stored balances and monthly totals computed")
 
     if connection.vendor == "postgresql":
         from django.core.management.color import no_style
@@ -369,10 +371,6 @@ def generate(
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    # The first balance report would otherwise record the 90,000 settled invoices itself.
-    from ardoise.reports.balances import remember_settled
-
-    remember_settled(organisation, today, "EUR", force=True)
     say("done")
     return organisation
 
