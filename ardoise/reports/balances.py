@@ -174,7 +174,7 @@ def customer_figures(
         f"CASE WHEN {positive} AND b.due_date < %s THEN 1 ELSE 0 END AS overdue_count, "
         f"CASE WHEN {positive} THEN b.due_date END AS oldest, 0 AS net, 1 AS invoice_rows FROM ({balances}) b "
         "UNION ALL "
-        f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, n.net, 0 FROM ({nets}) n"
+        f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, SUM(n.net), 0 FROM ({nets}) n GROUP BY n.customer_id"
         ") x GROUP BY x.customer_id"
         ") f WHERE f.invoice_rows > 0 OR f.net <> 0"
     )
@@ -199,8 +199,8 @@ def _net_per_customer(
 
     The stored account balance (``CustomerAccount``) includes every movement;
     the documents and receipts dated after ``as_of`` are taken back out, which
-    reads nothing when ``as_of`` is today. A customer may get several rows, to
-    add up.
+    reads nothing when ``as_of`` is today. A customer may get several rows,
+    which ``customer_figures`` adds up before the wider aggregate.
     """
     account, invoice, receipt = sql.table(CustomerAccount), sql.table(Invoice), sql.table(Receipt)
     customer_filter = {alias: f"AND {alias}.customer_id = %s" if customer_id is not None else "" for alias in "air"}
