@@ -258,3 +258,33 @@ class MonthlyReceipts(models.Model):
 
     def __str__(self) -> str:
         return "%s %s by %s in %s" % (self.kind, self.currency, self.method, self.month)
+
+
+class MonthlyProductRevenue(models.Model):
+    """Revenue excluding VAT, in euros, of the documents issued in one month, per product.
+
+    ``product`` is the product's id, 0 for the lines without a product; the
+    kind ``adjustments`` holds the allowances and charges on the documents'
+    totals, as in ``RevenueRow``. Only documents with an exchange rate count.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=12, choices=RevenueKind)
+    # NOTE: a plain id, not a foreign key, so that the lines without a product have a key the unique
+    # constraint can match. A deleted product keeps its id here until ``ardoise report rebuild``;
+    # the report counts it with the lines without a product.
+    product = models.PositiveIntegerField()
+    documents = models.PositiveIntegerField(db_default=0)
+    invoiced = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    credited = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "month", "kind", "product"], name="unique_monthly_product_revenue"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "revenue of product %s in %s" % (self.product, self.month)

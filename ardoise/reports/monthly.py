@@ -1,4 +1,4 @@
-"""Keep the monthly totals (``MonthlyRevenue``, ``MonthlyVat``, ``MonthlyInvoicing``, ``MonthlyReceipts``) exact.
+"""Keep the monthly totals (``MonthlyRevenue``, ``MonthlyProductRevenue``, ``MonthlyVat`` …) exact.
 
 Issued documents, payments and receipts are append-only, so each write adds
 to the totals of its month and never takes anything away. The handlers in
@@ -31,7 +31,15 @@ from django.db.models.functions import TruncMonth
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, Receipt
 from ardoise.reports import sql
-from ardoise.reports.models import MonthlyInvoicing, MonthlyReceipts, MonthlyRevenue, MonthlyVat, VatBreakdownRow
+from ardoise.reports.models import (
+    MonthlyInvoicing,
+    MonthlyProductRevenue,
+    MonthlyReceipts,
+    MonthlyRevenue,
+    MonthlyVat,
+    RevenueRow,
+    VatBreakdownRow,
+)
 from ardoise.reports.periods import Period, add_months, month_end, month_start
 
 ZERO = Decimal("0.00")
@@ -41,6 +49,8 @@ CREDIT_NOTE = DocumentType.CREDIT_NOTE
 Totals = dict[tuple[Any, ...], dict[str, Any]]
 REVENUE_KEY = ("month", "currency", "converted")
 REVENUE_FIGURES = ("documents", "invoiced", "credited", "vat")
+PRODUCT_KEY = ("month", "kind", "product")
+PRODUCT_FIGURES = ("documents", "invoiced", "credited")
 VAT_KEY = ("month", "category", "rate")
 DEBIT_FIGURES = ("debits_base", "debits_vat")
 RECEIPT_SHARE_FIGURES = ("receipts_base", "receipts_vat")
@@ -96,6 +106,28 @@ def revenue_from_rows(organisation_id: int, rows: Q | None = None) -> Totals:
         for row in per_month:
             figures = {name: row[name] for name in REVENUE_FIGURES}
             add_to(totals, (month_of(row["month"]), row["currency"], converted), figures)
+    return totals
+
+
+def products_from_rows(organisation_id: int, rows: Q | None = None) -> Totals:
+    """Return the ``MonthlyProductRevenue`` figures of the organisation's revenue rows in euros."""
+    found = RevenueRow.objects.filter(organisation_id=organisation_id, net_amount_eur__isnull=False)
+    if rows is not None:
+        found = found.filter(rows)
+    per_month = (
+        found.order_by()
+        .annotate(month=TruncMonth("issue_date"))
+        .values("month", "kind", "product_id")
+        .annotate(
+            documents=Count("invoice", distinct=True),
+            invoiced=Sum("net_amount_eur", filter=Q(is_credit_note=False)),
+            credited=Sum("net_amount_eur", filter=Q(is_credit_note=True)),
+        )
+    )
+    totals: Totals = {}
+    for row in per_month:
+        figures = {name: row[name] for name in PRODUCT_FIGURES}
+        add_to(totals, (month_of(row["month"]), row["kind"], row["product_id"] or 0), figures)
     return totals
 
 
@@ -246,6 +278,8 @@ def add_documents(invoices: Iterable[Invoice]) -> None:
     for organisation_id, ids in per_organisation.items():
         rows = Q(invoice_id__in=ids)
         _write_additions(MonthlyRevenue, organisation_id, REVENUE_KEY, revenue_from_rows(organisation_id, rows))
+        products = products_from_rows(organisation_id, rows)
+        _write_additions(MonthlyProductRevenue, organisation_id, PRODUCT_KEY, products)
         _write_additions(MonthlyVat, organisation_id, VAT_KEY, debits_from_rows(organisation_id, rows))
         if Payment.objects.filter(invoice_id__in=ids).exists():
             _write_additions(MonthlyVat, organisation_id, VAT_KEY, receipt_shares(organisation_id, ids))
@@ -304,10 +338,11 @@ def _write_additions(model: Any, organisation_id: int, key_names: tuple[str, ...
 def rebuild(organisation: Any) -> None:
     """Rewrite the organisation's monthly totals from the documents, payments and receipts."""
     with transaction.atomic():
-        for model in (MonthlyRevenue, MonthlyVat, MonthlyInvoicing, MonthlyReceipts):
+        for model in (MonthlyRevenue, MonthlyProductRevenue, MonthlyVat, MonthlyInvoicing, MonthlyReceipts):
             model.objects.filter(organisation_id=organisation.pk).delete()
         pk = organisation.pk
         _create(MonthlyRevenue, organisation, REVENUE_KEY, REVENUE_FIGURES, revenue_from_rows(pk))
+        _create(MonthlyProductRevenue, organisation, PRODUCT_KEY, PRODUCT_FIGURES, products_from_rows(pk))
         vat: Totals = defaultdict(dict)
         for totals in (debits_from_rows(pk), receipt_shares(pk)):
             for key, figures in totals.items():
@@ -367,6 +402,7 @@ def read_totals(model: Any, organisation: Any, months: Period, key_names: tuple[
 
 KEYS = {
     MonthlyRevenue: REVENUE_KEY,
+    MonthlyProductRevenue: PRODUCT_KEY,
     MonthlyVat: VAT_KEY,
     MonthlyInvoicing: INVOICING_KEY,
     MonthlyReceipts: RECEIPTS_KEY,

@@ -26,6 +26,7 @@ from django.db.models.functions import Lower, Trunc
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ardoise.catalogue.models import Product
 from ardoise.core.formats import format_date
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
@@ -34,11 +35,11 @@ from ardoise.reports import balances, monthly, sql
 from ardoise.reports.models import (
     DocumentBalance,
     MonthlyInvoicing,
+    MonthlyProductRevenue,
     MonthlyReceipts,
     MonthlyRevenue,
     MonthlyVat,
     RevenueKind,
-    RevenueRow,
     VatBreakdownRow,
 )
 from ardoise.reports.periods import Grouping, Period, add_months, bucket_label, bucket_start, buckets, month_end
@@ -376,7 +377,7 @@ def revenue(
     total_figures = whole.get((), {})
 
     if grouping == RevenueGrouping.PRODUCT:
-        rows = _revenue_by_product(organisation, in_period, customer_id)
+        rows = _revenue_by_product(organisation, period, customer_id)
         total = _revenue_line(total_figures, None, _("Total"), with_vat=False)
     elif grouping == RevenueGrouping.CUSTOMER:
         rows = RevenueByCustomer(organisation, in_period, customer_id)
@@ -471,20 +472,33 @@ def _revenue_line(row: Mapping[str, Any], key: Any, label: str, *, with_vat: boo
     )
 
 
-def _revenue_by_product(organisation: Any, in_period: Q, customer_id: int | None) -> list[RevenueLine]:
-    rows = RevenueRow.objects.filter(in_period, organisation=organisation, net_amount_eur__isnull=False)
-    if customer_id is not None:
-        rows = rows.filter(customer_id=customer_id)
-    sums = _revenue_sums("net_amount_eur", None)
-    found = rows.order_by().values("kind", "product_id", "product__name").annotate(**sums)
-    products, others = [], []
-    for row in found:
-        if row["kind"] == RevenueKind.ADJUSTMENTS:
-            others.append(_revenue_line(row, "adjustments", _("Remises et frais sur le total"), with_vat=False))
-        elif row["product_id"] is None:
-            others.insert(0, _revenue_line(row, "free_lines", _("Sans article (lignes libres)"), with_vat=False))
+def _revenue_by_product(organisation: Any, period: Period, customer_id: int | None) -> list[RevenueLine]:
+    if customer_id is None:
+        per_month = monthly.period_totals(
+            MonthlyProductRevenue, organisation, period, monthly.products_from_rows, "issue_date"
+        )
+    else:
+        in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end, customer_id=customer_id)
+        per_month = monthly.products_from_rows(organisation.pk, in_period)
+    names = dict(Product.objects.filter(organisation=organisation).values_list("pk", "name"))
+    per_product: monthly.Totals = {}
+    for (_month, kind, product), figures in per_month.items():
+        if kind == RevenueKind.ADJUSTMENTS:
+            key: tuple[Any, ...] = ("adjustments",)
+        elif product in names:
+            key = (product,)
         else:
-            products.append(_revenue_line(row, row["product_id"], row["product__name"], with_vat=False))
+            # Lines without a product, and those of a product deleted since.
+            key = ("free_lines",)
+        monthly.add_to(per_product, key, figures)
+    products, others = [], []
+    for (key,), figures in per_product.items():
+        if key == "adjustments":
+            others.append(_revenue_line(figures, key, _("Remises et frais sur le total"), with_vat=False))
+        elif key == "free_lines":
+            others.insert(0, _revenue_line(figures, key, _("Sans article (lignes libres)"), with_vat=False))
+        else:
+            products.append(_revenue_line(figures, key, names[key], with_vat=False))
     products.sort(key=lambda line: (-line.net, line.label.lower()))
     return products + others
 

@@ -26,7 +26,13 @@ from ardoise.payments.services import (
     reverse_receipt,
 )
 from ardoise.reports import monthly, queries
-from ardoise.reports.models import MonthlyInvoicing, MonthlyReceipts, MonthlyRevenue, MonthlyVat
+from ardoise.reports.models import (
+    MonthlyInvoicing,
+    MonthlyProductRevenue,
+    MonthlyReceipts,
+    MonthlyRevenue,
+    MonthlyVat,
+)
 from ardoise.reports.periods import Grouping, Period
 from tests.reports.conftest import issue, on
 
@@ -40,7 +46,7 @@ pytestmark = pytest.mark.django_db
 def monthly_rows(organisation) -> dict[str, dict]:
     """Return every monthly total of the organisation, keyed by table and key, with exact amounts."""
     tables = {}
-    for model in (MonthlyRevenue, MonthlyVat, MonthlyInvoicing, MonthlyReceipts):
+    for model in (MonthlyRevenue, MonthlyProductRevenue, MonthlyVat, MonthlyInvoicing, MonthlyReceipts):
         key_names = monthly.KEYS[model]
         rows = {}
         for row in model.objects.filter(organisation=organisation).values():
@@ -162,6 +168,7 @@ def test_reports_from_monthly_totals_equal_documents(autumn, today, monkeypatch,
     organisation = autumn.organisation
     kept = (
         queries.revenue(organisation, period, Grouping.QUARTER),
+        queries.revenue(organisation, period, "produit"),
         queries.receipts(organisation, period, Grouping.MONTH),
         queries.days_sales_outstanding(organisation, period),
         queries.vat_collected(organisation, period),
@@ -170,6 +177,7 @@ def test_reports_from_monthly_totals_equal_documents(autumn, today, monkeypatch,
     from_documents(monkeypatch)
     computed = (
         queries.revenue(organisation, period, Grouping.QUARTER),
+        queries.revenue(organisation, period, "produit"),
         queries.receipts(organisation, period, Grouping.MONTH),
         queries.days_sales_outstanding(organisation, period),
         queries.vat_collected(organisation, period),
