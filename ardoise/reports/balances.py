@@ -45,7 +45,7 @@ def _movements_back(organisation: Any, as_of: datetime.date) -> tuple[str, tuple
     (organisation, date), so a report on today reads none.
     """
     payment, invoice = sql.table(Payment), sql.table(Invoice)
-    # The fragments are table names; every value is a parameter.
+    # The fragments are table names, and every value is a parameter.
     query = (
         f"SELECT m.invoice_ref AS invoice_ref, SUM(m.back) AS back FROM ("  # noqa: S608
         f"SELECT p.invoice_id AS invoice_ref, p.amount AS back FROM {payment} p "
@@ -73,8 +73,8 @@ def invoice_balances(
     Credit notes get no row of their own: what is left to refund on one is the
     negative balance of the invoice it credits. An invoice that has not moved
     since ``as_of`` had on that date the balance stored in ``DocumentBalance``.
-    The balance of one that moved later is the stored balance with the later
-    movements taken back out (``_movements_back``).
+    For an invoice that moved later, the later movements are taken back out
+    of the stored balance (``_movements_back``).
     """
     stored = sql.table(DocumentBalance)
     customer_filter = "AND d.customer_id = %s" if customer_id is not None else ""

@@ -159,8 +159,8 @@ class CustomerAccount(models.Model):
 class MonthlyRevenue(models.Model):
     """Revenue of the documents issued in one month and one currency, from their VAT breakdown rows.
 
-    ``converted`` rows add up the documents with an exchange rate, in euros;
-    the others add them up in their own currency, which the reports list
+    ``converted`` rows add up the documents with an exchange rate, in euros.
+    The others add them up in their own currency, and the reports list them
     apart. ``credited`` is negative. Rows are only ever added to, when a
     document's VAT rows are written (``monthly.add_documents``), because
     an issued document never changes.
@@ -215,7 +215,7 @@ class MonthlyVat(models.Model):
 
 
 class MonthlyInvoicing(models.Model):
-    """What the documents issued in one month and one currency add to the customer accounts, signed.
+    """The signed totals of the documents issued in one month and one currency, for the DSO.
 
     ``amount_due`` is what the DSO's receivables move by, ``total_with_vat``
     the revenue including VAT it divides by: credit notes count negatively.
@@ -263,8 +263,8 @@ class MonthlyReceipts(models.Model):
 class MonthlyProductRevenue(models.Model):
     """Revenue excluding VAT, in euros, of the documents issued in one month, per product.
 
-    ``product`` is the product's id, 0 for the lines without a product; the
-    kind ``adjustments`` holds the allowances and charges on the documents'
+    ``product`` is the product's id, 0 for the lines without a product. The
+    kind ``adjustments`` contains the allowances and charges on the documents'
     totals, as in ``RevenueRow``. Only documents with an exchange rate count.
     """
 

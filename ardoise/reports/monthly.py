@@ -22,7 +22,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField, PositiveIntegerField, Q, Sum
@@ -103,7 +103,8 @@ def revenue_from_rows(organisation_id: int, rows: Q | None = None) -> Totals:
                 vat=Sum(vat),
             )
         )
-        for row in per_month:
+        for found_row in per_month:
+            row = cast(dict[str, Any], found_row)
             figures = {name: row[name] for name in REVENUE_FIGURES}
             add_to(totals, (month_of(row["month"]), row["currency"], converted), figures)
     return totals
@@ -125,7 +126,8 @@ def products_from_rows(organisation_id: int, rows: Q | None = None) -> Totals:
         )
     )
     totals: Totals = {}
-    for row in per_month:
+    for found_row in per_month:
+        row = cast(dict[str, Any], found_row)
         figures = {name: row[name] for name in PRODUCT_FIGURES}
         add_to(totals, (month_of(row["month"]), row["kind"], row["product_id"] or 0), figures)
     return totals
@@ -143,7 +145,8 @@ def debits_from_rows(organisation_id: int, rows: Q | None = None) -> Totals:
         .annotate(debits_base=Sum("taxable_amount_eur"), debits_vat=Sum("tax_amount_eur"))
     )
     totals: Totals = {}
-    for row in per_month:
+    for found_row in per_month:
+        row = cast(dict[str, Any], found_row)
         figures = {name: row[name] for name in DEBIT_FIGURES}
         add_to(totals, (month_of(row["month"]), row["category"], sql.amount(row["rate"])), figures)
     return totals
@@ -190,7 +193,8 @@ def receipts_from_source(organisation_id: int, receipts: Q | None = None) -> Tot
         .annotate(count=Count("pk"), amount=Sum("amount"), bank_fees=Sum("bank_fees"))
     )
     totals: Totals = {}
-    for row in per_month:
+    for found_row in per_month:
+        row = cast(dict[str, Any], found_row)
         figures = {name: row[name] for name in RECEIPTS_FIGURES}
         add_to(totals, (month_of(row["month"]), row["currency"], row["kind"], row["method"]), figures)
     return totals
@@ -201,11 +205,11 @@ def receipt_shares(
 ) -> Totals:
     """Return the encaissements columns of ``MonthlyVat``: per month, the VAT share its payments paid.
 
-    For each document and each month with payments on it, the share is
-    round(VAT × paid by the end of the month ÷ total) − round(VAT × paid
-    before the month ÷ total), per VAT row, with the rounding of
-    ``queries._share``. Over the months of a period these shares add up to
-    what ``queries._vat_on_receipts`` computes for the whole period.
+    For each document and each month with payments on it, the share of a
+    VAT row is round(VAT × paid by the end of the month ÷ total) − round(VAT
+    × paid before the month ÷ total), rounded by ``sql.vat_share``. Over the
+    months of a period these shares add up to what
+    ``queries._vat_on_receipts`` computes for the whole period.
     ``invoice_ids`` limits the documents; ``leave_out_payment`` computes the
     shares as they were before that payment was recorded.
     """
@@ -222,7 +226,7 @@ def receipt_shares(
         filters += " AND p.id <> %s"
         params.append(leave_out_payment)
     month = sql.month_start("p.date")
-    # The fragments are table names and SQL built here; every value is a parameter.
+    # The fragments are table names and SQL built here, and every value is a parameter.
     per_month = (
         f"SELECT p.invoice_id AS invoice_id, {month} AS month, SUM(p.amount) AS paid "  # noqa: S608
         f"FROM {payment} p WHERE p.organisation_id = %s{filters} GROUP BY p.invoice_id, {month}"
@@ -414,9 +418,9 @@ def period_totals(
 ) -> Totals:
     """Return the totals of ``model`` for each month of the period, keyed as the model is.
 
-    The whole months come from the table; the parts of the months the period
-    cuts come from ``compute`` (one of the functions above, given the
-    organisation's id and a filter on ``date_field``). ``filters`` narrow
+    The whole months come from the table. The parts of the months that the
+    period cuts come from ``compute``, one of the functions above, called with
+    the organisation's id and a filter on ``date_field``. ``filters`` narrow
     both, e.g. ``currency="EUR"``.
     """
     full, parts = split_period(period)

@@ -96,7 +96,7 @@ class BalanceRows(Sequence[CustomerBalance]):
     """The customer rows of a balance report, sorted by name and read from the database as they are used.
 
     An organisation may have thousands of customers with a balance, and a
-    screen shows fifty: slicing runs the SQL with LIMIT and OFFSET, ``len()``
+    screen shows fifty. Slicing runs the SQL with LIMIT and OFFSET, ``len()``
     and the total row run one aggregate query, and iterating reads every row
     in one query, for the exports. ``prefetch_page`` and ``prefetch_largest``
     name the rows a page will read first, so that one query returns them with
@@ -111,7 +111,7 @@ class BalanceRows(Sequence[CustomerBalance]):
         self.figures_sql, self.figures_params = balances.customer_figures(organisation, as_of, currency, customer_id)
         self._summary: tuple[int, CustomerBalance] | None = None
         self._prefetch: tuple[str, int, int] | None = None
-        # Rows already read, per (order, offset): (the limit asked for, the rows).
+        # Rows already read, per (order, offset): the requested limit and the rows.
         self._read: dict[tuple[str, int], tuple[int, list[CustomerBalance]]] = {}
 
     def prefetch_page(self, offset: int, limit: int) -> None:
@@ -158,7 +158,7 @@ class BalanceRows(Sequence[CustomerBalance]):
         return [row for row in self._fetch(self.BY_NET, 0, count) if row.net > 0]
 
     def _totals(self, window: str) -> str:
-        """Return the SQL of the count's companions: the total of each figure, as aggregates or window functions."""
+        """Return the SQL of the total of each figure, as aggregates or, with ``window``, as window functions."""
         return ", ".join(
             "%s(f.%s)%s" % ("MIN" if name == "oldest_due_date" else "SUM", name, window) for name in balances.FIGURES
         )
@@ -334,7 +334,7 @@ class Unconverted:
 class RevenueReport:
     period: Period
     grouping: str
-    rows: Sequence[RevenueLine]  # a lazy RevenueByCustomer by customer
+    rows: Sequence[RevenueLine]  # a lazy RevenueByCustomer when grouped by customer
     total: RevenueLine
     unconverted: list[Unconverted]
 
@@ -364,8 +364,8 @@ def revenue(
     in_period = Q(issue_date__gte=period.start, issue_date__lte=period.end)
     monthly.fill_missing_rows(organisation)
     per_month = _revenue_per_month(organisation, period, customer_id)
-    converted: dict[datetime.date, dict[str, Any]] = {}
-    unconverted: dict[str, dict[str, Any]] = {}
+    converted: monthly.Totals = {}
+    unconverted: monthly.Totals = {}
     for (month, currency, is_converted), figures in per_month.items():
         if is_converted:
             monthly.add_to(converted, (month,), figures)
@@ -376,6 +376,7 @@ def revenue(
         monthly.add_to(whole, (), figures)
     total_figures = whole.get((), {})
 
+    rows: Sequence[RevenueLine]
     if grouping == RevenueGrouping.PRODUCT:
         rows = _revenue_by_product(organisation, period, customer_id)
         total = _revenue_line(total_figures, None, _("Total"), with_vat=False)
@@ -484,13 +485,13 @@ def _revenue_by_product(organisation: Any, period: Period, customer_id: int | No
     per_product: monthly.Totals = {}
     for (_month, kind, product), figures in per_month.items():
         if kind == RevenueKind.ADJUSTMENTS:
-            key: tuple[Any, ...] = ("adjustments",)
+            group: tuple[Any, ...] = ("adjustments",)
         elif product in names:
-            key = (product,)
+            group = (product,)
         else:
             # Lines without a product, and those of a product deleted since.
-            key = ("free_lines",)
-        monthly.add_to(per_product, key, figures)
+            group = ("free_lines",)
+        monthly.add_to(per_product, group, figures)
     products, others = [], []
     for (key,), figures in per_product.items():
         if key == "adjustments":
@@ -676,13 +677,13 @@ def _dso_months(
         per_month = (
             documents.annotate(month=Trunc("issue_date", "month")).values("month").annotate(total=Sum(signed_total))
         )
-        return movements, {balances.as_date(row["month"]): sql.amount(row["total"]) for row in per_month}
+        return movements, {monthly.month_of(row["month"]): sql.amount(row["total"]) for row in per_month}
 
     since_first_month = Period(first_month, period.end)
     movements = {}
-    documents = monthly.invoicing_from_documents
+    from_documents = monthly.invoicing_from_documents
     for (month, _currency), figures in monthly.period_totals(
-        MonthlyInvoicing, organisation, since_first_month, documents, "issue_date", currency=currency
+        MonthlyInvoicing, organisation, since_first_month, from_documents, "issue_date", currency=currency
     ).items():
         movements[month] = movements.get(month, ZERO) + figures["amount_due"]
     money = monthly.receipts_from_source
@@ -694,7 +695,7 @@ def _dso_months(
     revenue = {
         month: figures["total_with_vat"]
         for (month, _currency), figures in monthly.period_totals(
-            MonthlyInvoicing, organisation, period, documents, "issue_date", currency=currency
+            MonthlyInvoicing, organisation, period, from_documents, "issue_date", currency=currency
         ).items()
     }
     return movements, revenue
