@@ -64,15 +64,15 @@ def monthly_rows(organisation) -> dict[str, dict]:
 
 
 def assert_matches_rebuild(organisation) -> None:
-    kept = monthly_rows(organisation)
+    incremental = monthly_rows(organisation)
     monthly.rebuild(organisation)
     fresh = monthly_rows(organisation)
-    for table in kept:
-        assert kept[table] == fresh[table], table
+    for table in incremental:
+        assert incremental[table] == fresh[table], table
 
 
 def run(action: str, number: int, organisation, customer, product, invoices: list[Invoice], day) -> None:
-    """Run one write through the services, as a user would; the services may refuse it."""
+    """Run one write through the services, as a user would. The services may reject it."""
     amount = D(number % 50000 + 1) / 100
     documents = [invoice for invoice in invoices if not invoice.is_credit_note]
     notes = [invoice for invoice in invoices if invoice.is_credit_note]
