@@ -266,11 +266,11 @@ def open_invoices(
 ) -> list[OpenInvoice]:
     """List the invoices with a balance on ``as_of``, oldest due date first."""
     found = balances.open_invoice_rows(organisation, as_of, currency, customer_id)
-    # Only the listed fields: an issued invoice also carries its snapshot, a large JSON document.
+    # Without the snapshot, a large JSON document that the list does not print.
     invoices = (
         Invoice.objects.filter(pk__in=[pk for pk, _balance in found])
         .select_related("customer")
-        .only("number", "customer__name", "issue_date", "due_date", "total_with_vat")
+        .defer("document")
         .in_bulk()
     )
     rows = []
@@ -935,15 +935,8 @@ def statement(organisation: Any, customer: Customer, period: Period, currency: s
             issue_date__lte=period.end,
         )
         .select_related("credited_invoice")
-        .only(
-            "issue_date",
-            "type_code",
-            "number",
-            "purchase_order",
-            "amount_due",
-            "due_date",
-            "credited_invoice__number",
-        )
+        # Without the snapshots, large JSON documents that the statement does not print.
+        .defer("document", "credited_invoice__document")
         .order_by("issue_date", "id")
     )
     money = (
