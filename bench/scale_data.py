@@ -9,7 +9,8 @@ have written:
   of the editor (``draft_totals``). Numbers are gapless per year in one
   series, whose counters are set to the last number used. Then the report rows
   (``VatBreakdownRow``, ``RevenueRow``) that issuing writes, and the stored
-  balances (``DocumentBalance``, ``CustomerAccount``) rebuilt at the end;
+  balances (``DocumentBalance``, ``CustomerAccount``) and the monthly totals
+  (``reports.monthly``) rebuilt at the end;
 - payments always through receipts: installments, overpayments left as
   customer credit, partly paid and overdue invoices, credit notes on unpaid
   invoices (cancelling or reducing them) and on paid ones (refunded or still
