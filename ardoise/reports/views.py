@@ -51,12 +51,17 @@ def _balances(organisation: Any, filters: ReportFilters) -> queries.BalanceRepor
     customer_id = filters.customer.pk if filters.customer else None
     report = queries.customer_balances(organisation, filters.as_of, filters.currency, customer_id)
     # The page the screen will show comes with the count and the totals, in one query.
+    report.rows.prefetch_page(_page_offset(filters), PAGE_SIZE)
+    return report
+
+
+def _page_offset(filters: ReportFilters) -> int:
+    """Return the offset of the page the screen asks for; the paginator handles pages out of range."""
     try:
         number = max(int(filters.data.get("page", 1)), 1)
     except ValueError:
         number = 1
-    report.rows.prefetch_page((number - 1) * PAGE_SIZE, PAGE_SIZE)
-    return report
+    return (number - 1) * PAGE_SIZE
 
 
 def _outstanding(organisation: Any, filters: ReportFilters) -> tables.Table:
@@ -75,7 +80,10 @@ def _aging(organisation: Any, filters: ReportFilters) -> tables.Table:
 
 def _revenue(organisation: Any, filters: ReportFilters) -> tables.Table:
     customer_id = filters.customer.pk if filters.customer else None
-    return tables.revenue_table(queries.revenue(organisation, filters.period, filters.grouping, customer_id))
+    report = queries.revenue(organisation, filters.period, filters.grouping, customer_id)
+    if isinstance(report.rows, queries.RevenueByCustomer):
+        report.rows.prefetch_page(_page_offset(filters), PAGE_SIZE)
+    return tables.revenue_table(report)
 
 
 def _receipts(organisation: Any, filters: ReportFilters) -> tables.Table:

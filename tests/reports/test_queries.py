@@ -222,6 +222,17 @@ def test_revenue_by_customer(autumn, today):
     ]
 
 
+def test_revenue_by_customer_read_by_page(autumn, today):
+    every = list(queries.revenue(autumn.organisation, YEAR, queries.RevenueGrouping.CUSTOMER).rows)
+    report = queries.revenue(autumn.organisation, YEAR, queries.RevenueGrouping.CUSTOMER)
+    report.rows.prefetch_page(1, 1)
+
+    assert len(report.rows) == 3
+    assert report.rows[1:2] == every[1:2]
+    assert report.rows[0:3] == every
+    assert report.rows[-1] == every[-1]
+
+
 def test_revenue_never_counts_drafts_or_other_organisations(autumn, today):
     report = queries.revenue(autumn.organisation, YEAR, queries.RevenueGrouping.CUSTOMER)
 
