@@ -9,7 +9,8 @@ have written:
   of the editor (``draft_totals``). Numbers are gapless per year in one
   series, whose counters are set to the last number used. Then the report rows
   (``VatBreakdownRow``, ``RevenueRow``) that issuing writes, and the stored
-  balances (``DocumentBalance``, ``CustomerAccount``) rebuilt at the end;
+  balances (``DocumentBalance``, ``CustomerAccount``) and the monthly totals
+  (``reports.monthly``) rebuilt at the end;
 - payments always through receipts: installments, overpayments left as
   customer credit, partly paid and overdue invoices, credit notes on unpaid
   invoices (cancelling or reducing them) and on paid ones (refunded or still
@@ -351,10 +352,12 @@ def generate(
     say("%d documents and %d payments written" % (len(plan.docs), written_payments))
 
     # Bulk inserts send no signal: the derived balances are computed once, as ``ardoise report refresh`` does.
+    from ardoise.reports import monthly
     from ardoise.reports.stored import rebuild
 
     rebuild(organisation)
-    say("stored balances computed")
+    monthly.rebuild(organisation)
+    say("stored balances and monthly totals computed")
 
     if connection.vendor == "postgresql":
         from django.core.management.color import no_style
@@ -369,10 +372,6 @@ def generate(
     else:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    # The first balance report would otherwise record the 90,000 settled invoices itself.
-    from ardoise.reports.balances import remember_settled
-
-    remember_settled(organisation, today, "EUR", force=True)
     say("done")
     return organisation
 

@@ -53,6 +53,8 @@ def home(request: HttpRequest) -> HttpResponse:
     invoices = Invoice.objects.for_organisation(organisation)
     # The figures are those of the reports (ardoise.reports.queries), in euros.
     balances = reports.customer_balances(organisation, today)
+    # One query gives the totals and the customers of the chart below.
+    balances.rows.prefetch_largest(panels.TOP_CUSTOMERS)
     this_month = reports.revenue(organisation, Period(month_start(today), today), Grouping.MONTH).total
 
     context: dict[str, Any] = {

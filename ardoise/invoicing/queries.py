@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus, PaymentState
@@ -140,6 +140,39 @@ def in_state(invoices: models.QuerySet[Any], state: str, today: datetime.date) -
     if state == PaymentState.ISSUED:
         return not_late.filter(paid_amount=ZERO)
     return invoices
+
+
+# The states of issued documents whose balance is not zero.
+OPEN_STATES = frozenset(
+    {PaymentState.ISSUED, PaymentState.PARTIALLY_PAID, PaymentState.OVERDUE, PaymentState.REFUND_DUE}
+)
+
+
+def in_stored_state(invoices: models.QuerySet[Any], state: str, today: datetime.date, organisation: Any) -> Any:
+    """Keep the invoices in one state, as ``in_state`` does, for a queryset from ``with_stored_balance``.
+
+    For a state with a balance due either way, the invoices are first looked up among the open
+    stored balances, through their partial index, rather than by reading every invoice of the
+    organisation: most invoices of a business are paid.
+    """
+    found = in_state(invoices, state, today)
+    if state not in OPEN_STATES:
+        return found
+    from ardoise.reports.models import DocumentBalance
+
+    open_documents = DocumentBalance.objects.filter(organisation=organisation).exclude(balance=0)
+    return found.filter(pk__in=open_documents.values("invoice_id"))
+
+
+def without_templates(invoices: models.QuerySet[Invoice]) -> models.QuerySet[Invoice]:
+    """Leave out the invoices that are templates of recurring plans.
+
+    NOT EXISTS rather than ``recurring_template__isnull=True``: PostgreSQL 15
+    estimated that the LEFT JOIN of the latter keeps 0.5 % of the invoices,
+    and sorted all 100,000 invoices of the benchmark through nested loops.
+    """
+    plans = Invoice._meta.get_field("recurring_template").related_model
+    return invoices.filter(~Exists(plans._default_manager.filter(template=OuterRef("pk"))))
 
 
 def search(invoices: models.QuerySet[Invoice], text: str, organisation: Any) -> models.QuerySet[Invoice]:

@@ -85,9 +85,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
 
     invoices = queries.with_stored_balance(
-        scoped(request, Invoice).filter(recurring_template__isnull=True).select_related("customer")
+        queries.without_templates(scoped(request, Invoice)).select_related("customer")
     )
-    invoices = queries.in_state(invoices, state, timezone.localdate())
+    invoices = queries.in_stored_state(invoices, state, timezone.localdate(), organisation)
     invoices = queries.search(invoices, text, organisation)
     page = Paginator(invoices.order_by("-issue_date", "-number", "-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")

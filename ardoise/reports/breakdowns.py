@@ -18,10 +18,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
+from ardoise.accounts.models import Organisation
 from ardoise.core.document import InvoiceDocument
 from ardoise.core.money import Totals, currency_decimals, quantize
 from ardoise.invoicing.documents import draft_totals
 from ardoise.invoicing.models import Invoice, InvoiceLine, InvoiceStatus
+from ardoise.reports import monthly
 from ardoise.reports.models import RevenueKind, RevenueRow, VatBreakdownRow
 
 logger = logging.getLogger(__name__)
@@ -41,17 +43,35 @@ class DocumentFigures:
 
 
 def store_rows(invoices: Iterable[Invoice]) -> None:
-    """Write the report rows of issued documents; rows already there are left as they are."""
-    vat_rows: list[VatBreakdownRow] = []
-    revenue_rows: list[RevenueRow] = []
-    for invoice in invoices:
-        figures = document_figures(invoice)
-        vat_rows.extend(vat_rows_of(invoice, figures))
-        revenue_rows.extend(revenue_rows_of(invoice, figures))
-    # ignore_conflicts: two requests filling the same document write each row once (unique constraints).
+    """Write the report rows of issued documents that have none, and add them to the monthly totals.
+
+    The organisations' rows are locked first, as the services that issue
+    documents lock them, so that two requests filling the same document
+    cannot both count it in the monthly totals.
+    """
+    documents = list(invoices)
+    if not documents:
+        return
     with transaction.atomic():
+        Organisation.objects.select_for_update().filter(
+            pk__in={invoice.organisation_id for invoice in documents}
+        ).exists()
+        stored = set(
+            VatBreakdownRow.objects.filter(invoice_id__in=[invoice.pk for invoice in documents]).values_list(
+                "invoice_id", flat=True
+            )
+        )
+        new = [invoice for invoice in documents if invoice.pk not in stored]
+        vat_rows: list[VatBreakdownRow] = []
+        revenue_rows: list[RevenueRow] = []
+        for invoice in new:
+            figures = document_figures(invoice)
+            vat_rows.extend(vat_rows_of(invoice, figures))
+            revenue_rows.extend(revenue_rows_of(invoice, figures))
+        # ignore_conflicts: revenue rows may remain of a document whose VAT rows were lost.
         VatBreakdownRow.objects.bulk_create(vat_rows, ignore_conflicts=True)
         RevenueRow.objects.bulk_create(revenue_rows, ignore_conflicts=True)
+        monthly.add_documents(new)
 
 
 def fill_missing(organisation: Any, documents: Q | None = None, issued_between: tuple[Any, Any] | None = None) -> int:

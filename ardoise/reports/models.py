@@ -80,24 +80,6 @@ class RevenueRow(models.Model):
         return "revenue %s of invoice %s" % (self.product_id or self.kind, self.invoice_id)
 
 
-class SettledInvoice(models.Model):
-    """An invoice whose balance has been zero since ``settled_on``, the date of its last movement.
-
-    The balance reports skip these invoices for any date from ``settled_on``
-    on, instead of adding up their payments again. The row is deleted as soon
-    as the invoice gets a new movement (a payment, a reversal, a credit note
-    or a refund on one: ``breakdowns.forget_settled``), and written again by
-    the next report that finds the balance back at zero.
-    """
-
-    invoice = models.OneToOneField("invoicing.Invoice", on_delete=models.CASCADE, primary_key=True, related_name="+")
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    settled_on = models.DateField()
-
-    def __str__(self) -> str:
-        return "invoice %s settled on %s" % (self.invoice_id, self.settled_on)
-
-
 class DocumentBalance(models.Model):
     """What an issued document's balance is now, and the date of its last movement: derived data.
 
@@ -169,3 +151,140 @@ class CustomerAccount(models.Model):
 
     def __str__(self) -> str:
         return "account of customer %s: %s %s" % (self.customer_id, self.balance, self.currency)
+
+
+# Monthly totals: derived data that ``monthly.py`` keeps in step with every write.
+
+
+class MonthlyRevenue(models.Model):
+    """Revenue of the documents issued in one month and one currency, from their VAT breakdown rows.
+
+    ``converted`` rows add up the documents with an exchange rate, in euros.
+    The others add them up in their own currency, and the reports list them
+    apart. ``credited`` is negative. Rows are only ever added to, when a
+    document's VAT rows are written (``monthly.add_documents``), because
+    an issued document never changes.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()  # the first day of the month
+    currency = models.CharField(max_length=3)
+    converted = models.BooleanField()
+    documents = models.PositiveIntegerField(db_default=0)
+    invoiced = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    credited = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    vat = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "month", "currency", "converted"], name="unique_monthly_revenue"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "revenue of %s in %s" % (self.month, self.currency)
+
+
+class MonthlyVat(models.Model):
+    """VAT collected at one rate in one month, in euros: on débits and on encaissements.
+
+    The débits columns add up the VAT rows of the documents issued in the
+    month. The encaissements columns add up, per document, the share of its
+    VAT that its payments dated in the month paid, rounded as
+    ``queries.vat_collected`` rounds it, so that the months of a period add
+    up to the period's figure.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    category = models.CharField(max_length=2)  # BT-118
+    rate = models.DecimalField(max_digits=5, decimal_places=2)  # BT-119
+    debits_base = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    debits_vat = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    receipts_base = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    receipts_vat = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "month", "category", "rate"], name="unique_monthly_vat")
+        ]
+
+    def __str__(self) -> str:
+        return "VAT %s %s%% in %s" % (self.category, self.rate, self.month)
+
+
+class MonthlyInvoicing(models.Model):
+    """The signed totals of the documents issued in one month and one currency, for the DSO.
+
+    ``amount_due`` is what the DSO's receivables move by, ``total_with_vat``
+    the revenue including VAT it divides by: credit notes count negatively.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    currency = models.CharField(max_length=3)
+    documents = models.PositiveIntegerField(db_default=0)
+    amount_due = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    total_with_vat = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "month", "currency"], name="unique_monthly_invoicing")
+        ]
+
+    def __str__(self) -> str:
+        return "invoicing of %s in %s" % (self.month, self.currency)
+
+
+class MonthlyReceipts(models.Model):
+    """The receipts of one month, currency, kind and payment method: reversals count negatively, on their date."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=10)  # payments.ReceiptKind
+    method = models.CharField(max_length=20)  # payments.PaymentMethod
+    count = models.PositiveIntegerField(db_default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    bank_fees = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "month", "currency", "kind", "method"], name="unique_monthly_receipts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "%s %s by %s in %s" % (self.kind, self.currency, self.method, self.month)
+
+
+class MonthlyProductRevenue(models.Model):
+    """Revenue excluding VAT, in euros, of the documents issued in one month, per product.
+
+    ``product`` is the product's id, 0 for the lines without a product. The
+    kind ``adjustments`` contains the allowances and charges on the documents'
+    totals, as in ``RevenueRow``. Only documents with an exchange rate count.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    kind = models.CharField(max_length=12, choices=RevenueKind)
+    # NOTE: a plain id, not a foreign key, so that the lines without a product have a key the unique
+    # constraint can match. A deleted product keeps its id here until ``ardoise report rebuild``;
+    # the report counts it with the lines without a product.
+    product = models.PositiveIntegerField()
+    documents = models.PositiveIntegerField(db_default=0)
+    invoiced = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+    credited = models.DecimalField(max_digits=16, decimal_places=2, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "month", "kind", "product"], name="unique_monthly_product_revenue"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "revenue of product %s in %s" % (self.product, self.month)

@@ -12,8 +12,8 @@ from django.db.models.signals import post_save
 
 from ardoise.invoicing.models import Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, Receipt
+from ardoise.reports import monthly
 from ardoise.reports.breakdowns import store_rows
-from ardoise.reports.models import SettledInvoice
 from ardoise.reports.stored import refresh_accounts, refresh_documents
 
 
@@ -28,23 +28,17 @@ def _on_invoice_saved(sender: Any, instance: Invoice, **kwargs: Any) -> None:
     if instance.status != InvoiceStatus.ISSUED:
         return
     store_rows([instance])
-    if instance.credited_invoice_id:
-        forget_settled([instance.credited_invoice_id])
+    monthly.add_issued(instance)
     refresh_documents([instance.pk, instance.credited_invoice_id])
     refresh_accounts([(instance.customer_id, instance.currency)])
 
 
 def _on_payment_saved(sender: Any, instance: Payment, created: bool = False, **kwargs: Any) -> None:
-    # A refund paid on a credit note changes the balance of the invoice the credit note credits.
-    credited = Invoice.objects.filter(pk=instance.invoice_id).values_list("credited_invoice_id", flat=True).first()
-    forget_settled([instance.invoice_id, credited])
+    # A refund paid on a credit note changes the balance of the invoice the credit note credits: see _related.
     refresh_documents([instance.invoice_id])
+    monthly.add_payment(instance)
 
 
 def _on_receipt_saved(sender: Any, instance: Receipt, **kwargs: Any) -> None:
     refresh_accounts([(instance.customer_id, instance.currency)])
-
-
-def forget_settled(invoice_ids: list[int | None]) -> None:
-    """Mark invoices as no longer known to be settled: a new movement may have changed their balance."""
-    SettledInvoice.objects.filter(invoice_id__in=[pk for pk in invoice_ids if pk]).delete()
+    monthly.add_receipt(instance)

@@ -69,3 +69,21 @@ def add_days(date: str, days: str) -> str:
         # "%%%%" survives both this formatting and the driver's parameter substitution as one "%".
         return "date(%s, printf('%%%%+d days', %s))" % (date, days)
     return "(%s + CAST(%s AS INTEGER))" % (date, days)
+
+
+def month_start(date: str) -> str:
+    """Return SQL for the first day of the month of the date ``date``."""
+    if connection.vendor == "sqlite":
+        return "date(%s, 'start of month')" % date
+    return "CAST(DATE_TRUNC('month', %s) AS DATE)" % date
+
+
+def vat_share(amount: str, paid: str) -> str:
+    """Return SQL for amount × paid ÷ the document's total including VAT, rounded half up to the cent.
+
+    The arithmetic is on whole cents, so SQLite (floats) and PostgreSQL
+    (numeric) round the same way. ``paid`` is never negative (a reversal is
+    dated after the payment it cancels), so only ``amount`` carries a sign.
+    """
+    a, p, t = cents(amount), cents(paid), cents("i.total_with_vat")
+    return f"CASE WHEN {a} >= 0 THEN (2 * {a} * {p} + {t}) / (2 * {t}) ELSE -((2 * -{a} * {p} + {t}) / (2 * {t})) END"

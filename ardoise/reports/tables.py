@@ -8,9 +8,10 @@ French way, the CSV with decimal commas, the XLSX as numbers and dates.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext as _
@@ -44,6 +45,35 @@ class Row:
     url: str = ""  # the page the first cell links to on screen
 
 
+class LazyRows(Sequence[Row]):
+    """Rows made from a report's lazy sequence (``queries.BalanceRows``) only for the items read.
+
+    The screen slices one page out of it, so only fifty rows are read and
+    built; the exports iterate it whole.
+    """
+
+    def __init__(self, items: Sequence[Any], make_row: Callable[[Any], Row]) -> None:
+        self.items = items
+        self.make_row = make_row
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self.make_row(item) for item in self.items[index]]
+        return self.make_row(self.items[index])
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self.make_row(item) for item in self.items)
+
+
 @dataclass(frozen=True)
 class Table:
     """A report ready to print. ``currency`` is the currency of the amount columns."""
@@ -51,7 +81,7 @@ class Table:
     title: str
     filename: str  # without extension
     columns: tuple[Column, ...]
-    rows: list[Row]
+    rows: Sequence[Row]
     total: Row | None
     currency: str = "EUR"
     notes: list[str] = field(default_factory=list)
@@ -122,7 +152,7 @@ def outstanding_table(report: queries.BalanceReport) -> Table:
         title=_("Encours clients au %(date)s") % {"date": format_date(report.as_of)},
         filename="encours-%s" % report.as_of.isoformat(),
         columns=columns,
-        rows=[Row(cells(row), _customer_url(row.customer_id)) for row in report.rows],
+        rows=LazyRows(report.rows, lambda row: Row(cells(row), _customer_url(row.customer_id))),
         total=Row(cells(report.total)),
         currency=report.currency,
     )
@@ -160,7 +190,7 @@ def aging_table(report: queries.BalanceReport) -> Table:
         title=_("Balance âgée au %(date)s") % {"date": format_date(report.as_of)},
         filename="balance-agee-%s" % report.as_of.isoformat(),
         columns=columns,
-        rows=[Row(cells(row), _customer_url(row.customer_id)) for row in report.rows],
+        rows=LazyRows(report.rows, lambda row: Row(cells(row), _customer_url(row.customer_id))),
         total=Row(cells(report.total)),
         currency=report.currency,
     )
@@ -235,7 +265,7 @@ def revenue_table(report: queries.RevenueReport) -> Table:
         title=_("Chiffre d'affaires %(period)s") % {"period": report.period},
         filename="chiffre-affaires-%s-%s" % (report.period.start.isoformat(), report.period.end.isoformat()),
         columns=tuple(columns),
-        rows=[Row(cells(line), url(line)) for line in report.rows],
+        rows=LazyRows(report.rows, lambda line: Row(cells(line), url(line))),
         total=Row(cells(report.total)),
         notes=notes,
     )

@@ -47,11 +47,25 @@ class ReportPage:
     customer_tables: Callable[[Any, ReportFilters], list[tables.Table]] | None = field(default=None)
 
 
-def _outstanding(organisation: Any, filters: ReportFilters) -> tables.Table:
+def _balances(organisation: Any, filters: ReportFilters) -> queries.BalanceReport:
     customer_id = filters.customer.pk if filters.customer else None
-    return tables.outstanding_table(
-        queries.customer_balances(organisation, filters.as_of, filters.currency, customer_id)
-    )
+    report = queries.customer_balances(organisation, filters.as_of, filters.currency, customer_id)
+    # The page the screen will show comes with the count and the totals, in one query.
+    report.rows.prefetch_page(_page_offset(filters), PAGE_SIZE)
+    return report
+
+
+def _page_offset(filters: ReportFilters) -> int:
+    """Return the offset of the page the screen asks for; the paginator handles pages out of range."""
+    try:
+        number = max(int(filters.data.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+    return (number - 1) * PAGE_SIZE
+
+
+def _outstanding(organisation: Any, filters: ReportFilters) -> tables.Table:
+    return tables.outstanding_table(_balances(organisation, filters))
 
 
 def _outstanding_invoices(organisation: Any, filters: ReportFilters) -> list[tables.Table]:
@@ -61,13 +75,15 @@ def _outstanding_invoices(organisation: Any, filters: ReportFilters) -> list[tab
 
 
 def _aging(organisation: Any, filters: ReportFilters) -> tables.Table:
-    customer_id = filters.customer.pk if filters.customer else None
-    return tables.aging_table(queries.customer_balances(organisation, filters.as_of, filters.currency, customer_id))
+    return tables.aging_table(_balances(organisation, filters))
 
 
 def _revenue(organisation: Any, filters: ReportFilters) -> tables.Table:
     customer_id = filters.customer.pk if filters.customer else None
-    return tables.revenue_table(queries.revenue(organisation, filters.period, filters.grouping, customer_id))
+    report = queries.revenue(organisation, filters.period, filters.grouping, customer_id)
+    if isinstance(report.rows, queries.RevenueByCustomer):
+        report.rows.prefetch_page(_page_offset(filters), PAGE_SIZE)
+    return tables.revenue_table(report)
 
 
 def _receipts(organisation: Any, filters: ReportFilters) -> tables.Table:

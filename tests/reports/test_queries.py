@@ -106,7 +106,8 @@ def test_balances_filtered_by_customer(autumn, today):
 def test_other_organisation_customer_gives_nothing(autumn, today):
     report = queries.customer_balances(autumn.organisation, today, customer_id=autumn.outsider_customer.pk)
 
-    assert report.rows == []
+    assert list(report.rows) == []
+    assert len(report.rows) == 0
 
 
 def test_open_invoices_list_balances_and_lateness(autumn, today):
@@ -127,6 +128,42 @@ def test_top_customers_by_net_balance(autumn, today):
         ("Boulangerie Martin SAS", D("670.00")),
         ("Claire Petit", D("480.00")),
     ]
+
+
+def test_balance_rows_read_by_page(autumn, today):
+    every = list(queries.customer_balances(autumn.organisation, today).rows)
+    report = queries.customer_balances(autumn.organisation, today)
+    report.rows.prefetch_page(1, 1)
+
+    assert report.rows[1:2] == every[1:2]
+    assert len(report.rows) == 3
+    assert report.rows[0] == every[0]
+    assert report.rows[-1] == every[-1]
+    assert report.rows[5:9] == []
+    assert [row.customer_name for row in every] == [
+        "Boulangerie Martin SAS",
+        "Cabinet Durand & Associés",
+        "Claire Petit",
+    ]
+
+
+def test_balance_total_adds_up_rows(autumn, today):
+    report = queries.customer_balances(autumn.organisation, datetime.date(2026, 11, 6))
+    rows = list(report.rows)
+
+    for name in ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90", "owed_to_customer", "credit"):
+        assert getattr(report.total, name) == sum((getattr(row, name) for row in rows), D("0.00")), name
+    assert report.total.open_count == sum(row.open_count for row in rows)
+    assert report.total.oldest_due_date == min(row.oldest_due_date for row in rows if row.oldest_due_date)
+
+
+def test_top_customers_prefetched_with_total(autumn, today):
+    plain = queries.customer_balances(autumn.organisation, today)
+    prefetched = queries.customer_balances(autumn.organisation, today)
+    prefetched.rows.prefetch_largest(10)
+
+    assert queries.top_customers(prefetched) == queries.top_customers(plain)
+    assert prefetched.total == plain.total
 
 
 # Revenue
@@ -183,6 +220,17 @@ def test_revenue_by_customer(autumn, today):
         ("Cabinet Durand & Associés", D("2320.00")),
         ("Claire Petit", D("400.00")),
     ]
+
+
+def test_revenue_by_customer_read_by_page(autumn, today):
+    every = list(queries.revenue(autumn.organisation, YEAR, queries.RevenueGrouping.CUSTOMER).rows)
+    report = queries.revenue(autumn.organisation, YEAR, queries.RevenueGrouping.CUSTOMER)
+    report.rows.prefetch_page(1, 1)
+
+    assert len(report.rows) == 3
+    assert report.rows[1:2] == every[1:2]
+    assert report.rows[0:3] == every
+    assert report.rows[-1] == every[-1]
 
 
 def test_revenue_never_counts_drafts_or_other_organisations(autumn, today):
@@ -298,7 +346,8 @@ def test_paid_invoice_vat_same_both_ways(autumn, today):
 def test_vat_filtered_by_customer(autumn, today):
     report = queries.vat_collected(autumn.organisation, Q4, autumn.petit.pk)
 
-    assert report.rows == []
+    assert list(report.rows) == []
+    assert len(report.rows) == 0
 
 
 # Statement

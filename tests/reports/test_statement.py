@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import email
 import email.policy
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
 from ardoise.audit.models import AuditEntry
 from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+from ardoise.reports import queries
+from ardoise.reports.periods import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +140,15 @@ def test_statement_uses_organisation_template(owner_client, autumn, today, organ
     assert initial["subject"] == "Votre relevé au 31/12/2026 : 670,00%s€" % NBSP
     assert initial["body"] == "Bonjour Boulangerie Martin SAS, du 01/10/2026 au 31/12/2026."
     assert attachment.get_filename() == "Relevé Boulangerie Martin SAS 31-12-2026.pdf"
+
+
+def test_statement_queries_do_not_grow_with_lines(autumn, today):
+    period = Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+
+    with CaptureQueriesContext(connection) as few:
+        short = queries.statement(autumn.organisation, autumn.petit, period)
+    with CaptureQueriesContext(connection) as many:
+        long = queries.statement(autumn.organisation, autumn.martin, period)
+
+    assert len(short.lines) < len(long.lines)
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ardoise.invoicing.credit_notes import create_credit_note
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import Invoice, InvoiceStatus
-from ardoise.invoicing.queries import in_state, with_balance, with_stored_balance
+from ardoise.invoicing.queries import in_state, in_stored_state, with_balance, with_stored_balance
 from ardoise.invoicing.services import issue_invoice
 from ardoise.payments.models import Payment, Receipt
 from ardoise.payments.services import (
@@ -87,8 +87,10 @@ def test_states_agree_with_computed_balances(autumn, state, today):
 
     stored = set(in_state(with_stored_balance(invoices), state, today).values_list("pk", flat=True))
     computed = set(in_state(with_balance(invoices), state, today).values_list("pk", flat=True))
+    listed = in_stored_state(with_stored_balance(invoices), state, today, autumn.organisation)
 
     assert stored == computed
+    assert set(listed.values_list("pk", flat=True)) == computed
 
 
 def test_random_operations_keep_stored_balances_exact(organisation, customer, product):

@@ -14,9 +14,7 @@ from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisatio
 from ardoise.core.csvfile import write_csv
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
-from ardoise.invoicing.models import Invoice
-from ardoise.reports import queries, tables
-from ardoise.reports.balances import remember_settled
+from ardoise.reports import monthly, queries, tables
 from ardoise.reports.breakdowns import fill_missing
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
 from ardoise.reports.statement_pdf import statement_pdf
@@ -60,8 +58,9 @@ class Command(FrenchCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="RAPPORT")
         actions.add_parser(
             "refresh",
-            help="Préparer les tables des rapports après un chargement en masse (les pages le font sinon "
-            "à leur premier affichage).",
+            aliases=["rebuild"],
+            help="Reconstruire les tables des rapports (soldes, totaux mensuels) à partir des factures, "
+            "paiements et encaissements, par exemple après un chargement en masse.",
         )
         for name, (kind, help_text) in REPORTS.items():
             report = actions.add_parser(name, help=help_text)
@@ -82,7 +81,7 @@ class Command(FrenchCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
         name = options["action"]
-        if name == "refresh":
+        if name in ("refresh", "rebuild"):
             self.refresh(organisation)
             return
         output_format = options["format"]
@@ -111,12 +110,10 @@ class Command(FrenchCommand):
         self.print_table(table, output_format, options["output"])
 
     def refresh(self, organisation: Any) -> None:
-        """Fill the VAT and revenue rows of issued documents, rebuild the stored balances, remember the settled ones."""
+        """Fill the VAT and revenue rows of issued documents, then rebuild the stored balances and monthly totals."""
         filled = fill_missing(organisation)
         rebuild(organisation)
-        currencies = Invoice.objects.filter(organisation=organisation).values_list("currency", flat=True).distinct()
-        for currency in sorted(set(currencies)):
-            remember_settled(organisation, timezone.localdate(), currency, force=True)
+        monthly.rebuild(organisation)
         self.stdout.write(_("Tables des rapports à jour : %(count)s document(s) ajouté(s).") % {"count": filled})
 
     def table(
