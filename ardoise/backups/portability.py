@@ -41,6 +41,7 @@ from ardoise.integrity.models import ChainRecord, RecordKind
 from ardoise.invoicing.models import Invoice, InvoiceLine, IssuedFile, NumberingSeries, SeriesCounter
 from ardoise.payments.models import Payment, Receipt
 from ardoise.quotes.models import Quote, QuoteFile, QuoteInvoice, QuoteLine, QuoteSettings
+from ardoise.reports.rebuild import rebuild_all
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -264,6 +265,8 @@ def import_organisation(path: Path, owner_email: str) -> Imported:
             loader.insert(Receipt, row)
         for row in rows["payments"]:
             loader.insert(Payment, row)
+        # The bulk inserts send no post_save signal, so the report tables are rebuilt here.
+        rebuild_all(organisation)
         _rebuild_chain(loader, organisation, rows["chain"])
         Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
 

@@ -142,7 +142,7 @@ def without_daily_backup():
 
 @pytest.fixture
 def invoiced_quote(organisation, customer, owner):
-    """A quote with a charge on its total, invoiced by a 30 % deposit and the final invoice, and its next version."""
+    """Version 2 of a quote with a charge on its total, invoiced by a 30 % deposit and the final invoice."""
     from ardoise.quotes import billing
     from ardoise.quotes.billing_models import BillingKind
     from ardoise.quotes.models import Quote, QuoteLine, QuoteSettings
@@ -156,9 +156,9 @@ def invoiced_quote(organisation, customer, owner):
         QuoteLine(name="Pose de carrelage", quantity=Decimal("12.5"), unit_price=Decimal("65"), vat_rate=Decimal("20")),
         QuoteLine(name="Isolation", quantity=Decimal("3"), unit_price=Decimal("333.33"), vat_rate=Decimal("5.5")),
     ]
-    quote = accept(issue(save_draft(quote, lines), today=day), owner, name="M. Martin")
+    first = issue(save_draft(quote, lines), today=day)
+    quote = accept(issue(revise(first), today=day), owner, name="M. Martin")
     billing.issue_from_quote(quote, billing.BillingChoice(BillingKind.DEPOSIT, percent=Decimal("30")), today=day)
     billing.issue_from_quote(quote, billing.BillingChoice(BillingKind.FINAL), today=day)
-    revise(quote)
     quote.refresh_from_db()
     return quote

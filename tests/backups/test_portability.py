@@ -61,6 +61,26 @@ def test_export_then_import_keeps_numbers_and_pdfs(paid_invoice, organisation, t
     assert result.checked == 3
 
 
+@pytest.mark.django_db
+def test_imported_organisation_has_report_tables(paid_invoice, organisation, tmp_path):
+    from ardoise.reports.models import DocumentBalance, MonthlyReceipts, MonthlyRevenue
+
+    export = tmp_path / "export.zip"
+    run_command("export-organisation", "--output", str(export))
+    Organisation.objects.filter(pk=organisation.pk).update(siren="552100554")
+
+    run_command("import-organisation", str(export), "--owner", "nouveau@exemple.fr")
+
+    imported = Organisation.objects.exclude(pk=organisation.pk).get()
+    copy = Invoice.objects.get(organisation=imported)
+    original_balance = DocumentBalance.objects.get(invoice=paid_invoice).balance
+    assert DocumentBalance.objects.get(invoice=copy).balance == original_balance
+    revenue = MonthlyRevenue.objects.filter(organisation=imported).values_list("invoiced", flat=True)
+    original_revenue = MonthlyRevenue.objects.filter(organisation=organisation).values_list("invoiced", flat=True)
+    assert list(revenue) == list(original_revenue)
+    assert MonthlyReceipts.objects.filter(organisation=imported).count() == 1
+
+
 def imported_copy(export, organisation):
     # The same installation is used as the target: the original gets another SIREN so both can coexist.
     Organisation.objects.filter(pk=organisation.pk).update(siren="552100554")
@@ -86,9 +106,10 @@ def test_export_then_import_keeps_quotes(invoiced_quote, organisation, tmp_path)
     assert copy.total_with_vat == invoiced_quote.total_with_vat
     assert copy.accepted_by_name == "M. Martin"
     assert [line.name for line in copy.lines.all()] == ["Pose de carrelage", "Isolation"]
-    revision = Quote.objects.get(organisation=imported, previous_version=copy)
-    assert (revision.status, revision.version, revision.number) == (QuoteStatus.DRAFT, 2, "")
-    assert revision.lines.count() == 2
+    previous = copy.previous_version
+    assert previous.organisation == imported
+    assert (previous.status, previous.version, previous.number) == (QuoteStatus.SUPERSEDED, 1, "D-2026-0001")
+    assert previous.lines.count() == 2
     settings = QuoteSettings.objects.get(organisation=imported)
     assert (settings.validity_days, settings.default_conditions) == (45, "Sous 4 semaines.")
 
@@ -134,7 +155,7 @@ def test_import_refuses_altered_quote_pdf(invoiced_quote, organisation, tmp_path
         target.writestr("manifest.json", json.dumps(manifest))
     Organisation.objects.filter(pk=organisation.pk).update(siren="552100554")
 
-    with pytest.raises(CommandError, match="Le PDF du devis D-2026-0001 manque ou diffère"):
+    with pytest.raises(CommandError, match="Le PDF du devis D-2026-0002 manque ou diffère"):
         run_command("import-organisation", str(altered), "--owner", "nouveau@exemple.fr")
 
     assert Organisation.objects.count() == 1

@@ -29,9 +29,9 @@ def test_every_quote_model_is_backed_up():
 def test_dump_writes_quote_rows(invoiced_quote, tmp_path):
     counts = dump_tables(tmp_path, "default")
 
-    assert [counts[table] for table in QUOTE_TABLES] == [2, 4, 1, 1, 2]
-    (quote_file,) = read_rows(tmp_path / "quotes_quotefile.jsonl")
-    assert base64.b64decode(quote_file["pdf"]) == invoiced_quote.issued_pdf()
+    assert [counts[table] for table in QUOTE_TABLES] == [2, 4, 2, 1, 2]
+    files = {row["quote_id"]: row for row in read_rows(tmp_path / "quotes_quotefile.jsonl")}
+    assert base64.b64decode(files[invoiced_quote.pk]["pdf"]) == invoiced_quote.issued_pdf()
     quotes = {row["id"]: row for row in read_rows(tmp_path / "quotes_quote.jsonl")}
     assert quotes[invoiced_quote.pk]["document_adjustments"] == invoiced_quote.document_adjustments
     assert quotes[invoiced_quote.pk]["status"] == "invoiced"

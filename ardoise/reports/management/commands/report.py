@@ -14,11 +14,10 @@ from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisatio
 from ardoise.core.csvfile import write_csv
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
-from ardoise.reports import monthly, queries, tables
-from ardoise.reports.breakdowns import fill_missing
+from ardoise.reports import queries, tables
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
+from ardoise.reports.rebuild import rebuild_all
 from ardoise.reports.statement_pdf import statement_pdf
-from ardoise.reports.stored import rebuild
 from ardoise.reports.templatetags.report_tags import format_cell
 from ardoise.reports.views import sheet_of
 
@@ -111,9 +110,7 @@ class Command(FrenchCommand):
 
     def refresh(self, organisation: Any) -> None:
         """Fill the VAT and revenue rows of issued documents, then rebuild the stored balances and monthly totals."""
-        filled = fill_missing(organisation)
-        rebuild(organisation)
-        monthly.rebuild(organisation)
+        filled = rebuild_all(organisation)
         self.stdout.write(_("Tables des rapports à jour : %(count)s document(s) ajouté(s).") % {"count": filled})
 
     def table(
