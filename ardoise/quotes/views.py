@@ -418,6 +418,16 @@ def quote_email(request: HttpRequest, pk: int) -> HttpResponse:
             _("L'envoi à %(to)s a échoué : %(error)s. Vérifiez l'adresse, puis réessayez.")
             % {"to": outbound.to, "error": outbound.error},
         )
+    elif outbound.status == DeliveryStatus.WRITTEN:
+        messages.warning(
+            request,
+            _(
+                "Aucun serveur d'envoi n'est configuré : le message pour %(to)s a été écrit dans la boîte "
+                "d'envoi locale (menu E-mails) et n'est pas parti. Pour envoyer vraiment, renseignez "
+                "ARDOISE_SMTP_HOST (voir la documentation de configuration)."
+            )
+            % {"to": outbound.to},
+        )
     else:
         messages.success(request, _("Devis envoyé à %(to)s.") % {"to": outbound.to})
     return redirect(quote)

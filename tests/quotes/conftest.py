@@ -48,4 +48,4 @@ def issued_quote(draft_quote) -> Quote:
 
 
 # The real SMTP server on loopback of the mailing tests.
-from tests.mailing.conftest import smtp_server, smtp_settings  # noqa: E402, F401
+from tests.mailing.conftest import eml_settings, smtp_server, smtp_settings  # noqa: E402, F401

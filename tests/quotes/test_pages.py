@@ -212,6 +212,16 @@ def test_send_email_marks_sent(owner_client, issued_quote, smtp_settings):
     assert b"Content-Type: text/plain" in message
 
 
+def test_send_without_smtp_says_nothing_left(owner_client, issued_quote, eml_settings):
+    data = {"to": "compta@boulangerie-martin.fr", "cc": "", "bcc": "", "subject": "Devis", "body": "Bonjour"}
+
+    response = owner_client.post(reverse("quotes:email", args=[issued_quote.pk]), data, follow=True)
+
+    assert issued_quote.emails.get().status == "written"
+    assert "est pas parti" in response.text
+    assert "Devis envoyé à" not in response.text
+
+
 def test_send_email_invalid_address(owner_client, issued_quote):
     data = {"to": "pas-une-adresse", "cc": "", "bcc": "", "subject": "Devis", "body": "Bonjour"}
 
