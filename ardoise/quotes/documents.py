@@ -150,6 +150,9 @@ def quote_pdf_context(document: QuoteDocument) -> dict[str, Any]:
             "buyer": body.buyer.name,
         }
         data["labels"]["due"] = _("Total TTC")
+        # The highlighted box already shows the total including VAT, so its row would print it twice.
+        total_label = _("Total TTC")
+        data["totals"] = [row for row in data["totals"] if row[0] != total_label]
         data["facts"] = _facts(document)
         if not is_proforma:
             data["payment"] = None

@@ -38,6 +38,7 @@ def test_quote_pdf_has_acceptance_block(issued_quote):
     assert "BON POUR ACCORD" in text
     assert "Signature et cachet" in text
     assert "Net à payer" not in text
+    assert squeeze(text).count("Total TTC") == 1
 
 
 def test_quote_pdf_is_pdfa_without_xml(issued_quote):
