@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.core import forms as core_forms
 from ardoise.invoicing.forms import DateInput
 from ardoise.recurring import indexation
-from ardoise.recurring.models import PriceIndex, PriceIndexValue, RecurringPlan, RevisionKind
+from ardoise.recurring.models import PriceIndex, RecurringPlan, RevisionKind
 
 
 class PlanForm(forms.ModelForm):
@@ -243,7 +243,3 @@ class IndexValueForm(forms.Form):
                 % {"value": self.data.get(self.add_prefix("value"))}
             )
         return value
-
-
-def existing_value(index: PriceIndex, period: Any) -> PriceIndexValue | None:
-    return PriceIndexValue.objects.filter(index=index, period=period).first()

@@ -60,13 +60,6 @@ class PeriodError(ValueError):
     """A period typed by a user that does not fit the index's periodicity; the message is French."""
 
 
-def period_start(day: datetime.date, periodicity: str) -> datetime.date:
-    """Return the first day of the period of ``periodicity`` that contains ``day``."""
-    months = MONTHS_PER_PERIOD[periodicity]
-    first_month = (day.month - 1) // months * months + 1
-    return datetime.date(day.year, first_month, 1)
-
-
 def parse_period(text: str, periodicity: str) -> datetime.date:
     """Read a period as users write it: ``2024-08`` or ``08/2024``, ``T3 2024`` or ``2024-T3``, ``2024``.
 

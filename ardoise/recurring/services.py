@@ -445,7 +445,7 @@ def set_index_value(
     """Enter or correct the value of ``index`` for ``period``, then settle the drafts that waited for it.
 
     Returns the value row and the number of waiting drafts whose prices are
-    now revised; their generating units run again, so that the plans that
+    now revised. Their generating units run again, so that the plans that
     issue automatically issue them.
     """
     from ardoise.recurring.tasks import release_waiting
