@@ -184,8 +184,8 @@ def formula_note(name: str, rule: IndexRule, number: int, current_value: Decimal
     """Write the revision formula printed in the invoice's notes, with both index values and their periods."""
     return _(
         "Prix révisés selon l'indice %(index)s : P1 = P0 × (I1 / I0) = P0 × (%(current)s / %(base)s), "
-        "coefficient %(coefficient)s. I0 : indice de référence de %(base_period)s ; "
-        "I1 : indice de %(current_period)s (révision du %(date)s)."
+        "coefficient %(coefficient)s. I0 : indice de référence (%(base_period)s). "
+        "I1 : indice de la révision du %(date)s (%(current_period)s)."
     ) % {
         "index": name,
         "current": format_index_value(current_value),

@@ -133,7 +133,7 @@ def test_index_revision_applies_formula_and_note(organisation, customer, syntec)
     assert revised.lines.get().unit_price == Decimal("1284.67")
     assert revised.notes == (
         "Prix révisés selon l'indice Syntec : P1 = P0 × (I1 / I0) = P0 × (312,4 / 300,2), coefficient 1,04064. "
-        "I0 : indice de référence de août 2024 ; I1 : indice de août 2025 (révision du 31/01/2026)."
+        "I0 : indice de référence (août 2024). I1 : indice de la révision du 31/01/2026 (août 2025)."
     )
     # The issued document carries the note, so the PDF and the XML print it.
     assert "P1 = P0 × (I1 / I0)" in str(revised.document)
@@ -220,7 +220,8 @@ def test_index_pages_create_index_and_value(owner_client, organisation):
     assert value.period == AUGUST_2025
     assert value.value == Decimal("131.2")
     page = owner_client.get(index.get_absolute_url()).content.decode()
-    assert "août 2025" in page and "131,2" in page
+    assert "août 2025" in page
+    assert "131,2" in page
 
     owner_client.post(reverse("recurring:index_value_delete", args=[value.pk]))
     assert not PriceIndexValue.objects.exists()
