@@ -70,9 +70,9 @@ class PlanForm(forms.ModelForm):
         indices.empty_label = _("— choisir un indice —")
         instance = self.instance
         if instance.index_base_period is not None and instance.price_index_id is not None:
-            self.initial.setdefault(
-                "index_base_period",
-                indexation.period_code(instance.index_base_period, instance.price_index.periodicity),
+            # The model's initial value is a date; the form shows the period as users type it (2024-08).
+            self.initial["index_base_period"] = indexation.period_code(
+                instance.index_base_period, instance.price_index.periodicity
             )
 
     def clean_revision_percent(self) -> Any:

@@ -252,6 +252,8 @@ def test_plan_editor_saves_index_revision(owner_client, customer, syntec):
     assert plan.index_rule.first_revision == datetime.date(2028, 1, 31)
     page = owner_client.get(plan.get_absolute_url()).content.decode()
     assert "indice Syntec, P1 = P0 × (I1 / I0) avec I0 = 300,2 (août 2024)" in page
+    editor = owner_client.get(reverse("recurring:edit", args=[plan.pk])).content.decode()
+    assert 'name="plan-index_base_period" value="2024-08"' in editor
 
 
 def test_plan_editor_rejects_incomplete_index_revision(owner_client, customer, syntec):
