@@ -10,9 +10,9 @@ rendered for every invoice; nothing is handed to SMTP.
 
 The baseline issues ``--baseline`` plain 10-line drafts with ``issue_invoice``
 in the same process and database, as ``bench_issue.py`` does, before the
-batch. On a shared machine the load changes during a long batch, so the
-script also issues ``--probes`` plain drafts at each tenth of the batch, and
-compares the batch with the median of those probes too: they ran in the same
+batch. On a shared machine the load changes during a long batch. So the
+script also issues ``--probes`` plain drafts at each tenth of the batch and
+compares the batch with the median of those probes, which ran in the same
 conditions as the invoices around them. The table gives invoices per second,
 the probes' median and the resident memory at each checkpoint (flat memory:
 it does not grow with the batch).
@@ -98,7 +98,10 @@ def make_plans(organisation, customer, count: int, day: datetime.date) -> None:
 
 
 def time_single_issues(organisation, customer, count: int) -> list[float]:
-    """Issue ``count`` plain 10-line drafts with ``issue_invoice``; return each issue's seconds (drafts untimed)."""
+    """Issue ``count`` plain 10-line drafts with ``issue_invoice`` and return the seconds of each issue.
+
+    Creating the drafts is not timed.
+    """
     timings = []
     for draft in [make_draft(organisation, customer, 10) for _ in range(count)]:
         start = time.perf_counter()
