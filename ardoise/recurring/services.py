@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
 from ardoise.core.formats import format_date, format_rate
 from ardoise.core.money import currency_decimals
@@ -108,6 +109,19 @@ def issue_day_for(due_on: datetime.date) -> datetime.date:
     return max(due_on, timezone.localdate())
 
 
+def lock_organisation(organisation_ids: Any) -> None:
+    """Lock the plan's organisation row first, the way issuing does, so that the two wait for each other.
+
+    Without it, PostgreSQL can deadlock a generation with an issue of the same
+    organisation: issuing holds the row FOR UPDATE, while the foreign keys of
+    the rows the generation inserted need a KEY SHARE lock on it at commit.
+    NO KEY UPDATE still conflicts with issuing's FOR UPDATE but not with the
+    KEY SHARE locks of other writers, such as a plan being resumed. SQLite
+    ignores row locks: its writers take turns on the whole database.
+    """
+    list(Organisation.objects.select_for_update(no_key=True).filter(pk__in=organisation_ids).values_list("pk"))
+
+
 @dataclass(frozen=True)
 class Generated:
     occurrence: RecurringOccurrence | None
@@ -125,6 +139,7 @@ def generate_occurrence(plan_id: int, date: datetime.date, issue_day: datetime.d
     """
     try:
         with transaction.atomic():
+            lock_organisation(RecurringPlan.objects.filter(pk=plan_id).values("organisation_id"))
             plan = (
                 RecurringPlan.objects.select_for_update(of=("self",))
                 .select_related("organisation", "template", "customer", "price_index")
@@ -282,6 +297,8 @@ def reprice_occurrence(occurrence_id: int) -> RecurringOccurrence:
     problem updated.
     """
     with transaction.atomic():
+        plans = RecurringPlan.objects.filter(occurrences__pk=occurrence_id)
+        lock_organisation(plans.values("organisation_id"))
         occurrence = (
             RecurringOccurrence.objects.select_for_update(of=("self",))
             .select_related("plan__organisation", "plan__template", "plan__price_index", "invoice")
