@@ -9,10 +9,13 @@ validation, Typst PDF, Factur-X, hash chain) and creates and queues its
 rendered for every invoice; nothing is handed to SMTP.
 
 The baseline issues ``--baseline`` plain 10-line drafts with ``issue_invoice``
-in the same process and database, as ``bench_issue.py`` does. The table gives
-invoices per second, the per-invoice cost against the baseline median, and
-the resident memory at each checkpoint (flat memory: it does not grow with
-the batch).
+in the same process and database, as ``bench_issue.py`` does, before the
+batch. On a shared machine the load changes during a long batch. So the
+script also issues ``--probes`` plain drafts at each tenth of the batch and
+compares the batch with the median of those probes, which ran in the same
+conditions as the invoices around them. The table gives invoices per second,
+the probes' median and the resident memory at each checkpoint (flat memory:
+it does not grow with the batch).
 
     .venv/bin/python bench/bench_recurring.py --count 10000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/recurring_bench .venv/bin/python bench/bench_recurring.py
@@ -94,10 +97,26 @@ def make_plans(organisation, customer, count: int, day: datetime.date) -> None:
     Invoice.objects.filter(pk=template.pk).delete()
 
 
+def time_single_issues(organisation, customer, count: int) -> list[float]:
+    """Issue ``count`` plain 10-line drafts with ``issue_invoice`` and return the seconds of each issue.
+
+    Creating the drafts is not timed.
+    """
+    timings = []
+    for draft in [make_draft(organisation, customer, 10) for _ in range(count)]:
+        start = time.perf_counter()
+        services.issue_invoice(draft)
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10000, help="recurring invoices (default 10000)")
     parser.add_argument("--baseline", type=int, default=30, help="single issues for the baseline (default 30)")
+    parser.add_argument(
+        "--probes", type=int, default=3, help="single issues timed at each tenth of the batch (default 3)"
+    )
     options = parser.parse_args()
 
     from django.conf import settings
@@ -107,11 +126,7 @@ def main() -> int:
     day = timezone.localdate()
 
     # Baseline: the first issue compiles the schematrons and the Typst template; it is left out.
-    baseline = []
-    for draft in [make_draft(organisation, customer, 10) for _ in range(options.baseline + 1)]:
-        start = time.perf_counter()
-        services.issue_invoice(draft)
-        baseline.append(time.perf_counter() - start)
+    baseline = time_single_issues(organisation, customer, options.baseline + 1)
     baseline_ms = statistics.median(baseline[1:]) * 1000
 
     make_plans(organisation, customer, options.count, day)
@@ -121,6 +136,8 @@ def main() -> int:
     discovery_s = time.perf_counter() - start
 
     checkpoints = []
+    probes: list[float] = []
+    probe_seconds = 0.0
     step = max(1, options.count // 10)
     done = 0
     rss_start = rss_mib()
@@ -140,22 +157,33 @@ def main() -> int:
         done += 1
         reset_queries()
         if done % step == 0:
-            checkpoints.append((done, time.perf_counter() - batch_start, rss_mib()))
-    total_s = time.perf_counter() - batch_start
+            elapsed = time.perf_counter() - batch_start - probe_seconds
+            probe_start = time.perf_counter()
+            timings = time_single_issues(organisation, customer, options.probes)
+            probe_seconds += time.perf_counter() - probe_start
+            probes.extend(timings)
+            checkpoints.append((done, elapsed, rss_mib(), statistics.median(timings) * 1000 if timings else 0.0))
+    total_s = time.perf_counter() - batch_start - probe_seconds
 
     queued = JobUnit.objects.filter(job=SEND).count()
     per_invoice_ms = total_s / max(done, 1) * 1000
     print("Database: %s; %d recurring invoices; %d send units queued" % (connection.vendor, done, queued))
     print("Discovery of the due units: %.2f s" % discovery_s)
     print()
-    print("| Invoices | Elapsed (s) | Invoices/s | RSS (MiB) |")
-    print("| ---: | ---: | ---: | ---: |")
-    for count, elapsed, rss in checkpoints:
-        print("| %d | %.1f | %.1f | %.0f |" % (count, elapsed, count / elapsed, rss))
+    print("| Invoices | Elapsed (s) | Invoices/s | Single issue probes, median (ms) | RSS (MiB) |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for count, elapsed, rss, probe_ms in checkpoints:
+        print("| %d | %.1f | %.1f | %.0f | %.0f |" % (count, elapsed, count / elapsed, probe_ms, rss))
     print()
-    print("Single issue (bench_issue.py method), median of %d: %.1f ms" % (options.baseline, baseline_ms))
+    print(
+        "Single issue (bench_issue.py method), median of %d before the batch: %.1f ms" % (options.baseline, baseline_ms)
+    )
     print("Recurring, per invoice (generate + issue + render e-mail + queue): %.1f ms" % per_invoice_ms)
-    print("Ratio: %.2f× (target ≤ 1.5×)" % (per_invoice_ms / baseline_ms))
+    print("Ratio to the baseline before the batch: %.2f× (target ≤ 1.5×)" % (per_invoice_ms / baseline_ms))
+    if probes:
+        probe_ms = statistics.median(probes) * 1000
+        print("Single issue, median of the %d probes during the batch: %.1f ms" % (len(probes), probe_ms))
+        print("Ratio to the probes: %.2f× (target ≤ 1.5×)" % (per_invoice_ms / probe_ms))
     print(
         "RSS: %.0f MiB before the batch, %.0f MiB at the end; peak RSS %.0f MiB"
         % (rss_start, rss_mib(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

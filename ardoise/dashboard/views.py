@@ -22,11 +22,13 @@ from ardoise.invoicing import queries
 from ardoise.invoicing.models import Invoice
 from ardoise.jobs.views import recent_failures, visible_units
 from ardoise.mailing.queries import failed_deliveries
+from ardoise.recurring.services import waiting_occurrences
 from ardoise.reports import queries as reports
 from ardoise.reports.periods import Grouping, Period, month_start
 
 LATEST_COUNT = 8
 FAILED_EMAILS_SHOWN = 5
+WAITING_REVISIONS_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "steps": _getting_started(organisation),
         "job_failures": recent_failures(visible_units(request)).count(),
         "failed_emails": list(failed_deliveries(organisation)[:FAILED_EMAILS_SHOWN]),
+        "waiting_revisions": list(waiting_occurrences(organisation)[:WAITING_REVISIONS_SHOWN]),
     }
     context.update(backup_age_context(request))
     context["show_getting_started"] = not all(step.done for step in context["steps"])

@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from ardoise.recurring import schedule
+from ardoise.recurring import indexation, schedule
 
 
 class Frequency(models.TextChoices):
@@ -30,6 +30,85 @@ PERIOD_NAMES = {
 
 MAX_INTERVAL = 99
 MAX_OCCURRENCES = 1200
+MAX_REVISION_MONTHS = 120
+
+
+class RevisionKind(models.TextChoices):
+    NONE = "none", _("Aucune : prix fixes")
+    PERCENT = "percent", _("Pourcentage annuel")
+    INDEX = "index", _("Indice (P1 = P0 × I1 / I0)")
+
+
+class Periodicity(models.TextChoices):
+    MONTHLY = indexation.MONTHLY, _("mensuel")
+    QUARTERLY = indexation.QUARTERLY, _("trimestriel")
+    YEARLY = indexation.YEARLY, _("annuel")
+
+
+class PriceIndex(models.Model):
+    """A price index that an organisation's contracts revise their prices by (Syntec, BT01, an INSEE index…).
+
+    Its values are typed in by the organisation, period by period: Ardoise
+    ships none, because it cannot check them against the publisher's.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="price_indices")
+    name = models.CharField(
+        _("nom de l'indice"), max_length=60, help_text=_("Tel qu'il figure dans vos contrats, par exemple « Syntec ».")
+    )
+    periodicity = models.CharField(
+        _("périodicité"),
+        max_length=10,
+        choices=Periodicity,
+        default=Periodicity.MONTHLY,
+        help_text=_("Un indice mensuel a une valeur par mois (Syntec, BT01), un indice trimestriel une par trimestre."),
+    )
+    source = models.CharField(
+        _("source"), max_length=200, blank=True, help_text=_("Où vous relevez ses valeurs, pour mémoire.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("indice de prix")
+        verbose_name_plural = _("indices de prix")
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="unique_price_index_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("recurring:index_detail", args=[self.pk])
+
+    def format_period(self, period: datetime.date) -> str:
+        return indexation.format_period(period, self.periodicity)
+
+
+class PriceIndexValue(models.Model):
+    """The published value of an index for one period (stored as the period's first day)."""
+
+    index = models.ForeignKey(PriceIndex, on_delete=models.CASCADE, related_name="values")
+    period = models.DateField(_("période"))
+    value = models.DecimalField(
+        _("valeur"), max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal("0.0001"))]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("valeur d'indice")
+        verbose_name_plural = _("valeurs d'indice")
+        ordering = ["-period"]
+        constraints = [
+            models.UniqueConstraint(fields=["index", "period"], name="unique_price_index_period"),
+            models.CheckConstraint(condition=models.Q(value__gt=0), name="price_index_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return "%s %s : %s" % (
+            self.index.name,
+            self.index.format_period(self.period),
+            indexation.format_index_value(self.value),
+        )
 
 
 class RecurringPlan(models.Model):
@@ -96,6 +175,39 @@ class RecurringPlan(models.Model):
             "la deuxième année, +5,06 % la troisième. 0 pour des prix fixes."
         ),
     )
+    revision_kind = models.CharField(
+        _("révision des prix"), max_length=10, choices=RevisionKind, default=RevisionKind.NONE
+    )
+    price_index = models.ForeignKey(
+        PriceIndex,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plans",
+        verbose_name=_("indice de révision"),
+    )
+    index_base_period = models.DateField(_("période de l'indice de référence (I0)"), null=True, blank=True)
+    index_base_value = models.DecimalField(
+        _("valeur de l'indice de référence (I0)"),
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text=_("La valeur inscrite au contrat, celle des prix de l'abonnement."),
+    )
+    revision_date = models.DateField(
+        _("date de la première révision"),
+        null=True,
+        blank=True,
+        help_text=_("Laissez vide pour réviser au premier anniversaire de la première facture."),
+    )
+    revision_every_months = models.PositiveSmallIntegerField(
+        _("révision tous les N mois"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REVISION_MONTHS)],
+        help_text=_("12 pour une révision annuelle ; l'indice utilisé avance d'autant à chaque révision."),
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     next_index = models.PositiveIntegerField(default=0, editable=False)
     next_date = models.DateField(null=True, blank=True, editable=False)
@@ -138,6 +250,21 @@ class RecurringPlan(models.Model):
             _("Tous les %(count)s %(period)s") % {"count": self.interval, "period": PERIOD_NAMES[self.frequency]}
         )
 
+    @property
+    def index_rule(self) -> indexation.IndexRule | None:
+        """Return the index revision rule, or None when the plan is not revised by an index."""
+        if self.revision_kind != RevisionKind.INDEX or self.price_index is None:
+            return None
+        if self.index_base_period is None or self.index_base_value is None:
+            return None
+        return indexation.IndexRule(
+            periodicity=self.price_index.periodicity,
+            base_period=self.index_base_period,
+            base_value=self.index_base_value,
+            first_revision=self.revision_date or schedule.add_months(self.start_date, 12),
+            every_months=self.revision_every_months,
+        )
+
     def upcoming(self, count: int = 6) -> list[datetime.date]:
         """Return the next ``count`` dates still to generate."""
         dates = []
@@ -172,6 +299,9 @@ class RecurringOccurrence(models.Model):
     )
     email_started_at = models.DateTimeField(null=True, blank=True)
     email_resent = models.BooleanField(default=False)
+    # Why the draft waits instead of being issued, e.g. the index value of its revision is missing.
+    # Empty once the draft's prices are settled; issuing refuses the draft while it is not.
+    revision_problem = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -180,6 +310,9 @@ class RecurringOccurrence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "date"], name="unique_recurring_occurrence_date"),
             models.UniqueConstraint(fields=["plan", "index"], name="unique_recurring_occurrence_index"),
+        ]
+        indexes = [
+            models.Index(fields=["plan"], condition=~models.Q(revision_problem=""), name="recurring_revision_waiting")
         ]
 
     def __str__(self) -> str:

@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ardoise.accounts.models import Organisation
 from ardoise.audit.services import record
+from ardoise.core.formats import format_date, format_rate
+from ardoise.core.money import currency_decimals
 from ardoise.invoicing.models import Invoice, InvoiceLine
 from ardoise.invoicing.services import issue_invoice, refresh_totals
-from ardoise.recurring import schedule
-from ardoise.recurring.models import RecurringOccurrence, RecurringPlan
+from ardoise.recurring import indexation, schedule
+from ardoise.recurring.models import (
+    PriceIndex,
+    PriceIndexValue,
+    RecurringOccurrence,
+    RecurringPlan,
+    RevisionKind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +109,19 @@ def issue_day_for(due_on: datetime.date) -> datetime.date:
     return max(due_on, timezone.localdate())
 
 
+def lock_organisation(organisation_ids: Any) -> None:
+    """Lock the plan's organisation row first, the way issuing does, so that the two wait for each other.
+
+    Without it, PostgreSQL can deadlock a generation with an issue of the same
+    organisation: issuing holds the row FOR UPDATE, while the foreign keys of
+    the rows the generation inserted need a KEY SHARE lock on it at commit.
+    NO KEY UPDATE still conflicts with issuing's FOR UPDATE but not with the
+    KEY SHARE locks of other writers, such as a plan being resumed. SQLite
+    ignores row locks: its writers take turns on the whole database.
+    """
+    list(Organisation.objects.select_for_update(no_key=True).filter(pk__in=organisation_ids).values_list("pk"))
+
+
 @dataclass(frozen=True)
 class Generated:
     occurrence: RecurringOccurrence | None
@@ -115,9 +139,10 @@ def generate_occurrence(plan_id: int, date: datetime.date, issue_day: datetime.d
     """
     try:
         with transaction.atomic():
+            lock_organisation(RecurringPlan.objects.filter(pk=plan_id).values("organisation_id"))
             plan = (
-                RecurringPlan.objects.select_for_update()
-                .select_related("organisation", "template", "customer")
+                RecurringPlan.objects.select_for_update(of=("self",))
+                .select_related("organisation", "template", "customer", "price_index")
                 .filter(pk=plan_id)
                 .first()
             )
@@ -134,9 +159,15 @@ def generate_occurrence(plan_id: int, date: datetime.date, issue_day: datetime.d
                 return Generated(
                     None, False, _("Le calendrier de l'abonnement a changé : cette date n'en fait plus partie.")
                 )
-            draft = copy_template(plan, date, issue_day)
+            revision = revision_for(plan, date)
+            draft = copy_template(plan, date, issue_day, revision)
             occurrence = RecurringOccurrence.objects.create(
-                plan=plan, index=index, date=date, invoice=draft, auto_send=plan.auto_send
+                plan=plan,
+                index=index,
+                date=date,
+                invoice=draft,
+                auto_send=plan.auto_send,
+                revision_problem=revision.problem,
             )
             refresh_next(plan)
             record(
@@ -154,31 +185,181 @@ def generate_occurrence(plan_id: int, date: datetime.date, issue_day: datetime.d
     return Generated(occurrence, True)
 
 
-def copy_template(plan: RecurringPlan, date: datetime.date, issue_day: datetime.date) -> Invoice:
+@dataclass(frozen=True)
+class Revision:
+    """The prices of one occurrence: how each unit price is revised, the note printed about it, or what is missing."""
+
+    revise: Callable[[Decimal], Decimal]
+    note: str = ""
+    problem: str = ""
+
+
+def _unchanged(price: Decimal) -> Decimal:
+    return price
+
+
+def revision_for(plan: RecurringPlan, date: datetime.date) -> Revision:
+    """Return the price revision of the plan's occurrence on ``date``.
+
+    A plan revised by an index whose value for the revision's period is not
+    entered yet gets a ``problem``: its prices are left unrevised, and the
+    draft waits (issuing refuses it) until the value is entered.
+    """
+    if plan.revision_kind != RevisionKind.INDEX:
+        years = schedule.full_years(plan.start_date, date)
+        return Revision(lambda price: schedule.revised_price(price, plan.revision_percent, years))
+
+    rule = plan.index_rule
+    if rule is None or plan.price_index is None:
+        return Revision(
+            _unchanged,
+            problem=_(
+                "L'abonnement « %(plan)s » est révisé par indice, mais son indice ou sa valeur de référence (I0) "
+                "manque : complétez la révision des prix de l'abonnement."
+            )
+            % {"plan": plan.name},
+        )
+    number = rule.revision_number(date)
+    if number == 0:
+        return Revision(_unchanged)
+
+    index = plan.price_index
+    period = rule.index_period(number)
+    current = PriceIndexValue.objects.filter(index=index, period=period).values_list("value", flat=True).first()
+    if current is None:
+        return Revision(_unchanged, problem=missing_value_message(index, period, date))
+
+    places = currency_decimals(plan.template.currency)
+
+    def revise(price: Decimal) -> Decimal:
+        return indexation.revised_by_index(price, rule.base_value, current, indexation.price_places(price, places))
+
+    return Revision(revise, note=indexation.formula_note(index.name, rule, number, current))
+
+
+def missing_value_message(index: PriceIndex, period: datetime.date, date: datetime.date) -> str:
+    return _(
+        "La valeur de l'indice %(index)s pour %(period)s manque : la facture du %(date)s reste en brouillon, "
+        "sans révision, jusqu'à sa saisie (Abonnements › Indices de prix, ou "
+        '« ardoise recurring index set "%(index)s" %(code)s VALEUR »).'
+    ) % {
+        "index": index.name,
+        "period": index.format_period(period),
+        "date": format_date(date),
+        "code": indexation.period_code(period, index.periodicity),
+    }
+
+
+def copy_template(
+    plan: RecurringPlan, date: datetime.date, issue_day: datetime.date, revision: Revision | None = None
+) -> Invoice:
     """Write a new draft with the template's header and lines, prices revised for ``date``."""
     template = plan.template
+    revision = revision or revision_for(plan, date)
     draft = Invoice(organisation_id=plan.organisation_id)
     for name in COPIED_INVOICE_FIELDS:
         setattr(draft, name, getattr(template, name))
     draft.customer_id = plan.customer_id
+    draft.notes = _with_note(template.notes, revision.note)
     if date != issue_day:
         # The service of a caught-up occurrence is dated from its own date, not the day of issue.
         draft.delivery_date = date
     draft.save()
-    years = schedule.full_years(plan.start_date, date)
+    # The draft was created above in this transaction: the per-line « still a draft » check is not needed.
+    _copy_lines(template, draft, revision)
+    refresh_totals(draft)
+    return draft
+
+
+def _with_note(notes: str, note: str) -> str:
+    return "\n\n".join(part for part in (notes.strip(), note) if part)
+
+
+def _copy_lines(template: Invoice, draft: Invoice, revision: Revision) -> None:
     lines = []
     for line in template.lines.all():
         copy = InvoiceLine(invoice=draft)
         for name in COPIED_LINE_FIELDS:
             setattr(copy, name, getattr(line, name))
-        copy.unit_price = schedule.revised_price(line.unit_price, plan.revision_percent, years)
+        copy.unit_price = revision.revise(line.unit_price)
         if line.gross_price is not None:
-            copy.gross_price = schedule.revised_price(line.gross_price, plan.revision_percent, years)
+            copy.gross_price = revision.revise(line.gross_price)
         lines.append(copy)
-    # The draft was created above in this transaction: the per-line « still a draft » check is not needed.
     InvoiceLine.objects.bulk_create(lines)
-    refresh_totals(draft)
-    return draft
+
+
+def reprice_occurrence(occurrence_id: int) -> RecurringOccurrence:
+    """Settle the prices of a draft that waits for its revision, once what it waited for is there.
+
+    The draft's lines and notes are copied again from the plan's template with
+    the revised prices, so that changes made by hand to such a draft are
+    replaced. A draft that still cannot be revised keeps waiting, with the
+    problem updated.
+    """
+    with transaction.atomic():
+        plans = RecurringPlan.objects.filter(occurrences__pk=occurrence_id)
+        lock_organisation(plans.values("organisation_id"))
+        occurrence = (
+            RecurringOccurrence.objects.select_for_update(of=("self",))
+            .select_related("plan__organisation", "plan__template", "plan__price_index", "invoice")
+            .get(pk=occurrence_id)
+        )
+        invoice = occurrence.invoice
+        if not occurrence.revision_problem or invoice is None or not invoice.is_draft:
+            return occurrence
+        plan = occurrence.plan
+        revision = revision_for(plan, occurrence.date)
+        if revision.problem:
+            if revision.problem != occurrence.revision_problem:
+                occurrence.revision_problem = revision.problem
+                occurrence.save(update_fields=["revision_problem"])
+            return occurrence
+
+        InvoiceLine.objects.filter(invoice=invoice).delete()
+        _copy_lines(plan.template, invoice, revision)
+        invoice.notes = _with_note(plan.template.notes, revision.note)
+        invoice.save(update_fields=["notes"])
+        refresh_totals(invoice)
+        occurrence.revision_problem = ""
+        occurrence.save(update_fields=["revision_problem"])
+        record(
+            plan.organisation,
+            "recurring.repriced",
+            invoice,
+            data={"plan": plan.pk, "date": occurrence.date.isoformat(), "amount_due": str(invoice.amount_due)},
+        )
+    return occurrence
+
+
+def describe_revision(plan: RecurringPlan) -> str:
+    """Describe the plan's price revision in one French sentence."""
+    if plan.revision_kind == RevisionKind.PERCENT and plan.revision_percent:
+        return _("%(percent)s par an, à chaque anniversaire de la première facture") % {
+            "percent": format_rate(plan.revision_percent)
+        }
+    rule = plan.index_rule
+    if plan.revision_kind != RevisionKind.INDEX or rule is None or plan.price_index is None:
+        return _("aucune")
+    return _(
+        "indice %(index)s, P1 = P0 × (I1 / I0) avec I0 = %(value)s (%(period)s) ; "
+        "tous les %(months)s mois à partir du %(date)s"
+    ) % {
+        "index": plan.price_index.name,
+        "value": indexation.format_index_value(rule.base_value),
+        "period": plan.price_index.format_period(rule.base_period),
+        "months": rule.every_months,
+        "date": format_date(rule.first_revision),
+    }
+
+
+def waiting_occurrences(organisation: Any) -> Any:
+    """Return the organisation's generated drafts that wait for their price revision, oldest first."""
+    return (
+        RecurringOccurrence.objects.filter(plan__organisation=organisation, invoice__isnull=False)
+        .exclude(revision_problem="")
+        .select_related("plan", "invoice")
+        .order_by("date", "pk")
+    )
 
 
 def issue_occurrence(occurrence: RecurringOccurrence, issue_day: datetime.date) -> Invoice:
@@ -257,3 +438,74 @@ def save_plan(
 
 def history(plan: RecurringPlan) -> list[RecurringOccurrence]:
     return list(plan.occurrences.select_related("invoice", "email").order_by("-date", "-id"))
+
+
+def create_index(
+    organisation: Any, name: str, periodicity: str, source: str = "", *, user: Any = None, request: Any = None
+) -> PriceIndex:
+    with transaction.atomic():
+        index = PriceIndex.objects.create(organisation=organisation, name=name, periodicity=periodicity, source=source)
+        record(
+            organisation,
+            "recurring.index_created",
+            index,
+            user=user,
+            request=request,
+            data={"name": name, "periodicity": periodicity},
+        )
+    return index
+
+
+def set_index_value(
+    index: PriceIndex, period: datetime.date, value: Decimal, *, user: Any = None, request: Any = None
+) -> tuple[PriceIndexValue, int]:
+    """Enter or correct the value of ``index`` for ``period``, then settle the drafts that waited for it.
+
+    Returns the value row and the number of waiting drafts whose prices are
+    now revised. Their generating units run again, so that the plans that
+    issue automatically issue them.
+    """
+    from ardoise.recurring.tasks import release_waiting
+
+    with transaction.atomic():
+        row, created = PriceIndexValue.objects.select_for_update().get_or_create(
+            index=index, period=period, defaults={"value": value}
+        )
+        previous = None if created else row.value
+        if not created and row.value != value:
+            row.value = value
+            row.save(update_fields=["value", "updated_at"])
+        record(
+            index.organisation,
+            "recurring.index_value_set",
+            index,
+            user=user,
+            request=request,
+            data={
+                "index": index.name,
+                "period": indexation.period_code(period, index.periodicity),
+                "value": str(value),
+                "previous": str(previous) if previous is not None else None,
+            },
+        )
+        released = release_waiting(index)
+    return row, released
+
+
+def delete_index_value(row: PriceIndexValue, *, user: Any = None, request: Any = None) -> None:
+    """Delete a value; invoices already issued with it keep their prices and their printed formula."""
+    index = row.index
+    with transaction.atomic():
+        record(
+            index.organisation,
+            "recurring.index_value_deleted",
+            index,
+            user=user,
+            request=request,
+            data={
+                "index": index.name,
+                "period": indexation.period_code(row.period, index.periodicity),
+                "value": str(row.value),
+            },
+        )
+        row.delete()

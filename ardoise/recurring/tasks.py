@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterator
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,17 +38,19 @@ from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.models import InvoiceStatus
 from ardoise.jobs.models import JobUnit
 from ardoise.jobs.registry import DueUnit, Job, PermanentFailure, TemporaryFailure, register
+from ardoise.jobs.services import retry_now
 from ardoise.mailing.models import DeliveryStatus, Origin, OutboundEmail
 from ardoise.mailing.services import DeliveryError, resend_email, send_invoice_email
 from ardoise.mailing.tasks import STALE_QUEUED_AFTER
 from ardoise.mailing.templating import compose_invoice_email
-from ardoise.recurring.models import RecurringOccurrence, RecurringPlan
+from ardoise.recurring.models import PriceIndex, RecurringOccurrence, RecurringPlan
 from ardoise.recurring.services import (
     generate_occurrence,
     issue_day_for,
     issue_occurrence,
     occurrence_key,
     parse_key,
+    reprice_occurrence,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,6 +87,11 @@ def run_generate(unit: JobUnit) -> str:
     invoice = occurrence.invoice
     if invoice is None:
         return _("Le brouillon de cette échéance a été supprimé : rien à faire.")
+    if occurrence.revision_problem and invoice.is_draft:
+        occurrence = reprice_occurrence(occurrence.pk)
+        if occurrence.revision_problem:
+            # Not retried by itself: entering the missing value runs the unit again (release_waiting).
+            raise PermanentFailure(occurrence.revision_problem)
     plan = occurrence.plan
     if not plan.auto_issue or not invoice.is_draft:
         prefix = _("Brouillon créé.") if generated.created else _("Déjà générée.")
@@ -132,6 +140,26 @@ def _queue_sending(occurrence: RecurringOccurrence, generating: JobUnit) -> None
         from ardoise.jobs.tasks import run_unit
 
         transaction.on_commit(lambda: run_unit(unit_id))
+
+
+def release_waiting(index: PriceIndex) -> int:
+    """Reprice the drafts that waited for a value of ``index``, and run their generating units again.
+
+    Called in the transaction that saves the value: the units are queued when it commits.
+    """
+    from ardoise.jobs.tasks import run_unit
+
+    released = 0
+    waiting = RecurringOccurrence.objects.filter(plan__price_index=index).exclude(revision_problem="")
+    for occurrence_id in waiting.values_list("pk", flat=True):
+        occurrence = reprice_occurrence(occurrence_id)
+        if occurrence.revision_problem:
+            continue
+        released += 1
+        unit = JobUnit.objects.filter(job=GENERATE, key=occurrence_key(occurrence.plan_id, occurrence.date)).first()
+        if unit is not None and retry_now(unit):
+            transaction.on_commit(partial(run_unit, unit.pk))
+    return released
 
 
 def _send_label(occurrence: RecurringOccurrence) -> str:

@@ -174,6 +174,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "dates": plan.upcoming(PREVIEW_DATES) if plan.is_active else [],
         "occurrences": services.history(plan),
         "today": timezone.localdate(),
+        "revision_text": services.describe_revision(plan),
     }
     return render(request, "recurring/detail.html", context)
 

@@ -18,6 +18,9 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from ardoise.audit.models import AuditEntry
+from ardoise.customers.models import Contact, ContactRole
+from ardoise.invoicing.credit_notes import create_credit_note
+from ardoise.invoicing.services import issue_invoice
 from ardoise.jobs.models import JobUnit
 from ardoise.jobs.registry import get_job
 from ardoise.jobs.services import run_due
@@ -119,6 +122,28 @@ def test_paid_invoice_gets_no_reminder(issued_invoice, smtp, owner):
 
     assert smtp.messages == []
     assert not Reminder.objects.exists()
+
+
+def test_credited_invoice_gets_no_reminder(issued_invoice, smtp):
+    issue_invoice(create_credit_note(issued_invoice), today=D(2026, 12, 10))
+
+    run_reminders(D(2027, 1, 11))
+
+    assert smtp.messages == []
+    assert not Reminder.objects.exists()
+
+
+def test_reminder_goes_to_billing_contacts_only(issued_invoice, smtp):
+    customer = issued_invoice.customer
+    Contact.objects.create(customer=customer, name="Service comptable", email="factures@boulangerie-martin.fr")
+    Contact.objects.create(
+        customer=customer, name="Direction", email="direction@boulangerie-martin.fr", role=ContactRole.OTHER
+    )
+
+    run_reminders(D(2026, 12, 31))
+
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0].rcpt_tos == ["factures@boulangerie-martin.fr"]
 
 
 def test_disputed_invoice_gets_no_reminder_until_cleared(issued_invoice, smtp, owner):

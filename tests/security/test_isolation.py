@@ -25,6 +25,7 @@ from ardoise.mailing.services import send_invoice_email
 from ardoise.payments.services import record_payment
 from ardoise.portal.links import create_link
 from ardoise.purchases.models import SupplierInvoice
+from ardoise.recurring.models import PriceIndex, PriceIndexValue
 from ardoise.reminders.models import Reminder
 from ardoise.webhooks.models import Delivery, EventType, Subscription
 from tests.recurring.conftest import make_plan
@@ -56,6 +57,8 @@ OBJECT_ARGUMENTS = {
     ("reminders", "invoice_pk"): "invoice",
     ("reminders", "pk"): "reminder",
     ("recurring", "pk"): "recurring_plan",
+    ("recurring", "index_pk"): "price_index",
+    ("recurring", "value_pk"): "price_index_value",
     ("api_tokens", "pk"): "api_token",
     ("backups", "pk"): "backup_run",
     ("api", "customer_id"): "customer",
@@ -165,6 +168,7 @@ def victim_objects(organisation, issued_invoice, owner):
             amount_due=Decimal("12.00"),
         ),
         "recurring_plan": make_plan(organisation, issued_invoice.customer),
+        **index_objects(organisation),
         "backup_run": BackupRun.objects.create(
             kind=BackupKind.MANUAL, status=BackupStatus.SUCCEEDED, started_at=timezone.now(), path=__file__
         ),
@@ -184,6 +188,12 @@ def issued_quote_for(organisation, customer):
         [QuoteLine(name="Audit secret", unit_price=Decimal("500"))],
     )
     return issue(quote, today=datetime.date(2026, 12, 4))
+
+
+def index_objects(organisation) -> dict[str, object]:
+    index = PriceIndex.objects.create(organisation=organisation, name="Indice secret")
+    value = PriceIndexValue.objects.create(index=index, period=datetime.date(2026, 8, 1), value=Decimal("101.5"))
+    return {"price_index": index, "price_index_value": value}
 
 
 def webhook_objects(organisation) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""``ardoise recurring``: list, create from a JSON file, show, pause and resume recurring plans."""
+"""``ardoise recurring``: list, create from a JSON file, show, pause and resume recurring plans; price indices."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from ardoise.customers.models import Customer
 from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.invoicing.forms import LINES_PREFIX, DraftForm, LineFormSet
 from ardoise.invoicing.models import Invoice
-from ardoise.recurring import services
-from ardoise.recurring.forms import PlanForm
-from ardoise.recurring.models import RecurringPlan
+from ardoise.recurring import indexation, services
+from ardoise.recurring.forms import IndexValueForm, PlanForm, PriceIndexForm
+from ardoise.recurring.models import PriceIndex, RecurringPlan
 
 # The keys of the JSON file and the form fields they fill.
 PLAN_KEYS = {
@@ -30,6 +30,11 @@ PLAN_KEYS = {
     "auto_issue": "auto_issue",
     "auto_send": "auto_send",
     "revision_percent": "revision_percent",
+    "revision_kind": "revision_kind",
+    "index_base_period": "index_base_period",
+    "index_base_value": "index_base_value",
+    "revision_date": "revision_date",
+    "revision_every_months": "revision_every_months",
 }
 INVOICE_KEYS = ("payment_terms_days", "purchase_order", "notes", "currency")
 LINE_KEYS = (
@@ -43,7 +48,7 @@ LINE_KEYS = (
     "discount_percent",
     "kind",
 )
-KNOWN_KEYS = {*PLAN_KEYS, *INVOICE_KEYS, "customer", "lines"}
+KNOWN_KEYS = {*PLAN_KEYS, *INVOICE_KEYS, "customer", "lines", "price_index"}
 
 
 class Command(FrenchCommand):
@@ -67,10 +72,107 @@ class Command(FrenchCommand):
         ):
             action = actions.add_parser(name, help=text)
             action.add_argument("id", metavar="ID", type=int, help="Identifiant de l'abonnement, affiché par « list ».")
+        self._add_index_arguments(actions)
+
+    def _add_index_arguments(self, actions: Any) -> None:
+        index = actions.add_parser("index", help="Gérer les indices de prix des révisions (Syntec, BT01…).")
+        index_actions = index.add_subparsers(dest="index_action", required=True, metavar="ACTION")
+        index_actions.add_parser("list", help="Lister les indices et leur dernière valeur.")
+        adding = index_actions.add_parser("add", help="Créer un indice.")
+        adding.add_argument("name", metavar="NOM", help="Nom de l'indice, tel qu'il figure au contrat.")
+        adding.add_argument(
+            "--periodicity",
+            choices=["monthly", "quarterly", "yearly"],
+            default="monthly",
+            help="Une valeur par mois (monthly, par défaut), par trimestre (quarterly) ou par an (yearly).",
+        )
+        adding.add_argument("--source", default="", help="Où vous relevez ses valeurs, pour mémoire.")
+        setting = index_actions.add_parser(
+            "set", help="Saisir ou corriger la valeur d'une période ; les factures qui l'attendaient sont révisées."
+        )
+        setting.add_argument("name", metavar="NOM", help="Nom de l'indice.")
+        setting.add_argument("period", metavar="PERIODE", help="2025-08 (mois), 2025-T3 (trimestre) ou 2025 (année).")
+        setting.add_argument("value", metavar="VALEUR", help="Valeur publiée, par exemple 296.3 ou 296,3.")
+        showing = index_actions.add_parser("show", help="Afficher les valeurs d'un indice.")
+        showing.add_argument("name", metavar="NOM", help="Nom de l'indice.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
         getattr(self, "handle_%s" % options["action"])(organisation, options)
+
+    def handle_index(self, organisation: Any, options: dict[str, Any]) -> None:
+        getattr(self, "handle_index_%s" % options["index_action"])(organisation, options)
+
+    def handle_index_list(self, organisation: Any, options: dict[str, Any]) -> None:
+        indices = PriceIndex.objects.filter(organisation=organisation).order_by("name")
+        if not indices:
+            self.stdout.write(_("Aucun indice : « ardoise recurring index add NOM » en crée un."))
+            return
+        for index in indices:
+            last = index.values.order_by("-period").first()
+            self.stdout.write(
+                "%s\t%s\t%s"
+                % (
+                    index.name,
+                    index.get_periodicity_display(),
+                    "%s = %s" % (index.format_period(last.period), indexation.format_index_value(last.value))
+                    if last is not None
+                    else _("aucune valeur"),
+                )
+            )
+
+    def handle_index_add(self, organisation: Any, options: dict[str, Any]) -> None:
+        form = PriceIndexForm(
+            {"name": options["name"], "periodicity": options["periodicity"], "source": options["source"]},
+            organisation=organisation,
+        )
+        if not form.is_valid():
+            raise CommandError(_("L'indice n'a pas été créé :") + "\n" + "\n".join(_form_problems(form, "")))
+        index = services.create_index(
+            organisation, form.cleaned_data["name"], form.cleaned_data["periodicity"], form.cleaned_data["source"]
+        )
+        self.stdout.write(
+            _("Indice « %(name)s » créé (%(periodicity)s).")
+            % {"name": index.name, "periodicity": index.get_periodicity_display()}
+        )
+
+    def handle_index_set(self, organisation: Any, options: dict[str, Any]) -> None:
+        index = find_index(organisation, options["name"])
+        form = IndexValueForm({"period": options["period"], "value": options["value"]}, index=index)
+        if not form.is_valid():
+            raise CommandError(_("La valeur n'a pas été enregistrée :") + "\n" + "\n".join(_form_problems(form, "")))
+        period, value = form.cleaned_data["period"], form.cleaned_data["value"]
+        _row, released = services.set_index_value(index, period, value)
+        self.stdout.write(
+            _("%(index)s, %(period)s : %(value)s enregistré.")
+            % {
+                "index": index.name,
+                "period": index.format_period(period),
+                "value": indexation.format_index_value(value),
+            }
+        )
+        if released:
+            self.stdout.write(
+                _("%(count)s facture(s) d'abonnement en attente de cette valeur sont révisées.") % {"count": released}
+            )
+
+    def handle_index_show(self, organisation: Any, options: dict[str, Any]) -> None:
+        index = find_index(organisation, options["name"])
+        self.stdout.write(
+            _("Indice %(name)s (%(periodicity)s)")
+            % {"name": index.name, "periodicity": index.get_periodicity_display()}
+        )
+        for row in index.values.order_by("period"):
+            self.stdout.write(
+                "  %s\t%s\t%s"
+                % (
+                    indexation.period_code(row.period, index.periodicity),
+                    index.format_period(row.period),
+                    indexation.format_index_value(row.value),
+                )
+            )
+        for occurrence in services.waiting_occurrences(organisation).filter(plan__price_index=index):
+            self.stdout.write(_("En attente : %(problem)s") % {"problem": occurrence.revision_problem})
 
     def handle_list(self, organisation: Any, options: dict[str, Any]) -> None:
         plans = RecurringPlan.objects.filter(organisation=organisation).select_related("customer", "template")
@@ -103,6 +205,7 @@ class Command(FrenchCommand):
             _("Montant par facture : %(amount)s TTC")
             % {"amount": format_amount(plan.template.amount_due, plan.template.currency)}
         )
+        self.stdout.write(_("Révision des prix : %(text)s") % {"text": services.describe_revision(plan)})
         if plan.is_active:
             dates = ", ".join(format_date(date) for date in plan.upcoming(6)) or _("aucune")
             self.stdout.write(_("Prochaines dates : %(dates)s") % {"dates": dates})
@@ -116,6 +219,8 @@ class Command(FrenchCommand):
                     format_amount(invoice.amount_due, invoice.currency) if invoice is not None else "",
                 )
             )
+            if occurrence.revision_problem:
+                self.stdout.write("    " + _("En attente : %(problem)s") % {"problem": occurrence.revision_problem})
 
     def handle_pause(self, organisation: Any, options: dict[str, Any]) -> None:
         plan = find_plan(organisation, options["id"])
@@ -174,6 +279,16 @@ def find_plan(organisation: Any, plan_id: int) -> RecurringPlan:
     return plan
 
 
+def find_index(organisation: Any, name: Any) -> PriceIndex:
+    index = PriceIndex.objects.filter(organisation=organisation, name__iexact=str(name or "").strip()).first()
+    if index is None:
+        raise CommandError(
+            _("Aucun indice « %(name)s » dans cette entreprise : « ardoise recurring index list » les affiche.")
+            % {"name": name}
+        )
+    return index
+
+
 def find_customer(organisation: Any, value: Any) -> Customer:
     customers = Customer.objects.filter(organisation=organisation)
     text = str(value or "").strip()
@@ -218,6 +333,10 @@ def create_from_json(organisation: Any, content: Any) -> RecurringPlan:
     customer = find_customer(organisation, content.get("customer"))
 
     plan_data = {"plan-%s" % field: _text(content.get(key)) for key, field in PLAN_KEYS.items()}
+    if content.get("price_index") not in (None, ""):
+        plan_data["plan-price_index"] = str(find_index(organisation, content["price_index"]).pk)
+    if "revision_every_months" not in content:
+        plan_data["plan-revision_every_months"] = "12"
     plan_data.setdefault("plan-interval", "1")
     if "interval" not in content:
         plan_data["plan-interval"] = "1"
