@@ -73,7 +73,7 @@ class Composed:
 KINDS: dict[str, TemplateKind] = {}
 
 # An e-mail's text keeps {lien} until it is sent: the portal link is created at send time, not when
-# the send form is shown, and the sender may delete the sentence that holds it.
+# the send form is shown, and the sender may delete the sentence that contains it.
 PORTAL_LINK_MARKER = placeholders.PORTAL_LINK.tag
 
 

@@ -167,7 +167,7 @@ def mark_viewed(link: PortalLink) -> None:
 
 
 def mark_used(link: PortalLink) -> None:
-    """Note when the link last downloaded a file; the column is written at most once a minute."""
+    """Record when the link last downloaded a file, skipping the write while the stored time is under a minute old."""
     now = timezone.now()
     if link.last_used_at is not None and (now - link.last_used_at).total_seconds() < LAST_USED_PRECISION:
         return

@@ -30,7 +30,7 @@ from ardoise.invoicing.presentation import (
 from ardoise.quotes.documents import issued_quote_document
 from ardoise.quotes.models import Quote
 
-# The payment state as the customer reads it: « Émise » says nothing to someone who has to pay.
+# The payment state as the customer reads it: « Émise » means nothing to someone who has to pay.
 CUSTOMER_STATES: dict[str, Promise] = {
     PaymentState.ISSUED: _("À payer"),
     PaymentState.PARTIALLY_PAID: _("Partiellement payée"),

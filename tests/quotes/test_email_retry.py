@@ -28,7 +28,7 @@ TO = "achats@boulangerie-martin.fr"
 
 
 class RefusingThenAcceptingHandler:
-    """An aiosmtpd handler that answers « 451 » (try again later) to the first ``refusals`` messages."""
+    """An aiosmtpd handler that replies « 451 » (try again later) to the first ``refusals`` messages."""
 
     def __init__(self, refusals: int):
         self.refusals = refusals
