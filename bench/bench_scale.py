@@ -78,8 +78,7 @@ def setup(database: str, url: str, sqlite_dir: str, regenerate: bool) -> Any:
     """Set Django up on ``database``, fill it if needed; return the bench organisation."""
     if database == "postgresql":
         os.environ["DATABASE_URL"] = url
-        if regenerate:
-            recreate_postgres_database(url)
+        prepare_postgres_database(url, regenerate)
     else:
         os.environ.pop("DATABASE_URL", None)
         if regenerate:
@@ -105,15 +104,19 @@ def setup(database: str, url: str, sqlite_dir: str, regenerate: bool) -> Any:
     return organisation
 
 
-def recreate_postgres_database(url: str) -> None:
+def prepare_postgres_database(url: str, regenerate: bool) -> None:
+    """Create the bench database when it is missing; drop it first when ``regenerate``."""
     import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin_url = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute('DROP DATABASE IF EXISTS "%s"' % name)
-        admin.execute('CREATE DATABASE "%s"' % name)
+        if regenerate:
+            admin.execute('DROP DATABASE IF EXISTS "%s"' % name)
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute('CREATE DATABASE "%s"' % name)
 
 
 def client_for(organisation: Any) -> Any:
