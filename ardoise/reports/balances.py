@@ -18,6 +18,7 @@ notes) and that net balance.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,32 @@ from ardoise.reports.models import CustomerAccount, DocumentBalance
 ZERO = Decimal("0.00")
 CREDIT_NOTE = DocumentType.CREDIT_NOTE
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+
+# One customer's id, several customers' ids, or None for every customer.
+Customers = int | Sequence[int] | None
+
+
+def _customer_filter(alias: str, customers: Customers) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL condition (with its leading AND) and the parameters that keep ``customers``."""
+    if customers is None:
+        return "", ()
+    ids = (customers,) if isinstance(customers, int) else tuple(customers)
+    if not ids:
+        # No customer asked for: the condition keeps no row.
+        return "AND 1 = 0", ()
+    return "AND %s.customer_id IN (%s)" % (alias, ", ".join(["%s"] * len(ids))), ids
+
+
+def stored_is_current(organisation: Any, as_of: datetime.date) -> bool:
+    """Tell whether nothing is dated after ``as_of``: the stored balances are then the balances on ``as_of``.
+
+    A document issued, paid, credited or refunded later moves its stored
+    balance's ``last_moved`` past ``as_of``, and money received later is a
+    receipt dated after it. Two index lookups; true on today, unless
+    something is dated in the future.
+    """
+    later = DocumentBalance.objects.filter(organisation=organisation, last_moved__gt=as_of)
+    return not (later.exists() or Receipt.objects.filter(organisation=organisation, date__gt=as_of).exists())
 
 
 def _movements_back(organisation: Any, as_of: datetime.date) -> tuple[str, tuple[Any, ...]]:
@@ -66,7 +93,7 @@ def _movements_back(organisation: Any, as_of: datetime.date) -> tuple[str, tuple
 
 
 def invoice_balances(
-    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers = None
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of (invoice_id, customer_id, due_date, balance) for every invoice whose balance is not zero.
 
@@ -77,10 +104,8 @@ def invoice_balances(
     of the stored balance (``_movements_back``).
     """
     stored = sql.table(DocumentBalance)
-    customer_filter = "AND d.customer_id = %s" if customer_id is not None else ""
-    scope: tuple[Any, ...] = (organisation.pk, currency, False, as_of)
-    if customer_id is not None:
-        scope += (customer_id,)
+    customer_filter, customer_params = _customer_filter("d", customers)
+    scope: tuple[Any, ...] = (organisation.pk, currency, False, as_of, *customer_params)
     # The partial index on the open documents serves the first part.
     unmoved = (
         "SELECT d.invoice_id AS invoice_id, d.customer_id AS customer_id, d.due_date AS due_date, "  # noqa: S608
@@ -135,7 +160,7 @@ FIGURES = (
 
 
 def customer_figures(
-    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers = None
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of one row per customer who owes or is owed something on ``as_of``: customer_id, then ``FIGURES``.
 
@@ -146,24 +171,90 @@ def customer_figures(
     minus ``net``. A customer with no open invoice and a settled account gets
     no row. One GROUP BY over the invoice balances and the account balances.
     """
-    balances, balance_params = invoice_balances(organisation, as_of, currency, customer_id)
-    nets, net_params = _net_per_customer(organisation, as_of, currency, customer_id)
+    rows, params = _figure_rows(organisation, as_of, currency, customers)
+    query = (
+        f"SELECT f.customer_id AS customer_id, {_FIGURE_COLUMNS} FROM ("  # noqa: S608
+        f"SELECT x.customer_id AS customer_id, {_FIGURE_SUMS}, SUM(x.invoice_rows) AS invoice_rows "
+        f"FROM ({rows}) x GROUP BY x.customer_id"
+        ") f WHERE f.invoice_rows > 0 OR f.net <> 0"
+    )
+    return query, params
+
+
+def figure_totals(organisation: Any, as_of: datetime.date, currency: str) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the total row of ``customer_figures``: ``FIGURES`` added over every customer.
+
+    Every figure adds up across customers (the oldest due date is the
+    earliest), credit included, since each customer's credit is a difference
+    of sums. The open balances are first added per due date, a few hundred
+    rows, and only those are sorted into age buckets.
+    """
+    balances, balance_params = invoice_balances(organisation, as_of, currency)
+    nets, net_params = _net_per_customer(organisation, as_of, currency)
+    ages = AgeBoundaries(as_of)
+    per_due_date = (
+        "SELECT b.due_date AS due_date, SUM(CASE WHEN b.balance > 0 THEN b.balance ELSE 0 END) AS open, "  # noqa: S608
+        "SUM(CASE WHEN b.balance < 0 THEN -b.balance ELSE 0 END) AS owed, "
+        f"SUM(CASE WHEN b.balance > 0 THEN 1 ELSE 0 END) AS open_count FROM ({balances}) b GROUP BY b.due_date"
+    )
+    query = (
+        "SELECT x.not_due AS not_due, x.days_1_30 AS days_1_30, x.days_31_60 AS days_31_60, "  # noqa: S608
+        "x.days_61_90 AS days_61_90, x.over_90 AS over_90, x.owed_to_customer AS owed_to_customer, "
+        "x.open_count AS open_count, x.overdue_count AS overdue_count, x.oldest_due_date AS oldest_due_date, "
+        "x.net AS net, "
+        "ROUND(x.not_due + x.days_1_30 + x.days_31_60 + x.days_61_90 + x.over_90 - x.owed_to_customer - x.net, 2) "
+        "AS credit FROM (SELECT "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date IS NULL OR g.due_date >= %s THEN g.open END), 0), 2) AS not_due, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s AND g.due_date >= %s THEN g.open END), 0), 2) AS days_1_30, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s AND g.due_date >= %s THEN g.open END), 0), 2) AS days_31_60, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s AND g.due_date >= %s THEN g.open END), 0), 2) AS days_61_90, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s THEN g.open END), 0), 2) AS over_90, "
+        "ROUND(COALESCE(SUM(g.owed), 0), 2) AS owed_to_customer, COALESCE(SUM(g.open_count), 0) AS open_count, "
+        "COALESCE(SUM(CASE WHEN g.due_date < %s THEN g.open_count END), 0) AS overdue_count, "
+        "MIN(CASE WHEN g.open_count > 0 THEN g.due_date END) AS oldest_due_date, "
+        f"(SELECT ROUND(COALESCE(SUM(n.net), 0), 2) FROM ({nets}) n) AS net "
+        f"FROM ({per_due_date}) g) x"
+    )
+    bucket_params = (
+        as_of,
+        as_of,
+        ages.days_30,
+        ages.days_30,
+        ages.days_60,
+        ages.days_60,
+        ages.days_90,
+        ages.days_90,
+        as_of,
+    )
+    return query, (*bucket_params, *net_params, *balance_params)
+
+
+_FIGURE_SUMS = (
+    "ROUND(SUM(x.not_due), 2) AS not_due, ROUND(SUM(x.days_1_30), 2) AS days_1_30, "
+    "ROUND(SUM(x.days_31_60), 2) AS days_31_60, ROUND(SUM(x.days_61_90), 2) AS days_61_90, "
+    "ROUND(SUM(x.over_90), 2) AS over_90, ROUND(SUM(x.owed), 2) AS owed_to_customer, "
+    "SUM(x.open_count) AS open_count, SUM(x.overdue_count) AS overdue_count, MIN(x.oldest) AS oldest_due_date, "
+    "ROUND(SUM(x.net), 2) AS net"
+)
+_FIGURE_COLUMNS = (
+    "f.not_due AS not_due, f.days_1_30 AS days_1_30, f.days_31_60 AS days_31_60, f.days_61_90 AS days_61_90, "
+    "f.over_90 AS over_90, f.owed_to_customer AS owed_to_customer, f.open_count AS open_count, "
+    "f.overdue_count AS overdue_count, f.oldest_due_date AS oldest_due_date, f.net AS net, "
+    "ROUND(f.not_due + f.days_1_30 + f.days_31_60 + f.days_61_90 + f.over_90 - f.owed_to_customer - f.net, 2) "
+    "AS credit"
+)
+
+
+def _figure_rows(
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the rows ``customer_figures`` adds up: one per open invoice, one per part of an account."""
+    balances, balance_params = invoice_balances(organisation, as_of, currency, customers)
+    nets, net_params = _net_per_customer(organisation, as_of, currency, customers)
     ages = AgeBoundaries(as_of)
     positive = "b.balance > 0"
     query = (
-        "SELECT f.customer_id AS customer_id, f.not_due AS not_due, f.days_1_30 AS days_1_30, "  # noqa: S608
-        "f.days_31_60 AS days_31_60, f.days_61_90 AS days_61_90, f.over_90 AS over_90, "
-        "f.owed_to_customer AS owed_to_customer, f.open_count AS open_count, f.overdue_count AS overdue_count, "
-        "f.oldest_due_date AS oldest_due_date, f.net AS net, "
-        "ROUND(f.not_due + f.days_1_30 + f.days_31_60 + f.days_61_90 + f.over_90 - f.owed_to_customer - f.net, 2) "
-        "AS credit FROM ("
-        "SELECT x.customer_id AS customer_id, ROUND(SUM(x.not_due), 2) AS not_due, "
-        "ROUND(SUM(x.days_1_30), 2) AS days_1_30, ROUND(SUM(x.days_31_60), 2) AS days_31_60, "
-        "ROUND(SUM(x.days_61_90), 2) AS days_61_90, ROUND(SUM(x.over_90), 2) AS over_90, "
-        "ROUND(SUM(x.owed), 2) AS owed_to_customer, SUM(x.open_count) AS open_count, "
-        "SUM(x.overdue_count) AS overdue_count, MIN(x.oldest) AS oldest_due_date, ROUND(SUM(x.net), 2) AS net, "
-        "SUM(x.invoice_rows) AS invoice_rows FROM ("
-        f"SELECT b.customer_id AS customer_id, "
+        f"SELECT b.customer_id AS customer_id, "  # noqa: S608
         f"CASE WHEN {positive} AND (b.due_date IS NULL OR b.due_date >= %s) THEN b.balance ELSE 0 END AS not_due, "
         f"CASE WHEN {positive} AND b.due_date < %s AND b.due_date >= %s THEN b.balance ELSE 0 END AS days_1_30, "
         f"CASE WHEN {positive} AND b.due_date < %s AND b.due_date >= %s THEN b.balance ELSE 0 END AS days_31_60, "
@@ -174,9 +265,7 @@ def customer_figures(
         f"CASE WHEN {positive} AND b.due_date < %s THEN 1 ELSE 0 END AS overdue_count, "
         f"CASE WHEN {positive} THEN b.due_date END AS oldest, 0 AS net, 1 AS invoice_rows FROM ({balances}) b "
         "UNION ALL "
-        f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, SUM(n.net), 0 FROM ({nets}) n GROUP BY n.customer_id"
-        ") x GROUP BY x.customer_id"
-        ") f WHERE f.invoice_rows > 0 OR f.net <> 0"
+        f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, n.net, 0 FROM ({nets}) n"
     )
     bucket_params = (
         as_of,
@@ -193,7 +282,7 @@ def customer_figures(
 
 
 def _net_per_customer(
-    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers = None
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of (customer_id, net): the parts of each customer's account balance on ``as_of``.
 
@@ -203,8 +292,8 @@ def _net_per_customer(
     which ``customer_figures`` adds up before the wider aggregate.
     """
     account, invoice, receipt = sql.table(CustomerAccount), sql.table(Invoice), sql.table(Receipt)
-    customer_filter = {alias: f"AND {alias}.customer_id = %s" if customer_id is not None else "" for alias in "air"}
-    customer_params = (customer_id,) if customer_id is not None else ()
+    customer_filter = {alias: _customer_filter(alias, customers)[0] for alias in "air"}
+    customer_params = _customer_filter("a", customers)[1]
     query = (
         f"SELECT a.customer_id AS customer_id, a.balance AS net FROM {account} a "  # noqa: S608
         f"WHERE a.organisation_id = %s AND a.currency = %s {customer_filter['a']} "
@@ -328,3 +417,19 @@ def as_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value)[:10])
+
+
+def current_customers(organisation: Any, currency: str) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the ids of the customers ``customer_figures`` gives a row, when ``stored_is_current``.
+
+    They are the customers with an open stored balance or an unsettled
+    account: two partial indexes answer, with no sum computed.
+    """
+    stored, account = sql.table(DocumentBalance), sql.table(CustomerAccount)
+    query = (
+        f"SELECT d.customer_id AS customer_id FROM {stored} d WHERE d.organisation_id = %s "  # noqa: S608
+        "AND d.currency = %s AND d.is_credit_note = %s AND d.balance <> 0 "
+        f"UNION SELECT a.customer_id FROM {account} a WHERE a.organisation_id = %s AND a.currency = %s "
+        "AND a.balance <> 0"
+    )
+    return query, (organisation.pk, currency, False, organisation.pk, currency)
