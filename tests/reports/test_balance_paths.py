@@ -13,10 +13,12 @@ from decimal import Decimal
 
 import pytest
 
-from ardoise.customers.models import Customer
+from ardoise.customers.models import Customer, CustomerKind
 from ardoise.invoicing.credit_notes import create_credit_note
 from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.models import Invoice, InvoiceStatus
 from ardoise.invoicing.services import issue_invoice
+from ardoise.payments.models import Receipt, ReceiptKind
 from ardoise.payments.services import receive_payment, record_payment
 from ardoise.reports import queries
 from tests.reports.conftest import issue, on
@@ -63,13 +65,19 @@ def test_stored_path_on_random_operations(organisation, product):
     today = datetime.date(2026, 12, 10)
     customers = [
         Customer.objects.create(
-            organisation=organisation, name=name, address_line1="1 rue", postcode="69001", city="Lyon"
+            organisation=organisation,
+            kind=CustomerKind.INDIVIDUAL,
+            name=name,
+            email="compta@example.fr",
+            address_line1="1 rue",
+            postcode="69001",
+            city="Lyon",
         )
         for name in ("Boulangerie Martin", "atelier Bois", "Zinc & Co", "École Jules Ferry", "Abeille SARL", "Garage")
     ]
     invoices = []
-    for _step in range(80):
-        day = today - datetime.timedelta(days=rng.randint(0, 200))
+    # Numbering is chronological: the operations run in date order.
+    for day in sorted(today - datetime.timedelta(days=rng.randint(0, 200)) for _step in range(80)):
         customer = rng.choice(customers)
         action = rng.choice(["issue", "issue", "pay", "receive", "credit"])
         try:
@@ -89,8 +97,25 @@ def test_stored_path_on_random_operations(organisation, product):
         except InvoicingError as error:
             # An operation the services refuse changes nothing.
             assert str(error)
+    assert len(list(queries.customer_balances(organisation, today).rows)) >= 4
     assert_same_report(organisation, today)
     assert_same_report(organisation, today + datetime.timedelta(days=45))
+    # Earlier dates take later months back out through the monthly rows: each account as it stood.
+    for days in (0, 1, 9, 31, 45, 77, 120, 199):
+        as_of = today - datetime.timedelta(days=days)
+        nets = {row.customer_id: row.net for row in queries.customer_balances(organisation, as_of).rows}
+        for customer in customers:
+            assert nets.get(customer.pk, D("0.00")) == account_on(customer, as_of), (customer.name, as_of)
+
+
+def account_on(customer, as_of: datetime.date) -> Decimal:
+    """Return the customer's account balance (411) on ``as_of``, added up from the documents and receipts."""
+    total = D("0.00")
+    for document in Invoice.objects.filter(customer=customer, status=InvoiceStatus.ISSUED, issue_date__lte=as_of):
+        total += -document.amount_due if document.is_credit_note else document.amount_due
+    for receipt in Receipt.objects.filter(customer=customer, date__lte=as_of):
+        total += -receipt.amount if receipt.kind == ReceiptKind.RECEIVED else receipt.amount
+    return total
 
 
 def durand_net(autumn, as_of: datetime.date) -> Decimal:
