@@ -71,6 +71,12 @@ def add_days(date: str, days: str) -> str:
     return "(%s + CAST(%s AS INTEGER))" % (date, days)
 
 
+def quotient(numerator: str, denominator: str) -> str:
+    """Return SQL dividing two whole numbers without truncating: numeric on PostgreSQL, real on SQLite."""
+    kind = "REAL" if connection.vendor == "sqlite" else "NUMERIC"
+    return "CAST(%s AS %s) / %s" % (numerator, kind, denominator)
+
+
 def kept_apart() -> str:
     """Return a clause that ends a subquery and keeps the database from merging it into the outer query.
 

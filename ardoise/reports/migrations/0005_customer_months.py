@@ -56,5 +56,9 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.AddIndex(
+            model_name="customeraccount",
+            index=models.Index(fields=["organisation", "currency", "-balance"], name="customer_account_balance"),
+        ),
         migrations.RunPython(fill_customer_months, migrations.RunPython.noop),
     ]
