@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, Q, Sum, When
+from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
@@ -55,11 +55,15 @@ def stored_is_current(organisation: Any, as_of: datetime.date) -> bool:
 
     A document issued, paid, credited or refunded later moves its stored
     balance's ``last_moved`` past ``as_of``, and money received later is a
-    receipt dated after it. Two index lookups; true on today, unless
-    something is dated in the future.
+    receipt dated after it. The latest dates come from the ends of two
+    indexes; an EXISTS on a date range made PostgreSQL read the table in
+    invoice order instead.
     """
-    later = DocumentBalance.objects.filter(organisation=organisation, last_moved__gt=as_of)
-    return not (later.exists() or Receipt.objects.filter(organisation=organisation, date__gt=as_of).exists())
+    latest = DocumentBalance.objects.filter(organisation=organisation).aggregate(latest=Max("last_moved"))["latest"]
+    if (as_date(latest) or as_of) > as_of:
+        return False
+    received = Receipt.objects.filter(organisation=organisation).aggregate(latest=Max("date"))["latest"]
+    return (as_date(received) or as_of) <= as_of
 
 
 def _balance_back(as_of: datetime.date) -> tuple[str, tuple[Any, ...]]:

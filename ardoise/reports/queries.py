@@ -170,8 +170,8 @@ class BalanceRows(Sequence[CustomerBalance]):
             self._summary = (self._count, _customer_balance(None, _("Total"), values))
         else:
             query = f"SELECT COUNT(*), {self._totals('')} FROM ({self.figures_sql}) f"  # noqa: S608
-            count, *values = sql.fetch(query, self.figures_params)[0]
-            self._summary = (int(count), _customer_balance(None, _("Total"), values))
+            count, *figures = sql.fetch(query, self.figures_params)[0]
+            self._summary = (int(count), _customer_balance(None, _("Total"), figures))
         return self._summary
 
     def largest(self, count: int) -> list[CustomerBalance]:
