@@ -18,55 +18,80 @@ notes) and that net balance.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, Q, Sum, When
+from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
 from ardoise.reports import sql
-from ardoise.reports.models import CustomerAccount, DocumentBalance
+from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
 
 ZERO = Decimal("0.00")
 CREDIT_NOTE = DocumentType.CREDIT_NOTE
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 
+# One customer's id, several customers' ids, or None for every customer.
+Customers = int | Sequence[int] | None
 
-def _movements_back(organisation: Any, as_of: datetime.date) -> tuple[str, tuple[Any, ...]]:
-    """Return the SQL of (invoice_ref, back): per document, what its movements dated after ``as_of`` took off.
 
-    ``back`` added to a stored balance gives the balance on ``as_of``: the
-    payments dated later are added back, the credit notes issued later too,
-    and the refunds paid later on credit notes are taken off again. Only the
-    movements after ``as_of`` are read, through the indexes on
-    (organisation, date), so a report on today reads none.
+def _customer_filter(alias: str, customers: Customers) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL condition (with its leading AND) and the parameters that keep ``customers``."""
+    if customers is None:
+        return "", ()
+    ids = (customers,) if isinstance(customers, int) else tuple(customers)
+    if not ids:
+        # No customer asked for: the condition keeps no row.
+        return "AND 1 = 0", ()
+    return "AND %s.customer_id IN (%s)" % (alias, ", ".join(["%s"] * len(ids))), ids
+
+
+def stored_is_current(organisation: Any, as_of: datetime.date) -> bool:
+    """Tell whether nothing is dated after ``as_of``: the stored balances are then the balances on ``as_of``.
+
+    A document issued, paid, credited or refunded later moves its stored
+    balance's ``last_moved`` past ``as_of``, and money received later is a
+    receipt dated after it. The latest dates come from the ends of two
+    indexes; an EXISTS on a date range made PostgreSQL read the table in
+    invoice order instead.
+    """
+    latest = DocumentBalance.objects.filter(organisation=organisation).aggregate(latest=Max("last_moved"))["latest"]
+    if (as_date(latest) or as_of) > as_of:
+        return False
+    received = Receipt.objects.filter(organisation=organisation).aggregate(latest=Max("date"))["latest"]
+    return (as_date(received) or as_of) <= as_of
+
+
+def _balance_back(as_of: datetime.date) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the stored document ``d``'s balance on ``as_of``: its later movements taken back out.
+
+    The payments dated later are added back, the credit notes issued later
+    too, and the refunds paid later on those credit notes are taken off
+    again. Correlated subqueries through the indexes on the invoice of each
+    payment and credit note: only the documents that moved after ``as_of``
+    run them, a few thousand at most, where the payments dated after
+    ``as_of`` are tens of thousands, mostly on invoices issued later.
     """
     payment, invoice = sql.table(Payment), sql.table(Invoice)
     # The fragments are table names, and every value is a parameter.
     query = (
-        f"SELECT m.invoice_ref AS invoice_ref, SUM(m.back) AS back FROM ("  # noqa: S608
-        f"SELECT p.invoice_id AS invoice_ref, p.amount AS back FROM {payment} p "
-        "WHERE p.organisation_id = %s AND p.date > %s "
-        "UNION ALL "
-        f"SELECT cn.credited_invoice_id, cn.amount_due FROM {invoice} cn "
-        "WHERE cn.organisation_id = %s AND cn.issue_date > %s AND cn.status = %s AND cn.type_code = %s "
-        "AND cn.credited_invoice_id IS NOT NULL "
-        "UNION ALL "
-        f"SELECT cn.credited_invoice_id, -p.amount FROM {payment} p INNER JOIN {invoice} cn ON cn.id = p.invoice_id "
-        "WHERE p.organisation_id = %s AND p.date > %s AND cn.status = %s AND cn.type_code = %s "
-        "AND cn.credited_invoice_id IS NOT NULL"
-        ") m GROUP BY m.invoice_ref"
+        "d.balance "  # noqa: S608
+        f"+ COALESCE((SELECT SUM(p.amount) FROM {payment} p WHERE p.invoice_id = d.invoice_id AND p.date > %s), 0) "
+        f"+ COALESCE((SELECT SUM(cn.amount_due) FROM {invoice} cn WHERE cn.credited_invoice_id = d.invoice_id "
+        "AND cn.issue_date > %s AND cn.status = %s AND cn.type_code = %s), 0) "
+        f"- COALESCE((SELECT SUM(r.amount) FROM {payment} r INNER JOIN {invoice} rn ON rn.id = r.invoice_id "
+        "WHERE rn.credited_invoice_id = d.invoice_id AND r.date > %s AND rn.status = %s AND rn.type_code = %s), 0)"
     )
     credit_notes = (InvoiceStatus.ISSUED, CREDIT_NOTE)
-    pk = organisation.pk
-    return query, (pk, as_of, pk, as_of, *credit_notes, pk, as_of, *credit_notes)
+    return query, (as_of, as_of, *credit_notes, as_of, *credit_notes)
 
 
 def invoice_balances(
-    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers = None
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of (invoice_id, customer_id, due_date, balance) for every invoice whose balance is not zero.
 
@@ -74,26 +99,27 @@ def invoice_balances(
     negative balance of the invoice it credits. An invoice that has not moved
     since ``as_of`` had on that date the balance stored in ``DocumentBalance``.
     For an invoice that moved later, the later movements are taken back out
-    of the stored balance (``_movements_back``).
+    of the stored balance (``_balance_back``).
     """
     stored = sql.table(DocumentBalance)
-    customer_filter = "AND d.customer_id = %s" if customer_id is not None else ""
-    scope: tuple[Any, ...] = (organisation.pk, currency, False, as_of)
-    if customer_id is not None:
-        scope += (customer_id,)
+    customer_filter, customer_params = _customer_filter("d", customers)
+    scope: tuple[Any, ...] = (organisation.pk, currency, False, as_of, *customer_params)
     # The partial index on the open documents serves the first part.
     unmoved = (
         "SELECT d.invoice_id AS invoice_id, d.customer_id AS customer_id, d.due_date AS due_date, "  # noqa: S608
         f"d.balance AS balance FROM {stored} d WHERE d.organisation_id = %s AND d.currency = %s "
         f"AND d.is_credit_note = %s AND d.issue_date <= %s {customer_filter} AND d.balance <> 0 AND d.last_moved <= %s"
     )
-    back, back_params = _movements_back(organisation, as_of)
+    back, back_params = _balance_back(as_of)
     # ROUND: SQLite adds floats, and 0.1 + 0.2 - 0.3 must read as zero, not as 5.5e-17.
     moved = (
-        "SELECT d.invoice_id, d.customer_id, d.due_date, ROUND(d.balance + m.back, 2) "  # noqa: S608
-        f"FROM {stored} d INNER JOIN ({back}) m ON m.invoice_ref = d.invoice_id "
+        "SELECT m.invoice_id, m.customer_id, m.due_date, m.balance FROM ("  # noqa: S608
+        f"SELECT d.invoice_id AS invoice_id, d.customer_id AS customer_id, d.due_date AS due_date, "
+        f"ROUND({back}, 2) AS balance FROM {stored} d "
         f"WHERE d.organisation_id = %s AND d.currency = %s AND d.is_credit_note = %s AND d.issue_date <= %s "
-        f"{customer_filter} AND d.last_moved > %s AND ROUND(d.balance + m.back, 2) <> 0"
+        # Apart: the outer filter would otherwise compute each balance twice.
+        f"{customer_filter} AND d.last_moved > %s {sql.kept_apart()}"
+        ") m WHERE m.balance <> 0"
     )
     query = f"{unmoved} UNION ALL {moved}"
     return query, (*scope, as_of, *back_params, *scope, as_of)
@@ -135,7 +161,7 @@ FIGURES = (
 
 
 def customer_figures(
-    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers = None
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of one row per customer who owes or is owed something on ``as_of``: customer_id, then ``FIGURES``.
 
@@ -146,24 +172,90 @@ def customer_figures(
     minus ``net``. A customer with no open invoice and a settled account gets
     no row. One GROUP BY over the invoice balances and the account balances.
     """
-    balances, balance_params = invoice_balances(organisation, as_of, currency, customer_id)
-    nets, net_params = _net_per_customer(organisation, as_of, currency, customer_id)
+    rows, params = _figure_rows(organisation, as_of, currency, customers)
+    query = (
+        f"SELECT f.customer_id AS customer_id, {_FIGURE_COLUMNS} FROM ("  # noqa: S608
+        f"SELECT x.customer_id AS customer_id, {_FIGURE_SUMS}, SUM(x.invoice_rows) AS invoice_rows "
+        f"FROM ({rows}) x GROUP BY x.customer_id"
+        ") f WHERE f.invoice_rows > 0 OR f.net <> 0"
+    )
+    return query, params
+
+
+def figure_totals(organisation: Any, as_of: datetime.date, currency: str) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the total row of ``customer_figures``: ``FIGURES`` added over every customer.
+
+    Every figure adds up across customers (the oldest due date is the
+    earliest), credit included, since each customer's credit is a difference
+    of sums. The open balances are first added per due date, a few hundred
+    rows, and only those are sorted into age buckets.
+    """
+    balances, balance_params = invoice_balances(organisation, as_of, currency)
+    nets, net_params = _net_per_customer(organisation, as_of, currency)
+    ages = AgeBoundaries(as_of)
+    per_due_date = (
+        "SELECT b.due_date AS due_date, SUM(CASE WHEN b.balance > 0 THEN b.balance ELSE 0 END) AS open, "  # noqa: S608
+        "SUM(CASE WHEN b.balance < 0 THEN -b.balance ELSE 0 END) AS owed, "
+        f"SUM(CASE WHEN b.balance > 0 THEN 1 ELSE 0 END) AS open_count FROM ({balances}) b GROUP BY b.due_date"
+    )
+    query = (
+        "SELECT x.not_due AS not_due, x.days_1_30 AS days_1_30, x.days_31_60 AS days_31_60, "  # noqa: S608
+        "x.days_61_90 AS days_61_90, x.over_90 AS over_90, x.owed_to_customer AS owed_to_customer, "
+        "x.open_count AS open_count, x.overdue_count AS overdue_count, x.oldest_due_date AS oldest_due_date, "
+        "x.net AS net, "
+        "ROUND(x.not_due + x.days_1_30 + x.days_31_60 + x.days_61_90 + x.over_90 - x.owed_to_customer - x.net, 2) "
+        "AS credit FROM (SELECT "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date IS NULL OR g.due_date >= %s THEN g.open END), 0), 2) AS not_due, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s AND g.due_date >= %s THEN g.open END), 0), 2) AS days_1_30, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s AND g.due_date >= %s THEN g.open END), 0), 2) AS days_31_60, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s AND g.due_date >= %s THEN g.open END), 0), 2) AS days_61_90, "
+        "ROUND(COALESCE(SUM(CASE WHEN g.due_date < %s THEN g.open END), 0), 2) AS over_90, "
+        "ROUND(COALESCE(SUM(g.owed), 0), 2) AS owed_to_customer, COALESCE(SUM(g.open_count), 0) AS open_count, "
+        "COALESCE(SUM(CASE WHEN g.due_date < %s THEN g.open_count END), 0) AS overdue_count, "
+        "MIN(CASE WHEN g.open_count > 0 THEN g.due_date END) AS oldest_due_date, "
+        f"(SELECT ROUND(COALESCE(SUM(n.net), 0), 2) FROM ({nets}) n) AS net "
+        f"FROM ({per_due_date}) g) x"
+    )
+    bucket_params = (
+        as_of,
+        as_of,
+        ages.days_30,
+        ages.days_30,
+        ages.days_60,
+        ages.days_60,
+        ages.days_90,
+        ages.days_90,
+        as_of,
+    )
+    return query, (*bucket_params, *net_params, *balance_params)
+
+
+_FIGURE_SUMS = (
+    "ROUND(SUM(x.not_due), 2) AS not_due, ROUND(SUM(x.days_1_30), 2) AS days_1_30, "
+    "ROUND(SUM(x.days_31_60), 2) AS days_31_60, ROUND(SUM(x.days_61_90), 2) AS days_61_90, "
+    "ROUND(SUM(x.over_90), 2) AS over_90, ROUND(SUM(x.owed), 2) AS owed_to_customer, "
+    "SUM(x.open_count) AS open_count, SUM(x.overdue_count) AS overdue_count, MIN(x.oldest) AS oldest_due_date, "
+    "ROUND(SUM(x.net), 2) AS net"
+)
+_FIGURE_COLUMNS = (
+    "f.not_due AS not_due, f.days_1_30 AS days_1_30, f.days_31_60 AS days_31_60, f.days_61_90 AS days_61_90, "
+    "f.over_90 AS over_90, f.owed_to_customer AS owed_to_customer, f.open_count AS open_count, "
+    "f.overdue_count AS overdue_count, f.oldest_due_date AS oldest_due_date, f.net AS net, "
+    "ROUND(f.not_due + f.days_1_30 + f.days_31_60 + f.days_61_90 + f.over_90 - f.owed_to_customer - f.net, 2) "
+    "AS credit"
+)
+
+
+def _figure_rows(
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the rows ``customer_figures`` adds up: one per open invoice, one per part of an account."""
+    balances, balance_params = invoice_balances(organisation, as_of, currency, customers)
+    nets, net_params = _net_per_customer(organisation, as_of, currency, customers)
     ages = AgeBoundaries(as_of)
     positive = "b.balance > 0"
     query = (
-        "SELECT f.customer_id AS customer_id, f.not_due AS not_due, f.days_1_30 AS days_1_30, "  # noqa: S608
-        "f.days_31_60 AS days_31_60, f.days_61_90 AS days_61_90, f.over_90 AS over_90, "
-        "f.owed_to_customer AS owed_to_customer, f.open_count AS open_count, f.overdue_count AS overdue_count, "
-        "f.oldest_due_date AS oldest_due_date, f.net AS net, "
-        "ROUND(f.not_due + f.days_1_30 + f.days_31_60 + f.days_61_90 + f.over_90 - f.owed_to_customer - f.net, 2) "
-        "AS credit FROM ("
-        "SELECT x.customer_id AS customer_id, ROUND(SUM(x.not_due), 2) AS not_due, "
-        "ROUND(SUM(x.days_1_30), 2) AS days_1_30, ROUND(SUM(x.days_31_60), 2) AS days_31_60, "
-        "ROUND(SUM(x.days_61_90), 2) AS days_61_90, ROUND(SUM(x.over_90), 2) AS over_90, "
-        "ROUND(SUM(x.owed), 2) AS owed_to_customer, SUM(x.open_count) AS open_count, "
-        "SUM(x.overdue_count) AS overdue_count, MIN(x.oldest) AS oldest_due_date, ROUND(SUM(x.net), 2) AS net, "
-        "SUM(x.invoice_rows) AS invoice_rows FROM ("
-        f"SELECT b.customer_id AS customer_id, "
+        f"SELECT b.customer_id AS customer_id, "  # noqa: S608
         f"CASE WHEN {positive} AND (b.due_date IS NULL OR b.due_date >= %s) THEN b.balance ELSE 0 END AS not_due, "
         f"CASE WHEN {positive} AND b.due_date < %s AND b.due_date >= %s THEN b.balance ELSE 0 END AS days_1_30, "
         f"CASE WHEN {positive} AND b.due_date < %s AND b.due_date >= %s THEN b.balance ELSE 0 END AS days_31_60, "
@@ -174,9 +266,8 @@ def customer_figures(
         f"CASE WHEN {positive} AND b.due_date < %s THEN 1 ELSE 0 END AS overdue_count, "
         f"CASE WHEN {positive} THEN b.due_date END AS oldest, 0 AS net, 1 AS invoice_rows FROM ({balances}) b "
         "UNION ALL "
+        # Each account's parts added up first: on an earlier date, tens of thousands of later movements.
         f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, SUM(n.net), 0 FROM ({nets}) n GROUP BY n.customer_id"
-        ") x GROUP BY x.customer_id"
-        ") f WHERE f.invoice_rows > 0 OR f.net <> 0"
     )
     bucket_params = (
         as_of,
@@ -193,33 +284,42 @@ def customer_figures(
 
 
 def _net_per_customer(
-    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None
+    organisation: Any, as_of: datetime.date, currency: str, customers: Customers = None
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of (customer_id, net): the parts of each customer's account balance on ``as_of``.
 
-    The stored account balance (``CustomerAccount``) includes every movement;
-    the documents and receipts dated after ``as_of`` are taken back out, which
-    reads nothing when ``as_of`` is today. A customer may get several rows,
-    which ``customer_figures`` adds up before the wider aggregate.
+    The stored account balance (``CustomerAccount``) includes every movement.
+    The months after ``as_of``'s month are taken back out through their
+    ``CustomerMonth`` rows, and the rest of ``as_of``'s month through its
+    documents and receipts: on today, both read nothing. A customer may get
+    several rows, which ``customer_figures`` adds up.
     """
-    account, invoice, receipt = sql.table(CustomerAccount), sql.table(Invoice), sql.table(Receipt)
-    customer_filter = {alias: f"AND {alias}.customer_id = %s" if customer_id is not None else "" for alias in "air"}
-    customer_params = (customer_id,) if customer_id is not None else ()
+    account, month = sql.table(CustomerAccount), sql.table(CustomerMonth)
+    invoice, receipt = sql.table(Invoice), sql.table(Receipt)
+    customer_filter = {alias: _customer_filter(alias, customers)[0] for alias in "amir"}
+    customer_params = _customer_filter("a", customers)[1]
+    first_day = as_of.replace(day=1)
+    month_end = (first_day + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
     query = (
         f"SELECT a.customer_id AS customer_id, a.balance AS net FROM {account} a "  # noqa: S608
         f"WHERE a.organisation_id = %s AND a.currency = %s {customer_filter['a']} "
         "UNION ALL "
+        f"SELECT m.customer_id, -m.change FROM {month} m WHERE m.organisation_id = %s AND m.currency = %s "
+        f"AND m.month > %s {customer_filter['m']} "
+        "UNION ALL "
         "SELECT i.customer_id, CASE WHEN i.type_code = %s THEN i.amount_due ELSE -i.amount_due END "
-        f"FROM {invoice} i WHERE i.organisation_id = %s AND i.issue_date > %s AND i.status = %s "
-        f"AND i.currency = %s {customer_filter['i']} "
+        f"FROM {invoice} i WHERE i.organisation_id = %s AND i.issue_date > %s AND i.issue_date <= %s "
+        f"AND i.status = %s AND i.currency = %s {customer_filter['i']} "
         "UNION ALL "
         "SELECT r.customer_id, CASE WHEN r.kind = %s THEN r.amount ELSE -r.amount END "
-        f"FROM {receipt} r WHERE r.organisation_id = %s AND r.date > %s AND r.currency = %s {customer_filter['r']}"
+        f"FROM {receipt} r WHERE r.organisation_id = %s AND r.date > %s AND r.date <= %s AND r.currency = %s "
+        f"{customer_filter['r']}"
     )
     accounts = (organisation.pk, currency, *customer_params)
-    documents = (CREDIT_NOTE, organisation.pk, as_of, InvoiceStatus.ISSUED, currency, *customer_params)
-    receipts = (ReceiptKind.RECEIVED, organisation.pk, as_of, currency, *customer_params)
-    return query, (*accounts, *documents, *receipts)
+    months = (organisation.pk, currency, first_day, *customer_params)
+    documents = (CREDIT_NOTE, organisation.pk, as_of, month_end, InvoiceStatus.ISSUED, currency, *customer_params)
+    receipts = (ReceiptKind.RECEIVED, organisation.pk, as_of, month_end, currency, *customer_params)
+    return query, (*accounts, *months, *documents, *receipts)
 
 
 def net_total(organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None) -> Decimal:
@@ -328,3 +428,19 @@ def as_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value)[:10])
+
+
+def current_customers(organisation: Any, currency: str) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the ids of the customers ``customer_figures`` gives a row, when ``stored_is_current``.
+
+    They are the customers with an open stored balance or an unsettled
+    account: two partial indexes answer, with no sum computed.
+    """
+    stored, account = sql.table(DocumentBalance), sql.table(CustomerAccount)
+    query = (
+        f"SELECT d.customer_id AS customer_id FROM {stored} d WHERE d.organisation_id = %s "  # noqa: S608
+        "AND d.currency = %s AND d.is_credit_note = %s AND d.balance <> 0 "
+        f"UNION SELECT a.customer_id FROM {account} a WHERE a.organisation_id = %s AND a.currency = %s "
+        "AND a.balance <> 0"
+    )
+    return query, (organisation.pk, currency, False, organisation.pk, currency)

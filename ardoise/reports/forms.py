@@ -35,6 +35,37 @@ def parse_date(raw: str) -> datetime.date:
     )
 
 
+# How many customers a name typed in the filter may match before the form asks for a longer name.
+NAMES_SHOWN = 5
+
+
+def find_customer(customers: Any, text: str) -> Customer:
+    """Return the one customer whose name is ``text``, or the only one whose name contains it.
+
+    Raise a French error naming the text when no customer matches, or when
+    several do: it lists a few of them, each with its number, which can be
+    typed instead.
+    """
+    exact = list(customers.filter(name__iexact=text).order_by("pk")[:2])
+    if len(exact) == 1:
+        return exact[0]
+    found = exact or list(customers.filter(name__icontains=text).order_by("name", "pk")[: NAMES_SHOWN + 1])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise forms.ValidationError(
+            _("Aucun client ne s'appelle « %(value)s » : saisissez une partie de son nom, par exemple « Martin ».")
+            % {"value": text}
+        )
+    names = ", ".join("%s (n° %s)" % (customer.name, customer.pk) for customer in found[:NAMES_SHOWN])
+    if len(found) > NAMES_SHOWN:
+        names += ", …"
+    raise forms.ValidationError(
+        _("Plusieurs clients correspondent à « %(value)s » : %(names)s. Précisez le nom, ou saisissez le n° du client.")
+        % {"value": text, "names": names}
+    )
+
+
 class ReportFilters(forms.Form):
     """Every filter a report page may show; ``used`` names those of the page, the others are ignored."""
 
@@ -42,7 +73,8 @@ class ReportFilters(forms.Form):
     du = forms.CharField(label=gettext_lazy("Du"), required=False, max_length=10)
     au = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=10)
     date = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=10)
-    client = forms.CharField(label=gettext_lazy("Client"), required=False, max_length=12)
+    # A customer's id from the list, or, in an organisation with too many customers to list, a name typed in.
+    client = forms.CharField(label=gettext_lazy("Client"), required=False, max_length=200)
     devise = forms.CharField(label=gettext_lazy("Devise"), required=False, max_length=3)
     regroupement = forms.ChoiceField(label=gettext_lazy("Regrouper par"), required=False)
 
@@ -87,14 +119,16 @@ class ReportFilters(forms.Form):
         raw = self.cleaned_data.get("client", "").strip()
         if not raw or "customer" not in self.used:
             return None
-        customer = None
+        customers = Customer.objects.filter(organisation=self.organisation)
         if raw.isdigit():
-            customer = Customer.objects.filter(organisation=self.organisation, pk=int(raw)).first()
-        if customer is None:
-            raise forms.ValidationError(
-                _("Le client n° %(value)s est introuvable : choisissez un client dans la liste.") % {"value": raw}
-            )
-        return customer
+            customer = customers.filter(pk=int(raw)).first()
+            if customer is not None:
+                return customer
+            if not customers.filter(name__icontains=raw).exists():
+                raise forms.ValidationError(
+                    _("Le client n° %(value)s est introuvable : choisissez un client dans la liste.") % {"value": raw}
+                )
+        return find_customer(customers, raw)
 
     def clean_devise(self) -> str:
         raw = self.cleaned_data.get("devise", "").strip().upper() or "EUR"

@@ -40,7 +40,14 @@ class VatBreakdownRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["invoice", "category", "rate"], name="unique_vat_row_per_group"),
         ]
-        indexes = [models.Index(fields=["organisation", "issue_date"], name="vat_row_org_date")]
+        indexes = [
+            # Covering on PostgreSQL: revenue by customer finds the customers of a period in the index alone.
+            models.Index(
+                fields=["organisation", "issue_date"],
+                include=["customer", "taxable_amount_eur"],
+                name="vat_row_org_date",
+            )
+        ]
 
     def __str__(self) -> str:
         return "VAT %s %s%% of invoice %s" % (self.category, self.rate, self.invoice_id)
@@ -118,13 +125,27 @@ class DocumentBalance(models.Model):
     class Meta:
         indexes = [
             # The open documents only: a few percent of the rows once most invoices are paid.
+            # Covering on PostgreSQL: the balance reports read the open balances from the index alone.
             models.Index(
                 fields=["organisation", "currency", "due_date"],
+                include=["customer", "balance", "is_credit_note", "issue_date", "last_moved"],
                 condition=~models.Q(balance=0),
                 name="document_balance_open",
             ),
-            models.Index(fields=["organisation", "last_moved"], name="document_balance_moved"),
+            # Covering on PostgreSQL: the balances on an earlier date start from the documents moved since.
+            models.Index(
+                fields=["organisation", "last_moved"],
+                include=["issue_date", "currency", "is_credit_note", "customer", "due_date", "balance"],
+                name="document_balance_moved",
+            ),
             models.Index(fields=["organisation", "last_paid_on"], name="document_balance_paid_on"),
+            # The invoices paid in full, by date of their last payment: the customers' payment delays.
+            models.Index(
+                fields=["organisation", "last_paid_on"],
+                include=["customer", "due_date", "currency"],
+                condition=models.Q(paid=models.F("amount_due"), amount_due__gt=0, is_credit_note=False),
+                name="document_balance_settled",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,10 +168,44 @@ class CustomerAccount(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "currency"], name="unique_customer_account")]
-        indexes = [models.Index(fields=["organisation", "currency"], name="customer_account_org")]
+        indexes = [
+            models.Index(fields=["organisation", "currency"], name="customer_account_org"),
+            # The dashboard's customers who owe the most, read from the top.
+            models.Index(fields=["organisation", "currency", "-balance"], name="customer_account_balance"),
+        ]
 
     def __str__(self) -> str:
         return "account of customer %s: %s %s" % (self.customer_id, self.balance, self.currency)
+
+
+class CustomerMonth(models.Model):
+    """How much one customer's account (411) moved in one month, in one currency: derived data.
+
+    Documents issued that month (credit notes negative), minus the money
+    received, plus the refunds paid. ``stored.refresh_accounts`` rewrites a
+    customer's months with their account. The balance on an earlier date is
+    the account's, minus the later whole months, minus the rest of that
+    date's month: a few rows per customer instead of every later movement.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    month = models.DateField()  # the first day of the month
+    change = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "currency", "month"], name="unique_customer_month"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "currency", "month"], include=["customer", "change"], name="customer_month_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "customer %s, %s: %s %s" % (self.customer_id, self.month, self.change, self.currency)
 
 
 # Monthly totals: derived data that ``monthly.py`` keeps in step with every write.

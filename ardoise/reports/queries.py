@@ -33,6 +33,7 @@ from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, PaymentMethod, Receipt, ReceiptKind
 from ardoise.reports import balances, monthly, sql
 from ardoise.reports.models import (
+    CustomerAccount,
     DocumentBalance,
     MonthlyInvoicing,
     MonthlyProductRevenue,
@@ -98,18 +99,27 @@ class BalanceRows(Sequence[CustomerBalance]):
     An organisation may have thousands of customers with a balance, and a
     screen shows fifty. Slicing runs the SQL with LIMIT and OFFSET, ``len()``
     and the total row run one aggregate query, and iterating reads every row
-    in one query, for the exports. ``prefetch_page`` and ``prefetch_largest``
-    name the rows a page will read first, so that one query returns them with
-    the count and the totals (window functions) instead of computing every
-    balance twice.
+    in one query, for the exports.
+
+    When nothing is dated after ``as_of`` (the reports on today), the stored
+    balances are the balances on that date: a page first picks its customers
+    by name from the stored balances, then computes the figures of those
+    customers only, and the total row sums the open balances without
+    grouping them per customer. On an earlier date, ``prefetch_page`` and
+    ``prefetch_largest`` name the rows a page will read first, so that one
+    query returns them with the count and the totals (window functions)
+    instead of computing every balance twice.
     """
 
     BY_NAME = "LOWER(c.name), c.id"
     BY_NET = "f.net DESC, LOWER(c.name), c.id"
 
     def __init__(self, organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None) -> None:
+        self.organisation, self.as_of, self.currency = organisation, as_of, currency
         self.figures_sql, self.figures_params = balances.customer_figures(organisation, as_of, currency, customer_id)
+        self.current = customer_id is None and balances.stored_is_current(organisation, as_of)
         self._summary: tuple[int, CustomerBalance] | None = None
+        self._count: int | None = None
         self._prefetch: tuple[str, int, int] | None = None
         # Rows already read, per (order, offset): the requested limit and the rows.
         self._read: dict[tuple[str, int], tuple[int, list[CustomerBalance]]] = {}
@@ -118,7 +128,8 @@ class BalanceRows(Sequence[CustomerBalance]):
         self._prefetch = (self.BY_NAME, offset, limit)
 
     def prefetch_largest(self, count: int) -> None:
-        self._prefetch = (self.BY_NET, 0, count)
+        if not self.current:
+            self._prefetch = (self.BY_NET, 0, count)
 
     def __len__(self) -> int:
         return self.summary()[0]
@@ -147,14 +158,32 @@ class BalanceRows(Sequence[CustomerBalance]):
     def summary(self) -> tuple[int, CustomerBalance]:
         """Return how many rows there are and their total row."""
         self._run_prefetch()
-        if self._summary is None:
+        if self._summary is not None:
+            return self._summary
+        if self.current:
+            if self._count is None:
+                customers, customer_params = balances.current_customers(self.organisation, self.currency)
+                query = f"SELECT COUNT(*) FROM ({customers}) k"  # noqa: S608
+                self._count = int(sql.fetch(query, customer_params)[0][0])
+            totals, params = balances.figure_totals(self.organisation, self.as_of, self.currency)
+            values = sql.fetch(totals, params)[0]
+            self._summary = (self._count, _customer_balance(None, _("Total"), values))
+        else:
             query = f"SELECT COUNT(*), {self._totals('')} FROM ({self.figures_sql}) f"  # noqa: S608
-            count, *values = sql.fetch(query, self.figures_params)[0]
-            self._summary = (int(count), _customer_balance(None, _("Total"), values))
+            count, *figures = sql.fetch(query, self.figures_params)[0]
+            self._summary = (int(count), _customer_balance(None, _("Total"), figures))
         return self._summary
 
     def largest(self, count: int) -> list[CustomerBalance]:
         """Return the ``count`` customers who owe the most (net balance), largest first."""
+        if self.current:
+            # On the stored balances, the net balance is the account's: the largest positive ones, by index.
+            accounts = (
+                CustomerAccount.objects.filter(organisation=self.organisation, currency=self.currency, balance__gt=0)
+                .order_by("-balance", Lower("customer__name"), "customer_id")
+                .values_list("customer_id", flat=True)[:count]
+            )
+            return [row for row in self._figures_of(list(accounts), self.BY_NET) if row.net > 0]
         return [row for row in self._fetch(self.BY_NET, 0, count) if row.net > 0]
 
     def _totals(self, window: str) -> str:
@@ -168,6 +197,10 @@ class BalanceRows(Sequence[CustomerBalance]):
             return
         order, offset, limit = self._prefetch
         self._prefetch = None
+        if self.current:
+            # The page's query also counts the rows; the totals come in their own query.
+            self._read[order, offset] = (limit, self._figures_of(self._page_of_names(offset, limit), order))
+            return
         found = self._query(order, offset, limit, with_totals=True)
         if found:
             first = found[0]
@@ -183,20 +216,54 @@ class BalanceRows(Sequence[CustomerBalance]):
         read = self._read.get((order, offset))
         if read is not None and limit is not None and limit <= read[0]:
             return read[1][:limit]
-        rows = [_customer_balance(row[0], row[1], row[2:]) for row in self._query(order, offset, limit)]
+        if self.current and limit is not None and order == self.BY_NAME:
+            rows = self._figures_of(self._page_of_names(offset, limit), order)
+        else:
+            rows = [_customer_balance(row[0], row[1], row[2:]) for row in self._query(order, offset, limit)]
         if limit is not None:
             self._read[order, offset] = (limit, rows)
         return rows
 
-    def _query(self, order: str, offset: int, limit: int | None, *, with_totals: bool = False) -> list[Any]:
+    def _page_of_names(self, offset: int, limit: int) -> list[int]:
+        """Return the ids of one page of the customers with a row, by name, from the stored balances.
+
+        The window function counts every row, for the paginator, in the same query.
+        """
+        customers, params = balances.current_customers(self.organisation, self.currency)
+        query = (
+            f"SELECT c.id, COUNT(*) OVER () FROM {sql.table(Customer)} c WHERE c.organisation_id = %s "  # noqa: S608
+            f"AND c.id IN ({customers}) ORDER BY {self.BY_NAME} LIMIT %s OFFSET %s"
+        )
+        found = sql.fetch(query, (self.organisation.pk, *params, limit, offset))
+        if found:
+            self._count = int(found[0][1])
+        return [row[0] for row in found]
+
+    def _figures_of(self, customer_ids: list[int], order: str) -> list[CustomerBalance]:
+        """Return the rows of these customers only, in ``order``."""
+        if not customer_ids:
+            return []
+        figures, params = balances.customer_figures(self.organisation, self.as_of, self.currency, customer_ids)
+        return [_customer_balance(row[0], row[1], row[2:]) for row in self._query(order, 0, None, (figures, params))]
+
+    def _query(
+        self,
+        order: str,
+        offset: int,
+        limit: int | None,
+        figures: tuple[str, tuple[Any, ...]] | None = None,
+        *,
+        with_totals: bool = False,
+    ) -> list[Any]:
+        figures_sql, figures_params = figures or (self.figures_sql, self.figures_params)
         columns = ", ".join("f.%s" % name for name in balances.FIGURES)
         if with_totals:
             columns += ", COUNT(*) OVER (), " + self._totals(" OVER ()")
         query = (
-            f"SELECT f.customer_id, c.name, {columns} FROM ({self.figures_sql}) f "  # noqa: S608
+            f"SELECT f.customer_id, c.name, {columns} FROM ({figures_sql}) f "  # noqa: S608
             f"INNER JOIN {sql.table(Customer)} c ON c.id = f.customer_id ORDER BY {order}"
         )
-        params: list[Any] = list(self.figures_params)
+        params: list[Any] = list(figures_params)
         if limit is not None:
             query += " LIMIT %s OFFSET %s"
             params += [limit, offset]
@@ -452,21 +519,30 @@ class RevenueByCustomer(Sequence["RevenueLine"]):
         return iter(self._fetch(0, None))
 
     def _run_prefetch(self) -> None:
+        """Read the page named by ``prefetch_page``: its customers by name first, then the sums of those only.
+
+        The customers of the period come from the index on the VAT rows'
+        dates, which also gives their count; only the page's fifty customers
+        have their rows added up.
+        """
         if self._prefetch is None:
             return
         offset, limit = self._prefetch
         self._prefetch = None
-        per_customer, params = sql.compiled(self._per_customer())
-        figures = ", ".join("t.%s" % name for name in self.FIGURES)
+        with_rows, params = sql.compiled(self.rows.values("customer_id").distinct())
+        # A join on the distinct ids rather than IN: PostgreSQL 15 otherwise probes each customer's rows in turn.
         query = (
-            f"SELECT t.customer_id, t.customer_name, {figures}, COUNT(*) OVER () "  # noqa: S608
-            f"FROM ({per_customer}) t ORDER BY LOWER(t.customer_name), t.customer_id LIMIT %s OFFSET %s"
+            f"SELECT c.id, COUNT(*) OVER () FROM {sql.table(Customer)} c "  # noqa: S608
+            f"INNER JOIN ({with_rows}) r ON r.customer_id = c.id ORDER BY LOWER(c.name), c.id LIMIT %s OFFSET %s"
         )
         found = sql.fetch(query, [*params, limit, offset])
-        if found:
-            self._count = int(found[0][-1])
-            lines = [_revenue_line(dict(zip(self.FIGURES, row[2:-1], strict=True)), row[0], row[1]) for row in found]
-            self._read[offset] = (limit, lines)
+        if not found:
+            return
+        self._count = int(found[0][1])
+        page = self._per_customer().filter(customer_id__in=[row[0] for row in found])
+        sums = {row["customer_id"]: row for row in page}
+        lines = [_revenue_line(sums[pk], pk, sums[pk]["customer_name"]) for pk, _count in found]
+        self._read[offset] = (limit, lines)
 
     def _fetch(self, offset: int, limit: int | None) -> list[RevenueLine]:
         self._run_prefetch()
@@ -1149,7 +1225,11 @@ def _average_delays(organisation: Any, today: datetime.date, currency: str) -> t
         organisation, today - datetime.timedelta(days=PAYMENT_HISTORY_DAYS), today, currency
     )
     days_late = sql.days_between("t.paid_on", "t.due_date")
-    query = f"SELECT t.customer_id AS customer_id, AVG({days_late}) AS delay FROM ({settled}) t GROUP BY t.customer_id"  # noqa: S608
+    # A whole-number sum divided once per customer: PostgreSQL's AVG of integers adds in numeric, row by row.
+    query = (
+        "SELECT t.customer_id AS customer_id, "  # noqa: S608
+        f"{sql.quotient(f'SUM({days_late})', 'COUNT(*)')} AS delay FROM ({settled}) t GROUP BY t.customer_id"
+    )
     return query, params
 
 

@@ -71,6 +71,24 @@ def add_days(date: str, days: str) -> str:
     return "(%s + CAST(%s AS INTEGER))" % (date, days)
 
 
+def quotient(numerator: str, denominator: str) -> str:
+    """Return SQL dividing two whole numbers without truncating: numeric on PostgreSQL, real on SQLite."""
+    kind = "REAL" if connection.vendor == "sqlite" else "NUMERIC"
+    return "CAST(%s AS %s) / %s" % (numerator, kind, denominator)
+
+
+def kept_apart() -> str:
+    """Return a clause that ends a subquery and keeps the database from merging it into the outer query.
+
+    PostgreSQL flattens a subquery into its caller, and then computes an
+    output column once for each place that reads it; OFFSET 0 stops that.
+    SQLite accepts OFFSET only after LIMIT, where -1 means no limit.
+    """
+    if connection.vendor == "sqlite":
+        return "LIMIT -1 OFFSET 0"
+    return "OFFSET 0"
+
+
 def month_start(date: str) -> str:
     """Return SQL for the first day of the month of the date ``date``."""
     if connection.vendor == "sqlite":

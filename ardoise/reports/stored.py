@@ -10,18 +10,20 @@ recompute the same rows from different snapshots.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
+from django.db.models.functions import TruncMonth
 
 from ardoise.core.money import quantize
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.invoicing.queries import with_balance
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
-from ardoise.reports.models import CustomerAccount, DocumentBalance
+from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
 
 ZERO = Decimal("0.00")
 BATCH = 2000
@@ -172,6 +174,8 @@ def refresh_accounts(customers: Iterable[tuple[int, str]]) -> None:
     missing = customer_ids - set(organisations)
     organisations.update(Customer.objects.filter(pk__in=missing).values_list("pk", "organisation_id"))
     _write_accounts(balances, organisations)
+    CustomerMonth.objects.filter(customer_id__in=customer_ids).delete()
+    _write_months(Q(customer_id__in=customer_ids))
 
 
 def _document_totals(scope: Q) -> Iterable[tuple[tuple[int, str], int, Decimal]]:
@@ -206,6 +210,64 @@ def _receipt_totals(scope: Q) -> Iterable[tuple[tuple[int, str], int, Decimal]]:
         )
 
 
+def rebuild_months(organisation: Any) -> None:
+    """Rewrite every ``CustomerMonth`` row of the organisation from its documents and receipts."""
+    # By id: the migration that fills the table passes its historical model of the organisation.
+    with transaction.atomic():
+        CustomerMonth.objects.filter(organisation_id=organisation.pk).delete()
+        _write_months(Q(organisation_id=organisation.pk))
+
+
+def _write_months(scope: Q) -> None:
+    """Write the ``CustomerMonth`` rows of the documents and receipts ``scope`` selects, grouped by month."""
+    signed = Case(
+        When(type_code=DocumentType.CREDIT_NOTE, then=-F("amount_due")),
+        default=F("amount_due"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+    key = ("organisation_id", "customer_id", "currency", "month")
+    changes: dict[tuple[Any, ...], Decimal] = {}
+    documents = (
+        Invoice.objects.filter(scope, status=InvoiceStatus.ISSUED)
+        .order_by()
+        .annotate(month=TruncMonth("issue_date"))
+        .values(*key)
+        .annotate(total=Sum(signed))
+    )
+    for row in documents:
+        pair = tuple(_month(row[name]) if name == "month" else row[name] for name in key)
+        changes[pair] = changes.get(pair, ZERO) + _amount(row["total"])
+    received = Q(kind=ReceiptKind.RECEIVED)
+    money = (
+        Receipt.objects.filter(scope)
+        .order_by()
+        .annotate(month=TruncMonth("date"))
+        .values(*key)
+        .annotate(received=Sum("amount", filter=received), refunded=Sum("amount", filter=~received))
+    )
+    for row in money:
+        pair = tuple(_month(row[name]) if name == "month" else row[name] for name in key)
+        changes[pair] = changes.get(pair, ZERO) - _amount(row["received"]) + _amount(row["refunded"])
+    CustomerMonth.objects.bulk_create(
+        [
+            CustomerMonth(
+                organisation_id=organisation, customer_id=customer, currency=currency, month=month, change=change
+            )
+            for (organisation, customer, currency, month), change in changes.items()
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _month(value: Any) -> datetime.date:
+    # TruncMonth gives a date on PostgreSQL and may give a datetime or text on SQLite.
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
 def _write_accounts(balances: dict[tuple[int, str], Decimal], organisations: dict[int, int]) -> None:
     rows = [
         CustomerAccount(
@@ -238,4 +300,6 @@ def rebuild(organisation: Any) -> int:
                 balances[pair] = balances.get(pair, ZERO) + amount
                 organisations[pair[0]] = organisation_id
         _write_accounts(balances, organisations)
+        CustomerMonth.objects.filter(organisation=organisation).delete()
+        _write_months(scope)
     return len(ids)

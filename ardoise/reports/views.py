@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -289,29 +289,41 @@ def sheet_of(table: tables.Table) -> Sheet:
     )
 
 
+# Above this many customers, the customer filter is a text field rather than a list.
+CUSTOMERS_LISTED = 300
+
+
 def filter_choices(request: HttpRequest, filters: ReportFilters) -> dict[str, Any]:
     """Return what the filter form lists: the organisation's customers and currencies."""
     organisation = current_organisation(request)
-    chosen = request.GET.get("client", "")
     context: dict[str, Any] = {}
     if "customer" in filters.used:
-        context["customer_options"] = customer_options(organisation, chosen)
+        context.update(customer_choices(organisation, filters))
     if "currency" in filters.used:
         context["currencies"] = filters.currencies()
     return context
 
 
-def customer_options(organisation: Any, chosen: str) -> SafeString:
-    """Return the <option> elements of the customer filter.
+def customer_choices(organisation: Any, filters: ReportFilters) -> dict[str, Any]:
+    """Return the <option> elements of the customer filter, or, for a long list, what its text field shows.
 
-    Built as one string rather than by the template engine: an organisation
-    may have thousands of customers, and the template engine renders each
-    option far more slowly than string formatting does.
+    The options are built as one string rather than by the template engine:
+    it renders each option far more slowly than string formatting does. An
+    organisation with thousands of customers gets a text field instead, where
+    a name is typed (``ReportFilters.clean_client`` finds the customer).
     """
-    names = Customer.objects.filter(organisation=organisation).order_by("name", "id").values_list("pk", "name")
+    chosen = filters.data.get("client", "")
+    names = list(
+        Customer.objects.filter(organisation=organisation)
+        .order_by("name", "id")
+        .values_list("pk", "name")[: CUSTOMERS_LISTED + 1]
+    )
+    if len(names) > CUSTOMERS_LISTED:
+        customer = filters.cleaned_data.get("client") if filters.is_valid() else None
+        return {"customer_text": customer.name if customer else chosen}
     options = [
         '<option value="%s"%s>%s</option>' % (pk, " selected" if str(pk) == chosen else "", html.escape(name))
         for pk, name in names
     ]
     # Every name is escaped above.
-    return mark_safe("".join(options))
+    return {"customer_options": mark_safe("".join(options))}

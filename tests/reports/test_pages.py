@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import re
 from decimal import Decimal
@@ -190,3 +191,60 @@ def test_long_lists_are_paginated(owner_client, organisation, today):
     # The total row covers every customer, on each page.
     assert "6%s600,00%s€" % (NNBSP, NBSP) in text_of(second)
     assert "Page 2 sur 2" in text_of(second)
+
+
+@pytest.fixture
+def many_customers(monkeypatch):
+    """Make the customer filter a text field, as in an organisation with more customers than the list shows."""
+    from ardoise.reports import views
+
+    monkeypatch.setattr(views, "CUSTOMERS_LISTED", 2)
+
+
+def test_long_customer_list_becomes_a_text_field(owner_client, autumn, today, many_customers):
+    response = owner_client.get(reverse("reports:outstanding"))
+
+    page = response.content.decode()
+    assert '<input type="search" id="filter-customer" name="client"' in page
+    assert '<option value="%s"' % autumn.durand.pk not in page
+
+
+def test_customer_found_by_part_of_the_name(owner_client, autumn, today, many_customers):
+    response = owner_client.get(reverse("reports:outstanding"), {"client": "BOULANG"})
+
+    text = text_of(response)
+    assert response.status_code == 200
+    assert 'value="%s"' % autumn.martin.name in response.content.decode()
+    assert autumn.martin.name in text
+    assert autumn.petit.name not in text
+
+
+def test_customer_by_number_shows_the_name(owner_client, autumn, today, many_customers):
+    response = owner_client.get(reverse("reports:aging"), {"client": str(autumn.petit.pk)})
+
+    assert response.status_code == 200
+    assert 'value="Claire Petit"' in response.content.decode()
+
+
+def test_several_customers_match_the_typed_name(owner_client, autumn, today, many_customers):
+    response = owner_client.get(reverse("reports:revenue"), {"client": "a"})
+
+    text = text_of(response)
+    assert response.status_code == 400
+    assert "Plusieurs clients correspondent à « a »" in text
+    assert "Claire Petit (n° %s)" % autumn.petit.pk in text
+    assert 'value="a"' in response.content.decode()
+
+
+def test_no_customer_matches_the_typed_name(owner_client, autumn, today, many_customers):
+    response = owner_client.get(reverse("reports:outstanding"), {"client": "Zorglub"})
+
+    assert response.status_code == 400
+    assert "Aucun client ne s'appelle « Zorglub »" in html.unescape(text_of(response))
+
+
+def test_typed_name_never_finds_another_organisations_customer(owner_client, autumn, today, many_customers):
+    response = owner_client.get(reverse("reports:outstanding"), {"client": autumn.outsider_customer.name})
+
+    assert response.status_code == 400
+    assert "Aucun client ne s'appelle" in html.unescape(text_of(response))

@@ -231,6 +231,12 @@ def test_revenue_by_customer_read_by_page(autumn, today):
     assert report.rows[1:2] == every[1:2]
     assert report.rows[0:3] == every
     assert report.rows[-1] == every[-1]
+    for offset in range(4):
+        for limit in (1, 2, 3):
+            report = queries.revenue(autumn.organisation, YEAR, queries.RevenueGrouping.CUSTOMER)
+            report.rows.prefetch_page(offset, limit)
+            assert report.rows[offset : offset + limit] == every[offset : offset + limit]
+            assert len(report.rows) == 3
 
 
 def test_revenue_never_counts_drafts_or_other_organisations(autumn, today):

@@ -24,20 +24,24 @@ from ardoise.payments.services import (
     reverse_receipt,
 )
 from ardoise.reports import queries
-from ardoise.reports.models import CustomerAccount, DocumentBalance
+from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
 from ardoise.reports.stored import rebuild
 from tests.reports.conftest import issue
 
 D = Decimal
 
 
-def stored_rows(organisation) -> tuple[dict, dict]:
+def stored_rows(organisation) -> tuple[dict, dict, dict]:
     documents = {row["invoice_id"]: row for row in DocumentBalance.objects.filter(organisation=organisation).values()}
     accounts = {
         (row["customer_id"], row["currency"]): row["balance"]
         for row in CustomerAccount.objects.filter(organisation=organisation).values()
     }
-    return documents, accounts
+    months = {
+        (row["customer_id"], row["currency"], row["month"]): row["change"]
+        for row in CustomerMonth.objects.filter(organisation=organisation).values()
+    }
+    return documents, accounts, months
 
 
 def assert_matches_rebuild(organisation) -> None:
@@ -46,6 +50,7 @@ def assert_matches_rebuild(organisation) -> None:
     fresh = stored_rows(organisation)
     assert kept[0] == fresh[0]
     assert kept[1] == fresh[1]
+    assert kept[2] == fresh[2]
 
 
 def test_autumn_balances_match_rebuild(autumn):

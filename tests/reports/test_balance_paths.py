@@ -1,0 +1,137 @@
+"""Balance reports on a date after every movement read the stored balances a page at a time.
+
+That path picks a page's customers first and computes only theirs; the full
+computation groups every open balance per customer. Both must give the same
+rows, in the same order, with the same count and totals.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+import pytest
+
+from ardoise.customers.models import Customer, CustomerKind
+from ardoise.invoicing.credit_notes import create_credit_note
+from ardoise.invoicing.exceptions import InvoicingError
+from ardoise.invoicing.models import Invoice, InvoiceStatus
+from ardoise.invoicing.services import issue_invoice
+from ardoise.payments.models import Receipt, ReceiptKind
+from ardoise.payments.services import receive_payment, record_payment
+from ardoise.reports import queries
+from tests.reports.conftest import issue, on
+
+D = Decimal
+
+
+def both_ways(organisation, as_of: datetime.date, currency: str = "EUR"):
+    stored = queries.customer_balances(organisation, as_of, currency)
+    full = queries.customer_balances(organisation, as_of, currency)
+    full.rows.current = False
+    return stored, full
+
+
+def assert_same_report(organisation, as_of: datetime.date, currency: str = "EUR") -> None:
+    stored, full = both_ways(organisation, as_of, currency)
+    assert stored.rows.current
+    everyone = list(full.rows)
+    assert len(stored.rows) == len(everyone)
+    assert stored.total == full.total
+    for size in (1, 2, 5):
+        stored, _full = both_ways(organisation, as_of, currency)
+        paged = [row for start in range(0, len(everyone), size) for row in stored.rows[start : start + size]]
+        assert paged == everyone
+    for offset in (0, 1, 3):
+        stored, _full = both_ways(organisation, as_of, currency)
+        stored.rows.prefetch_page(offset, 2)
+        assert len(stored.rows) == len(everyone)
+        assert stored.rows[offset : offset + 2] == everyone[offset : offset + 2]
+        assert stored.total == full.total
+    for count in (1, 2, 10):
+        stored, full = both_ways(organisation, as_of, currency)
+        assert stored.rows.largest(count) == full.rows.largest(count)
+
+
+@pytest.mark.parametrize("as_of", [datetime.date(2026, 12, 1), datetime.date(2026, 12, 10), datetime.date(2027, 3, 1)])
+def test_stored_path_equals_full_computation(autumn, as_of):
+    assert_same_report(autumn.organisation, as_of)
+    assert_same_report(autumn.organisation, as_of, "USD")
+
+
+def test_stored_path_on_random_operations(organisation, product):
+    rng = random.Random(4212)
+    today = datetime.date(2026, 12, 10)
+    customers = [
+        Customer.objects.create(
+            organisation=organisation,
+            kind=CustomerKind.INDIVIDUAL,
+            name=name,
+            email="compta@example.fr",
+            address_line1="1 rue",
+            postcode="69001",
+            city="Lyon",
+        )
+        for name in ("Boulangerie Martin", "atelier Bois", "Zinc & Co", "École Jules Ferry", "Abeille SARL", "Garage")
+    ]
+    invoices = []
+    # Numbering is chronological: the operations run in date order.
+    for day in sorted(today - datetime.timedelta(days=rng.randint(0, 200)) for _step in range(80)):
+        customer = rng.choice(customers)
+        action = rng.choice(["issue", "issue", "pay", "receive", "credit"])
+        try:
+            with on(day):
+                if action == "issue" or not invoices:
+                    lines = [("Prestation", str(rng.randint(1, 4)), str(rng.randint(20, 900)), "20.00", product)]
+                    invoices.append(issue(organisation, customer, lines, day))
+                elif action == "pay":
+                    invoice = rng.choice(invoices)
+                    record_payment(invoice, D(rng.randint(1, 60000)) / 100, max(day, invoice.issue_date))
+                elif action == "receive":
+                    receive_payment(customer, D(rng.randint(100, 90000)) / 100, day)
+                else:
+                    invoice = rng.choice([invoice for invoice in invoices if not invoice.is_credit_note])
+                    draft = create_credit_note(invoice, {1: D("1")})
+                    invoices.append(issue_invoice(draft, today=max(day, invoice.issue_date)))
+        except InvoicingError as error:
+            # An operation the services refuse changes nothing.
+            assert str(error)
+    assert len(list(queries.customer_balances(organisation, today).rows)) >= 4
+    assert_same_report(organisation, today)
+    assert_same_report(organisation, today + datetime.timedelta(days=45))
+    # Earlier dates take later months back out through the monthly rows: each account as it stood.
+    for days in (0, 1, 9, 31, 45, 77, 120, 199):
+        as_of = today - datetime.timedelta(days=days)
+        nets = {row.customer_id: row.net for row in queries.customer_balances(organisation, as_of).rows}
+        for customer in customers:
+            assert nets.get(customer.pk, D("0.00")) == account_on(customer, as_of), (customer.name, as_of)
+
+
+def account_on(customer, as_of: datetime.date) -> Decimal:
+    """Return the customer's account balance (411) on ``as_of``, added up from the documents and receipts."""
+    total = D("0.00")
+    for document in Invoice.objects.filter(customer=customer, status=InvoiceStatus.ISSUED, issue_date__lte=as_of):
+        total += -document.amount_due if document.is_credit_note else document.amount_due
+    for receipt in Receipt.objects.filter(customer=customer, date__lte=as_of):
+        total += -receipt.amount if receipt.kind == ReceiptKind.RECEIVED else receipt.amount
+    return total
+
+
+def durand_net(autumn, as_of: datetime.date) -> Decimal:
+    rows = queries.customer_balances(autumn.organisation, as_of).rows
+    return next(row.net for row in rows if row.customer_id == autumn.durand.pk)
+
+
+def test_a_later_movement_turns_to_the_full_computation(autumn):
+    as_of = datetime.date(2026, 12, 10)
+    before = durand_net(autumn, as_of)
+    with on(datetime.date(2026, 12, 20)):
+        receive_payment(autumn.durand, D("50.00"), datetime.date(2026, 12, 20))
+
+    stored, full = both_ways(autumn.organisation, as_of)
+
+    assert not stored.rows.current
+    assert list(stored.rows) == list(full.rows)
+    assert durand_net(autumn, as_of) == before
+    assert durand_net(autumn, datetime.date(2026, 12, 20)) == before - D("50.00")
