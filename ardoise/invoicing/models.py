@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -378,27 +379,33 @@ class Invoice(models.Model):
     def signed_total_without_vat(self) -> Decimal:
         return -self.total_without_vat if self.is_credit_note else self.total_without_vat
 
-    def _sum(self, annotation: str, queryset: models.QuerySet[Any], field: str) -> Decimal:
-        """Return an annotation of ``queries.with_balance`` when present, else the sum of ``field``."""
+    def _sum(self, annotation: str, queryset: Callable[[], models.QuerySet[Any]], field: str) -> Decimal:
+        """Return an annotation of ``queries.with_balance`` when present, else the sum of ``field`` in ``queryset()``.
+
+        The queryset is built only when the annotation is missing: building it costs more than
+        reading the annotation, on every row of a list.
+        """
         value = getattr(self, annotation, None)
         if value is None:
-            value = queryset.aggregate(total=Sum(field))["total"] or ZERO
+            value = queryset().aggregate(total=Sum(field))["total"] or ZERO
         # SQLite returns sums without their decimal places ("500" for 500.00).
         return quantize(Decimal(value), self.places)
 
     def paid_total(self) -> Decimal:
         """Return the payments recorded on this document; on a credit note, the refunds paid to the customer."""
-        return self._sum("paid_amount", self.payments.all(), "amount")
+        return self._sum("paid_amount", lambda: self.payments.all(), "amount")
 
     def credited_total(self) -> Decimal:
         """Return the amounts due of the invoice's issued credit notes."""
-        return self._sum("credited_amount", self.credit_notes.issued(), "amount_due")
+        return self._sum("credited_amount", lambda: self.credit_notes.issued(), "amount_due")
 
     def refunded_total(self) -> Decimal:
         """Return the refunds recorded on the invoice's issued credit notes."""
         from ardoise.payments.models import Payment
 
-        refunds = Payment.objects.filter(invoice__credited_invoice=self, invoice__status=InvoiceStatus.ISSUED)
+        def refunds() -> models.QuerySet[Payment]:
+            return Payment.objects.filter(invoice__credited_invoice=self, invoice__status=InvoiceStatus.ISSUED)
+
         return self._sum("refunded_amount", refunds, "amount")
 
     def balance(self) -> Decimal:

@@ -1,7 +1,8 @@
 """Invoice screens: list, draft editor, detail, issuing and file downloads.
 
-Every query goes through ``get_invoice_or_404`` or ``scoped``, so another
-organisation's invoice returns 404.
+Every query goes through ``get_invoice_or_404``, ``scoped`` or the
+``InvoiceList`` of the current organisation, so another organisation's
+invoice returns 404.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from ardoise.invoicing.forms import (
     LineFormSet,
     adjustment_formset,
 )
+from ardoise.invoicing.listing import InvoiceList
 from ardoise.invoicing.models import DiscountKind, Invoice, InvoiceLine, InvoiceStatus, IssuedFile, PaymentState
 from ardoise.invoicing.presentation import (
     InvoiceSummary,
@@ -84,22 +86,23 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("etat", "")
     text = request.GET.get("q", "").strip()
 
-    invoices = queries.with_stored_balance(
-        queries.without_templates(scoped(request, Invoice)).select_related("customer")
-    )
-    invoices = queries.in_stored_state(invoices, state, timezone.localdate(), organisation)
-    invoices = queries.search(invoices, text, organisation)
-    page = Paginator(invoices.order_by("-issue_date", "-number", "-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    invoices = InvoiceList(organisation, state, text, timezone.localdate())
+    # Paginator only counts and slices its list. The stubs also ask for len() and iteration, which
+    # would read every invoice.
+    paginator: Paginator[Invoice] = Paginator(invoices, PAGE_SIZE)  # type: ignore[arg-type]
+    page = paginator.get_page(request.GET.get("page"))
+    has_any_invoice = page.paginator.count > 0
+    if not has_any_invoice and (state or text):
+        # No invoice matches the filters: tell a new user from a search that found nothing.
+        has_any_invoice = (
+            Invoice.objects.for_organisation(organisation).filter(recurring_template__isnull=True).exists()
+        )
     context = {
         "page": page,
         "state": state,
         "text": text,
         "states": PaymentState.choices,
-        "has_any_invoice": Invoice.objects.for_organisation(organisation)
-        .filter(recurring_template__isnull=True)
-        .exists(),
+        "has_any_invoice": has_any_invoice,
         "filter_query": _filter_query(state, text),
     }
     return render(request, "invoicing/list.html", context)

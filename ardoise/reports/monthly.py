@@ -404,6 +404,12 @@ def read_totals(model: Any, organisation: Any, months: Period, key_names: tuple[
     return totals
 
 
+def issued_documents(organisation: Any) -> int:
+    """Return how many documents the organisation has issued, from ``MonthlyInvoicing``."""
+    total = MonthlyInvoicing.objects.filter(organisation=organisation).aggregate(total=Sum("documents"))["total"]
+    return total or 0
+
+
 KEYS = {
     MonthlyRevenue: REVENUE_KEY,
     MonthlyProductRevenue: PRODUCT_KEY,
