@@ -70,7 +70,7 @@ def pages(customer_id: int, today: Any) -> list[tuple[str, str]]:
         ("VAT, débits and encaissements", "/rapports/tva/"),
         ("VAT, last 12 months", "/rapports/tva/?periode=12-mois"),
         # This year rather than the page's default (this month): the statement of a whole year, its
-        # longest usual period, about 1,500 lines for the largest customer.
+        # longest usual period: about 1,700 lines for the largest customer.
         ("customer statement, this year", "/rapports/releve/?client=%d&periode=annee" % customer_id),
         ("statement PDF, this year", "/rapports/releve/%d/pdf/?periode=annee" % customer_id),
     ]
