@@ -120,6 +120,7 @@ class BalanceRows(Sequence[CustomerBalance]):
         self.current = customer_id is None and balances.stored_is_current(organisation, as_of)
         self._summary: tuple[int, CustomerBalance] | None = None
         self._count: int | None = None
+        self._total: CustomerBalance | None = None
         self._prefetch: tuple[str, int, int] | None = None
         # Rows already read, per (order, offset): the requested limit and the rows.
         self._read: dict[tuple[str, int], tuple[int, list[CustomerBalance]]] = {}
@@ -165,14 +166,24 @@ class BalanceRows(Sequence[CustomerBalance]):
                 customers, customer_params = balances.current_customers(self.organisation, self.currency)
                 query = f"SELECT COUNT(*) FROM ({customers}) k"  # noqa: S608
                 self._count = int(sql.fetch(query, customer_params)[0][0])
-            totals, params = balances.figure_totals(self.organisation, self.as_of, self.currency)
-            values = sql.fetch(totals, params)[0]
-            self._summary = (self._count, _customer_balance(None, _("Total"), values))
+            self._summary = (self._count, self.total())
         else:
             query = f"SELECT COUNT(*), {self._totals('')} FROM ({self.figures_sql}) f"  # noqa: S608
             count, *figures = sql.fetch(query, self.figures_params)[0]
             self._summary = (int(count), _customer_balance(None, _("Total"), figures))
         return self._summary
+
+    def total(self) -> CustomerBalance:
+        """Return the total row; on the stored balances, without counting the rows (the dashboard's figures)."""
+        self._run_prefetch()
+        if self._summary is not None:
+            return self._summary[1]
+        if not self.current:
+            return self.summary()[1]
+        if self._total is None:
+            totals, params = balances.figure_totals(self.organisation, self.as_of, self.currency)
+            self._total = _customer_balance(None, _("Total"), sql.fetch(totals, params)[0])
+        return self._total
 
     def largest(self, count: int) -> list[CustomerBalance]:
         """Return the ``count`` customers who owe the most (net balance), largest first."""
@@ -292,7 +303,7 @@ class BalanceReport:
 
     @property
     def total(self) -> CustomerBalance:
-        return self.rows.summary()[1]
+        return self.rows.total()
 
 
 def customer_balances(

@@ -118,3 +118,13 @@ def test_receipts_in_another_currency_stay_out_of_collected(dashboard, autumn: A
     november = dashboard.context["charts"]["invoiced_collected"].rows[10]
 
     assert november[2] == "2%s500,00%s€" % (NNBSP, NBSP)
+
+
+def test_chart_shapes_escape_names():
+    from ardoise.dashboard.charts import bar_chart
+
+    chart = bar_chart("Titre", "Description", [('Durand & <b>"Fils"</b>', Decimal("12.50"), "bar-customer")], "Solde")
+
+    assert "Durand &amp; &lt;b&gt;&quot;Fils&quot;&lt;/b&gt;" in chart.shapes
+    assert "<b>" not in chart.shapes
+    assert chart.shapes.count("<rect ") == 1

@@ -49,6 +49,9 @@ def assert_same_report(organisation, as_of: datetime.date, currency: str = "EUR"
         assert len(stored.rows) == len(everyone)
         assert stored.rows[offset : offset + 2] == everyone[offset : offset + 2]
         assert stored.total == full.total
+    stored, full = both_ways(organisation, as_of, currency)
+    assert stored.total == full.total
+    assert len(stored.rows) == len(everyone)
     for count in (1, 2, 10):
         stored, full = both_ways(organisation, as_of, currency)
         assert stored.rows.largest(count) == full.rows.largest(count)
