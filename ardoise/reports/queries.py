@@ -43,7 +43,17 @@ from ardoise.reports.models import (
     RevenueKind,
     VatBreakdownRow,
 )
-from ardoise.reports.periods import Grouping, Period, add_months, bucket_label, bucket_start, buckets, month_end
+from ardoise.reports.periods import (
+    Grouping,
+    Period,
+    Preset,
+    add_months,
+    bucket_label,
+    bucket_start,
+    buckets,
+    month_end,
+    preset_period,
+)
 
 ZERO = Decimal("0.00")
 DEFAULT_CURRENCY = "EUR"
@@ -901,6 +911,18 @@ def invoiced_and_collected(
 
 # Customer statement (relevé de compte)
 
+# A relevé de compte is usually monthly, like a bank statement: the month's movements after the balance carried forward.
+STATEMENT_PRESET = Preset.THIS_MONTH
+
+
+def default_statement_period(today: datetime.date) -> Period:
+    """Return the period of a statement when none is chosen: this month, up to ``today``.
+
+    A statement states the balance on its last day and the days each open
+    invoice is late on that day, so it never ends after today.
+    """
+    return preset_period(STATEMENT_PRESET, today).until(today)
+
 
 class EntryKind:
     INVOICE = "invoice"
@@ -978,9 +1000,9 @@ class StatementLines(Sequence[StatementLine]):
 
     The balance after each line is computed in SQL (a running sum over the
     period's movements, added to the opening balance), so a slice reads only
-    its own lines: the screen's page 30 costs what page 1 does. Iterating
-    reads every line in one query, for the PDF and the exports; the count and
-    the totals come from one aggregate query, or from the lines once read.
+    its own lines and the screen's page 30 costs what page 1 does. Iterating
+    reads every line in one query, for the PDF and the exports. The count
+    and the totals come from one aggregate query, or from the lines once read.
     """
 
     def __init__(self, organisation: Any, customer_id: int, period: Period, currency: str, opening: Decimal) -> None:

@@ -44,6 +44,7 @@ def _filters(request: HttpRequest, data: Any, customer: Customer | None = None) 
         today=timezone.localdate(),
         used=PAGE.used,
         default_preset=PAGE.default_preset,
+        until_today=PAGE.until_today,
     )
 
 

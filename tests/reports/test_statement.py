@@ -6,6 +6,7 @@ import datetime
 import email
 import email.policy
 import io
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -156,3 +157,34 @@ def test_statement_queries_do_not_grow_with_lines(autumn, today):
 
     assert len(short) < len(long)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_statement_defaults_to_this_month_until_today(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:statement"), {"client": autumn.martin.pk})
+
+    statement = response.context["statement"]
+    assert statement.period == Period(datetime.date(2026, 12, 1), datetime.date(2026, 12, 10))
+    assert 'value="2026-12-10"' in response.content.decode()
+    assert statement.opening_balance == statement.closing_balance == Decimal("670.00")
+
+
+def test_statement_presets_end_today(owner_client, autumn, today):
+    year = owner_client.get(reverse("reports:statement"), {"client": autumn.martin.pk, "periode": "annee"})
+
+    assert year.context["statement"].period == Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 10))
+
+
+def test_statement_keeps_typed_dates(owner_client, autumn, today):
+    chosen = owner_client.get(reverse("reports:statement"), {**PERIOD, "client": autumn.martin.pk})
+
+    assert chosen.context["statement"].period == Period(datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+
+
+def test_statement_pdf_defaults_to_this_month(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:statement_pdf", args=[autumn.martin.pk]))
+
+    text = pdf_text(response.content)
+    assert "du 01/12/2026 au 10/12/2026" in text
+    assert "Solde au 30/11/2026" in text
+    assert "Solde au 10/12/2026" in text
+    assert 'filename="Releve-Boulangerie-Martin-SAS-2026-12-10.pdf"' in response["Content-Disposition"]

@@ -81,7 +81,7 @@ def test_every_page_continues_the_running_balance(organisation, busy_customer):
     assert whole[49].date == whole[50].date
 
 
-def test_running_balance_adds_each_movement_to_the_opening_balance(organisation, busy_customer):
+def test_balance_adds_movements_to_opening(organisation, busy_customer):
     statement = queries.statement(organisation, busy_customer, NOVEMBER)
 
     running = statement.opening_balance
@@ -104,7 +104,7 @@ def test_lines_are_in_date_order_documents_first(organisation, busy_customer):
     assert "Annulation du règlement du 12/11/2026" in [line.label for line in lines]
 
 
-def test_single_lines_and_totals_read_without_the_whole_list(organisation, busy_customer):
+def test_single_lines_and_totals(organisation, busy_customer):
     whole = queries.statement(organisation, busy_customer, NOVEMBER)
     lines = list(whole.lines)
     statement = queries.statement(organisation, busy_customer, NOVEMBER)
