@@ -277,26 +277,23 @@ def open_invoices(
 ) -> list[OpenInvoice]:
     """List the invoices with a balance on ``as_of``, oldest due date first."""
     found = balances.open_invoice_rows(organisation, as_of, currency, customer_id)
-    # Without the snapshot, a large JSON document that the list does not print.
-    invoices = (
-        Invoice.objects.filter(pk__in=[pk for pk, _balance in found])
-        .select_related("customer")
-        .defer("document")
-        .in_bulk()
-    )
+    # Plain values: a customer may have hundreds of open invoices, and models cost far more to build.
+    fields = ("pk", "number", "customer_id", "customer__name", "issue_date", "due_date", "total_with_vat")
+    invoices = {row["pk"]: row for row in Invoice.objects.filter(pk__in=[pk for pk, _balance in found]).values(*fields)}
     rows = []
     for pk, balance in found:
         invoice = invoices[pk]
-        late = (as_of - invoice.due_date).days if invoice.due_date else 0
+        due_date = invoice["due_date"]
+        late = (as_of - due_date).days if due_date else 0
         rows.append(
             OpenInvoice(
                 invoice_id=pk,
-                number=invoice.number,
-                customer_id=invoice.customer_id,
-                customer_name=invoice.customer.name,
-                issue_date=invoice.issue_date,
-                due_date=invoice.due_date,
-                total_with_vat=invoice.total_with_vat,
+                number=invoice["number"],
+                customer_id=invoice["customer_id"],
+                customer_name=invoice["customer__name"],
+                issue_date=invoice["issue_date"],
+                due_date=due_date,
+                total_with_vat=invoice["total_with_vat"],
                 balance=balance,
                 days_overdue=max(late, 0) if balance > 0 else 0,
             )
@@ -1089,9 +1086,10 @@ class StatementLines(Sequence[StatementLine]):
         movement = balances.LedgerRow(*values)
         date = balances.as_date(movement.day)
         assert date is not None
+        # One of debit and credit is zero, which the database returns without decimals: ZERO skips the rounding.
         amounts = {
-            "debit": sql.amount(movement.debit),
-            "credit": sql.amount(movement.credit),
+            "debit": sql.amount(movement.debit) if movement.debit else ZERO,
+            "credit": sql.amount(movement.credit) if movement.credit else ZERO,
             "balance": self.opening + sql.amount(moved),
         }
         if movement.source == 1:
