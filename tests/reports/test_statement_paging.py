@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -133,3 +135,14 @@ def test_screen_pages_and_export_share_the_balances(owner_client, organisation, 
     rows = export.content.decode("utf-8-sig").splitlines()
     assert len(rows) == 1 + 1 + len(lines) + 1
     assert rows[-2].endswith(";%s" % str(lines[-1].balance).replace(".", ","))
+
+
+def test_xlsx_export_lists_every_line(owner_client, organisation, busy_customer):
+    lines = list(queries.statement(organisation, busy_customer, NOVEMBER).lines)
+    query = {"client": busy_customer.pk, "du": "2026-11-01", "au": "2026-11-30", "format": "xlsx"}
+
+    response = owner_client.get(reverse("reports:statement"), query)
+
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 1 + len(lines) + 1
+    assert [Decimal(str(row[6])) for row in rows[2:-1]] == [line.balance for line in lines]
