@@ -1087,11 +1087,9 @@ class StatementLines(Sequence[StatementLine]):
         date = balances.as_date(movement.day)
         assert date is not None
         # One of debit and credit is zero, which the database returns without decimals: ZERO skips the rounding.
-        amounts = {
-            "debit": sql.amount(movement.debit) if movement.debit else ZERO,
-            "credit": sql.amount(movement.credit) if movement.credit else ZERO,
-            "balance": self.opening + sql.amount(moved),
-        }
+        debit = sql.amount(movement.debit) if movement.debit else ZERO
+        credit = sql.amount(movement.credit) if movement.credit else ZERO
+        balance = self.opening + sql.amount(moved)
         if movement.source == 1:
             is_refund = movement.code == ReceiptKind.REFUND
             return StatementLine(
@@ -1100,8 +1098,10 @@ class StatementLines(Sequence[StatementLine]):
                 label=self._receipt_label(is_refund, movement.method or "", balances.as_date(movement.related_day)),
                 reference=movement.reference,
                 due_date=None,
+                debit=debit,
+                credit=credit,
+                balance=balance,
                 receipt_id=movement.id,
-                **amounts,
             )
         number = {"number": movement.number}
         if movement.code == CREDIT_NOTE:
@@ -1112,8 +1112,10 @@ class StatementLines(Sequence[StatementLine]):
                 label=self._templates["credit_note"] % number,
                 reference=self._templates["credited"] % credited if movement.related_number else "",
                 due_date=None,
+                debit=debit,
+                credit=credit,
+                balance=balance,
                 invoice_id=movement.id,
-                **amounts,
             )
         return StatementLine(
             date=date,
@@ -1121,8 +1123,10 @@ class StatementLines(Sequence[StatementLine]):
             label=self._templates["invoice"] % number,
             reference=movement.reference,
             due_date=balances.as_date(movement.due_date),
+            debit=debit,
+            credit=credit,
+            balance=balance,
             invoice_id=movement.id,
-            **amounts,
         )
 
     def _receipt_label(self, is_refund: bool, method: str, reversed_day: datetime.date | None) -> str:
