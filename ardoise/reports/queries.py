@@ -960,8 +960,11 @@ class Statement:
     customer: Customer
     period: Period
     currency: str
-    opening_balance: Decimal
     lines: StatementLines
+
+    @property
+    def opening_balance(self) -> Decimal:
+        return self.lines.opening
 
     @property
     def total_debit(self) -> Decimal:
@@ -986,10 +989,13 @@ class Statement:
 
 def statement(organisation: Any, customer: Customer, period: Period, currency: str = DEFAULT_CURRENCY) -> Statement:
     """Return the customer's statement: invoices, credit notes, money received and refunds of the period."""
-    before = period.start - datetime.timedelta(days=1)
-    opening = balances.net_total(organisation, before, currency, customer.pk)
-    lines = StatementLines(organisation, customer.pk, period, currency, opening)
-    return Statement(organisation, customer, period, currency, opening, lines)
+    lines = StatementLines(organisation, customer.pk, period, currency)
+    return Statement(organisation, customer, period, currency, lines)
+
+
+# The positions of the amounts in a row of ``balances.ledger_lines``.
+DEBIT = balances.LEDGER_COLUMNS.index("debit")
+CREDIT = balances.LEDGER_COLUMNS.index("credit")
 
 
 class StatementLines(Sequence[StatementLine]):
@@ -1000,13 +1006,22 @@ class StatementLines(Sequence[StatementLine]):
     its own lines and the screen's page 30 costs what page 1 does. Iterating
     reads every line in one query, for the PDF and the exports. The count
     and the totals come from one aggregate query, or from the lines once read.
+
+    The opening balance is the closing one, the customer's net balance on the
+    period's last day, less the period's movements. A net balance on a day is
+    the stored account balance less the movements dated after that day. So
+    the closing balance reads only the movements after the period, which are
+    none when it ends today, and never those of the period itself.
     """
 
-    def __init__(self, organisation: Any, customer_id: int, period: Period, currency: str, opening: Decimal) -> None:
+    def __init__(self, organisation: Any, customer_id: int, period: Period, currency: str) -> None:
+        self.organisation = organisation
+        self.customer_id = customer_id
+        self.period = period
+        self.currency = currency
         self.movements_sql, self.movements_params = balances.ledger_lines(
             organisation, customer_id, period.start, period.end, currency
         )
-        self.opening = opening
         self._summary: tuple[int, Decimal, Decimal] | None = None
         self._all: list[StatementLine] | None = None
         # A statement lists thousands of lines with a handful of labels: each is translated once.
@@ -1050,6 +1065,17 @@ class StatementLines(Sequence[StatementLine]):
             self._all = self._fetch(0, None)
         return iter(self._all)
 
+    @cached_property
+    def closing(self) -> Decimal:
+        """The customer's net balance on the period's last day."""
+        return balances.net_total(self.organisation, self.period.end, self.currency, self.customer_id)
+
+    @property
+    def opening(self) -> Decimal:
+        """The customer's net balance on the day before the period."""
+        _count, debit, credit = self._totals()
+        return self.closing - debit + credit
+
     def totals(self) -> tuple[Decimal, Decimal]:
         """Return the total debit and the total credit of the lines."""
         _count, debit, credit = self._totals()
@@ -1057,14 +1083,9 @@ class StatementLines(Sequence[StatementLine]):
 
     def _totals(self) -> tuple[int, Decimal, Decimal]:
         if self._summary is None:
-            if self._all is not None:
-                debit = sum((line.debit for line in self._all), ZERO)
-                credit = sum((line.credit for line in self._all), ZERO)
-                self._summary = (len(self._all), debit, credit)
-            else:
-                query = f"SELECT COUNT(*), SUM(m.debit), SUM(m.credit) FROM ({self.movements_sql}) m"  # noqa: S608
-                count, debit, credit = sql.fetch(query, self.movements_params)[0]
-                self._summary = (int(count), sql.amount(debit), sql.amount(credit))
+            query = f"SELECT COUNT(*), SUM(m.debit), SUM(m.credit) FROM ({self.movements_sql}) m"  # noqa: S608
+            count, debit, credit = sql.fetch(query, self.movements_params)[0]
+            self._summary = (int(count), sql.amount(debit), sql.amount(credit))
         return self._summary
 
     def _fetch(self, offset: int, limit: int | None) -> list[StatementLine]:
@@ -1079,9 +1100,16 @@ class StatementLines(Sequence[StatementLine]):
         if limit is not None:
             query += " LIMIT %s OFFSET %s"
             params += [limit, offset]
-        return [self._line(row) for row in sql.fetch(query, params)]
+        rows = sql.fetch(query, params)
+        if limit is None and self._summary is None:
+            # Every line is read: their totals give the opening balance without the aggregate query.
+            debit = sum((sql.amount(row[DEBIT]) for row in rows), ZERO)
+            credit = sum((sql.amount(row[CREDIT]) for row in rows), ZERO)
+            self._summary = (len(rows), debit, credit)
+        opening = self.opening
+        return [self._line(row, opening) for row in rows]
 
-    def _line(self, row: Sequence[Any]) -> StatementLine:
+    def _line(self, row: Sequence[Any], opening: Decimal) -> StatementLine:
         *values, moved = row
         movement = balances.LedgerRow(*values)
         date = balances.as_date(movement.day)
@@ -1089,7 +1117,8 @@ class StatementLines(Sequence[StatementLine]):
         # One of debit and credit is zero, which the database returns without decimals: ZERO skips the rounding.
         debit = sql.amount(movement.debit) if movement.debit else ZERO
         credit = sql.amount(movement.credit) if movement.credit else ZERO
-        balance = self.opening + sql.amount(moved)
+        balance = opening + sql.amount(moved)
+
         if movement.source == 1:
             is_refund = movement.code == ReceiptKind.REFUND
             return StatementLine(
@@ -1103,6 +1132,7 @@ class StatementLines(Sequence[StatementLine]):
                 balance=balance,
                 receipt_id=movement.id,
             )
+
         number = {"number": movement.number}
         if movement.code == CREDIT_NOTE:
             credited = {"number": movement.related_number}
@@ -1117,6 +1147,7 @@ class StatementLines(Sequence[StatementLine]):
                 balance=balance,
                 invoice_id=movement.id,
             )
+
         return StatementLine(
             date=date,
             kind=EntryKind.INVOICE,

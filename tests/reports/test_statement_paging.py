@@ -13,7 +13,7 @@ from django.urls import reverse
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Receipt, ReceiptKind
-from ardoise.reports import queries
+from ardoise.reports import balances, queries
 from ardoise.reports.periods import Period
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +93,18 @@ def test_balance_adds_movements_to_opening(organisation, busy_customer):
     aging = queries.customer_balances(organisation, NOVEMBER.end, customer_id=busy_customer.pk).total
     assert statement.opening_balance == D("379.55")
     assert statement.closing_balance == running == aging.net
+
+
+def test_opening_balance_ignores_later_movements(organisation, busy_customer):
+    receipt(organisation, busy_customer, datetime.date(2026, 12, 2), D("45.00"))
+    document(organisation, busy_customer, datetime.date(2026, 12, 3), "F-DEC", D("12.34"))
+
+    statement = queries.statement(organisation, busy_customer, NOVEMBER)
+
+    october_end = balances.net_total(organisation, datetime.date(2026, 10, 31), "EUR", busy_customer.pk)
+    aging = queries.customer_balances(organisation, NOVEMBER.end, customer_id=busy_customer.pk).total
+    assert statement.opening_balance == october_end == D("379.55")
+    assert statement.closing_balance == aging.net
 
 
 def test_lines_are_in_date_order_documents_first(organisation, busy_customer):
