@@ -1005,7 +1005,8 @@ class StatementLines(Sequence[StatementLine]):
     period's movements, added to the opening balance), so a slice reads only
     its own lines and the screen's page 30 costs what page 1 does. Iterating
     reads every line in one query, for the PDF and the exports. The count
-    and the totals come from one aggregate query, or from the lines once read.
+    and the totals come from one aggregate query, from the lines once read,
+    or with the slice that ``prefetch_page`` names, from that slice's query.
 
     The opening balance is the closing one, the customer's net balance on the
     period's last day, less the period's movements. A net balance on a day is
@@ -1024,6 +1025,9 @@ class StatementLines(Sequence[StatementLine]):
         )
         self._summary: tuple[int, Decimal, Decimal] | None = None
         self._all: list[StatementLine] | None = None
+        self._prefetch: tuple[int, int] | None = None
+        # Rows already read, per offset: the requested limit and the rows.
+        self._read: dict[int, tuple[int, list[Any]]] = {}
         # A statement lists thousands of lines with a handful of labels: each is translated once.
         self._templates = {
             "invoice": _("Facture %(number)s"),
@@ -1081,26 +1085,37 @@ class StatementLines(Sequence[StatementLine]):
         _count, debit, credit = self._totals()
         return debit, credit
 
+    def prefetch_page(self, offset: int, limit: int) -> None:
+        """Name the slice the screen will read first, so that one query returns it with the count and the totals."""
+        self._prefetch = (offset, limit)
+
     def _totals(self) -> tuple[int, Decimal, Decimal]:
+        self._run_prefetch()
         if self._summary is None:
             query = f"SELECT COUNT(*), SUM(m.debit), SUM(m.credit) FROM ({self.movements_sql}) m"  # noqa: S608
             count, debit, credit = sql.fetch(query, self.movements_params)[0]
             self._summary = (int(count), sql.amount(debit), sql.amount(credit))
         return self._summary
 
+    def _run_prefetch(self) -> None:
+        if self._prefetch is None:
+            return
+        offset, limit = self._prefetch
+        self._prefetch = None
+        found = self._query(offset, limit, "COUNT(*) OVER (), SUM(m.debit) OVER (), SUM(m.credit) OVER ()")
+        # A slice past the last line returns no row, and so no totals: the aggregate query gives them.
+        if found:
+            count, debit, credit = found[0][-3:]
+            self._summary = (int(count), sql.amount(debit), sql.amount(credit))
+            self._read[offset] = (limit, [row[:-3] for row in found])
+
     def _fetch(self, offset: int, limit: int | None) -> list[StatementLine]:
-        columns = ", ".join("m.%s" % name for name in balances.LEDGER_COLUMNS)
-        order = balances.LEDGER_ORDER
-        # The running sum covers the lines before the slice too: OFFSET applies after the window.
-        query = (
-            f"SELECT {columns}, SUM(m.debit - m.credit) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING) "  # noqa: S608
-            f"FROM ({self.movements_sql}) m ORDER BY {order}"
-        )
-        params: list[Any] = list(self.movements_params)
-        if limit is not None:
-            query += " LIMIT %s OFFSET %s"
-            params += [limit, offset]
-        rows = sql.fetch(query, params)
+        self._run_prefetch()
+        read = self._read.get(offset)
+        if read is not None and limit is not None and limit <= read[0]:
+            rows = read[1][:limit]
+        else:
+            rows = self._query(offset, limit)
         if limit is None and self._summary is None:
             # Every line is read: their totals give the opening balance without the aggregate query.
             debit = sum((sql.amount(row[DEBIT]) for row in rows), ZERO)
@@ -1108,6 +1123,22 @@ class StatementLines(Sequence[StatementLine]):
             self._summary = (len(rows), debit, credit)
         opening = self.opening
         return [self._line(row, opening) for row in rows]
+
+    def _query(self, offset: int, limit: int | None, totals: str = "") -> list[Any]:
+        """Read the rows from ``offset``, each followed by the sum of the movements up to it, then by ``totals``."""
+        columns = ", ".join("m.%s" % name for name in balances.LEDGER_COLUMNS)
+        order = balances.LEDGER_ORDER
+        extra = ", " + totals if totals else ""
+        # The running sum covers the lines before the slice too: OFFSET applies after the window.
+        query = (
+            f"SELECT {columns}, SUM(m.debit - m.credit) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING){extra} "  # noqa: S608
+            f"FROM ({self.movements_sql}) m ORDER BY {order}"
+        )
+        params: list[Any] = list(self.movements_params)
+        if limit is not None:
+            query += " LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        return sql.fetch(query, params)
 
     def _line(self, row: Sequence[Any], opening: Decimal) -> StatementLine:
         *values, moved = row

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ardoise.customers.models import Customer
@@ -130,6 +132,34 @@ def test_single_lines_and_totals(organisation, busy_customer):
     assert statement.total_debit == sum((line.debit for line in lines), D("0.00"))
     with pytest.raises(IndexError):
         statement.lines[len(lines)]
+
+
+def test_prefetched_page_brings_count_and_totals(organisation, busy_customer):
+    whole = queries.statement(organisation, busy_customer, NOVEMBER)
+    lines = list(whole.lines)
+    statement = queries.statement(organisation, busy_customer, NOVEMBER)
+    statement.lines.prefetch_page(99, 50)
+
+    with CaptureQueriesContext(connection) as run:
+        count = len(statement.lines)
+        last = statement.lines[99:102]
+        totals = (statement.total_debit, statement.total_credit)
+
+    ledger_queries = [query["sql"] for query in run.captured_queries if "OVER (" in query["sql"]]
+    assert count == len(lines)
+    assert last == lines[99:]
+    assert totals == (whole.total_debit, whole.total_credit)
+    assert len(ledger_queries) == 1
+    assert not any(query["sql"].startswith("SELECT COUNT(*)") for query in run.captured_queries)
+
+
+def test_prefetch_past_the_end_falls_back(organisation, busy_customer):
+    lines = list(queries.statement(organisation, busy_customer, NOVEMBER).lines)
+    statement = queries.statement(organisation, busy_customer, NOVEMBER)
+    statement.lines.prefetch_page(500, 50)
+
+    assert len(statement.lines) == len(lines)
+    assert statement.lines[50:52] == lines[50:52]
 
 
 def test_screen_pages_and_export_share_the_balances(owner_client, organisation, busy_customer):
