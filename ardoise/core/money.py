@@ -12,6 +12,7 @@ base, never summed from per-line VAT (BR-CO-17).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,6 +36,9 @@ def is_currency_code(code: str) -> bool:
     return currency.exponent is not None
 
 
+# Cached: a report formats thousands of amounts in one currency, and the ISO 4217 lookup
+# was a fifth of the time of each format_amount().
+@functools.lru_cache(maxsize=64)
 def currency_decimals(currency: str) -> int:
     """Return the decimal places of the amounts of an ISO 4217 currency (2 for an unknown code).
 

@@ -102,7 +102,7 @@ def _sample_statement_values(organisation: Any) -> dict[str, str]:
     return {
         "client": "Boulangerie Martin SAS",
         "organisation": organisation.name,
-        "debut": format_date(today.replace(month=1, day=1)),
+        "debut": format_date(today.replace(day=1)),
         "fin": format_date(today),
         "solde": format_amount(Decimal("734.56"), "EUR"),
     }
@@ -145,17 +145,15 @@ def _customer_documents(organisation: Any) -> list[tuple[str, str]]:
 
 
 def _statement_document_values(organisation: Any, customer_id: str) -> dict[str, str] | None:
-    """Return the values of the customer's statement from 1 January to today, as the preview's example."""
+    """Return the values of the customer's statement over its default period (this month), as the preview's example."""
     from ardoise.customers.models import Customer
-    from ardoise.reports.periods import Period
-    from ardoise.reports.queries import statement
+    from ardoise.reports.queries import default_statement_period, statement
 
     customer = Customer.objects.filter(organisation=organisation, pk=int(customer_id)).first()
     if customer is None:
         return None
-    today = timezone.localdate()
     return statement_values(
-        organisation, statement(organisation, customer, Period(today.replace(month=1, day=1), today))
+        organisation, statement(organisation, customer, default_statement_period(timezone.localdate()))
     )
 
 

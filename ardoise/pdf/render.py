@@ -134,10 +134,11 @@ def _printable_tree(value: Any) -> Any:
     """Apply ``printable`` to every string of the context, leaving other values alone."""
     if isinstance(value, str):
         return printable(value)
+    # Strings are cleaned in place rather than through a call each: a statement's context has thousands.
     if isinstance(value, dict):
-        return {key: _printable_tree(item) for key, item in value.items()}
+        return {key: printable(item) if type(item) is str else _printable_tree(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_printable_tree(item) for item in value]
+        return [printable(item) if type(item) is str else _printable_tree(item) for item in value]
     return value
 
 

@@ -21,7 +21,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
 from django.db.models.functions import TruncMonth
@@ -368,6 +368,64 @@ def open_invoice_rows(
     balances, params = invoice_balances(organisation, as_of, currency, customer_id)
     query = "SELECT b.invoice_id, b.balance FROM (%s) b ORDER BY b.due_date, b.invoice_id" % balances  # noqa: S608
     return [(invoice_id, sql.amount(balance)) for invoice_id, balance in sql.fetch(query, params)]
+
+
+class LedgerRow(NamedTuple):
+    """One row of ``ledger_lines``, as read from the database (dates may be text, amounts floats on SQLite)."""
+
+    source: int  # 0 for a document, 1 for a receipt
+    id: int
+    day: Any
+    debit: Any
+    credit: Any
+    code: str  # the document's type code or the receipt's kind
+    number: str | None
+    reference: str
+    due_date: Any
+    related_number: str | None  # the invoice a credit note credits
+    related_day: Any  # the date of the receipt a reversal cancels
+    method: str | None
+
+
+LEDGER_COLUMNS = LedgerRow._fields
+LEDGER_ORDER = "m.day, m.source, m.id"
+
+
+def ledger_lines(
+    organisation: Any, customer_id: int, start: datetime.date, end: datetime.date, currency: str
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of a customer's movements from ``start`` to ``end``: one row per issued document and receipt.
+
+    The columns are those of ``LedgerRow``; ``LEDGER_ORDER`` sorts them as
+    the statement prints them, and puts on one day the documents before the
+    money that settles them. ``debit`` adds to what the customer owes and
+    ``credit`` subtracts; neither is negative.
+    """
+    invoice, receipt = sql.table(Invoice), sql.table(Receipt)
+    # The fragments are table names, and every value is a parameter.
+    documents = (
+        "SELECT 0 AS source, i.id AS id, i.issue_date AS day, "  # noqa: S608
+        "CASE WHEN i.type_code = %s THEN 0 ELSE i.amount_due END AS debit, "
+        "CASE WHEN i.type_code = %s THEN i.amount_due ELSE 0 END AS credit, "
+        "i.type_code AS code, i.number AS number, i.purchase_order AS reference, i.due_date AS due_date, "
+        "c.number AS related_number, NULL AS related_day, NULL AS method "
+        f"FROM {invoice} i LEFT OUTER JOIN {invoice} c ON c.id = i.credited_invoice_id "
+        "WHERE i.organisation_id = %s AND i.customer_id = %s AND i.status = %s AND i.currency = %s "
+        "AND i.issue_date >= %s AND i.issue_date <= %s"
+    )
+    # What the receipt adds to the account: a refund adds as an invoice does, and a
+    # reversal (a negative amount) turns its original around.
+    signed = "(CASE WHEN r.kind = %s THEN -r.amount ELSE r.amount END)"
+    receipts = (
+        f"SELECT 1, r.id, r.date, CASE WHEN {signed} > 0 THEN {signed} ELSE 0 END, "  # noqa: S608
+        f"CASE WHEN {signed} < 0 THEN -{signed} ELSE 0 END, "
+        "r.kind, NULL, r.reference, NULL, NULL, o.date, r.method "
+        f"FROM {receipt} r LEFT OUTER JOIN {receipt} o ON o.id = r.reverses_id "
+        "WHERE r.organisation_id = %s AND r.customer_id = %s AND r.currency = %s AND r.date >= %s AND r.date <= %s"
+    )
+    document_params = (CREDIT_NOTE, CREDIT_NOTE, organisation.pk, customer_id, InvoiceStatus.ISSUED, currency)
+    receipt_params = (*[ReceiptKind.RECEIVED] * 4, organisation.pk, customer_id, currency, start, end)
+    return f"{documents} UNION ALL {receipts}", (*document_params, start, end, *receipt_params)
 
 
 def ledger_movements_by_month(

@@ -87,12 +87,15 @@ class ReportFilters(forms.Form):
         used: tuple[str, ...],
         default_preset: str = Preset.LAST_12_MONTHS,
         groupings: Sequence[tuple[str, Any]] = tuple(Grouping.choices),
+        until_today: bool = False,
     ) -> None:
         super().__init__(data)
         self.organisation = organisation
         self.today = today
         self.used = used
         self.default_preset = default_preset
+        # A preset period ("Ce mois-ci") ends today at the latest, for the reports that state a balance at its end.
+        self.until_today = until_today
         self.default_grouping = groupings[0][0]
         self._choice_field("periode").choices = [*Preset.choices, (CUSTOM, _("Dates choisies ci-dessous"))]
         self._choice_field("regroupement").choices = list(groupings)
@@ -152,9 +155,9 @@ class ReportFilters(forms.Form):
         start, end = cleaned.get("du"), cleaned.get("au")
         preset = cleaned.get("periode") or ""
         if preset and preset != CUSTOM:
-            return preset_period(preset, self.today)
+            return self._preset_period(preset)
         if not (start or end):
-            return preset_period(self.default_preset, self.today)
+            return self._preset_period(self.default_preset)
         if start is None or end is None:
             self.add_error("du" if start is None else "au", _("Indiquez les deux dates de la période, du et au."))
             return None
@@ -172,6 +175,10 @@ class ReportFilters(forms.Form):
             )
             return None
         return Period(start, end)
+
+    def _preset_period(self, preset: str) -> Period:
+        period = preset_period(preset, self.today)
+        return period.until(self.today) if self.until_today else period
 
     def _used_fields(self) -> set[str]:
         names = set()

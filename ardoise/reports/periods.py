@@ -45,6 +45,10 @@ class Period:
     def __str__(self) -> str:
         return _("du %(start)s au %(end)s") % {"start": format_date(self.start), "end": format_date(self.end)}
 
+    def until(self, day: datetime.date) -> Period:
+        """Return the period cut at ``day`` when it ends later (unchanged when it starts after ``day``)."""
+        return Period(self.start, day) if self.start <= day < self.end else self
+
 
 def month_start(day: datetime.date) -> datetime.date:
     return day.replace(day=1)

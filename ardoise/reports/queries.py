@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any, overload
 
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
@@ -30,7 +31,7 @@ from ardoise.catalogue.models import Product
 from ardoise.core.formats import format_date
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
-from ardoise.payments.models import Payment, PaymentMethod, Receipt, ReceiptKind
+from ardoise.payments.models import Payment, PaymentMethod, ReceiptKind
 from ardoise.reports import balances, monthly, sql
 from ardoise.reports.models import (
     CustomerAccount,
@@ -43,7 +44,17 @@ from ardoise.reports.models import (
     RevenueKind,
     VatBreakdownRow,
 )
-from ardoise.reports.periods import Grouping, Period, add_months, bucket_label, bucket_start, buckets, month_end
+from ardoise.reports.periods import (
+    Grouping,
+    Period,
+    Preset,
+    add_months,
+    bucket_label,
+    bucket_start,
+    buckets,
+    month_end,
+    preset_period,
+)
 
 ZERO = Decimal("0.00")
 DEFAULT_CURRENCY = "EUR"
@@ -344,26 +355,23 @@ def open_invoices(
 ) -> list[OpenInvoice]:
     """List the invoices with a balance on ``as_of``, oldest due date first."""
     found = balances.open_invoice_rows(organisation, as_of, currency, customer_id)
-    # Without the snapshot, a large JSON document that the list does not print.
-    invoices = (
-        Invoice.objects.filter(pk__in=[pk for pk, _balance in found])
-        .select_related("customer")
-        .defer("document")
-        .in_bulk()
-    )
+    # Plain values: a customer may have hundreds of open invoices, and models cost far more to build.
+    fields = ("pk", "number", "customer_id", "customer__name", "issue_date", "due_date", "total_with_vat")
+    invoices = {row["pk"]: row for row in Invoice.objects.filter(pk__in=[pk for pk, _balance in found]).values(*fields)}
     rows = []
     for pk, balance in found:
         invoice = invoices[pk]
-        late = (as_of - invoice.due_date).days if invoice.due_date else 0
+        due_date = invoice["due_date"]
+        late = (as_of - due_date).days if due_date else 0
         rows.append(
             OpenInvoice(
                 invoice_id=pk,
-                number=invoice.number,
-                customer_id=invoice.customer_id,
-                customer_name=invoice.customer.name,
-                issue_date=invoice.issue_date,
-                due_date=invoice.due_date,
-                total_with_vat=invoice.total_with_vat,
+                number=invoice["number"],
+                customer_id=invoice["customer_id"],
+                customer_name=invoice["customer__name"],
+                issue_date=invoice["issue_date"],
+                due_date=due_date,
+                total_with_vat=invoice["total_with_vat"],
                 balance=balance,
                 days_overdue=max(late, 0) if balance > 0 else 0,
             )
@@ -987,6 +995,18 @@ def invoiced_and_collected(
 
 # Customer statement (relevé de compte)
 
+# A relevé de compte is usually monthly, like a bank statement: the month's movements after the balance carried forward.
+STATEMENT_PRESET = Preset.THIS_MONTH
+
+
+def default_statement_period(today: datetime.date) -> Period:
+    """Return the period of a statement when none is chosen: this month, up to ``today``.
+
+    A statement states the balance on its last day and the days each open
+    invoice is late on that day, so it never ends after today.
+    """
+    return preset_period(STATEMENT_PRESET, today).until(today)
+
 
 class EntryKind:
     INVOICE = "invoice"
@@ -1011,151 +1031,264 @@ class StatementLine:
     receipt_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Statement:
     """A customer's account over a period: opening balance, every movement, closing balance.
 
     The balances are the « Solde net » of the aging report on the day before
     the period and on its last day. ``credit`` is the part of the closing
-    balance that is money received and not yet applied to an invoice.
+    balance that is money received and not yet applied to an invoice. The
+    lines, their totals, the credit and the open invoices are read from the
+    database when first used: the screen reads one page of lines, the PDF
+    and the exports all of them.
     """
 
+    organisation: Any
     customer: Customer
     period: Period
     currency: str
-    opening_balance: Decimal
-    lines: list[StatementLine]
-    credit: Decimal
-    open_invoices: list[OpenInvoice]
+    lines: StatementLines
+
+    @property
+    def opening_balance(self) -> Decimal:
+        return self.lines.opening
 
     @property
     def total_debit(self) -> Decimal:
-        return sum((line.debit for line in self.lines), ZERO)
+        return self.lines.totals()[0]
 
     @property
     def total_credit(self) -> Decimal:
-        return sum((line.credit for line in self.lines), ZERO)
+        return self.lines.totals()[1]
 
     @property
     def closing_balance(self) -> Decimal:
         return self.opening_balance + self.total_debit - self.total_credit
 
+    @cached_property
+    def credit(self) -> Decimal:
+        return customer_balances(self.organisation, self.period.end, self.currency, self.customer.pk).total.credit
+
+    @cached_property
+    def open_invoices(self) -> list[OpenInvoice]:
+        return open_invoices(self.organisation, self.period.end, self.currency, self.customer.pk)
+
 
 def statement(organisation: Any, customer: Customer, period: Period, currency: str = DEFAULT_CURRENCY) -> Statement:
     """Return the customer's statement: invoices, credit notes, money received and refunds of the period."""
-    before = period.start - datetime.timedelta(days=1)
-    opening = balances.net_total(organisation, before, currency, customer.pk)
-    documents = (
-        Invoice.objects.filter(
-            organisation=organisation,
-            customer=customer,
-            status=InvoiceStatus.ISSUED,
-            currency=currency,
-            issue_date__gte=period.start,
-            issue_date__lte=period.end,
+    lines = StatementLines(organisation, customer.pk, period, currency)
+    return Statement(organisation, customer, period, currency, lines)
+
+
+# The positions of the amounts in a row of ``balances.ledger_lines``.
+DEBIT = balances.LEDGER_COLUMNS.index("debit")
+CREDIT = balances.LEDGER_COLUMNS.index("credit")
+
+
+class StatementLines(Sequence[StatementLine]):
+    """The lines of a statement, read from the database only for the items used.
+
+    The balance after each line is computed in SQL (a running sum over the
+    period's movements, added to the opening balance), so a slice reads only
+    its own lines and the screen's page 30 costs what page 1 does. Iterating
+    reads every line in one query, for the PDF and the exports. The count
+    and the totals come from one aggregate query, from the lines once read,
+    or with the slice that ``prefetch_page`` names, from that slice's query.
+
+    The opening balance is the closing one, the customer's net balance on the
+    period's last day, less the period's movements. A net balance on a day is
+    the stored account balance less the movements dated after that day. So
+    the closing balance reads only the movements after the period, which are
+    none when it ends today, and never those of the period itself.
+    """
+
+    def __init__(self, organisation: Any, customer_id: int, period: Period, currency: str) -> None:
+        self.organisation = organisation
+        self.customer_id = customer_id
+        self.period = period
+        self.currency = currency
+        self.movements_sql, self.movements_params = balances.ledger_lines(
+            organisation, customer_id, period.start, period.end, currency
         )
-        .select_related("credited_invoice")
-        # Without the snapshots, large JSON documents that the statement does not print.
-        .defer("document", "credited_invoice__document")
-        .order_by("issue_date", "id")
-    )
-    money = (
-        Receipt.objects.filter(
-            organisation=organisation,
-            customer=customer,
-            currency=currency,
-            date__gte=period.start,
-            date__lte=period.end,
-        )
-        .select_related("reverses")
-        .order_by("date", "id")
-    )
+        self._summary: tuple[int, Decimal, Decimal] | None = None
+        self._all: list[StatementLine] | None = None
+        self._prefetch: tuple[int, int] | None = None
+        # Rows already read, per offset: the requested limit and the rows.
+        self._read: dict[int, tuple[int, list[Any]]] = {}
+        # A statement lists thousands of lines with a handful of labels: each is translated once.
+        self._templates = {
+            "invoice": _("Facture %(number)s"),
+            "credit_note": _("Avoir %(number)s"),
+            "credited": _("sur la facture %(number)s"),
+        }
+        self._labels = {
+            (is_refund, method): (_("Remboursement par %(method)s") if is_refund else _("Règlement par %(method)s"))
+            % {"method": str(name).lower()}
+            for method, name in PaymentMethod.choices
+            for is_refund in (False, True)
+        }
 
-    # A statement lists thousands of receipts in a handful of methods: each label is translated once.
-    labels = {
-        (is_refund, method): (_("Remboursement par %(method)s") if is_refund else _("Règlement par %(method)s"))
-        % {"method": str(name).lower()}
-        for method, name in PaymentMethod.choices
-        for is_refund in (False, True)
-    }
-    entries = [_document_entry(document) for document in documents]
-    entries += [_receipt_entry(receipt, labels) for receipt in money]
-    entries.sort(key=lambda entry: entry[0])
-    lines = []
-    running = opening
-    for _order, line in entries:
-        running += line.debit - line.credit
-        lines.append(replace(line, balance=running))
+    def __len__(self) -> int:
+        return self._totals()[0]
 
-    credit = customer_balances(organisation, period.end, currency, customer.pk).total.credit
-    return Statement(
-        customer=customer,
-        period=period,
-        currency=currency,
-        opening_balance=opening,
-        lines=lines,
-        credit=credit,
-        open_invoices=open_invoices(organisation, period.end, currency, customer.pk),
-    )
+    @overload
+    def __getitem__(self, index: int) -> StatementLine: ...
 
+    @overload
+    def __getitem__(self, index: slice) -> list[StatementLine]: ...
 
-def _document_entry(document: Invoice) -> tuple[tuple[Any, ...], StatementLine]:
-    assert document.issue_date is not None
-    if document.is_credit_note:
-        label = _("Avoir %(number)s") % {"number": document.number}
-        credited = document.credited_invoice
-        reference = _("sur la facture %(number)s") % {"number": credited.number} if credited else ""
-        debit, credit, kind = ZERO, document.amount_due, EntryKind.CREDIT_NOTE
-    else:
-        label = _("Facture %(number)s") % {"number": document.number}
-        reference = document.purchase_order
-        debit, credit, kind = document.amount_due, ZERO, EntryKind.INVOICE
-    line = StatementLine(
-        date=document.issue_date,
-        kind=kind,
-        label=label,
-        reference=reference,
-        due_date=None if document.is_credit_note else document.due_date,
-        debit=debit,
-        credit=credit,
-        balance=ZERO,
-        invoice_id=document.pk,
-    )
-    # On one day, documents come before the money that settles them.
-    return (document.issue_date, 0, document.pk), line
+    def __getitem__(self, index: int | slice) -> StatementLine | list[StatementLine]:
+        if self._all is not None:
+            return self._all[index]
+        if isinstance(index, int):
+            position = index + len(self) if index < 0 else index
+            found = self._fetch(position, 1) if position >= 0 else []
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            return list(self)[index]
+        return self._fetch(start, stop - start) if stop > start else []
 
+    def __iter__(self) -> Iterator[StatementLine]:
+        if self._all is None:
+            self._all = self._fetch(0, None)
+        return iter(self._all)
 
-def _receipt_entry(receipt: Receipt, labels: Mapping[tuple[bool, str], str]) -> tuple[tuple[Any, ...], StatementLine]:
-    if receipt.is_reversal and receipt.reverses is not None:
-        original = format_date(receipt.reverses.date)
-        if receipt.is_refund:
-            label = _("Annulation du remboursement du %(date)s") % {"date": original}
+    @cached_property
+    def closing(self) -> Decimal:
+        """The customer's net balance on the period's last day."""
+        return balances.net_total(self.organisation, self.period.end, self.currency, self.customer_id)
+
+    @property
+    def opening(self) -> Decimal:
+        """The customer's net balance on the day before the period."""
+        _count, debit, credit = self._totals()
+        return self.closing - debit + credit
+
+    def totals(self) -> tuple[Decimal, Decimal]:
+        """Return the total debit and the total credit of the lines."""
+        _count, debit, credit = self._totals()
+        return debit, credit
+
+    def prefetch_page(self, offset: int, limit: int) -> None:
+        """Name the slice the screen will read first, so that one query returns it with the count and the totals."""
+        self._prefetch = (offset, limit)
+
+    def _totals(self) -> tuple[int, Decimal, Decimal]:
+        self._run_prefetch()
+        if self._summary is None:
+            query = f"SELECT COUNT(*), SUM(m.debit), SUM(m.credit) FROM ({self.movements_sql}) m"  # noqa: S608
+            count, debit, credit = sql.fetch(query, self.movements_params)[0]
+            self._summary = (int(count), sql.amount(debit), sql.amount(credit))
+        return self._summary
+
+    def _run_prefetch(self) -> None:
+        if self._prefetch is None:
+            return
+        offset, limit = self._prefetch
+        self._prefetch = None
+        found = self._query(offset, limit, "COUNT(*) OVER (), SUM(m.debit) OVER (), SUM(m.credit) OVER ()")
+        # A slice past the last line returns no row, and so no totals: the aggregate query gives them.
+        if found:
+            count, debit, credit = found[0][-3:]
+            self._summary = (int(count), sql.amount(debit), sql.amount(credit))
+            self._read[offset] = (limit, [row[:-3] for row in found])
+
+    def _fetch(self, offset: int, limit: int | None) -> list[StatementLine]:
+        self._run_prefetch()
+        read = self._read.get(offset)
+        if read is not None and limit is not None and limit <= read[0]:
+            rows = read[1][:limit]
         else:
-            label = _("Annulation du règlement du %(date)s") % {"date": original}
-    elif (receipt.is_refund, receipt.method) in labels:
-        label = labels[receipt.is_refund, receipt.method]
-    else:
-        # A method no longer offered keeps its stored code.
-        template = _("Remboursement par %(method)s") if receipt.is_refund else _("Règlement par %(method)s")
-        label = template % {"method": receipt.method}
-    # A refund adds to the customer's account as an invoice does; a reversal is negative and turns both around.
-    debit: Decimal
-    credit: Decimal
-    debit, credit = (receipt.amount, ZERO) if receipt.is_refund else (ZERO, receipt.amount)
-    if receipt.amount < 0:
-        debit, credit = -credit, -debit
-    line = StatementLine(
-        date=receipt.date,
-        kind=EntryKind.REFUND if receipt.is_refund else EntryKind.RECEIPT,
-        label=label,
-        reference=receipt.reference,
-        due_date=None,
-        debit=debit,
-        credit=credit,
-        balance=ZERO,
-        receipt_id=receipt.pk,
-    )
-    return (receipt.date, 1, receipt.pk), line
+            rows = self._query(offset, limit)
+        if limit is None and self._summary is None:
+            # Every line is read: their totals give the opening balance without the aggregate query.
+            debit = sum((sql.amount(row[DEBIT]) for row in rows), ZERO)
+            credit = sum((sql.amount(row[CREDIT]) for row in rows), ZERO)
+            self._summary = (len(rows), debit, credit)
+        opening = self.opening
+        return [self._line(row, opening) for row in rows]
+
+    def _query(self, offset: int, limit: int | None, totals: str = "") -> list[Any]:
+        """Read the rows from ``offset``, each followed by the sum of the movements up to it, then by ``totals``."""
+        columns = ", ".join("m.%s" % name for name in balances.LEDGER_COLUMNS)
+        order = balances.LEDGER_ORDER
+        extra = ", " + totals if totals else ""
+        # The running sum covers the lines before the slice too: OFFSET applies after the window.
+        query = (
+            f"SELECT {columns}, SUM(m.debit - m.credit) OVER (ORDER BY {order} ROWS UNBOUNDED PRECEDING){extra} "  # noqa: S608
+            f"FROM ({self.movements_sql}) m ORDER BY {order}"
+        )
+        params: list[Any] = list(self.movements_params)
+        if limit is not None:
+            query += " LIMIT %s OFFSET %s"
+            params += [limit, offset]
+        return sql.fetch(query, params)
+
+    def _line(self, row: Sequence[Any], opening: Decimal) -> StatementLine:
+        *values, moved = row
+        movement = balances.LedgerRow(*values)
+        date = balances.as_date(movement.day)
+        assert date is not None
+        # One of debit and credit is zero, which the database returns without decimals: ZERO skips the rounding.
+        debit = sql.amount(movement.debit) if movement.debit else ZERO
+        credit = sql.amount(movement.credit) if movement.credit else ZERO
+        balance = opening + sql.amount(moved)
+
+        if movement.source == 1:
+            is_refund = movement.code == ReceiptKind.REFUND
+            return StatementLine(
+                date=date,
+                kind=EntryKind.REFUND if is_refund else EntryKind.RECEIPT,
+                label=self._receipt_label(is_refund, movement.method or "", balances.as_date(movement.related_day)),
+                reference=movement.reference,
+                due_date=None,
+                debit=debit,
+                credit=credit,
+                balance=balance,
+                receipt_id=movement.id,
+            )
+
+        number = {"number": movement.number}
+        if movement.code == CREDIT_NOTE:
+            credited = {"number": movement.related_number}
+            return StatementLine(
+                date=date,
+                kind=EntryKind.CREDIT_NOTE,
+                label=self._templates["credit_note"] % number,
+                reference=self._templates["credited"] % credited if movement.related_number else "",
+                due_date=None,
+                debit=debit,
+                credit=credit,
+                balance=balance,
+                invoice_id=movement.id,
+            )
+
+        return StatementLine(
+            date=date,
+            kind=EntryKind.INVOICE,
+            label=self._templates["invoice"] % number,
+            reference=movement.reference,
+            due_date=balances.as_date(movement.due_date),
+            debit=debit,
+            credit=credit,
+            balance=balance,
+            invoice_id=movement.id,
+        )
+
+    def _receipt_label(self, is_refund: bool, method: str, reversed_day: datetime.date | None) -> str:
+        if reversed_day is not None:
+            if is_refund:
+                return _("Annulation du remboursement du %(date)s") % {"date": format_date(reversed_day)}
+            return _("Annulation du règlement du %(date)s") % {"date": format_date(reversed_day)}
+        label = self._labels.get((is_refund, method))
+        if label is None:
+            # A method no longer offered keeps its stored code.
+            template = _("Remboursement par %(method)s") if is_refund else _("Règlement par %(method)s")
+            label = template % {"method": method}
+        return label
 
 
 # Dashboard: expected receipts and payment history

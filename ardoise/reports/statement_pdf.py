@@ -45,6 +45,8 @@ def statement_context(
     today = today or timezone.localdate()
     currency = statement.currency
     period = statement.period
+    # Reading every line first gives their totals, and so the opening balance, with no other query.
+    lines = list(statement.lines)
 
     def money(value: Any) -> str:
         return format_amount(value, currency)
@@ -101,7 +103,7 @@ def statement_context(
                 "credit": blank_zero(line.credit),
                 "balance": money(line.balance),
             }
-            for line in statement.lines
+            for line in lines
         ],
         "total_debit": money(statement.total_debit),
         "total_credit": money(statement.total_credit),

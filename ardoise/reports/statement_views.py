@@ -44,6 +44,7 @@ def _filters(request: HttpRequest, data: Any, customer: Customer | None = None) 
         today=timezone.localdate(),
         used=PAGE.used,
         default_preset=PAGE.default_preset,
+        until_today=PAGE.until_today,
     )
 
 
@@ -64,8 +65,10 @@ def _render(
         return render(request, "reports/statement.html", context, status=status)
 
     report = _statement(organisation, filters)
-    table = tables.statement_table(report)
     export = request.GET.get("format", "")
+    if export not in ("csv", "xlsx"):
+        _prefetch_page(request, report)
+    table = tables.statement_table(report)
     if export == "csv":
         return csv_response(table.filename + ".csv", table.header, table.export_rows())
     if export == "xlsx":
@@ -80,6 +83,17 @@ def _render(
         {"statement": report, "table": table, "rows": rows, "query": filters.query_string(), "email_form": email_form}
     )
     return render(request, "reports/statement.html", context, status=status)
+
+
+def _prefetch_page(request: HttpRequest, report: queries.Statement) -> None:
+    """Name the lines of the page the screen shows, so that one query reads them with the count and the totals."""
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+    # The opening balance is the first row of page 1, so page n starts at line (n - 1) × PAGE_SIZE − 1.
+    start = max((number - 1) * PAGE_SIZE - 1, 0)
+    report.lines.prefetch_page(start, number * PAGE_SIZE - 1 - start)
 
 
 @require_GET

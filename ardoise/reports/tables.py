@@ -74,6 +74,41 @@ class LazyRows(Sequence[Row]):
         return (self.make_row(item) for item in self.items)
 
 
+class FirstRowThen(Sequence[Row]):
+    """A fixed first row (a statement's opening balance), then lazy rows, sliced without reading the others."""
+
+    def __init__(self, first: Row, rest: Sequence[Row]) -> None:
+        self.first = first
+        self.rest = rest
+
+    def __len__(self) -> int:
+        return 1 + len(self.rest)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, int):
+            position = index + len(self) if index < 0 else index
+            if position == 0:
+                return self.first
+            if position < 0:
+                raise IndexError(index)
+            return self.rest[position - 1]
+        start, stop, step = index.indices(len(self))
+        if step != 1:
+            return list(self)[index]
+        head = [self.first] if start == 0 < stop else []
+        return head + list(self.rest[max(start - 1, 0) : max(stop - 1, 0)])
+
+    def __iter__(self) -> Iterator[Row]:
+        yield self.first
+        yield from self.rest
+
+
 @dataclass(frozen=True)
 class Table:
     """A report ready to print. ``currency`` is the currency of the amount columns."""
@@ -400,23 +435,12 @@ def statement_table(statement: queries.Statement) -> Table:
     )
     start = statement.period.start
     opening = Row((start, _("Solde à l'ouverture"), "", None, None, None, statement.opening_balance))
-    rows = [opening]
-    for line in statement.lines:
-        url = _detail_url("invoicing:detail", line.invoice_id)
-        rows.append(
-            Row(
-                (
-                    line.date,
-                    line.label,
-                    line.reference,
-                    line.due_date,
-                    line.debit or None,
-                    line.credit or None,
-                    line.balance,
-                ),
-                url,
-            )
-        )
+
+    def row(line: queries.StatementLine) -> Row:
+        cells = (line.date, line.label, line.reference, line.due_date, line.debit or None, line.credit or None)
+        return Row((*cells, line.balance), _detail_url("invoicing:detail", line.invoice_id))
+
+    rows = FirstRowThen(opening, LazyRows(statement.lines, row))
     total = Row(
         (
             statement.period.end,

@@ -45,6 +45,7 @@ class ReportPage:
     groupings: Sequence[tuple[str, Any]] = tuple(Grouping.choices)
     explanation: Any = ""
     customer_tables: Callable[[Any, ReportFilters], list[tables.Table]] | None = field(default=None)
+    until_today: bool = False  # preset periods end today at the latest
 
 
 def _balances(organisation: Any, filters: ReportFilters) -> queries.BalanceReport:
@@ -194,7 +195,8 @@ PAGES = {
             ),
             used=("period", "customer", "currency"),
             build=_statement,
-            default_preset=Preset.THIS_YEAR,
+            default_preset=queries.STATEMENT_PRESET,
+            until_today=True,
             explanation=_(
                 "Le solde est ce que le client vous doit (négatif : ce que vous lui devez). Il tient compte des "
                 "factures et avoirs émis, des sommes reçues, même non affectées à une facture, et des remboursements."
@@ -248,6 +250,7 @@ def filters_for(request: HttpRequest, page: ReportPage) -> ReportFilters:
         used=page.used,
         default_preset=page.default_preset,
         groupings=page.groupings,
+        until_today=page.until_today,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from ardoise.audit.models import AuditEntry
@@ -152,3 +155,19 @@ def test_outsider_saves_only_own_template(outsider_client, organisation, other_o
 
     assert EmailTemplate.objects.get(organisation=organisation).subject == "Le mien {numero}"
     assert not EmailTemplate.objects.filter(organisation=other_organisation).exists()
+
+
+def test_statement_preview_covers_this_month(owner_client, customer):
+    data = form_data(
+        subject="Relevé du {debut} au {fin}",
+        body="Solde : {solde}",
+        attachment_name="Relevé {client}.pdf",
+        preview_on=str(customer.pk),
+    )
+
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 10, tzinfo=ZoneInfo("Europe/Paris")), tick=False):
+        response = owner_client.post(reverse("mailing:template_edit", args=["statement"]), data)
+
+    preview = response.context["preview"]
+    assert preview.subject == "Relevé du 01/12/2026 au 10/12/2026"
+    assert preview.body == "Solde : 0,00%s€" % NBSP

@@ -111,6 +111,27 @@ def test_statement_needs_a_customer_and_writes_pdf(autumn, today, tmp_path):
     assert path.read_bytes().startswith(b"%PDF")
 
 
+def test_statement_default_period(autumn, today):
+    default = run(autumn, "statement", "--customer", str(autumn.durand.pk), "--format", "csv").splitlines()
+    chosen = run(
+        autumn,
+        "statement",
+        "--customer",
+        str(autumn.durand.pk),
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--format",
+        "csv",
+    ).splitlines()
+
+    assert default[1] == "01/12/2026;Solde à l'ouverture;;;;;-330,00"
+    assert default[2] == "01/12/2026;Remboursement par virement;;;100,00;;-230,00"
+    assert default[-1] == "10/12/2026;Solde à la clôture;;;100,00;0,00;-230,00"
+    assert chosen[-1] == "30/11/2026;Solde à la clôture;;;1670,00;2000,00;-330,00"
+
+
 def test_refresh_fills_missing_rows(autumn, today):
     from ardoise.reports.models import VatBreakdownRow
 

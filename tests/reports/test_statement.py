@@ -6,6 +6,7 @@ import datetime
 import email
 import email.policy
 import io
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -145,10 +146,45 @@ def test_statement_uses_organisation_template(owner_client, autumn, today, organ
 def test_statement_queries_do_not_grow_with_lines(autumn, today):
     period = Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
 
-    with CaptureQueriesContext(connection) as few:
-        short = queries.statement(autumn.organisation, autumn.petit, period)
-    with CaptureQueriesContext(connection) as many:
-        long = queries.statement(autumn.organisation, autumn.martin, period)
+    def read_everything(customer):
+        statement = queries.statement(autumn.organisation, customer, period)
+        return list(statement.lines), statement.closing_balance, statement.credit, statement.open_invoices
 
-    assert len(short.lines) < len(long.lines)
+    with CaptureQueriesContext(connection) as few:
+        short, *_rest = read_everything(autumn.petit)
+    with CaptureQueriesContext(connection) as many:
+        long, *_rest = read_everything(autumn.martin)
+
+    assert len(short) < len(long)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_statement_defaults_to_this_month_until_today(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:statement"), {"client": autumn.martin.pk})
+
+    statement = response.context["statement"]
+    assert statement.period == Period(datetime.date(2026, 12, 1), datetime.date(2026, 12, 10))
+    assert 'value="2026-12-10"' in response.content.decode()
+    assert statement.opening_balance == statement.closing_balance == Decimal("670.00")
+
+
+def test_statement_presets_end_today(owner_client, autumn, today):
+    year = owner_client.get(reverse("reports:statement"), {"client": autumn.martin.pk, "periode": "annee"})
+
+    assert year.context["statement"].period == Period(datetime.date(2026, 1, 1), datetime.date(2026, 12, 10))
+
+
+def test_statement_keeps_typed_dates(owner_client, autumn, today):
+    chosen = owner_client.get(reverse("reports:statement"), {**PERIOD, "client": autumn.martin.pk})
+
+    assert chosen.context["statement"].period == Period(datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+
+
+def test_statement_pdf_defaults_to_this_month(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:statement_pdf", args=[autumn.martin.pk]))
+
+    text = pdf_text(response.content)
+    assert "du 01/12/2026 au 10/12/2026" in text
+    assert "Solde au 30/11/2026" in text
+    assert "Solde au 10/12/2026" in text
+    assert 'filename="Releve-Boulangerie-Martin-SAS-2026-12-10.pdf"' in response["Content-Disposition"]

@@ -34,7 +34,11 @@ REPORTS = {
     "receipts": ("period", "Encaissements par période et moyen de paiement, et remboursements."),
     "dso": ("period", "Délai moyen de paiement (DSO) par mois et sur la période."),
     "vat": ("period", "TVA collectée par taux, sur les débits et sur les encaissements, en euros."),
-    "statement": ("period", "Relevé de compte d'un client (--customer obligatoire) ; --format pdf possible."),
+    "statement": (
+        "period",
+        "Relevé de compte d'un client (--customer obligatoire), du 1er du mois à aujourd'hui par défaut ; "
+        "--format pdf possible.",
+    ),
 }
 
 
@@ -99,7 +103,8 @@ class Command(FrenchCommand):
 
         if name == "statement":
             assert customer is not None
-            report = queries.statement(organisation, customer, self.period(options, Preset.THIS_YEAR), currency)
+            period = self.statement_period(options)
+            report = queries.statement(organisation, customer, period, currency)
             if output_format == "pdf":
                 self.write_file(options["output"], statement_pdf(organisation, report))
                 return
@@ -147,6 +152,11 @@ class Command(FrenchCommand):
                 returncode=USAGE_ERROR,
             )
         return period
+
+    def statement_period(self, options: dict[str, Any]) -> Period:
+        if not options["start"] and not options["end"]:
+            return queries.default_statement_period(timezone.localdate())
+        return self.period(options)
 
     def customer(self, organisation: Any, raw: str | None) -> Customer | None:
         if not raw:
