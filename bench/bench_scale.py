@@ -69,8 +69,10 @@ def pages(customer_id: int, today: Any) -> list[tuple[str, str]]:
         ("DSO", "/rapports/dso/"),
         ("VAT, débits and encaissements", "/rapports/tva/"),
         ("VAT, last 12 months", "/rapports/tva/?periode=12-mois"),
-        # This year rather than the page's default (this month): the statement of a whole year, its
-        # longest usual period: about 1,700 lines for the largest customer.
+        ("customer statement", "/rapports/releve/?client=%d" % customer_id),
+        ("customer statement PDF", "/rapports/releve/%d/pdf/" % customer_id),
+        # The default is this month; this year is the longest usual period, about 1,700 lines for
+        # the largest customer.
         ("customer statement, this year", "/rapports/releve/?client=%d&periode=annee" % customer_id),
         ("statement PDF, this year", "/rapports/releve/%d/pdf/?periode=annee" % customer_id),
     ]
