@@ -369,7 +369,7 @@ def generate(
             for statement in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(statement)
             # What autovacuum does to a live database after the bulk inserts: statistics, and the
-            # visibility map that lets PostgreSQL answer from covering indexes alone.
+            # visibility map that lets PostgreSQL read covering indexes without the table.
             if connection.in_atomic_block:
                 cursor.execute("ANALYZE")
             else:

@@ -71,9 +71,9 @@ def _balance_back(as_of: datetime.date) -> tuple[str, tuple[Any, ...]]:
 
     The payments dated later are added back, the credit notes issued later
     too, and the refunds paid later on those credit notes are taken off
-    again. Correlated subqueries through the indexes on the invoice of each
-    payment and credit note: only the documents that moved after ``as_of``
-    run them, a few thousand at most, where the payments dated after
+    again. Correlated subqueries reach them through the indexes on each
+    payment's and credit note's invoice. Only the documents that moved after
+    ``as_of`` run them: a few thousand at most. The payments dated after
     ``as_of`` are tens of thousands, mostly on invoices issued later.
     """
     payment, invoice = sql.table(Payment), sql.table(Invoice)

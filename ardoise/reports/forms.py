@@ -35,7 +35,7 @@ def parse_date(raw: str) -> datetime.date:
     )
 
 
-# How many customers a name typed in the filter may match before the form asks for a longer name.
+# How many of the customers matching a typed name the error message lists.
 NAMES_SHOWN = 5
 
 

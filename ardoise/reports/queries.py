@@ -540,9 +540,9 @@ class RevenueByCustomer(Sequence["RevenueLine"]):
     def _run_prefetch(self) -> None:
         """Read the page named by ``prefetch_page``: its customers by name first, then the sums of those only.
 
-        The customers of the period come from the index on the VAT rows'
-        dates, which also gives their count; only the page's fifty customers
-        have their rows added up.
+        The customers of the period and their count come from the index on
+        the VAT rows' dates. Only the page's fifty customers have their rows
+        added up.
         """
         if self._prefetch is None:
             return

@@ -126,7 +126,7 @@ def durand_net(autumn, as_of: datetime.date) -> Decimal:
     return next(row.net for row in rows if row.customer_id == autumn.durand.pk)
 
 
-def test_a_later_movement_turns_to_the_full_computation(autumn):
+def test_later_movement_uses_full_computation(autumn):
     as_of = datetime.date(2026, 12, 10)
     before = durand_net(autumn, as_of)
     with on(datetime.date(2026, 12, 20)):
