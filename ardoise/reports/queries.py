@@ -1419,7 +1419,8 @@ def expected_receipts(
         f"SELECT CASE {week_case} ELSE {weeks} END AS week, SUM(e.balance), COUNT(*) FROM ("  # noqa: S608
         f"SELECT b.balance AS balance, {expected_on} AS expected_on "
         f"FROM ({balances_sql}) b LEFT JOIN ({delays_sql}) d ON d.customer_id = b.customer_id "
-        "WHERE b.balance > 0"
+        # Apart: merged into the outer query, each date would be computed again for every week.
+        f"WHERE b.balance > 0 {sql.kept_apart()}"
         ") e GROUP BY 1"
     )
     week_ends = [start + datetime.timedelta(days=7) for start in starts]
