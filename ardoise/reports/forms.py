@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,6 +22,9 @@ CUSTOM = "personnalisee"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 # A report over more than this many years is almost always a typing mistake (2062 for 2026).
 MAX_PERIOD_YEARS = 10
+# The dates a report may ask for: far beyond them, date arithmetic leaves Python's calendar.
+FIRST_DATE = datetime.date(1900, 1, 1)
+LAST_DATE = datetime.date(2199, 12, 31)
 
 
 def parse_date(raw: str) -> datetime.date:
@@ -26,43 +32,83 @@ def parse_date(raw: str) -> datetime.date:
     text = raw.strip()
     for pattern in DATE_FORMATS:
         try:
-            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007  (a calendar date, no time)
+            found = datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007  (a calendar date, no time)
         except ValueError:
             continue
+        if not FIRST_DATE <= found <= LAST_DATE:
+            raise forms.ValidationError(
+                _("La date « %(value)s » est hors limites : saisissez une date entre le %(first)s et le %(last)s.")
+                % {"value": raw, "first": format_date(FIRST_DATE), "last": format_date(LAST_DATE)}
+            )
+        return found
     raise forms.ValidationError(
         _("La date « %(value)s » n'est pas valide : saisissez-la au format JJ/MM/AAAA, par exemple 04/12/2026.")
         % {"value": raw}
     )
 
 
+# Above this many customers, the customer filter is a text field rather than a list.
+CUSTOMERS_LISTED = 300
 # How many of the customers matching a typed name the error message lists.
 NAMES_SHOWN = 5
 
 
-def find_customer(customers: Any, text: str) -> Customer:
-    """Return the one customer whose name is ``text``, or the only one whose name contains it.
+CHOSEN = re.compile(r"\(n°\s*(\d+)\)\s*$")
 
-    Raise a French error naming the text when no customer matches, or when
-    several do: it lists a few of them, each with its number, which can be
-    typed instead.
+
+def customer_label(customer: Customer) -> str:
+    """Return how the text filter shows a chosen customer: its name and number, found again as typed."""
+    return "%s (n° %s)" % (customer.name, customer.pk)
+
+
+def _folded(text: str) -> str:
+    """Return ``text`` without accents, case or typographic apostrophes, for matching typed names."""
+    text = text.replace("\u2019", "'").replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(char for char in decomposed if not unicodedata.combining(char)).casefold().split())
+
+
+def find_customer(customers: Any, text: str) -> Customer:
+    """Return the customer ``text`` names: « Name (n° 12) » as the filter shows it, a number, or a name.
+
+    A name is matched without accents or case: the one customer whose name
+    it is, else the only one whose name contains it. Raise a French error
+    naming the text when no customer matches, or when several do: it lists a
+    few of them, each with its number, which can be typed instead.
     """
-    exact = list(customers.filter(name__iexact=text).order_by("pk")[:2])
-    if len(exact) == 1:
-        return exact[0]
-    found = exact or list(customers.filter(name__icontains=text).order_by("name", "pk")[: NAMES_SHOWN + 1])
+    chosen = CHOSEN.search(text)
+    number = chosen.group(1) if chosen else text if text.isdigit() else None
+    if number is not None:
+        customer = customers.filter(pk=int(number)).first()
+        if customer is not None:
+            return customer
+        if chosen:
+            raise forms.ValidationError(
+                _("Le client n° %(value)s est introuvable : effacez le champ Client, puis tapez son nom.")
+                % {"value": number}
+            )
+    wanted = _folded(text)
+    names = list(customers.order_by("name", "pk").values_list("pk", "name"))
+    found = [pk for pk, name in names if _folded(name) == wanted]
+    if len(found) != 1:
+        found = found or [pk for pk, name in names if wanted in _folded(name)]
     if len(found) == 1:
-        return found[0]
+        return customers.get(pk=found[0])
     if not found:
         raise forms.ValidationError(
-            _("Aucun client ne s'appelle « %(value)s » : saisissez une partie de son nom, par exemple « Martin ».")
+            _(
+                "Aucun client ne correspond à « %(value)s » : vérifiez l'orthographe, ou tapez une partie du nom "
+                "ou le n° du client."
+            )
             % {"value": text}
         )
-    names = ", ".join("%s (n° %s)" % (customer.name, customer.pk) for customer in found[:NAMES_SHOWN])
+    labels = dict(names)
+    listed = ", ".join("%s (n° %s)" % (labels[pk], pk) for pk in found[:NAMES_SHOWN])
     if len(found) > NAMES_SHOWN:
-        names += ", …"
+        listed += _(" et %(count)s autres") % {"count": len(found) - NAMES_SHOWN}
     raise forms.ValidationError(
-        _("Plusieurs clients correspondent à « %(value)s » : %(names)s. Précisez le nom, ou saisissez le n° du client.")
-        % {"value": text, "names": names}
+        _("%(count)s clients correspondent à « %(value)s » : %(names)s. Précisez le nom, ou tapez le n° du client.")
+        % {"count": len(found), "value": text, "names": listed}
     )
 
 
@@ -70,9 +116,10 @@ class ReportFilters(forms.Form):
     """Every filter a report page may show; ``used`` names those of the page, the others are ignored."""
 
     periode = forms.ChoiceField(label=gettext_lazy("Période"), required=False)
-    du = forms.CharField(label=gettext_lazy("Du"), required=False, max_length=10)
-    au = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=10)
-    date = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=10)
+    # Longer than a date, so that a mistyped one (a five-digit year) gets parse_date's message.
+    du = forms.CharField(label=gettext_lazy("Du"), required=False, max_length=30)
+    au = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=30)
+    date = forms.CharField(label=gettext_lazy("Au"), required=False, max_length=30)
     # A customer's id from the list, or, in an organisation with too many customers to list, a name typed in.
     client = forms.CharField(label=gettext_lazy("Client"), required=False, max_length=200)
     devise = forms.CharField(label=gettext_lazy("Devise"), required=False, max_length=3)
@@ -123,15 +170,20 @@ class ReportFilters(forms.Form):
         if not raw or "customer" not in self.used:
             return None
         customers = Customer.objects.filter(organisation=self.organisation)
-        if raw.isdigit():
-            customer = customers.filter(pk=int(raw)).first()
-            if customer is not None:
-                return customer
-            if not customers.filter(name__icontains=raw).exists():
-                raise forms.ValidationError(
-                    _("Le client n° %(value)s est introuvable : choisissez un client dans la liste.") % {"value": raw}
-                )
-        return find_customer(customers, raw)
+        if self.typed_customer:
+            return find_customer(customers, raw)
+        customer = customers.filter(pk=int(raw)).first() if raw.isdigit() else None
+        if customer is None:
+            raise forms.ValidationError(
+                _("Le client n° %(value)s est introuvable : choisissez un client dans la liste.") % {"value": raw}
+            )
+        return customer
+
+    @cached_property
+    def typed_customer(self) -> bool:
+        """Tell whether the customer filter is a text field: the organisation has too many customers to list."""
+        customers = Customer.objects.filter(organisation=self.organisation).order_by().values("pk")
+        return customers[CUSTOMERS_LISTED : CUSTOMERS_LISTED + 1].exists()
 
     def clean_devise(self) -> str:
         raw = self.cleaned_data.get("devise", "").strip().upper() or "EUR"
@@ -155,7 +207,13 @@ class ReportFilters(forms.Form):
         start, end = cleaned.get("du"), cleaned.get("au")
         preset = cleaned.get("periode") or ""
         if preset and preset != CUSTOM:
-            return self._preset_period(preset)
+            period = self._preset_period(preset)
+            # Dates typed over those of the preset win: the form shows the preset's dates, and
+            # sends them back unchanged unless the user edited one.
+            typed = (start or period.start, end or period.end)
+            if not (start or end) or typed == (period.start, period.end):
+                return period
+            start, end = typed
         if not (start or end):
             return self._preset_period(self.default_preset)
         if start is None or end is None:
@@ -192,6 +250,9 @@ class ReportFilters(forms.Form):
     def selected_preset(self) -> str:
         """Return the preset the period list shows as chosen: the one asked for, else « dates chosen »."""
         asked = self.data.get("periode", "")
+        period = self.cleaned_data.get("period") if self.is_valid() else None
+        if asked and asked != CUSTOM and period is not None and period != self._preset_period(asked):
+            return CUSTOM
         if asked:
             return asked
         return CUSTOM if self.data.get("du") or self.data.get("au") else self.default_preset

@@ -24,7 +24,7 @@ from ardoise.mailing.templating import compose_statement_email
 from ardoise.reports import queries, services, tables
 from ardoise.reports.forms import ReportFilters
 from ardoise.reports.statement_pdf import statement_filename, statement_pdf
-from ardoise.reports.views import PAGE_SIZE, PAGES, filter_choices, sheet_of
+from ardoise.reports.views import MAX_PAGE, PAGE_SIZE, PAGES, filter_choices, sheet_of
 
 PAGE = PAGES["statement"]
 
@@ -88,7 +88,7 @@ def _render(
 def _prefetch_page(request: HttpRequest, report: queries.Statement) -> None:
     """Name the lines of the page the screen shows, so that one query reads them with the count and the totals."""
     try:
-        number = max(int(request.GET.get("page", 1)), 1)
+        number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         number = 1
     # The opening balance is the first row of page 1, so page n starts at line (n - 1) × PAGE_SIZE − 1.

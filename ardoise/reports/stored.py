@@ -280,8 +280,12 @@ def _write_accounts(balances: dict[tuple[int, str], Decimal], organisations: dic
     )
 
 
-def rebuild(organisation: Any) -> int:
-    """Rewrite every derived row of the organisation from scratch; return how many documents."""
+def rebuild(organisation: Any, *, months: bool = True) -> int:
+    """Rewrite every derived row of the organisation from scratch; return how many documents.
+
+    ``months=False`` leaves ``CustomerMonth`` alone, for the migration that
+    fills the balances before that table exists.
+    """
     with transaction.atomic():
         DocumentBalance.objects.filter(organisation=organisation).delete()
         CustomerAccount.objects.filter(organisation=organisation).delete()
@@ -300,6 +304,7 @@ def rebuild(organisation: Any) -> int:
                 balances[pair] = balances.get(pair, ZERO) + amount
                 organisations[pair[0]] = organisation_id
         _write_accounts(balances, organisations)
-        CustomerMonth.objects.filter(organisation=organisation).delete()
-        _write_months(scope)
+        if months:
+            CustomerMonth.objects.filter(organisation=organisation).delete()
+            _write_months(scope)
     return len(ids)

@@ -26,7 +26,7 @@ from ardoise.core.views import current_organisation
 from ardoise.core.xlsxfile import Sheet, xlsx_response
 from ardoise.customers.models import Customer
 from ardoise.reports import queries, tables
-from ardoise.reports.forms import ReportFilters
+from ardoise.reports.forms import ReportFilters, customer_label
 from ardoise.reports.periods import Grouping, Preset
 
 PAGE_SIZE = 50
@@ -56,13 +56,18 @@ def _balances(organisation: Any, filters: ReportFilters) -> queries.BalanceRepor
     return report
 
 
+# No report has this many pages: a larger page number reads as the last page.
+MAX_PAGE = 1_000_000
+
+
 def _page_offset(filters: ReportFilters) -> int:
     """Return the offset of the page the screen asks for; the paginator handles pages out of range."""
     try:
         number = max(int(filters.data.get("page", 1)), 1)
     except ValueError:
         number = 1
-    return (number - 1) * PAGE_SIZE
+    # A page far past the end shows the last one (the paginator's choice); the offset must stay an SQL integer.
+    return (min(number, MAX_PAGE) - 1) * PAGE_SIZE
 
 
 def _outstanding(organisation: Any, filters: ReportFilters) -> tables.Table:
@@ -292,10 +297,6 @@ def sheet_of(table: tables.Table) -> Sheet:
     )
 
 
-# Above this many customers, the customer filter is a text field rather than a list.
-CUSTOMERS_LISTED = 300
-
-
 def filter_choices(request: HttpRequest, filters: ReportFilters) -> dict[str, Any]:
     """Return what the filter form lists: the organisation's customers and currencies."""
     organisation = current_organisation(request)
@@ -312,18 +313,16 @@ def customer_choices(organisation: Any, filters: ReportFilters) -> dict[str, Any
 
     The options are built as one string rather than by the template engine:
     it renders each option far more slowly than string formatting does. An
-    organisation with thousands of customers gets a text field instead, where
-    a name is typed (``ReportFilters.clean_client`` finds the customer).
+    organisation with more customers than ``forms.CUSTOMERS_LISTED`` gets a
+    text field instead, where a name is typed (``forms.find_customer``). It
+    shows a chosen customer with their number, so that sending the form
+    again keeps the same customer.
     """
     chosen = filters.data.get("client", "")
-    names = list(
-        Customer.objects.filter(organisation=organisation)
-        .order_by("name", "id")
-        .values_list("pk", "name")[: CUSTOMERS_LISTED + 1]
-    )
-    if len(names) > CUSTOMERS_LISTED:
+    if filters.typed_customer:
         customer = filters.cleaned_data.get("client") if filters.is_valid() else None
-        return {"customer_text": customer.name if customer else chosen}
+        return {"customer_text": customer_label(customer) if customer else chosen}
+    names = Customer.objects.filter(organisation=organisation).order_by("name", "id").values_list("pk", "name")
     options = [
         '<option value="%s"%s>%s</option>' % (pk, " selected" if str(pk) == chosen else "", html.escape(name))
         for pk, name in names

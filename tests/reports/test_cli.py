@@ -141,3 +141,12 @@ def test_refresh_fills_missing_rows(autumn, today):
 
     assert output == "Tables des rapports à jour : 1 document(s) ajouté(s).\n"
     assert VatBreakdownRow.objects.filter(invoice=autumn.f2).exists()
+
+
+@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31"])
+def test_far_date_is_refused_with_exit_code_2(autumn, today, raw):
+    with pytest.raises(CommandError) as caught:
+        run(autumn, "aging", "--as-of", raw)
+
+    assert caught.value.returncode == 2
+    assert "date « %s » hors limites" % raw in str(caught.value)

@@ -196,9 +196,9 @@ def test_long_lists_are_paginated(owner_client, organisation, today):
 @pytest.fixture
 def many_customers(monkeypatch):
     """Make the customer filter a text field, as in an organisation with more customers than the list shows."""
-    from ardoise.reports import views
+    from ardoise.reports import forms
 
-    monkeypatch.setattr(views, "CUSTOMERS_LISTED", 2)
+    monkeypatch.setattr(forms, "CUSTOMERS_LISTED", 2)
 
 
 def test_long_customer_list_becomes_a_text_field(owner_client, autumn, today, many_customers):
@@ -214,24 +214,48 @@ def test_customer_found_by_part_of_the_name(owner_client, autumn, today, many_cu
 
     text = text_of(response)
     assert response.status_code == 200
-    assert 'value="%s"' % autumn.martin.name in response.content.decode()
+    assert 'value="%s (n° %s)"' % (autumn.martin.name, autumn.martin.pk) in response.content.decode()
     assert autumn.martin.name in text
     assert autumn.petit.name not in text
+
+
+def test_typed_name_ignores_accents_and_apostrophes(owner_client, autumn, today, many_customers):
+    autumn.petit.name = "L\u2019Épicerie d'Œuvres"
+    autumn.petit.save()
+
+    response = owner_client.get(reverse("reports:aging"), {"client": "l'epicerie d'oeuvres"})
+
+    assert response.status_code == 200
+    assert "(n° %s)" % autumn.petit.pk in response.content.decode()
+
+
+def test_chosen_customer_survives_a_second_submit(owner_client, autumn, today, many_customers):
+    """The field shows « name (n° id) », which finds the same customer again, even with a number as name."""
+    autumn.petit.name = str(autumn.martin.pk)
+    autumn.petit.save()
+    first = owner_client.get(reverse("reports:aging"), {"client": str(autumn.petit.pk)})
+    shown = re.search(r'id="filter-customer" name="client" value="([^"]*)"', first.content.decode()).group(1)
+
+    again = owner_client.get(reverse("reports:aging"), {"client": html.unescape(shown), "date": "2026-12-09"})
+
+    assert again.status_code == 200
+    assert 'value="%s"' % shown in again.content.decode()
+    assert shown == "%s (n° %s)" % (autumn.martin.pk, autumn.petit.pk)
 
 
 def test_customer_by_number_shows_the_name(owner_client, autumn, today, many_customers):
     response = owner_client.get(reverse("reports:aging"), {"client": str(autumn.petit.pk)})
 
     assert response.status_code == 200
-    assert 'value="Claire Petit"' in response.content.decode()
+    assert 'value="Claire Petit (n° %s)"' % autumn.petit.pk in response.content.decode()
 
 
 def test_several_customers_match_the_typed_name(owner_client, autumn, today, many_customers):
     response = owner_client.get(reverse("reports:revenue"), {"client": "a"})
 
-    text = text_of(response)
+    text = html.unescape(text_of(response))
     assert response.status_code == 400
-    assert "Plusieurs clients correspondent à « a »" in text
+    assert "3 clients correspondent à « a »" in text
     assert "Claire Petit (n° %s)" % autumn.petit.pk in text
     assert 'value="a"' in response.content.decode()
 
@@ -240,11 +264,52 @@ def test_no_customer_matches_the_typed_name(owner_client, autumn, today, many_cu
     response = owner_client.get(reverse("reports:outstanding"), {"client": "Zorglub"})
 
     assert response.status_code == 400
-    assert "Aucun client ne s'appelle « Zorglub »" in html.unescape(text_of(response))
+    assert "Aucun client ne correspond à « Zorglub »" in html.unescape(text_of(response))
 
 
 def test_typed_name_never_finds_another_organisations_customer(owner_client, autumn, today, many_customers):
     response = owner_client.get(reverse("reports:outstanding"), {"client": autumn.outsider_customer.name})
 
     assert response.status_code == 400
-    assert "Aucun client ne s'appelle" in html.unescape(text_of(response))
+    assert "Aucun client ne correspond" in html.unescape(text_of(response))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date": "0001-01-01"},
+        {"date": "9999-12-31"},
+        {"date": "99999-01-01"},
+        {"page": "99999999999999999999999"},
+        {"page": "9223372036854775808"},
+    ],
+)
+def test_extreme_values_are_explained(owner_client, autumn, today, query):
+    for name in ("outstanding", "aging"):
+        response = owner_client.get(reverse("reports:" + name), query)
+
+        assert response.status_code in (200, 400), (name, query)
+
+
+def test_far_dates_get_a_french_message(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:aging"), {"date": "0001-01-31"})
+
+    assert response.status_code == 400
+    assert "La date « 0001-01-31 » est hors limites" in text_of(response)
+
+
+def test_typed_dates_win_over_the_preset(owner_client, autumn, today):
+    response = owner_client.get(
+        reverse("reports:revenue"), {"periode": "annee", "du": "2026-09-01", "au": "2026-09-30"}
+    )
+
+    assert response.status_code == 200
+    assert 'value="2026-09-01"' in response.content.decode()
+    assert '<option value="personnalisee" selected>' in response.content.decode()
+
+
+def test_unknown_preset_is_explained(owner_client, autumn, today):
+    response = owner_client.get(reverse("reports:revenue"), {"periode": "xxx"})
+
+    assert response.status_code == 400
+    assert "xxx" in text_of(response)

@@ -15,6 +15,7 @@ from ardoise.core.csvfile import write_csv
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
 from ardoise.reports import queries, tables
+from ardoise.reports.forms import FIRST_DATE, LAST_DATE
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
 from ardoise.reports.rebuild import rebuild_all
 from ardoise.reports.statement_pdf import statement_pdf
@@ -44,13 +45,20 @@ REPORTS = {
 
 def parse_date(raw: str, option: str) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(raw)
+        found = datetime.date.fromisoformat(raw)
     except ValueError:
         raise CommandError(
             _("%(option)s : date « %(value)s » invalide, utilisez le format AAAA-MM-JJ, par exemple 2026-12-31.")
             % {"option": option, "value": raw},
             returncode=USAGE_ERROR,
         ) from None
+    if not FIRST_DATE <= found <= LAST_DATE:
+        raise CommandError(
+            _("%(option)s : date « %(value)s » hors limites, donnez une date entre %(first)s et %(last)s.")
+            % {"option": option, "value": raw, "first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
+            returncode=USAGE_ERROR,
+        )
+    return found
 
 
 class Command(FrenchCommand):
