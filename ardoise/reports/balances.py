@@ -143,6 +143,20 @@ class AgeBoundaries:
     def days_90(self) -> datetime.date:
         return self.as_of - datetime.timedelta(days=90)
 
+    def bucket_params(self) -> tuple[datetime.date, ...]:
+        """Return the dates of the five bucket conditions and the overdue count, in the order the SQL reads them."""
+        return (
+            self.as_of,
+            self.as_of,
+            self.days_30,
+            self.days_30,
+            self.days_60,
+            self.days_60,
+            self.days_90,
+            self.days_90,
+            self.as_of,
+        )
+
 
 # The columns of ``customer_figures``, after customer_id.
 FIGURES = (
@@ -216,17 +230,7 @@ def figure_totals(organisation: Any, as_of: datetime.date, currency: str) -> tup
         f"(SELECT ROUND(COALESCE(SUM(n.net), 0), 2) FROM ({nets}) n) AS net "
         f"FROM ({per_due_date}) g) x"
     )
-    bucket_params = (
-        as_of,
-        as_of,
-        ages.days_30,
-        ages.days_30,
-        ages.days_60,
-        ages.days_60,
-        ages.days_90,
-        ages.days_90,
-        as_of,
-    )
+    bucket_params = ages.bucket_params()
     return query, (*bucket_params, *net_params, *balance_params)
 
 
@@ -269,17 +273,7 @@ def _figure_rows(
         # Each account's parts added up first: on an earlier date, tens of thousands of later movements.
         f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, SUM(n.net), 0 FROM ({nets}) n GROUP BY n.customer_id"
     )
-    bucket_params = (
-        as_of,
-        as_of,
-        ages.days_30,
-        ages.days_30,
-        ages.days_60,
-        ages.days_60,
-        ages.days_90,
-        ages.days_90,
-        as_of,
-    )
+    bucket_params = ages.bucket_params()
     return query, (*bucket_params, *balance_params, *net_params)
 
 
