@@ -390,9 +390,9 @@ def ledger_lines(
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of a customer's movements from ``start`` to ``end``: one row per issued document and receipt.
 
-    The columns are those of ``LedgerRow``; ``LEDGER_ORDER`` sorts them as
-    the statement prints them, and puts on one day the documents before the
-    money that settles them. ``debit`` adds to what the customer owes and
+    The columns are those of ``LedgerRow``. ``LEDGER_ORDER`` sorts the rows
+    as the statement prints them, with a day's documents before the money
+    that settles them. ``debit`` adds to what the customer owes and
     ``credit`` subtracts; neither is negative.
     """
     invoice, receipt = sql.table(Invoice), sql.table(Receipt)
@@ -486,7 +486,7 @@ def current_customers(organisation: Any, currency: str) -> tuple[str, tuple[Any,
     """Return the SQL of the ids of the customers ``customer_figures`` gives a row, when ``stored_is_current``.
 
     They are the customers with an open stored balance or an unsettled
-    account: two partial indexes answer, with no sum computed.
+    account, read from two indexes without computing any sum.
     """
     stored, account = sql.table(DocumentBalance), sql.table(CustomerAccount)
     query = (

@@ -77,7 +77,11 @@ def find_customer(customers: Any, text: str) -> Customer:
     few of them, each with its number, which can be typed instead.
     """
     chosen = CHOSEN.search(text)
-    number = chosen.group(1) if chosen else text if text.isdigit() else None
+    number = None
+    if chosen:
+        number = chosen.group(1)
+    elif text.isdigit():
+        number = text
     if number is not None:
         customer = customers.filter(pk=int(number)).first()
         if customer is not None:
@@ -87,11 +91,11 @@ def find_customer(customers: Any, text: str) -> Customer:
                 _("Le client n° %(value)s est introuvable : effacez le champ Client, puis tapez son nom.")
                 % {"value": number}
             )
-    wanted = _folded(text)
+    expected = _folded(text)
     names = list(customers.order_by("name", "pk").values_list("pk", "name"))
-    found = [pk for pk, name in names if _folded(name) == wanted]
+    found = [pk for pk, name in names if _folded(name) == expected]
     if len(found) != 1:
-        found = found or [pk for pk, name in names if wanted in _folded(name)]
+        found = found or [pk for pk, name in names if expected in _folded(name)]
     if len(found) == 1:
         return customers.get(pk=found[0])
     if not found:

@@ -1098,8 +1098,8 @@ class StatementLines(Sequence[StatementLine]):
     The opening balance is the closing one, the customer's net balance on the
     period's last day, less the period's movements. A net balance on a day is
     the stored account balance less the movements dated after that day. So
-    the closing balance reads only the movements after the period, which are
-    none when it ends today, and never those of the period itself.
+    the closing balance reads only the movements after the period (none when
+    it ends today), never those of the period itself.
     """
 
     def __init__(self, organisation: Any, customer_id: int, period: Period, currency: str) -> None:

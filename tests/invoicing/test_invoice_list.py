@@ -115,8 +115,8 @@ def expected(organisation, state: str, text: str) -> list[int]:
 def listed(organisation, state: str, text: str, per_page: int = 3) -> tuple[int, list[int]]:
     """Return the list's count and the invoices of all its pages, read a page at a time."""
     paginator = Paginator(InvoiceList(organisation, state, text, TODAY), per_page)
-    shown = [invoice.pk for number in paginator.page_range for invoice in paginator.page(number)]
-    return paginator.count, shown
+    listed_pks = [invoice.pk for number in paginator.page_range for invoice in paginator.page(number)]
+    return paginator.count, listed_pks
 
 
 def test_book_has_every_state(book):
@@ -130,21 +130,21 @@ def test_list_shows_each_state_and_search(book, state):
     for text in SEARCHES:
         expected_pks = expected(book.organisation, state, text)
 
-        count, shown = listed(book.organisation, state, text)
+        count, listed_pks = listed(book.organisation, state, text)
 
-        assert shown == expected_pks, (state, text)
+        assert listed_pks == expected_pks, (state, text)
         assert count == len(expected_pks), (state, text)
 
 
 def test_whole_list_leaves_out_template_and_outsiders(book):
-    count, shown = listed(book.organisation, "", "")
+    count, listed_pks = listed(book.organisation, "", "")
 
     assert count == 11
-    assert book.template.pk not in shown
-    assert book.invoices["outsider_issued"].pk not in shown
-    assert book.invoices["outsider_draft"].pk not in shown
-    assert book.invoices["cancelling_note"].pk in shown
-    assert book.invoices["durand_draft"].pk in shown
+    assert book.template.pk not in listed_pks
+    assert book.invoices["outsider_issued"].pk not in listed_pks
+    assert book.invoices["outsider_draft"].pk not in listed_pks
+    assert book.invoices["cancelling_note"].pk in listed_pks
+    assert book.invoices["durand_draft"].pk in listed_pks
 
 
 def test_counts_leave_out_issued_template(book):
@@ -153,11 +153,11 @@ def test_counts_leave_out_issued_template(book):
     assert template.payment_state(TODAY) == PaymentState.ISSUED
 
     for state in ("", PaymentState.ISSUED):
-        count, shown = listed(book.organisation, state, "")
+        count, listed_pks = listed(book.organisation, state, "")
 
-        assert template.pk not in shown, state
-        assert shown == expected(book.organisation, state, ""), state
-        assert count == len(shown), state
+        assert template.pk not in listed_pks, state
+        assert listed_pks == expected(book.organisation, state, ""), state
+        assert count == len(listed_pks), state
 
 
 def test_issued_documents_counts_one_organisation(book):

@@ -234,13 +234,13 @@ def test_chosen_customer_survives_a_second_submit(owner_client, autumn, today, m
     autumn.petit.name = str(autumn.martin.pk)
     autumn.petit.save()
     first = owner_client.get(reverse("reports:aging"), {"client": str(autumn.petit.pk)})
-    shown = re.search(r'id="filter-customer" name="client" value="([^"]*)"', first.content.decode()).group(1)
+    field_value = re.search(r'id="filter-customer" name="client" value="([^"]*)"', first.content.decode()).group(1)
 
-    again = owner_client.get(reverse("reports:aging"), {"client": html.unescape(shown), "date": "2026-12-09"})
+    again = owner_client.get(reverse("reports:aging"), {"client": html.unescape(field_value), "date": "2026-12-09"})
 
     assert again.status_code == 200
-    assert 'value="%s"' % shown in again.content.decode()
-    assert shown == "%s (n° %s)" % (autumn.martin.pk, autumn.petit.pk)
+    assert 'value="%s"' % field_value in again.content.decode()
+    assert field_value == "%s (n° %s)" % (autumn.martin.pk, autumn.petit.pk)
 
 
 def test_customer_by_number_shows_the_name(owner_client, autumn, today, many_customers):
