@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -110,7 +109,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     own_invoices = Invoice.objects.filter(customer=customer, recurring_template__isnull=True)
     invoices = queries.with_balance(own_invoices).order_by(newest_first, "-id")
     receipts = with_allocated(customer.receipts.select_related("reversal")).order_by("-date", "-id")
-    history = reports.payment_history(current_organisation(request), customer.pk, timezone.localdate())
+    history = reports.payment_history(current_organisation(request), customer.pk)
     context = {
         "customer": customer,
         "invoice_rows": [_invoice_row(invoice) for invoice in invoices],

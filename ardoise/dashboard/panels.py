@@ -88,8 +88,8 @@ def expected_receipts(organisation: Any, today: datetime.date) -> Chart:
     groups = [(week.start.strftime("%d/%m"), (week.amount,)) for week in expected.weeks]
     description = _(
         "Factures ouvertes, attendues à leur échéance décalée du retard moyen de paiement du client, observé sur ses "
-        "factures payées des 12 derniers mois. Ce qui était attendu avant cette semaine, retards compris, compte dans "
-        "la semaine en cours."
+        "12 dernières factures entièrement payées. Ce qui était attendu avant cette semaine, retards compris, compte "
+        "dans la semaine en cours."
     )
     if expected.later:
         description += " " + _("Attendu plus tard : %(amount)s.") % {"amount": format_amount(expected.later)}
@@ -128,7 +128,7 @@ def payment_history(history: reports.PaymentHistory) -> Chart:
     description = _("Nombre de jours entre l'émission de chaque facture et son dernier paiement.")
     if history.average_delay is not None:
         description += " " + _(
-            "Retard moyen sur les 12 derniers mois : %(days)s jours après l'échéance (négatif : payé en avance)."
+            "Retard moyen sur ces factures : %(days)s jours après l'échéance (négatif : payé en avance)."
         ) % {"days": format_decimal(history.average_delay, 1)}
     return bar_chart(
         _("Historique de paiement"),

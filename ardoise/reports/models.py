@@ -139,10 +139,10 @@ class DocumentBalance(models.Model):
                 name="document_balance_moved",
             ),
             models.Index(fields=["organisation", "last_paid_on"], name="document_balance_paid_on"),
-            # The invoices paid in full, by date of their last payment: the customers' payment delays.
+            # A customer's invoices paid in full, latest payment first: their payment habit and history.
             models.Index(
-                fields=["organisation", "last_paid_on"],
-                include=["customer", "due_date", "currency"],
+                fields=["customer", "-last_paid_on"],
+                include=["currency", "due_date"],
                 condition=models.Q(paid=models.F("amount_due"), amount_due__gt=0, is_credit_note=False),
                 name="document_balance_settled",
             ),
@@ -159,12 +159,18 @@ class CustomerAccount(models.Model):
     refunds paid, reversals included. ``stored.refresh_accounts`` rewrites it
     from scratch when a document is issued or a receipt recorded. A balance on
     an earlier date is this one minus the movements dated after that date.
+    The payment habit is rewritten with it, and whenever one of the customer's
+    invoices is paid (``stored.refresh_documents``).
     """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
     currency = models.CharField(max_length=3)
     balance = models.DecimalField(max_digits=14, decimal_places=2)
+    # The customer's payment habit: how many of their last ``stored.HABIT_INVOICES`` invoices were
+    # paid in full, and their days from due date to last payment added up (negative when early).
+    settled_count = models.PositiveSmallIntegerField(default=0)
+    days_late_total = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "currency"], name="unique_customer_account")]

@@ -24,7 +24,6 @@ from typing import Any, overload
 
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, When
 from django.db.models.functions import Lower, Trunc
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.catalogue.models import Product
@@ -55,6 +54,7 @@ from ardoise.reports.periods import (
     month_end,
     preset_period,
 )
+from ardoise.reports.stored import HABIT_INVOICES
 
 ZERO = Decimal("0.00")
 DEFAULT_CURRENCY = "EUR"
@@ -1294,87 +1294,18 @@ class StatementLines(Sequence[StatementLine]):
 # Dashboard: expected receipts and payment history
 
 
-PAYMENT_HISTORY_DAYS = 365
+def _average_delays(organisation: Any, currency: str) -> tuple[str, list[Any]]:
+    """Return the SQL of (customer_id, delay): each customer's average days from due date to last payment.
 
-
-def _settled_invoices(
-    organisation: Any, since: datetime.date, until: datetime.date, currency: str, customer_id: int | None = None
-) -> tuple[str, list[Any]]:
-    """Return the SQL of the invoices paid in full by payments, the last one dated between ``since`` and ``until``.
-
-    Columns: invoice_id, customer_id, number, issue_date, due_date,
-    amount_due, paid_on (the date of the last payment). An invoice settled
-    partly by a credit note is left out: its last payment is not when the
-    customer finished paying what they owed.
+    The average is over the customer's last invoices paid in full (``stored.HABIT_INVOICES``),
+    kept on their account; a customer who never paid an invoice in full gets no row.
     """
-    if until >= timezone.localdate():
-        return _settled_from_stored(organisation, since, until, currency, customer_id)
-    payment, invoice = sql.table(Payment), sql.table(Invoice)
-    # Only the invoices with a payment since ``since`` can have been paid in full since then.
-    recent = f"SELECT q.invoice_id FROM {payment} q WHERE q.organisation_id = %s AND q.date >= %s"  # noqa: S608
-    recent_params: list[Any] = [organisation.pk, since]
-    if customer_id is not None:
-        # Reach the customer's payments through the invoice's customer index, not through every payment.
-        recent += f" AND q.invoice_id IN (SELECT c.id FROM {invoice} c WHERE c.customer_id = %s)"  # noqa: S608
-        recent_params.append(customer_id)
-    paid = (
-        "SELECT p.invoice_id AS invoice_id, MAX(p.date) AS paid_on, SUM(p.amount) AS paid "  # noqa: S608
-        f"FROM {payment} p WHERE p.organisation_id = %s AND p.date <= %s AND p.invoice_id IN ({recent}) "
-        "GROUP BY p.invoice_id"
-    )
+    delay = sql.quotient("a.days_late_total", "a.settled_count")
     query = (
-        "SELECT i.id AS invoice_id, i.customer_id AS customer_id, i.number AS number, "  # noqa: S608
-        "i.issue_date AS issue_date, i.due_date AS due_date, i.amount_due AS amount_due, s.paid_on AS paid_on "
-        f"FROM {invoice} i INNER JOIN ({paid}) s ON s.invoice_id = i.id "
-        "WHERE i.organisation_id = %s AND i.status = %s AND i.type_code <> %s AND i.currency = %s "
-        "AND i.amount_due > 0 AND ROUND(s.paid, 2) = i.amount_due AND s.paid_on >= %s"
+        f"SELECT a.customer_id AS customer_id, {delay} AS delay FROM {sql.table(CustomerAccount)} a "  # noqa: S608
+        "WHERE a.organisation_id = %s AND a.currency = %s AND a.settled_count > 0"
     )
-    params: list[Any] = [organisation.pk, until, *recent_params]
-    params += [organisation.pk, InvoiceStatus.ISSUED, CREDIT_NOTE, currency, since]
-    if customer_id is not None:
-        query += " AND i.customer_id = %s"
-        params.append(customer_id)
-    return query, params
-
-
-def _settled_from_stored(
-    organisation: Any, since: datetime.date, until: datetime.date, currency: str, customer_id: int | None
-) -> tuple[str, list[Any]]:
-    """Return the SQL of ``_settled_invoices`` from the stored balances, for an ``until`` of today or later.
-
-    No payment is dated after today, so the stored ``paid`` and
-    ``last_paid_on`` are the sum and the date of the last payment up to ``until``.
-    """
-    stored, invoice = sql.table(DocumentBalance), sql.table(Invoice)
-    # The number as a subquery rather than a join: PostgreSQL 15 skips a subquery output that no
-    # outer query reads, so the average delays, which read a year of paid invoices, skip the invoices.
-    query = (
-        "SELECT d.invoice_id AS invoice_id, d.customer_id AS customer_id, "  # noqa: S608
-        f"(SELECT i.number FROM {invoice} i WHERE i.id = d.invoice_id) AS number, "
-        "d.issue_date AS issue_date, d.due_date AS due_date, d.amount_due AS amount_due, d.last_paid_on AS paid_on "
-        f"FROM {stored} d "
-        "WHERE d.organisation_id = %s AND d.currency = %s AND d.is_credit_note = %s AND d.amount_due > 0 "
-        "AND d.paid = d.amount_due AND d.last_paid_on >= %s AND d.last_paid_on <= %s"
-    )
-    params: list[Any] = [organisation.pk, currency, False, since, until]
-    if customer_id is not None:
-        query += " AND d.customer_id = %s"
-        params.append(customer_id)
-    return query, params
-
-
-def _average_delays(organisation: Any, today: datetime.date, currency: str) -> tuple[str, list[Any]]:
-    """Return the SQL of (customer_id, delay): the average days between due date and payment, per customer."""
-    settled, params = _settled_invoices(
-        organisation, today - datetime.timedelta(days=PAYMENT_HISTORY_DAYS), today, currency
-    )
-    days_late = sql.days_between("t.paid_on", "t.due_date")
-    # A whole-number sum divided once per customer: PostgreSQL's AVG of integers adds in numeric, row by row.
-    query = (
-        "SELECT t.customer_id AS customer_id, "  # noqa: S608
-        f"{sql.quotient(f'SUM({days_late})', 'COUNT(*)')} AS delay FROM ({settled}) t GROUP BY t.customer_id"
-    )
-    return query, params
+    return query, [organisation.pk, currency]
 
 
 @dataclass(frozen=True)
@@ -1404,7 +1335,7 @@ def expected_receipts(
 
     An open invoice is expected on its due date plus its customer's average
     delay (days between due date and last payment, averaged over the
-    customer's invoices paid in full in the last 365 days; 0 without any).
+    customer's last 12 invoices paid in full; 0 without any).
     What was expected before this week, late invoices included, is counted in
     this week. The sum of every week and ``later`` is the open amount of the
     aging report on ``today``.
@@ -1412,7 +1343,7 @@ def expected_receipts(
     monday = today - datetime.timedelta(days=today.weekday())
     starts = [monday + datetime.timedelta(weeks=index) for index in range(weeks)]
     balances_sql, balance_params = balances.invoice_balances(organisation, today, currency)
-    delays_sql, delay_params = _average_delays(organisation, today, currency)
+    delays_sql, delay_params = _average_delays(organisation, currency)
     expected_on = sql.add_days("COALESCE(b.due_date, %s)", "COALESCE(ROUND(d.delay), 0)")
     week_case = " ".join(f"WHEN e.expected_on < %s THEN {index}" for index in range(weeks))
     query = (
@@ -1459,26 +1390,44 @@ class PaymentHistory:
 
 
 def payment_history(
-    organisation: Any, customer_id: int, today: datetime.date, count: int = 12, currency: str = DEFAULT_CURRENCY
+    organisation: Any, customer_id: int, count: int = HABIT_INVOICES, currency: str = DEFAULT_CURRENCY
 ) -> PaymentHistory:
-    """Return the customer's last invoices paid in full, with the days each took, and the average delay."""
-    settled, params = _settled_invoices(organisation, datetime.date.min, today, currency, customer_id)
-    query = f"SELECT t.invoice_id, t.number, t.issue_date, t.due_date, t.paid_on, t.amount_due FROM ({settled}) t "  # noqa: S608
-    query += "ORDER BY t.paid_on DESC, t.invoice_id DESC LIMIT %s"
+    """Return the customer's last invoices paid in full, with the days each took, and their average delay.
+
+    An invoice settled partly by a credit note is left out: its last payment
+    is not when the customer finished paying what they owed. The average is
+    the one ``expected_receipts`` uses, kept on the customer's account.
+    """
+    settled = (
+        DocumentBalance.objects.filter(
+            organisation=organisation,
+            customer_id=customer_id,
+            currency=currency,
+            paid=F("amount_due"),
+            amount_due__gt=0,
+            is_credit_note=False,
+            last_paid_on__isnull=False,
+        )
+        .order_by("-last_paid_on", "-invoice_id")
+        .values_list("invoice_id", "invoice__number", "issue_date", "due_date", "last_paid_on", "amount_due")
+    )
     invoices = [
         PaidInvoice(
-            invoice_id=row[0],
-            number=row[1],
-            issue_date=balances.as_date(row[2]) or today,
-            due_date=balances.as_date(row[3]),
-            paid_on=balances.as_date(row[4]) or today,
-            amount=sql.amount(row[5]),
+            invoice_id=invoice_id,
+            number=number,
+            issue_date=issue_date,
+            due_date=due_date,
+            paid_on=paid_on,
+            amount=amount_due,
         )
-        for row in sql.fetch(query, [*params, count])
+        for invoice_id, number, issue_date, due_date, paid_on, amount_due in settled[:count]
     ]
-    delays_sql, delay_params = _average_delays(organisation, today, currency)
-    found = sql.fetch(f"SELECT d.delay FROM ({delays_sql}) d WHERE d.customer_id = %s", [*delay_params, customer_id])  # noqa: S608
+    habit = (
+        CustomerAccount.objects.filter(organisation=organisation, customer_id=customer_id, currency=currency)
+        .values_list("settled_count", "days_late_total")
+        .first()
+    )
     average = None
-    if found and found[0][0] is not None:
-        average = sql.amount(found[0][0], 1)
+    if habit and habit[0]:
+        average = sql.amount(Decimal(habit[1]) / habit[0], 1)
     return PaymentHistory(invoices, average)

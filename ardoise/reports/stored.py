@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, DecimalField, F, Max, Q, Sum, When, Window
+from django.db.models.functions import RowNumber, TruncMonth
 
 from ardoise.core.money import quantize
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
@@ -27,6 +27,8 @@ from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalan
 
 ZERO = Decimal("0.00")
 BATCH = 2000
+# A customer's payment habit is read on their last invoices paid in full, as many as this.
+HABIT_INVOICES = 12
 DOCUMENT_FIELDS = (
     "organisation",
     "customer",
@@ -67,10 +69,19 @@ def refresh_documents(invoice_ids: Iterable[int | None]) -> None:
     ids = {pk for pk in invoice_ids if pk}
     if not ids:
         return
-    _write_documents(sorted(_related(ids)))
+    customers = _write_documents(sorted(_related(ids)))
+    # A payment may settle an invoice, and so change its customer's habit. The account row exists
+    # once the customer has an issued document; ``refresh_accounts`` writes the habit with it.
+    habits = payment_habits(Q(customer_id__in={customer for customer, _currency in customers}))
+    for customer, currency in customers:
+        count, days = habits.get((customer, currency), (0, 0))
+        CustomerAccount.objects.filter(customer_id=customer, currency=currency).update(
+            settled_count=count, days_late_total=days
+        )
 
 
-def _write_documents(ids: list[int]) -> None:
+def _write_documents(ids: list[int]) -> set[tuple[int, str]]:
+    """Rewrite the stored balances of these documents; return their (customer id, currency) pairs."""
     documents = with_balance(Invoice.objects.filter(pk__in=ids, status=InvoiceStatus.ISSUED)).order_by()
     found = list(
         documents.values(
@@ -89,7 +100,7 @@ def _write_documents(ids: list[int]) -> None:
         )
     )
     if not found:
-        return
+        return set()
     last_paid = dict(
         Payment.objects.filter(invoice_id__in=ids)
         .order_by()
@@ -142,6 +153,37 @@ def _write_documents(ids: list[int]) -> None:
     DocumentBalance.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["invoice"], update_fields=list(DOCUMENT_FIELDS)
     )
+    return {(row.customer_id, row.currency) for row in rows}
+
+
+def payment_habits(scope: Q) -> dict[tuple[int, str], tuple[int, int]]:
+    """Return, per (customer id, currency) of the stored balances ``scope`` selects, how they paid lately.
+
+    The habit reads the customer's last ``HABIT_INVOICES`` invoices paid in
+    full. A credit note settling part of one leaves it out: its last payment
+    is not when the customer finished paying what they owed. The value is how
+    many there are, and their days from due date to last payment, added up.
+    A customer who never paid an invoice in full gets no entry: (0, 0).
+    """
+    latest_first = Window(
+        RowNumber(),
+        partition_by=[F("customer_id"), F("currency")],
+        order_by=[F("last_paid_on").desc(), F("invoice_id").desc()],
+    )
+    settled = (
+        DocumentBalance.objects.filter(
+            scope, paid=F("amount_due"), amount_due__gt=0, is_credit_note=False, last_paid_on__isnull=False
+        )
+        .annotate(rank=latest_first)
+        .filter(rank__lte=HABIT_INVOICES)
+        .values_list("customer_id", "currency", "due_date", "last_paid_on")
+    )
+    habits: dict[tuple[int, str], tuple[int, int]] = {}
+    for customer, currency, due_date, paid_on in settled:
+        count, days = habits.get((customer, currency), (0, 0))
+        late = (paid_on - due_date).days if due_date else 0
+        habits[customer, currency] = (count + 1, days + late)
+    return habits
 
 
 def _amount(value: Any) -> Decimal:
@@ -173,7 +215,7 @@ def refresh_accounts(customers: Iterable[tuple[int, str]]) -> None:
 
     missing = customer_ids - set(organisations)
     organisations.update(Customer.objects.filter(pk__in=missing).values_list("pk", "organisation_id"))
-    _write_accounts(balances, organisations)
+    _write_accounts(balances, organisations, payment_habits(Q(customer_id__in=customer_ids)))
     CustomerMonth.objects.filter(customer_id__in=customer_ids).delete()
     _write_months(Q(customer_id__in=customer_ids))
 
@@ -208,14 +250,6 @@ def _receipt_totals(scope: Q) -> Iterable[tuple[tuple[int, str], int, Decimal]]:
             row["organisation_id"],
             _amount(row["refunded"]) - _amount(row["received"]),
         )
-
-
-def rebuild_months(organisation: Any) -> None:
-    """Rewrite every ``CustomerMonth`` row of the organisation from its documents and receipts."""
-    # By id: the migration that fills the table passes its historical model of the organisation.
-    with transaction.atomic():
-        CustomerMonth.objects.filter(organisation_id=organisation.pk).delete()
-        _write_months(Q(organisation_id=organisation.pk))
 
 
 def _write_months(scope: Q) -> None:
@@ -268,24 +302,35 @@ def _month(value: Any) -> datetime.date:
     return datetime.date.fromisoformat(str(value)[:10])
 
 
-def _write_accounts(balances: dict[tuple[int, str], Decimal], organisations: dict[int, int]) -> None:
-    rows = [
-        CustomerAccount(
-            organisation_id=organisations[customer], customer_id=customer, currency=currency, balance=balance
+def _write_accounts(
+    balances: dict[tuple[int, str], Decimal],
+    organisations: dict[int, int],
+    habits: dict[tuple[int, str], tuple[int, int]],
+) -> None:
+    rows = []
+    for (customer, currency), balance in balances.items():
+        settled_count, days_late_total = habits.get((customer, currency), (0, 0))
+        rows.append(
+            CustomerAccount(
+                organisation_id=organisations[customer],
+                customer_id=customer,
+                currency=currency,
+                balance=balance,
+                settled_count=settled_count,
+                days_late_total=days_late_total,
+            )
         )
-        for (customer, currency), balance in balances.items()
-    ]
     CustomerAccount.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["customer", "currency"], update_fields=["balance"]
+        rows,
+        update_conflicts=True,
+        unique_fields=["customer", "currency"],
+        update_fields=["balance", "settled_count", "days_late_total"],
+        batch_size=BATCH,
     )
 
 
-def rebuild(organisation: Any, *, months: bool = True) -> int:
-    """Rewrite every derived row of the organisation from scratch; return how many documents.
-
-    ``months=False`` leaves ``CustomerMonth`` alone, for the migration that
-    fills the balances before that table exists.
-    """
+def rebuild(organisation: Any) -> int:
+    """Rewrite every derived row of the organisation from scratch; return how many documents."""
     with transaction.atomic():
         DocumentBalance.objects.filter(organisation=organisation).delete()
         CustomerAccount.objects.filter(organisation=organisation).delete()
@@ -303,8 +348,7 @@ def rebuild(organisation: Any, *, months: bool = True) -> int:
             for pair, organisation_id, amount in totals:
                 balances[pair] = balances.get(pair, ZERO) + amount
                 organisations[pair[0]] = organisation_id
-        _write_accounts(balances, organisations)
-        if months:
-            CustomerMonth.objects.filter(organisation=organisation).delete()
-            _write_months(scope)
+        _write_accounts(balances, organisations, payment_habits(scope))
+        CustomerMonth.objects.filter(organisation=organisation).delete()
+        _write_months(scope)
     return len(ids)

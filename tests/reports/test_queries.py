@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 
 from ardoise.reports import queries
+from ardoise.reports.models import CustomerAccount
 from ardoise.reports.periods import Grouping, Period
+from tests.reports.conftest import credit, issue, on, pay
 
 pytestmark = pytest.mark.django_db
 
@@ -410,10 +412,48 @@ def test_expected_receipts_add_up_to_open_amount(autumn, today):
 
 
 def test_payment_history_and_average_delay(autumn, today):
-    history = queries.payment_history(autumn.organisation, autumn.martin.pk, today)
+    history = queries.payment_history(autumn.organisation, autumn.martin.pk)
 
     # F1 was due on 01/10 and paid in full on 15/10; F2 is still open.
     assert [(invoice.number, invoice.days_to_pay, invoice.days_late) for invoice in history.invoices] == [
         (autumn.f1.number, 44, 14)
     ]
     assert history.average_delay == D("14.0")
+
+
+def test_payment_habit_reads_the_last_twelve_invoices_paid_in_full(organisation, customer, product):
+    lines = [("Audit", "1", "100.00", "20.00", product)]
+    # A year earlier, one invoice paid 100 days late: older than the last twelve, it no longer counts.
+    oldest = issue(organisation, customer, lines, datetime.date(2025, 1, 6))
+    pay(oldest, "120.00", oldest.due_date + datetime.timedelta(days=100))
+    recent = [issue(organisation, customer, lines, datetime.date(2026, 1, 5)) for _ in range(12)]
+    for invoice in recent:
+        pay(invoice, "120.00", invoice.due_date + datetime.timedelta(days=2))
+    # Settled by a credit note and a late payment: when it was paid says nothing of the habit.
+    credited = issue(organisation, customer, lines, datetime.date(2026, 1, 5))
+    credit(credited, {1: "0.5"}, datetime.date(2026, 1, 5))
+    pay(credited, "60.00", credited.due_date + datetime.timedelta(days=200))
+
+    history = queries.payment_history(organisation, customer.pk)
+
+    assert {invoice.invoice_id for invoice in history.invoices} == {invoice.pk for invoice in recent}
+    assert history.average_delay == D("2.0")
+    account = CustomerAccount.objects.get(customer=customer, currency="EUR")
+    assert (account.settled_count, account.days_late_total) == (12, 24)
+
+
+def test_expected_receipts_move_open_invoices_by_the_customer_habit(organisation, customer, product):
+    lines = [("Audit", "1", "100.00", "20.00", product)]
+    paid = issue(organisation, customer, lines, datetime.date(2026, 9, 1))
+    pay(paid, "120.00", paid.due_date + datetime.timedelta(days=21))
+    waiting = issue(organisation, customer, [("Audit", "1", "50.00", "20.00", product)], datetime.date(2026, 11, 2))
+    day = waiting.due_date - datetime.timedelta(days=14)
+
+    with on(day):
+        expected = queries.expected_receipts(organisation, day)
+
+    # Due in two weeks, and this customer pays three weeks late: expected five weeks from now.
+    expected_on = waiting.due_date + datetime.timedelta(days=21)
+    week = (expected_on - expected.weeks[0].start).days // 7
+    assert week >= 4
+    assert [(index, row.amount) for index, row in enumerate(expected.weeks) if row.amount] == [(week, D("60.00"))]

@@ -34,7 +34,7 @@ D = Decimal
 def stored_rows(organisation) -> tuple[dict, dict, dict]:
     documents = {row["invoice_id"]: row for row in DocumentBalance.objects.filter(organisation=organisation).values()}
     accounts = {
-        (row["customer_id"], row["currency"]): row["balance"]
+        (row["customer_id"], row["currency"]): (row["balance"], row["settled_count"], row["days_late_total"])
         for row in CustomerAccount.objects.filter(organisation=organisation).values()
     }
     months = {

@@ -4,16 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    # The balances of the documents issued so far, computed by the code that keeps them up to date.
-    from ardoise.accounts.models import Organisation
-    from ardoise.reports.stored import rebuild
-
-    for organisation in Organisation.objects.using(schema_editor.connection.alias).order_by("pk"):
-        # The monthly account rows come with their own table, in 0005.
-        rebuild(organisation, months=False)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -61,5 +51,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(condition=models.Q(('balance', 0), _negated=True), fields=['organisation', 'currency', 'due_date'], name='document_balance_open'), models.Index(fields=['organisation', 'last_moved'], name='document_balance_moved'), models.Index(fields=['organisation', 'last_paid_on'], name='document_balance_paid_on')],
             },
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
+        # The rows are filled by 0006, once every derived table exists.
     ]

@@ -4,15 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill_customer_months(apps, schema_editor):
-    # NOTE: this runs the current code of ardoise.reports.stored, which reads the current models;
-    # a later change of those models must keep this migration working, or replace it.
-    from ardoise.reports.stored import rebuild_months
-
-    for organisation in apps.get_model("accounts", "Organisation").objects.order_by("pk"):
-        rebuild_months(organisation)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_payment_terms"),
@@ -60,5 +51,5 @@ class Migration(migrations.Migration):
             model_name="customeraccount",
             index=models.Index(fields=["organisation", "currency", "-balance"], name="customer_account_balance"),
         ),
-        migrations.RunPython(fill_customer_months, migrations.RunPython.noop),
+        # The rows are filled by 0006, once every derived table exists.
     ]
