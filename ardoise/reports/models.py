@@ -132,10 +132,11 @@ class DocumentBalance(models.Model):
                 condition=~models.Q(balance=0),
                 name="document_balance_open",
             ),
-            # Covering on PostgreSQL: the balances on an earlier date start from the documents moved since.
+            # Covering on PostgreSQL: the balances on an earlier date start from the documents moved since,
+            # and look up each one's later movements by its invoice.
             models.Index(
                 fields=["organisation", "last_moved"],
-                include=["issue_date", "currency", "is_credit_note", "customer", "due_date", "balance"],
+                include=["issue_date", "currency", "is_credit_note", "customer", "due_date", "balance", "invoice"],
                 name="document_balance_moved",
             ),
             models.Index(fields=["organisation", "last_paid_on"], name="document_balance_paid_on"),

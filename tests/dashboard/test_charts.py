@@ -109,7 +109,7 @@ def test_customer_page_shows_payment_history(owner_client, autumn: Autumn):  # n
 
     chart = response.context["payment_history"]
     assert chart.rows == [["%s (15/10/2026)" % autumn.f1.number, "44 j (14 j de retard)"]]
-    assert "Retard moyen sur les 12 derniers mois : 14,0 jours" in chart.description
+    assert "Retard moyen sur ces factures : 14,0 jours" in chart.description
     assert reverse("reports:statement") + "?client=%s" % autumn.martin.pk in response.content.decode()
 
 

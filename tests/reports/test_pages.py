@@ -108,6 +108,16 @@ def test_csv_export_neutralises_customer_name(owner_client, autumn, today):
     assert '\r\n"\'=HYPERLINK(""http://exemple.test"",""x"")";' in response.content.decode("utf-8-sig")
 
 
+def test_table_cells_print_markup_as_text(owner_client, autumn, today):
+    Customer.objects.filter(pk=autumn.petit.pk).update(name="<b>Petit & fils</b>")
+
+    page = owner_client.get(reverse("reports:aging")).content.decode()
+
+    link = reverse("customers:detail", args=[autumn.petit.pk])
+    assert '<th scope="row"><a href="%s">&lt;b&gt;Petit &amp; fils&lt;/b&gt;</a></th>' % link in page
+    assert "<b>Petit" not in page
+
+
 def test_revenue_xlsx_export_has_numbers(owner_client, autumn, today):
     response = owner_client.get(reverse("reports:revenue"), {"du": "2026-10-01", "au": "2026-12-31", "format": "xlsx"})
 

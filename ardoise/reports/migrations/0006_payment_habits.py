@@ -48,5 +48,17 @@ class Migration(migrations.Migration):
                 name="document_balance_settled",
             ),
         ),
+        migrations.RemoveIndex(
+            model_name="documentbalance",
+            name="document_balance_moved",
+        ),
+        migrations.AddIndex(
+            model_name="documentbalance",
+            index=models.Index(
+                fields=["organisation", "last_moved"],
+                include=("issue_date", "currency", "is_credit_note", "customer", "due_date", "balance", "invoice"),
+                name="document_balance_moved",
+            ),
+        ),
         migrations.RunPython(fill_derived_rows, migrations.RunPython.noop),
     ]
