@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
 from django.db.models.functions import TruncMonth
 
+from ardoise.customers.models import Customer
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
 from ardoise.reports import sql
@@ -186,14 +187,21 @@ def customer_figures(
     minus ``net``. A customer with no open invoice and a settled account gets
     no row. One GROUP BY over the invoice balances and the account balances.
     """
-    rows, params = _figure_rows(organisation, as_of, currency, customers)
-    query = (
+    balances, balance_params = invoice_balances(organisation, as_of, currency, customers)
+    nets, net_params = _net_per_customer(organisation, as_of, currency, customers)
+    rows = _figure_rows(f"({balances})", f"({nets})")
+    bucket_params = AgeBoundaries(as_of).bucket_params()
+    return _grouped_figures(rows), (*bucket_params, *balance_params, *net_params)
+
+
+def _grouped_figures(rows: str) -> str:
+    """Return the SQL adding up the ``_figure_rows`` per customer, keeping the customers with something to show."""
+    return (
         f"SELECT f.customer_id AS customer_id, {_FIGURE_COLUMNS} FROM ("  # noqa: S608
         f"SELECT x.customer_id AS customer_id, {_FIGURE_SUMS}, SUM(x.invoice_rows) AS invoice_rows "
         f"FROM ({rows}) x GROUP BY x.customer_id"
         ") f WHERE f.invoice_rows > 0 OR f.net <> 0"
     )
-    return query, params
 
 
 def figure_totals(organisation: Any, as_of: datetime.date, currency: str) -> tuple[str, tuple[Any, ...]]:
@@ -206,13 +214,21 @@ def figure_totals(organisation: Any, as_of: datetime.date, currency: str) -> tup
     """
     balances, balance_params = invoice_balances(organisation, as_of, currency)
     nets, net_params = _net_per_customer(organisation, as_of, currency)
-    ages = AgeBoundaries(as_of)
+    bucket_params = AgeBoundaries(as_of).bucket_params()
+    return _totals(f"({balances})", f"({nets})"), (*bucket_params, *net_params, *balance_params)
+
+
+def _totals(balances: str, nets: str) -> str:
+    """Return the SQL of the total row over the relations ``balances`` (as from ``invoice_balances``) and ``nets``.
+
+    Its parameters are the bucket dates; the relations' own come after, nets first.
+    """
     per_due_date = (
         "SELECT b.due_date AS due_date, SUM(CASE WHEN b.balance > 0 THEN b.balance ELSE 0 END) AS open, "  # noqa: S608
         "SUM(CASE WHEN b.balance < 0 THEN -b.balance ELSE 0 END) AS owed, "
-        f"SUM(CASE WHEN b.balance > 0 THEN 1 ELSE 0 END) AS open_count FROM ({balances}) b GROUP BY b.due_date"
+        f"SUM(CASE WHEN b.balance > 0 THEN 1 ELSE 0 END) AS open_count FROM {balances} b GROUP BY b.due_date"
     )
-    query = (
+    return (
         "SELECT x.not_due AS not_due, x.days_1_30 AS days_1_30, x.days_31_60 AS days_31_60, "  # noqa: S608
         "x.days_61_90 AS days_61_90, x.over_90 AS over_90, x.owed_to_customer AS owed_to_customer, "
         "x.open_count AS open_count, x.overdue_count AS overdue_count, x.oldest_due_date AS oldest_due_date, "
@@ -227,11 +243,49 @@ def figure_totals(organisation: Any, as_of: datetime.date, currency: str) -> tup
         "ROUND(COALESCE(SUM(g.owed), 0), 2) AS owed_to_customer, COALESCE(SUM(g.open_count), 0) AS open_count, "
         "COALESCE(SUM(CASE WHEN g.due_date < %s THEN g.open_count END), 0) AS overdue_count, "
         "MIN(CASE WHEN g.open_count > 0 THEN g.due_date END) AS oldest_due_date, "
-        f"(SELECT ROUND(COALESCE(SUM(n.net), 0), 2) FROM ({nets}) n) AS net "
+        f"(SELECT ROUND(COALESCE(SUM(n.net), 0), 2) FROM {nets} n) AS net "
         f"FROM ({per_due_date}) g) x"
     )
-    bucket_params = ages.bucket_params()
-    return query, (*bucket_params, *net_params, *balance_params)
+
+
+def figures_page(
+    organisation: Any, as_of: datetime.date, currency: str, offset: int, limit: int
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of one page of ``customer_figures`` by customer name, with the count and the total row.
+
+    Columns: customer_id, name, ``FIGURES``, the number of rows, then the
+    total of each of ``FIGURES``. Every invoice balance and account balance
+    on ``as_of`` is computed once, in a common table expression; the
+    customers of the page are picked by name from those with something to
+    show, and only theirs are added up per customer.
+    """
+    balances, balance_params = invoice_balances(organisation, as_of, currency)
+    nets, net_params = _net_per_customer(organisation, as_of, currency)
+    bucket_params = AgeBoundaries(as_of).bucket_params()
+    customer = sql.table(Customer)
+    rows = _figure_rows(
+        "(SELECT b.customer_id, b.due_date, b.balance FROM b WHERE b.customer_id IN (SELECT p.id FROM p))",
+        "(SELECT n.customer_id, n.net FROM n WHERE n.customer_id IN (SELECT p.id FROM p))",
+    )
+    columns = ", ".join("f.%s" % name for name in FIGURES)
+    totals = ", ".join("t.%s" % name for name in FIGURES)
+    query = (
+        # Only what the figures read: the invoice id would make PostgreSQL visit the table.
+        f"WITH b AS (SELECT o.customer_id AS customer_id, o.due_date AS due_date, o.balance AS balance "  # noqa: S608
+        f"FROM ({balances}) o), "
+        f"n AS (SELECT a.customer_id AS customer_id, SUM(a.net) AS net FROM ({nets}) a GROUP BY a.customer_id), "
+        "k AS (SELECT b.customer_id AS customer_id FROM b "
+        "UNION SELECT n.customer_id FROM n WHERE ROUND(n.net, 2) <> 0), "
+        f"p AS (SELECT c.id AS id, c.name AS name, COUNT(*) OVER () AS row_count FROM {customer} c "
+        "WHERE c.organisation_id = %s AND c.id IN (SELECT k.customer_id FROM k) ORDER BY LOWER(c.name), c.id "
+        "LIMIT %s OFFSET %s), "
+        f"t AS ({_totals('b', 'n')}) "
+        f"SELECT p.id, p.name, {columns}, p.row_count, {totals} FROM p "
+        f"INNER JOIN ({_grouped_figures(rows)}) f ON f.customer_id = p.id CROSS JOIN t "
+        "ORDER BY LOWER(p.name), p.id"
+    )
+    params = (*balance_params, *net_params, organisation.pk, limit, offset, *bucket_params, *bucket_params)
+    return query, params
 
 
 _FIGURE_SUMS = (
@@ -250,15 +304,15 @@ _FIGURE_COLUMNS = (
 )
 
 
-def _figure_rows(
-    organisation: Any, as_of: datetime.date, currency: str, customers: Customers
-) -> tuple[str, tuple[Any, ...]]:
-    """Return the SQL of the rows ``customer_figures`` adds up: one per open invoice, one per part of an account."""
-    balances, balance_params = invoice_balances(organisation, as_of, currency, customers)
-    nets, net_params = _net_per_customer(organisation, as_of, currency, customers)
-    ages = AgeBoundaries(as_of)
+def _figure_rows(balances: str, nets: str) -> str:
+    """Return the SQL of the rows the figures add up: one per open invoice, one per part of an account.
+
+    ``balances`` is a relation of (customer_id, due_date, balance), as from
+    ``invoice_balances``, and ``nets`` one of (customer_id, net). The
+    parameters are the bucket dates, then the relations' own.
+    """
     positive = "b.balance > 0"
-    query = (
+    return (
         f"SELECT b.customer_id AS customer_id, "  # noqa: S608
         f"CASE WHEN {positive} AND (b.due_date IS NULL OR b.due_date >= %s) THEN b.balance ELSE 0 END AS not_due, "
         f"CASE WHEN {positive} AND b.due_date < %s AND b.due_date >= %s THEN b.balance ELSE 0 END AS days_1_30, "
@@ -268,13 +322,11 @@ def _figure_rows(
         "CASE WHEN b.balance < 0 THEN -b.balance ELSE 0 END AS owed, "
         f"CASE WHEN {positive} THEN 1 ELSE 0 END AS open_count, "
         f"CASE WHEN {positive} AND b.due_date < %s THEN 1 ELSE 0 END AS overdue_count, "
-        f"CASE WHEN {positive} THEN b.due_date END AS oldest, 0 AS net, 1 AS invoice_rows FROM ({balances}) b "
+        f"CASE WHEN {positive} THEN b.due_date END AS oldest, 0 AS net, 1 AS invoice_rows FROM {balances} b "
         "UNION ALL "
         # Each account's parts added up first: on an earlier date, tens of thousands of later movements.
-        f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, SUM(n.net), 0 FROM ({nets}) n GROUP BY n.customer_id"
+        f"SELECT n.customer_id, 0, 0, 0, 0, 0, 0, 0, 0, NULL, SUM(n.net), 0 FROM {nets} n GROUP BY n.customer_id"
     )
-    bucket_params = ages.bucket_params()
-    return query, (*bucket_params, *balance_params, *net_params)
 
 
 def _net_per_customer(

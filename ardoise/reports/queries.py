@@ -129,6 +129,8 @@ class BalanceRows(Sequence[CustomerBalance]):
         self.organisation, self.as_of, self.currency = organisation, as_of, currency
         self.figures_sql, self.figures_params = balances.customer_figures(organisation, as_of, currency, customer_id)
         self.current = customer_id is None and balances.stored_is_current(organisation, as_of)
+        # On an earlier date, a page of every customer computes each balance once (``balances.figures_page``).
+        self.paged_on_date = customer_id is None and not self.current
         self._summary: tuple[int, CustomerBalance] | None = None
         self._count: int | None = None
         self._total: CustomerBalance | None = None
@@ -223,6 +225,9 @@ class BalanceRows(Sequence[CustomerBalance]):
             # The page's query also counts the rows; the totals come in their own query.
             self._read[order, offset] = (limit, self._figures_of(self._page_of_names(offset, limit), order))
             return
+        if self.paged_on_date and order == self.BY_NAME:
+            self._read[order, offset] = (limit, self._page_on_date(offset, limit))
+            return
         found = self._query(order, offset, limit, with_totals=True)
         if found:
             first = found[0]
@@ -240,11 +245,23 @@ class BalanceRows(Sequence[CustomerBalance]):
             return read[1][:limit]
         if self.current and limit is not None and order == self.BY_NAME:
             rows = self._figures_of(self._page_of_names(offset, limit), order)
+        elif self.paged_on_date and limit is not None and order == self.BY_NAME:
+            rows = self._page_on_date(offset, limit)
         else:
             rows = [_customer_balance(row[0], row[1], row[2:]) for row in self._query(order, offset, limit)]
         if limit is not None:
             self._read[order, offset] = (limit, rows)
         return rows
+
+    def _page_on_date(self, offset: int, limit: int) -> list[CustomerBalance]:
+        """Return one page by name on an earlier date; keep the count and the total row its query also gives."""
+        query, params = balances.figures_page(self.organisation, self.as_of, self.currency, offset, limit)
+        found = sql.fetch(query, params)
+        size = len(balances.FIGURES)
+        if found:
+            first = found[0]
+            self._summary = (int(first[2 + size]), _customer_balance(None, _("Total"), first[3 + size :]))
+        return [_customer_balance(row[0], row[1], row[2 : 2 + size]) for row in found]
 
     def _page_of_names(self, offset: int, limit: int) -> list[int]:
         """Return the ids of one page of the customers with a row, by name, from the stored balances.

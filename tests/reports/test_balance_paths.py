@@ -1,8 +1,10 @@
-"""Balance reports on a date after every movement read the stored balances a page at a time.
+"""Balance reports read one page at a time, and must agree with the full computation.
 
-That path picks a page's customers first and computes only theirs; the full
-computation groups every open balance per customer. Both must give the same
-rows, in the same order, with the same count and totals.
+On a date after every movement, a page picks its customers from the stored
+balances and computes only theirs. On an earlier date, one query computes
+every balance once, picks the page's customers and adds up only theirs.
+The full computation groups every open balance per customer. All must give
+the same rows, in the same order, with the same count and totals.
 """
 
 from __future__ import annotations
@@ -57,6 +59,23 @@ def assert_same_report(organisation, as_of: datetime.date, currency: str = "EUR"
         assert stored.rows.largest(count) == full.rows.largest(count)
 
 
+def assert_same_pages_on_date(organisation, as_of: datetime.date) -> None:
+    """On a date before some movements, each page of one query equals the same rows out of the full computation."""
+    full = queries.customer_balances(organisation, as_of)
+    assert full.rows.paged_on_date
+    everyone = list(full.rows)
+    total = full.total
+    for size in (1, 2, 5):
+        paged = []
+        for start in range(0, len(everyone) + size, size):
+            report = queries.customer_balances(organisation, as_of)
+            report.rows.prefetch_page(start, size)
+            paged += report.rows[start : start + size]
+            assert len(report.rows) == len(everyone)
+            assert report.total == total
+        assert paged == everyone
+
+
 @pytest.mark.parametrize("as_of", [datetime.date(2026, 12, 1), datetime.date(2026, 12, 10), datetime.date(2027, 3, 1)])
 def test_stored_path_equals_full_computation(autumn, as_of):
     assert_same_report(autumn.organisation, as_of)
@@ -106,6 +125,8 @@ def test_stored_path_on_random_operations(organisation, product):
     # Earlier dates take later months back out through the monthly rows: each account as it stood.
     for days in (0, 1, 9, 31, 45, 77, 120, 199):
         as_of = today - datetime.timedelta(days=days)
+        if days:
+            assert_same_pages_on_date(organisation, as_of)
         nets = {row.customer_id: row.net for row in queries.customer_balances(organisation, as_of).rows}
         for customer in customers:
             assert nets.get(customer.pk, D("0.00")) == account_on(customer, as_of), (customer.name, as_of)
@@ -136,5 +157,6 @@ def test_later_movement_uses_full_computation(autumn):
 
     assert not stored.rows.current
     assert list(stored.rows) == list(full.rows)
+    assert_same_pages_on_date(autumn.organisation, as_of)
     assert durand_net(autumn, as_of) == before
     assert durand_net(autumn, datetime.date(2026, 12, 20)) == before - D("50.00")
