@@ -255,9 +255,9 @@ def figures_page(
 
     Columns: customer_id, name, ``FIGURES``, the number of rows, then the
     total of each of ``FIGURES``. Every invoice balance and account balance
-    on ``as_of`` is computed once, in a common table expression; the
-    customers of the page are picked by name from those with something to
-    show, and only theirs are added up per customer.
+    on ``as_of`` is computed once, in a common table expression. The page's
+    customers are picked by name among those with something to show, and
+    only theirs are added up per customer.
     """
     balances, balance_params = invoice_balances(organisation, as_of, currency)
     nets, net_params = _net_per_customer(organisation, as_of, currency)

@@ -421,7 +421,7 @@ def test_payment_history_and_average_delay(autumn, today):
     assert history.average_delay == D("14.0")
 
 
-def test_payment_habit_reads_the_last_twelve_invoices_paid_in_full(organisation, customer, product):
+def test_payment_habit_last_twelve_paid(organisation, customer, product):
     lines = [("Audit", "1", "100.00", "20.00", product)]
     # A year earlier, one invoice paid 100 days late: older than the last twelve, it no longer counts.
     oldest = issue(organisation, customer, lines, datetime.date(2025, 1, 6))
@@ -429,7 +429,7 @@ def test_payment_habit_reads_the_last_twelve_invoices_paid_in_full(organisation,
     recent = [issue(organisation, customer, lines, datetime.date(2026, 1, 5)) for _ in range(12)]
     for invoice in recent:
         pay(invoice, "120.00", invoice.due_date + datetime.timedelta(days=2))
-    # Settled by a credit note and a late payment: when it was paid says nothing of the habit.
+    # Settled partly by a credit note: its late payment is not a sign of the customer's habit.
     credited = issue(organisation, customer, lines, datetime.date(2026, 1, 5))
     credit(credited, {1: "0.5"}, datetime.date(2026, 1, 5))
     pay(credited, "60.00", credited.due_date + datetime.timedelta(days=200))
@@ -442,7 +442,7 @@ def test_payment_habit_reads_the_last_twelve_invoices_paid_in_full(organisation,
     assert (account.settled_count, account.days_late_total) == (12, 24)
 
 
-def test_expected_receipts_move_open_invoices_by_the_customer_habit(organisation, customer, product):
+def test_expected_receipts_follow_habit(organisation, customer, product):
     lines = [("Audit", "1", "100.00", "20.00", product)]
     paid = issue(organisation, customer, lines, datetime.date(2026, 9, 1))
     pay(paid, "120.00", paid.due_date + datetime.timedelta(days=21))
