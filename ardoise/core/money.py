@@ -52,12 +52,19 @@ def currency_decimals(currency: str) -> int:
     return 2 if exponent is None else min(exponent, MAX_AMOUNT_DECIMALS)
 
 
+# The exponents quantize() rounds to, built once: a report rounds thousands of amounts.
+_EXPONENTS = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
 def quantize(value: Decimal, places: int = 2) -> Decimal:
     """Round half up to ``places`` decimals, the rounding EN 16931 uses."""
     if not isinstance(value, Decimal):
         raise TypeError("quantize() needs a Decimal, got %r" % type(value).__name__)
+    exponent = _EXPONENTS.get(places)
+    if exponent is None:
+        exponent = Decimal(1).scaleb(-places)
     # Adding zero turns -0.00 into 0.00: EN 16931 wants the VAT of a 0 % group to be 0 (BR-E-09, BR-Z-09...).
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) + ZERO
+    return value.quantize(exponent, rounding=ROUND_HALF_UP) + ZERO
 
 
 def percent_of(base: Decimal, percent: Decimal, places: int = 2) -> Decimal:

@@ -60,7 +60,12 @@ class Receipt(models.Model):
     class Meta:
         verbose_name = _("encaissement")
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["organisation", "date"], name="receipt_org_date")]
+        indexes = [
+            models.Index(fields=["organisation", "date"], name="receipt_org_date"),
+            # A customer statement reads one customer's receipts over a period. Without this index,
+            # PostgreSQL intersects the customer and date indexes, so it scans every receipt of the period.
+            models.Index(fields=["customer", "date"], name="receipt_customer_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(reverses__isnull=True, amount__gt=0)
