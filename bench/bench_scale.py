@@ -25,6 +25,7 @@ page's queries with their times instead (and on PostgreSQL their plans).
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,10 +44,8 @@ TRIVIAL = "trivial page (reports index)"
 WARM_UP = 2
 
 
-def pages(customer_id: int, today: Any) -> list[tuple[str, str]]:
-    """Return (name, URL) of every timed page, the trivial page first."""
-    import datetime
-
+def pages(customer_id: int, today: Any) -> list[tuple[str, str | Callable[[int], str]]]:
+    """Return (name, URL) of every timed page, the trivial page first; a URL may depend on the request's number."""
     past = (today - datetime.timedelta(days=200)).isoformat()
     history = (today - datetime.timedelta(days=4 * 365)).isoformat()
     return [
@@ -75,7 +75,34 @@ def pages(customer_id: int, today: Any) -> list[tuple[str, str]]:
         # the largest customer.
         ("customer statement, this year", "/rapports/releve/?client=%d&periode=annee" % customer_id),
         ("statement PDF, this year", "/rapports/releve/%d/pdf/?periode=annee" % customer_id),
+        # Typst keeps the layout of a document it rendered before: the two rows above measure a
+        # statement asked for again. A user usually asks for one once, so each request below ends
+        # the period a day earlier, a document Typst has not laid out yet.
+        ("statement PDF, a new month", _moving_end(customer_id, month_start(today, 1), today, 30)),
+        ("statement PDF, a new year", _moving_end(customer_id, today.replace(month=1, day=1), today, 0)),
     ]
+
+
+def month_start(day: Any, months_back: int) -> Any:
+    """Return the first day of the month ``months_back`` months before ``day``'s."""
+    first = day.replace(day=1)
+    for _ in range(months_back):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    return first
+
+
+def _moving_end(customer_id: int, start: Any, today: Any, length: int) -> Callable[[int], str]:
+    """Return the address of request ``n``: a statement from ``start``, ending ``n`` days before its usual end.
+
+    The usual end is ``length`` - 1 days after ``start`` (a whole month), or ``today`` when ``length`` is 0.
+    """
+    last = start + datetime.timedelta(days=length - 1) if length else today
+
+    def address(number: int) -> str:
+        end = last - datetime.timedelta(days=number)
+        return "/rapports/releve/%d/pdf/?du=%s&au=%s" % (customer_id, start.isoformat(), end.isoformat())
+
+    return address
 
 
 def setup(database: str, url: str, sqlite_dir: str, regenerate: bool) -> Any:
@@ -157,10 +184,16 @@ def measure(database: str, url: str, sqlite_dir: str, runs: int, regenerate: boo
     client = client_for(organisation)
     results: dict[str, Any] = {}
     for name, address in pages(largest_customer(organisation), timezone.localdate()):
+        numbers = iter(range(WARM_UP + 1 + runs))
+
+        def next_address(address: str | Callable[[int], str] = address, numbers: Any = numbers) -> str:
+            return address(next(numbers)) if callable(address) else address
+
         for _ in range(WARM_UP):
-            response = client.get(address)
+            address_now = next_address()
+            response = client.get(address_now)
             if response.status_code != 200:
-                raise RuntimeError("%s returned status %s" % (address, response.status_code))
+                raise RuntimeError("%s returned status %s" % (address_now, response.status_code))
         counted: list[str] = []
 
         def count(execute: Any, sql: str, *rest: Any, counted: list[str] = counted) -> Any:
@@ -168,11 +201,12 @@ def measure(database: str, url: str, sqlite_dir: str, runs: int, regenerate: boo
             return execute(sql, *rest)
 
         with connection.execute_wrapper(count):
-            client.get(address)
+            client.get(next_address())
         times = []
         for _ in range(runs):
+            address_now = next_address()
             start = time.perf_counter()
-            client.get(address)
+            client.get(address_now)
             times.append((time.perf_counter() - start) * 1000)
         results[name] = {"ms": statistics.median(times), "queries": len(counted)}
     return results
@@ -186,6 +220,8 @@ def explain(database: str, url: str, sqlite_dir: str, page: str) -> None:
     organisation = setup(database, url, sqlite_dir, False)
     client = client_for(organisation)
     address = dict(pages(largest_customer(organisation), timezone.localdate()))[page]
+    if callable(address):
+        address = address(0)
     for _ in range(WARM_UP):
         client.get(address)
     timed: list[tuple[float, str, Any]] = []
