@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.accounts.models import Organisation
-from ardoise.accounts.views import is_owner
+from ardoise.accounts.views import is_owner, owns_current_organisation
 from ardoise.audit.services import record
 from ardoise.backups.models import BackupKind, BackupRun, BackupStatus
 from ardoise.backups.services import backup_warning, last_successful, run_backup
@@ -41,7 +41,7 @@ def may_manage_backups(request: HttpRequest) -> bool:
     """
     if request.user.is_superuser:
         return True
-    return is_owner(request.user, current_organisation(request)) and Organisation.objects.count() == 1
+    return owns_current_organisation(request) and Organisation.objects.count() == 1
 
 
 def _require_backup_manager(request: HttpRequest) -> None:
