@@ -980,17 +980,18 @@ def _vat_on_receipts(
 
 def invoiced_and_collected(
     organisation: Any, last_month: datetime.date, months: int = 12, currency: str = DEFAULT_CURRENCY
-) -> list[tuple[datetime.date, Decimal, Decimal]]:
-    """Return (month, revenue including VAT, money received) for the ``months`` months ending with ``last_month``.
+) -> list[tuple[RevenueLine, ReceiptsLine]]:
+    """Return the revenue and the money received of each of the ``months`` months ending with ``last_month``.
 
-    Both come from the reports: ``revenue`` (in euros) and ``receipts`` (in
-    ``currency``), so the dashboard chart shows the reports' figures.
+    Both are lines of the reports, ``revenue`` (in euros) and ``receipts`` (in
+    ``currency``), oldest month first, so the dashboard chart shows the
+    reports' figures.
     """
     start = add_months(last_month, -(months - 1))
     period = Period(start, month_end(last_month))
     invoiced = revenue(organisation, period, Grouping.MONTH).rows
     collected = receipts(organisation, period, Grouping.MONTH, currency).rows
-    return [(line.key, line.with_vat or ZERO, money.received) for line, money in zip(invoiced, collected, strict=True)]
+    return list(zip(invoiced, collected, strict=True))
 
 
 # Customer statement (relevé de compte)
