@@ -55,6 +55,8 @@ def assert_same_report(organisation, as_of: datetime.date, currency: str = "EUR"
     for count in (1, 2, 10):
         stored, full = both_ways(organisation, as_of, currency)
         assert stored.rows.largest(count) == full.rows.largest(count)
+        stored, full = both_ways(organisation, as_of, currency)
+        assert stored.rows.largest_nets(count) == full.rows.largest_nets(count)
 
 
 @pytest.mark.parametrize("as_of", [datetime.date(2026, 12, 1), datetime.date(2026, 12, 10), datetime.date(2027, 3, 1)])
