@@ -8,9 +8,9 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
     current = getattr(request, "organisation", None)
 
     def owner() -> bool:
-        from ardoise.accounts.views import is_owner
+        from ardoise.accounts.views import owns_current_organisation
 
-        return current is not None and request.user.is_authenticated and is_owner(request.user, current)
+        return owns_current_organisation(request)
 
     # Lazy, so that pages which never show owner-only links run no query for it.
     return {"organisation": current, "is_owner": SimpleLazyObject(owner)}

@@ -66,6 +66,22 @@ def is_owner(user: Any, organisation: Organisation) -> bool:
     return organisation.memberships.filter(user=user, role=Role.OWNER).exists()
 
 
+def owns_current_organisation(request: HttpRequest) -> bool:
+    """Return whether the user is an owner of the organisation they work in.
+
+    The middleware stored that membership, so its role gives the result without
+    a query, however many parts of a page check it. Requests authenticated
+    another way (an API token) have no membership and query the database.
+    """
+    organisation = getattr(request, "organisation", None)
+    if organisation is None or not request.user.is_authenticated:
+        return False
+    membership = getattr(request, "membership", None)
+    if membership is not None and membership.organisation_id == organisation.pk:
+        return membership.role == Role.OWNER
+    return is_owner(request.user, organisation)
+
+
 def _save_profile(request: HttpRequest, form: OrganisationForm) -> None:
     if not form.has_changed():
         messages.info(request, _("Aucune modification à enregistrer."))

@@ -112,10 +112,19 @@ def last_successful() -> BackupRun | None:
     return BackupRun.objects.filter(status=BackupStatus.SUCCEEDED).order_by("-finished_at").first()
 
 
-def backup_warning() -> str | None:
-    """Return the French warning shown to the owner: no backup yet, the last one failed, or it is too old."""
-    last = BackupRun.objects.exclude(status=BackupStatus.RUNNING).order_by("-started_at", "-id").first()
+def backup_state() -> tuple[BackupRun | None, str | None]:
+    """Return the last successful backup and the French warning shown to the owner, if any.
+
+    The warning tells that there is no backup yet, that the last one failed, or
+    that the last success is too old. Both come from one call, so that a page
+    showing the two reads the last success once.
+    """
     success = last_successful()
+    return success, _warning(success)
+
+
+def _warning(success: BackupRun | None) -> str | None:
+    last = BackupRun.objects.exclude(status=BackupStatus.RUNNING).order_by("-started_at", "-id").first()
     if last is not None and last.status == BackupStatus.FAILED:
         return _("La dernière sauvegarde a échoué : %(error)s") % {"error": last.error}
     if success is None:

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ardoise.accounts.models import Organisation
-from ardoise.accounts.views import is_owner
+from ardoise.accounts.views import is_owner, owns_current_organisation
 from ardoise.audit.services import record
 from ardoise.backups.models import BackupKind, BackupRun, BackupStatus
-from ardoise.backups.services import backup_warning, last_successful, run_backup
+from ardoise.backups.services import backup_state, run_backup
 from ardoise.core.views import current_organisation
 
 PAGE_SIZE = 25
@@ -41,7 +41,7 @@ def may_manage_backups(request: HttpRequest) -> bool:
     """
     if request.user.is_superuser:
         return True
-    return is_owner(request.user, current_organisation(request)) and Organisation.objects.count() == 1
+    return owns_current_organisation(request) and Organisation.objects.count() == 1
 
 
 def _require_backup_manager(request: HttpRequest) -> None:
@@ -58,9 +58,10 @@ def _require_backup_manager(request: HttpRequest) -> None:
 @require_GET
 def backup_list(request: HttpRequest) -> HttpResponse:
     _require_backup_manager(request)
+    last_success, warning = backup_state()
     context = {
-        "last_success": last_successful(),
-        "warning": backup_warning(),
+        "last_success": last_success,
+        "warning": warning,
         "page": Paginator(BackupRun.objects.order_by("-started_at", "-id"), PAGE_SIZE).get_page(
             request.GET.get("page")
         ),
@@ -105,12 +106,12 @@ def backup_age_context(request: HttpRequest) -> dict[str, object]:
     """Return what the dashboard shows an owner about backups: the last success and any warning."""
     if not may_manage_backups(request):
         return {}
-    last = last_successful()
+    last, warning = backup_state()
     return {
         "backup_card": True,
         "backup_last_success": last,
         "backup_age": timezone.now() - last.finished_at if last and last.finished_at else None,
-        "backup_warning": backup_warning(),
+        "backup_warning": warning,
     }
 
 

@@ -16,20 +16,29 @@ from ardoise.reports.periods import month_label, short_month_label
 MONTHS_SHOWN = 12
 WEEKS_SHOWN = 8
 TOP_CUSTOMERS = 10
+ZERO = Decimal("0.00")
 
 
-def charts(organisation: Any, today: datetime.date, balances: reports.BalanceReport) -> dict[str, Chart]:
+def charts(
+    organisation: Any,
+    today: datetime.date,
+    balances: reports.BalanceReport,
+    months: list[tuple[reports.RevenueLine, reports.ReceiptsLine]],
+) -> dict[str, Chart]:
+    """Draw the dashboard's charts, the first from the ``months`` of ``reports.invoiced_and_collected``."""
     return {
-        "invoiced_collected": invoiced_and_collected(organisation, today),
+        "invoiced_collected": invoiced_and_collected(months),
         "aging": aging(balances),
         "top_customers": top_customers(balances),
         "expected": expected_receipts(organisation, today),
     }
 
 
-def invoiced_and_collected(organisation: Any, today: datetime.date) -> Chart:
-    months = reports.invoiced_and_collected(organisation, today, MONTHS_SHOWN)
-    groups = [(short_month_label(month), (invoiced, collected)) for month, invoiced, collected in months]
+def invoiced_and_collected(months: list[tuple[reports.RevenueLine, reports.ReceiptsLine]]) -> Chart:
+    groups = [
+        (short_month_label(invoiced.key), (invoiced.with_vat or ZERO, collected.received))
+        for invoiced, collected in months
+    ]
     chart = column_chart(
         _("Facturé et encaissé, par mois"),
         _(
@@ -41,8 +50,8 @@ def invoiced_and_collected(organisation: Any, today: datetime.date) -> Chart:
         [Series(_("Facturé TTC"), "bar-invoiced"), Series(_("Encaissé"), "bar-collected")],
     )
     # The table names each month in full: « déc. » suits an axis, not a sentence read aloud.
-    for row, (month, _invoiced, _collected) in zip(chart.rows, months, strict=True):
-        row[0] = month_label(month)
+    for row, (invoiced, _collected) in zip(chart.rows, months, strict=True):
+        row[0] = month_label(invoiced.key)
     return chart
 
 

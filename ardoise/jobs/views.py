@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ardoise.accounts.views import is_owner
+from ardoise.accounts.views import is_owner, owns_current_organisation
 from ardoise.audit.services import record
 from ardoise.core.views import current_organisation
 from ardoise.jobs.models import JobRun, JobUnit, UnitStatus
@@ -33,7 +33,7 @@ def visible_units(request: HttpRequest) -> QuerySet[JobUnit]:
     """Return the units the user may see: their organisation's, and install-wide ones for owners."""
     organisation = current_organisation(request)
     condition = Q(organisation=organisation)
-    if is_owner(request.user, organisation):
+    if owns_current_organisation(request):
         condition |= Q(organisation__isnull=True)
     return JobUnit.objects.filter(condition)
 

@@ -444,24 +444,19 @@ def fill_missing_rows(organisation: Any) -> None:
     A month counts its issued documents in ``MonthlyInvoicing`` (from the
     invoices) and in ``MonthlyRevenue`` (from their VAT rows): they differ
     only when rows are missing, for documents issued before the report tables
-    existed. Two small queries when nothing is missing, instead of looking
-    for documents without rows in every report.
+    existed. One small query when nothing is missing, instead of looking for
+    documents without rows in every report. It returns the months of
+    ``MonthlyInvoicing`` whose counts differ.
     """
     from ardoise.reports.breakdowns import fill_missing
 
-    issued = dict(
-        MonthlyInvoicing.objects.filter(organisation=organisation)
-        .values("month")
-        .annotate(count=Sum("documents"))
-        .values_list("month", "count")
+    query = (
+        "SELECT m.month FROM ("  # noqa: S608
+        f"SELECT i.month AS month, 1 AS invoicing, i.documents AS issued, 0 AS with_rows "
+        f"FROM {sql.table(MonthlyInvoicing)} i WHERE i.organisation_id = %s "
+        f"UNION ALL SELECT r.month, 0, 0, r.documents FROM {sql.table(MonthlyRevenue)} r WHERE r.organisation_id = %s"
+        ") m GROUP BY m.month HAVING MAX(m.invoicing) = 1 AND SUM(m.issued) <> SUM(m.with_rows) ORDER BY m.month"
     )
-    with_rows = dict(
-        MonthlyRevenue.objects.filter(organisation=organisation)
-        .values("month")
-        .annotate(count=Sum("documents"))
-        .values_list("month", "count")
-    )
-    for month, count in sorted(issued.items()):
-        if count != with_rows.get(month, 0):
-            month = month_of(month)
-            fill_missing(organisation, issued_between=(month, month_end(month)))
+    for (month,) in sql.fetch(query, [organisation.pk, organisation.pk]):
+        month = month_of(month)
+        fill_missing(organisation, issued_between=(month, month_end(month)))

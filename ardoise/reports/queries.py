@@ -101,6 +101,15 @@ class CustomerBalance:
         return self.open_amount - self.owed_to_customer - self.credit
 
 
+@dataclass(frozen=True)
+class CustomerNet:
+    """One customer's net balance, as ``CustomerBalance.net`` gives it, without the other figures."""
+
+    customer_id: int | None
+    customer_name: str
+    net: Decimal
+
+
 AGE_BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
 
 
@@ -209,6 +218,23 @@ class BalanceRows(Sequence[CustomerBalance]):
             )
             return [row for row in self._figures_of(list(accounts), self.BY_NET) if row.net > 0]
         return [row for row in self._fetch(self.BY_NET, 0, count) if row.net > 0]
+
+    def largest_nets(self, count: int) -> list[CustomerNet]:
+        """Return the net balances of the ``count`` customers who owe the most, largest first.
+
+        On the stored balances these are the accounts' balances, read with the
+        customers' names in one query by index. The other figures of those
+        customers, which ``largest`` computes, cost a query over their
+        invoices.
+        """
+        if not self.current:
+            return [CustomerNet(row.customer_id, row.customer_name, row.net) for row in self.largest(count)]
+        accounts = (
+            CustomerAccount.objects.filter(organisation=self.organisation, currency=self.currency, balance__gt=0)
+            .order_by("-balance", Lower("customer__name"), "customer_id")
+            .values_list("customer_id", "customer__name", "balance")[:count]
+        )
+        return [CustomerNet(customer_id, name, sql.amount(net)) for customer_id, name, net in accounts]
 
     def _totals(self, window: str) -> str:
         """Return the SQL of the total of each figure, as aggregates or, with ``window``, as window functions."""
@@ -347,9 +373,9 @@ def customer_balances(
     return BalanceReport(as_of, currency, BalanceRows(organisation, as_of, currency, customer_id))
 
 
-def top_customers(report: BalanceReport, count: int = 10) -> list[CustomerBalance]:
+def top_customers(report: BalanceReport, count: int = 10) -> list[CustomerNet]:
     """Return the customers who owe the most (net balance), largest first."""
-    return report.rows.largest(count)
+    return report.rows.largest_nets(count)
 
 
 @dataclass(frozen=True)
@@ -997,17 +1023,18 @@ def _vat_on_receipts(
 
 def invoiced_and_collected(
     organisation: Any, last_month: datetime.date, months: int = 12, currency: str = DEFAULT_CURRENCY
-) -> list[tuple[datetime.date, Decimal, Decimal]]:
-    """Return (month, revenue including VAT, money received) for the ``months`` months ending with ``last_month``.
+) -> list[tuple[RevenueLine, ReceiptsLine]]:
+    """Return the revenue and the money received of each of the ``months`` months ending with ``last_month``.
 
-    Both come from the reports: ``revenue`` (in euros) and ``receipts`` (in
-    ``currency``), so the dashboard chart shows the reports' figures.
+    Both are lines of the reports, ``revenue`` (in euros) and ``receipts`` (in
+    ``currency``), oldest month first, so the dashboard chart shows the
+    reports' figures.
     """
     start = add_months(last_month, -(months - 1))
     period = Period(start, month_end(last_month))
     invoiced = revenue(organisation, period, Grouping.MONTH).rows
     collected = receipts(organisation, period, Grouping.MONTH, currency).rows
-    return [(line.key, line.with_vat or ZERO, money.received) for line, money in zip(invoiced, collected, strict=True)]
+    return list(zip(invoiced, collected, strict=True))
 
 
 # Customer statement (relevé de compte)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ardoise.backups.archive import file_sha256
 from ardoise.backups.models import BackupKind, BackupRun, BackupStatus
 from ardoise.backups.rotation import archives
-from ardoise.backups.services import backup_warning
+from ardoise.backups.services import backup_state
 from ardoise.backups.tasks import DAILY_BACKUP, find_daily_backup
 from ardoise.jobs.models import JobUnit, UnitStatus
 from ardoise.jobs.services import run_due
@@ -69,7 +69,7 @@ def test_failed_backup_is_retried_and_shown(organisation, settings, tmp_path):
     assert (unit.status, unit.attempts) == (UnitStatus.PENDING, 1)
     assert unit.run_after > timezone.now() + datetime.timedelta(minutes=9)
     assert BackupRun.objects.get().status == BackupStatus.FAILED
-    assert "a échoué" in backup_warning()
+    assert "a échoué" in backup_state()[1]
 
 
 def test_scheduled_backup_rotates_both_folders(organisation, folders, settings):

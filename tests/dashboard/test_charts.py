@@ -128,3 +128,15 @@ def test_chart_shapes_escape_names():
     assert "Durand &amp; &lt;b&gt;&quot;Fils&quot;&lt;/b&gt;" in chart.shapes
     assert "<b>" not in chart.shapes
     assert chart.shapes.count("<rect ") == 1
+
+
+def test_chart_table_escapes_names():
+    from ardoise.dashboard.charts import bar_chart
+
+    chart = bar_chart("Titre", "Description", [('Durand & <b>"Fils"</b>', Decimal("12.50"), "bar-customer")], "Solde")
+
+    assert chart.table_head == '<th scope="col"></th><th scope="col" class="num">Solde</th>'
+    assert chart.table_body == (
+        '<tr><th scope="row">Durand &amp; &lt;b&gt;&quot;Fils&quot;&lt;/b&gt;</th>'
+        '<td class="num">12,50%s€</td></tr>' % NBSP
+    )

@@ -62,6 +62,32 @@ def test_month_starts_at_midnight_in_paris(owner_client, organisation, customer)
 
 
 @pytest.mark.django_db
+def test_this_month_excludes_later_documents(owner_client, organisation, customer):
+    issued(organisation, customer, "200.00", datetime.date(2026, 12, 1))  # 240 € TTC
+    issued(organisation, customer, "100.00", datetime.date(2026, 12, 20))  # 120 € TTC, dated after today
+
+    with time_machine.travel(datetime.datetime(2026, 12, 10, 10, 0, tzinfo=PARIS), tick=False):
+        response = owner_client.get(reverse("dashboard:home"))
+
+    this_month = response.context["invoiced_this_month"]
+    assert (this_month.amount, this_month.count) == (Decimal("240.00"), 1)
+    # The chart shows the whole month, as the revenue report of December does.
+    assert response.context["charts"]["invoiced_collected"].rows[11][1] == "360,00%s€" % NBSP
+
+
+@pytest.mark.django_db
+def test_getting_started_steps_done(owner_client, organisation, customer):
+    first = owner_client.get(reverse("dashboard:home")).context
+    Invoice.objects.create(organisation=organisation, customer=customer)
+    second = owner_client.get(reverse("dashboard:home")).context
+
+    assert [step.done for step in first["steps"][1:]] == [True, False]
+    assert [step.done for step in second["steps"][1:]] == [True, True]
+    assert "charts" not in second
+    assert (second["invoiced_this_month"].amount, second["invoiced_this_month"].count) == (Decimal("0.00"), 0)
+
+
+@pytest.mark.django_db
 def test_latest_invoices_listed_with_state(owner_client, issued_invoice):
     response = owner_client.get(reverse("dashboard:home"))
 

@@ -57,6 +57,8 @@ def assert_same_report(organisation, as_of: datetime.date, currency: str = "EUR"
     for count in (1, 2, 10):
         stored, full = both_ways(organisation, as_of, currency)
         assert stored.rows.largest(count) == full.rows.largest(count)
+        stored, full = both_ways(organisation, as_of, currency)
+        assert stored.rows.largest_nets(count) == full.rows.largest_nets(count)
 
 
 def assert_same_pages_on_date(organisation, as_of: datetime.date) -> None:
