@@ -120,3 +120,15 @@ def test_imported_unit_codes_have_french_labels():
     assert unit_label("ZZ") == "unité convenue"
     assert unit_label("HUR") == "heure"
     assert unit_label("XYZ") == "XYZ"
+
+
+def test_age_under_a_minute_reads_in_words():
+    from django.utils import timezone
+
+    from ardoise.invoicing.templatetags.ardoise_formats import age_fr
+
+    now = timezone.now()
+
+    assert age_fr(now - datetime.timedelta(seconds=20)) == "moins d'une minute"
+    assert age_fr(now - datetime.timedelta(minutes=5)) == "5\xa0minutes"
+    assert age_fr(None) == ""

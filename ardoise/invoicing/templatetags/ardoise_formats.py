@@ -13,6 +13,8 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
 
 from ardoise.core import formats
 
@@ -80,6 +82,16 @@ def datetime_fr(value: Any) -> str:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return "%s %s" % (formats.format_date(local.date()), local.strftime("%H:%M"))
+
+
+@register.filter
+def age_fr(value: Any) -> str:
+    """Say how long ago a datetime was, for « il y a … »: « moins d'une minute » rather than « 0 minute »."""
+    if not value:
+        return ""
+    if timezone.now() - value < datetime.timedelta(minutes=1):
+        return gettext("moins d'une minute")
+    return timesince(value)
 
 
 @register.filter
