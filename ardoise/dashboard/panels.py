@@ -96,8 +96,8 @@ def expected_receipts(organisation: Any, today: datetime.date) -> Chart:
     # Short axis labels; the table under the chart names each week in full.
     groups = [(week.start.strftime("%d/%m"), (week.amount,)) for week in expected.weeks]
     description = _(
-        "Factures ouvertes, attendues à leur échéance décalée du retard moyen de paiement du client, observé sur ses "
-        "12 dernières factures entièrement payées. Ce qui était attendu avant cette semaine, retards compris, compte "
+        "Chaque facture ouverte est attendue à son échéance, décalée du retard moyen du client sur ses 12 dernières "
+        "factures entièrement payées (sans décalage pour un client qui n'en a pas). Ce qui est déjà en retard compte "
         "dans la semaine en cours."
     )
     if expected.later:
@@ -125,20 +125,14 @@ def payment_history(history: reports.PaymentHistory) -> Chart:
         for invoice in history.invoices
     ]
     texts = [
-        _("%(days)s j (%(late)s)")
-        % {
-            "days": invoice.days_to_pay,
-            "late": _("%(count)s j de retard") % {"count": invoice.days_late}
-            if invoice.days_late > 0
-            else _("à l'heure"),
-        }
+        _("%(days)s j (%(timing)s)") % {"days": invoice.days_to_pay, "timing": _timing(invoice.days_late)}
         for invoice in history.invoices
     ]
-    description = _("Nombre de jours entre l'émission de chaque facture et son dernier paiement.")
+    description = _(
+        "Nombre de jours entre l'émission de chaque facture et son dernier paiement, daté entre parenthèses."
+    )
     if history.average_delay is not None:
-        description += " " + _(
-            "Retard moyen sur ces factures : %(days)s jours après l'échéance (négatif : payé en avance)."
-        ) % {"days": format_decimal(history.average_delay, 1)}
+        description += " " + _average_delay(history.average_delay)
     return bar_chart(
         _("Historique de paiement"),
         description,
@@ -147,3 +141,22 @@ def payment_history(history: reports.PaymentHistory) -> Chart:
         value_text=texts,
         label_width=200,
     )
+
+
+def _timing(days_late: int) -> str:
+    """Say when an invoice was paid against its due date: late, on the day, or early."""
+    if days_late > 0:
+        return _("%(count)s j de retard") % {"count": days_late}
+    if days_late < 0:
+        return _("%(count)s j d'avance") % {"count": -days_late}
+    return _("à l'échéance")
+
+
+def _average_delay(delay: Decimal) -> str:
+    """Say the customer's average delay in words: so many days after or before the due date, or on it."""
+    days = format_decimal(abs(delay), 1)
+    if delay > 0:
+        return _("En moyenne, ces factures ont été payées %(days)s jours après l'échéance.") % {"days": days}
+    if delay < 0:
+        return _("En moyenne, ces factures ont été payées %(days)s jours avant l'échéance.") % {"days": days}
+    return _("En moyenne, ces factures ont été payées à l'échéance.")

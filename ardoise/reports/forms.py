@@ -20,6 +20,8 @@ from ardoise.reports.periods import Grouping, Period, Preset, preset_period
 
 CUSTOM = "personnalisee"
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# Either format's shape, whatever the values: a date of that shape that does not parse is not in the calendar.
+WELL_FORMED_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})$")
 # A report over more than this many years is almost always a typing mistake (2062 for 2026).
 MAX_PERIOD_YEARS = 10
 # The dates a report may ask for: far beyond them, date arithmetic leaves Python's calendar.
@@ -41,6 +43,11 @@ def parse_date(raw: str) -> datetime.date:
                 % {"value": raw, "first": format_date(FIRST_DATE), "last": format_date(LAST_DATE)}
             )
         return found
+    if WELL_FORMED_DATE.match(text):
+        # The format is right but the calendar has no such day: 31/02, 29/02 of a common year.
+        raise forms.ValidationError(
+            _("Le « %(value)s » n'existe pas dans le calendrier : vérifiez le jour et le mois.") % {"value": raw}
+        )
     raise forms.ValidationError(
         _("La date « %(value)s » n'est pas valide : saisissez-la au format JJ/MM/AAAA, par exemple 04/12/2026.")
         % {"value": raw}

@@ -55,7 +55,8 @@ def statement_context(
         return money(value) if value else ""
 
     title = _("Relevé de compte")
-    notes = [[_("Dont crédit en votre faveur, non affecté"), money(statement.credit)]] if statement.credit else []
+    # The closing balance is what the open invoices leave to pay, less the money received that settles none.
+    notes = [[_("Moins votre crédit non affecté"), money(-statement.credit)]] if statement.credit else []
     return {
         "lang": "fr",
         "metadata": {"title": "%s %s" % (title, statement.customer.name), "author": organisation.name},

@@ -80,7 +80,7 @@ def test_expected_receipts_chart_adds_up_to_openformat_amount(dashboard, autumn:
 
     assert chart.rows[0] == ["Semaine du 07/12/2026 au 13/12/2026", "1%s150,00%s€" % (NNBSP, NBSP)]
     assert all(row[1] == "0,00%s€" % NBSP for row in chart.rows[1:])
-    assert "retard moyen de paiement du client" in chart.description
+    assert "retard moyen du client sur ses 12 dernières factures" in chart.description
 
 
 def test_charts_are_accessible_svg_without_inline_style(dashboard):
@@ -109,7 +109,7 @@ def test_customer_page_shows_payment_history(owner_client, autumn: Autumn):  # n
 
     chart = response.context["payment_history"]
     assert chart.rows == [["%s (15/10/2026)" % autumn.f1.number, "44 j (14 j de retard)"]]
-    assert "Retard moyen sur ces factures : 14,0 jours" in chart.description
+    assert "En moyenne, ces factures ont été payées 14,0 jours après l'échéance." in chart.description
     assert reverse("reports:statement") + "?client=%s" % autumn.martin.pk in response.content.decode()
 
 
@@ -140,3 +140,19 @@ def test_chart_table_escapes_names():
         '<tr><th scope="row">Durand &amp; &lt;b&gt;&quot;Fils&quot;&lt;/b&gt;</th>'
         '<td class="num">12,50%s€</td></tr>' % NBSP
     )
+
+
+def test_payment_history_says_early_and_on_time():
+    from ardoise.dashboard.panels import payment_history
+    from ardoise.reports.queries import PaidInvoice, PaymentHistory
+
+    due = datetime.date(2026, 10, 1)
+    invoices = [
+        PaidInvoice(1, "F-1", datetime.date(2026, 9, 1), due, due - datetime.timedelta(days=7), Decimal("10.00")),
+        PaidInvoice(2, "F-2", datetime.date(2026, 9, 1), due, due, Decimal("10.00")),
+    ]
+
+    chart = payment_history(PaymentHistory(invoices, Decimal("-3.5")))
+
+    assert [row[1] for row in chart.rows] == ["23 j (7 j d'avance)", "30 j (à l'échéance)"]
+    assert "payées 3,5 jours avant l'échéance." in chart.description

@@ -51,7 +51,7 @@ def test_aging_as_xlsx_needs_output_file(autumn, today, tmp_path):
     assert rows[-1][-1] == pytest.approx(920.00)
 
 
-@pytest.mark.parametrize("raw", ["2026-13-45", "10/12/2026", "hier"])
+@pytest.mark.parametrize("raw", ["2026-1-4", "10/12/2026", "hier"])
 def test_bad_date_is_named_with_exit_code_2(autumn, today, raw):
     with pytest.raises(CommandError) as caught:
         run(autumn, "aging", "--as-of", raw)
@@ -59,6 +59,17 @@ def test_bad_date_is_named_with_exit_code_2(autumn, today, raw):
     assert caught.value.returncode == 2
     assert str(caught.value) == (
         "--as-of : date « %s » invalide, utilisez le format AAAA-MM-JJ, par exemple 2026-12-31." % raw
+    )
+
+
+@pytest.mark.parametrize("raw", ["2026-13-45", "2026-02-29"])
+def test_day_not_in_calendar_is_named(autumn, today, raw):
+    with pytest.raises(CommandError) as caught:
+        run(autumn, "aging", "--as-of", raw)
+
+    assert caught.value.returncode == 2
+    assert str(caught.value) == (
+        "--as-of : le « %s » n'existe pas dans le calendrier, vérifiez le jour et le mois." % raw
     )
 
 
@@ -81,7 +92,7 @@ def test_bad_date_exits_2_from_the_command_line(autumn, today, capsys):
         )
 
     assert caught.value.code == 2
-    assert "Erreur : --from : date « 2026-02-30 » invalide" in capsys.readouterr().err
+    assert "Erreur : --from : le « 2026-02-30 » n'existe pas dans le calendrier" in capsys.readouterr().err
 
 
 def test_unknown_customer_is_refused(autumn, today):

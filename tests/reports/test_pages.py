@@ -134,7 +134,8 @@ def test_revenue_xlsx_export_has_numbers(owner_client, autumn, today):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"du": "2026-13-01", "au": "2026-12-31"}, "La date « 2026-13-01 » n'est pas valide"),
+        ({"du": "2026-13-01", "au": "2026-12-31"}, "Le « 2026-13-01 » n'existe pas dans le calendrier"),
+        ({"du": "13-2026-01", "au": "2026-12-31"}, "La date « 13-2026-01 » n'est pas valide"),
         ({"du": "2026-12-31", "au": "2026-01-01"}, "La fin de la période (01/01/2026) précède son début (31/12/2026)"),
         ({"du": "2026-01-01"}, "Indiquez les deux dates de la période"),
         ({"du": "2026-01-01", "au": "2062-01-01"}, "La période dépasse 10 ans"),
@@ -148,10 +149,20 @@ def test_bad_period_is_explained_in_french(owner_client, autumn, today, query, m
 
 
 def test_bad_as_of_date_is_explained(owner_client, autumn, today):
-    response = owner_client.get(reverse("reports:aging"), {"date": "31/02/2026"})
+    response = owner_client.get(reverse("reports:aging"), {"date": "le 31 février"})
 
     assert response.status_code == 400
-    assert "La date « 31/02/2026 » n&#x27;est pas valide" in response.content.decode()
+    assert "La date « le 31 février » n&#x27;est pas valide" in response.content.decode()
+
+
+@pytest.mark.parametrize("raw", ["31/02/2026", "2026-02-31", "29/02/2027"])
+def test_day_not_in_calendar_is_explained(owner_client, autumn, today, raw):
+    response = owner_client.get(reverse("reports:aging"), {"date": raw})
+
+    assert response.status_code == 400
+    assert "Le « %s » n&#x27;existe pas dans le calendrier : vérifiez le jour et le mois." % raw in (
+        response.content.decode()
+    )
 
 
 def test_unknown_currency_is_explained(owner_client, autumn, today):

@@ -188,3 +188,20 @@ def test_statement_pdf_defaults_to_this_month(owner_client, autumn, today):
     assert "Solde au 30/11/2026" in text
     assert "Solde au 10/12/2026" in text
     assert 'filename="Releve-Boulangerie-Martin-SAS-2026-12-10.pdf"' in response["Content-Disposition"]
+
+
+def test_unapplied_credit_is_taken_off_the_balance(owner_client, autumn, today):
+    from ardoise.payments.services import receive_payment
+    from tests.reports.conftest import on
+
+    with on(today):
+        receive_payment(autumn.martin, Decimal("5000.00"), today)
+    statement = queries.statement(autumn.organisation, autumn.martin, Period(datetime.date(2026, 10, 1), today))
+    assert statement.credit > 0
+
+    page = owner_client.get(reverse("reports:statement"), {"client": autumn.martin.pk, **PERIOD}).content.decode()
+    text = pdf_text(owner_client.get(reverse("reports:statement_pdf", args=[autumn.martin.pk]), PERIOD).content)
+
+    assert "après déduction de" in page
+    assert "Moins votre crédit non affecté" in text
+    assert "Dont" not in text

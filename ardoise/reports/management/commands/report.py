@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,20 @@ REPORTS = {
 }
 
 
+# AAAA-MM-JJ whatever the values: a date of that shape that does not parse is not in the calendar.
+ISO_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date(raw: str, option: str) -> datetime.date:
     try:
         found = datetime.date.fromisoformat(raw)
     except ValueError:
+        if ISO_DATE_SHAPE.match(raw):
+            raise CommandError(
+                _("%(option)s : le « %(value)s » n'existe pas dans le calendrier, vérifiez le jour et le mois.")
+                % {"option": option, "value": raw},
+                returncode=USAGE_ERROR,
+            ) from None
         raise CommandError(
             _("%(option)s : date « %(value)s » invalide, utilisez le format AAAA-MM-JJ, par exemple 2026-12-31.")
             % {"option": option, "value": raw},
