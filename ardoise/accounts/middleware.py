@@ -8,7 +8,7 @@ class OrganisationMiddleware:
 
     Views scope every query with it. A user belongs to one organisation for now;
     the first membership wins. The membership itself goes to ``request.membership``:
-    its role tells whether the user is an owner without another query.
+    its role shows whether the user is an owner without another query.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -115,7 +115,7 @@ def last_successful() -> BackupRun | None:
 def backup_state() -> tuple[BackupRun | None, str | None]:
     """Return the last successful backup and the French warning shown to the owner, if any.
 
-    The warning tells that there is no backup yet, that the last one failed, or
+    The warning reports that there is no backup yet, that the last one failed, or
     that the last success is too old. Both come from one call, so that a page
     showing the two reads the last success once.
     """
