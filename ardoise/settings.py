@@ -118,9 +118,11 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if "postgresql" in DATABASES["default"]["ENGINE"]:
         # No JIT: compiling a report's query took 0.8 s where running it took 70 ms, and every
-        # query of a web page is short. Options given in the URL come first and are kept.
+        # query of a web page is short. No parallel workers either: starting them cost more than
+        # they saved on every report, and they take the cores other requests are waiting for.
+        # Options given in the URL come after these, so they can turn either back on.
         _options = DATABASES["default"].setdefault("OPTIONS", {})
-        _options["options"] = (_options.get("options", "") + " -c jit=off").strip()
+        _options["options"] = ("-c jit=off -c max_parallel_workers_per_gather=0 " + _options.get("options", "")).strip()
 else:
     DATABASES = {
         "default": {
