@@ -133,10 +133,21 @@ class DocumentBalance(models.Model):
                 name="document_balance_open",
             ),
             # Covering on PostgreSQL: the balances on an earlier date start from the documents moved since,
-            # and look up each one's later movements by its invoice.
+            # and look up each one's later movements by its invoice, where the stored figures say there are some.
             models.Index(
                 fields=["organisation", "last_moved"],
-                include=["issue_date", "currency", "is_credit_note", "customer", "due_date", "balance", "invoice"],
+                include=[
+                    "issue_date",
+                    "currency",
+                    "is_credit_note",
+                    "customer",
+                    "due_date",
+                    "balance",
+                    "invoice",
+                    "last_paid_on",
+                    "credited",
+                    "refunded",
+                ],
                 name="document_balance_moved",
             ),
             models.Index(fields=["organisation", "last_paid_on"], name="document_balance_paid_on"),
