@@ -25,12 +25,14 @@ from typing import Any, NamedTuple
 
 from django.db.models import Case, DecimalField, F, Max, Q, Sum, When
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
 from ardoise.reports import sql
 from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
+from ardoise.reports.periods import add_months
 
 ZERO = Decimal("0.00")
 CREDIT_NOTE = DocumentType.CREDIT_NOTE
@@ -343,38 +345,98 @@ def _net_per_customer(
 ) -> tuple[str, tuple[Any, ...]]:
     """Return the SQL of (customer_id, net): the parts of each customer's account balance on ``as_of``.
 
-    The stored account balance (``CustomerAccount``) includes every movement.
-    The months after ``as_of``'s month are taken back out through their
-    ``CustomerMonth`` rows, and the rest of ``as_of``'s month through its
-    documents and receipts: on today, both read nothing. A customer may get
-    several rows, which ``customer_figures`` adds up.
+    The account's balance at the end of a month is one ``CustomerMonth`` row,
+    and the movements between that month's end and ``as_of`` are added or
+    taken back out: from the end of the previous month in the first half of
+    the month, from the end of ``as_of``'s month in the second. A customer may
+    get several rows, which ``customer_figures`` adds up. On a date in the
+    current month or later, the stored account balance (``CustomerAccount``)
+    minus the movements dated later reads fewer rows.
     """
-    account, month = sql.table(CustomerAccount), sql.table(CustomerMonth)
-    invoice, receipt = sql.table(Invoice), sql.table(Receipt)
-    customer_filter = {alias: _customer_filter(alias, customers)[0] for alias in "amir"}
-    customer_params = _customer_filter("a", customers)[1]
     first_day = as_of.replace(day=1)
-    month_end = (first_day + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    month_end = add_months(first_day, 1) - datetime.timedelta(days=1)
+    if first_day >= timezone.localdate().replace(day=1):
+        query, params = _account_rows(organisation, currency, customers)
+        later, later_params = _later_months(organisation, currency, first_day, customers)
+        rest, rest_params = _movements_between(organisation, currency, as_of, month_end, -1, customers)
+        return f"{query} UNION ALL {later} UNION ALL {rest}", (*params, *later_params, *rest_params)
+    if as_of.day <= 15:
+        anchor, anchor_params = _closing_rows(organisation, currency, add_months(first_day, -1), customers)
+        rest, rest_params = _movements_between(
+            organisation, currency, first_day - datetime.timedelta(days=1), as_of, 1, customers
+        )
+    else:
+        anchor, anchor_params = _closing_rows(organisation, currency, first_day, customers)
+        rest, rest_params = _movements_between(organisation, currency, as_of, month_end, -1, customers)
+    return f"{anchor} UNION ALL {rest}", (*anchor_params, *rest_params)
+
+
+def _account_rows(organisation: Any, currency: str, customers: Customers) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of (customer_id, net) from the stored account balances."""
+    account = sql.table(CustomerAccount)
+    customer_filter, customer_params = _customer_filter("a", customers)
     query = (
         f"SELECT a.customer_id AS customer_id, a.balance AS net FROM {account} a "  # noqa: S608
-        f"WHERE a.organisation_id = %s AND a.currency = %s {customer_filter['a']} "
-        "UNION ALL "
-        f"SELECT m.customer_id, -m.change FROM {month} m WHERE m.organisation_id = %s AND m.currency = %s "
-        f"AND m.month > %s {customer_filter['m']} "
-        "UNION ALL "
-        "SELECT i.customer_id, CASE WHEN i.type_code = %s THEN i.amount_due ELSE -i.amount_due END "
-        f"FROM {invoice} i WHERE i.organisation_id = %s AND i.issue_date > %s AND i.issue_date <= %s "
-        f"AND i.status = %s AND i.currency = %s {customer_filter['i']} "
-        "UNION ALL "
-        "SELECT r.customer_id, CASE WHEN r.kind = %s THEN r.amount ELSE -r.amount END "
-        f"FROM {receipt} r WHERE r.organisation_id = %s AND r.date > %s AND r.date <= %s AND r.currency = %s "
-        f"{customer_filter['r']}"
+        f"WHERE a.organisation_id = %s AND a.currency = %s {customer_filter}"
     )
-    accounts = (organisation.pk, currency, *customer_params)
-    months = (organisation.pk, currency, first_day, *customer_params)
-    documents = (CREDIT_NOTE, organisation.pk, as_of, month_end, InvoiceStatus.ISSUED, currency, *customer_params)
-    receipts = (ReceiptKind.RECEIVED, organisation.pk, as_of, month_end, currency, *customer_params)
-    return query, (*accounts, *months, *documents, *receipts)
+    return query, (organisation.pk, currency, *customer_params)
+
+
+def _later_months(
+    organisation: Any, currency: str, month: datetime.date, customers: Customers
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of (customer_id, minus the change) of the months after ``month``."""
+    months = sql.table(CustomerMonth)
+    customer_filter, customer_params = _customer_filter("m", customers)
+    query = (
+        f"SELECT m.customer_id, -m.change FROM {months} m "  # noqa: S608
+        f"WHERE m.organisation_id = %s AND m.currency = %s AND m.month > %s {customer_filter}"
+    )
+    return query, (organisation.pk, currency, month, *customer_params)
+
+
+def _closing_rows(
+    organisation: Any, currency: str, month: datetime.date, customers: Customers
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of (customer_id, balance at the end of ``month``), one row per account.
+
+    A customer has month rows from their first movement to their last. With
+    no row for ``month``, they either had not started (zero) or have not moved
+    since (their stored balance).
+    """
+    account, months = sql.table(CustomerAccount), sql.table(CustomerMonth)
+    customer_filter, customer_params = _customer_filter("a", customers)
+    query = (
+        "SELECT a.customer_id AS customer_id, CASE WHEN m.closing IS NOT NULL THEN m.closing "  # noqa: S608
+        "WHEN a.first_month IS NULL OR a.first_month > %s THEN 0 ELSE a.balance END AS net "
+        f"FROM {account} a LEFT JOIN {months} m ON m.customer_id = a.customer_id AND m.currency = a.currency "
+        "AND m.organisation_id = a.organisation_id AND m.month = %s "
+        f"WHERE a.organisation_id = %s AND a.currency = %s {customer_filter}"
+    )
+    return query, (month, month, organisation.pk, currency, *customer_params)
+
+
+def _movements_between(
+    organisation: Any, currency: str, after: datetime.date, until: datetime.date, sign: int, customers: Customers
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of (customer_id, change) of the documents and receipts dated after ``after``, until ``until``.
+
+    ``sign`` 1 adds them to the account, -1 takes them back out of it.
+    """
+    invoice, receipt = sql.table(Invoice), sql.table(Receipt)
+    filters = {alias: _customer_filter(alias, customers) for alias in "ir"}
+    query = (
+        "SELECT i.customer_id, CASE WHEN i.type_code = %s THEN -i.amount_due ELSE i.amount_due END * %s "  # noqa: S608
+        f"FROM {invoice} i WHERE i.organisation_id = %s AND i.issue_date > %s AND i.issue_date <= %s "
+        f"AND i.status = %s AND i.currency = %s {filters['i'][0]} "
+        "UNION ALL "
+        "SELECT r.customer_id, CASE WHEN r.kind = %s THEN -r.amount ELSE r.amount END * %s "
+        f"FROM {receipt} r WHERE r.organisation_id = %s AND r.date > %s AND r.date <= %s AND r.currency = %s "
+        f"{filters['r'][0]}"
+    )
+    documents = (CREDIT_NOTE, sign, organisation.pk, after, until, InvoiceStatus.ISSUED, currency, *filters["i"][1])
+    receipts = (ReceiptKind.RECEIVED, sign, organisation.pk, after, until, currency, *filters["r"][1])
+    return query, (*documents, *receipts)
 
 
 def net_total(organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None) -> Decimal:

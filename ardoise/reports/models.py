@@ -170,7 +170,7 @@ class CustomerAccount(models.Model):
     Documents issued (credit notes negative), minus money received, plus
     refunds paid, reversals included. ``stored.refresh_accounts`` rewrites it
     from scratch when a document is issued or a receipt recorded. A balance on
-    an earlier date is this one minus the movements dated after that date.
+    an earlier date starts from a month's closing (``CustomerMonth``).
     The payment habit is rewritten with it, and whenever one of the customer's
     invoices is paid (``stored.refresh_documents``).
     """
@@ -183,6 +183,8 @@ class CustomerAccount(models.Model):
     # paid in full, and their days from due date to last payment added up (negative when early).
     settled_count = models.PositiveSmallIntegerField(default=0)
     days_late_total = models.IntegerField(default=0)
+    # The first day of the customer's first month with a movement; None without any.
+    first_month = models.DateField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "currency"], name="unique_customer_account")]
@@ -197,13 +199,16 @@ class CustomerAccount(models.Model):
 
 
 class CustomerMonth(models.Model):
-    """How much one customer's account (411) moved in one month, in one currency: derived data.
+    """How much one customer's account (411) moved in one month, in one currency, and its balance then.
 
-    Documents issued that month (credit notes negative), minus the money
-    received, plus the refunds paid. ``stored.refresh_accounts`` rewrites a
-    customer's months with their account. The balance on an earlier date is
-    the account's, minus the later whole months, minus the rest of that
-    date's month: a few rows per customer instead of every later movement.
+    Derived data. ``change`` is the documents issued that month (credit notes
+    negative), minus the money received, plus the refunds paid; ``closing``
+    is the account's balance at the month's end. A customer has a row for
+    every month from their first movement to their last, months without any
+    included, and ``stored.refresh_accounts`` rewrites them with the account.
+    The balance on an earlier date is then one month's closing and the
+    movements between that month's end and the date: one row per customer
+    whatever the date, instead of every later movement.
     """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
@@ -211,6 +216,7 @@ class CustomerMonth(models.Model):
     currency = models.CharField(max_length=3)
     month = models.DateField()  # the first day of the month
     change = models.DecimalField(max_digits=14, decimal_places=2)
+    closing = models.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         constraints = [
@@ -218,7 +224,9 @@ class CustomerMonth(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["organisation", "currency", "month"], include=["customer", "change"], name="customer_month_org"
+                fields=["organisation", "currency", "month"],
+                include=["customer", "change", "closing"],
+                name="customer_month_org",
             )
         ]
 

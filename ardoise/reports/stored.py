@@ -24,6 +24,7 @@ from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.invoicing.queries import with_balance
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
 from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
+from ardoise.reports.periods import add_months
 
 ZERO = Decimal("0.00")
 BATCH = 2000
@@ -215,9 +216,10 @@ def refresh_accounts(customers: Iterable[tuple[int, str]]) -> None:
 
     missing = customer_ids - set(organisations)
     organisations.update(Customer.objects.filter(pk__in=missing).values_list("pk", "organisation_id"))
-    _write_accounts(balances, organisations, payment_habits(Q(customer_id__in=customer_ids)))
+    months = _month_rows(Q(customer_id__in=customer_ids))
+    _write_accounts(balances, organisations, payment_habits(Q(customer_id__in=customer_ids)), _first_months(months))
     CustomerMonth.objects.filter(customer_id__in=customer_ids).delete()
-    _write_months(Q(customer_id__in=customer_ids))
+    CustomerMonth.objects.bulk_create(months, batch_size=BATCH)
 
 
 def _document_totals(scope: Q) -> Iterable[tuple[tuple[int, str], int, Decimal]]:
@@ -252,8 +254,13 @@ def _receipt_totals(scope: Q) -> Iterable[tuple[tuple[int, str], int, Decimal]]:
         )
 
 
-def _write_months(scope: Q) -> None:
-    """Write the ``CustomerMonth`` rows of the documents and receipts ``scope`` selects, grouped by month."""
+def _month_rows(scope: Q) -> list[CustomerMonth]:
+    """Return the ``CustomerMonth`` rows of the documents and receipts ``scope`` selects.
+
+    Each customer and currency gets one row for every month from their first
+    movement to their last, a month without movement included, so that the
+    balance at the end of any month in between is found in one row.
+    """
     signed = Case(
         When(type_code=DocumentType.CREDIT_NOTE, then=-F("amount_due")),
         default=F("amount_due"),
@@ -282,15 +289,38 @@ def _write_months(scope: Q) -> None:
     for row in money:
         pair = tuple(_month(row[name]) if name == "month" else row[name] for name in key)
         changes[pair] = changes.get(pair, ZERO) - _amount(row["received"]) + _amount(row["refunded"])
-    CustomerMonth.objects.bulk_create(
-        [
-            CustomerMonth(
-                organisation_id=organisation, customer_id=customer, currency=currency, month=month, change=change
+
+    months_of: dict[tuple[int, int, str], dict[datetime.date, Decimal]] = {}
+    for (organisation, customer, currency, month), change in changes.items():
+        months_of.setdefault((organisation, customer, currency), {})[month] = change
+    rows = []
+    for (organisation, customer, currency), moved in months_of.items():
+        month, last, closing = min(moved), max(moved), ZERO
+        while month <= last:
+            change = moved.get(month, ZERO)
+            closing += change
+            rows.append(
+                CustomerMonth(
+                    organisation_id=organisation,
+                    customer_id=customer,
+                    currency=currency,
+                    month=month,
+                    change=change,
+                    closing=closing,
+                )
             )
-            for (organisation, customer, currency, month), change in changes.items()
-        ],
-        batch_size=BATCH,
-    )
+            month = add_months(month, 1)
+    return rows
+
+
+def _first_months(rows: list[CustomerMonth]) -> dict[tuple[int, str], datetime.date]:
+    """Return the first month of each (customer id, currency) among ``rows``."""
+    first: dict[tuple[int, str], datetime.date] = {}
+    for row in rows:
+        pair = (row.customer_id, row.currency)
+        if pair not in first or row.month < first[pair]:
+            first[pair] = row.month
+    return first
 
 
 def _month(value: Any) -> datetime.date:
@@ -306,6 +336,7 @@ def _write_accounts(
     balances: dict[tuple[int, str], Decimal],
     organisations: dict[int, int],
     habits: dict[tuple[int, str], tuple[int, int]],
+    first_months: dict[tuple[int, str], datetime.date],
 ) -> None:
     rows = []
     for (customer, currency), balance in balances.items():
@@ -318,13 +349,14 @@ def _write_accounts(
                 balance=balance,
                 settled_count=settled_count,
                 days_late_total=days_late_total,
+                first_month=first_months.get((customer, currency)),
             )
         )
     CustomerAccount.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["customer", "currency"],
-        update_fields=["balance", "settled_count", "days_late_total"],
+        update_fields=["balance", "settled_count", "days_late_total", "first_month"],
         batch_size=BATCH,
     )
 
@@ -348,7 +380,8 @@ def rebuild(organisation: Any) -> int:
             for pair, organisation_id, amount in totals:
                 balances[pair] = balances.get(pair, ZERO) + amount
                 organisations[pair[0]] = organisation_id
-        _write_accounts(balances, organisations, payment_habits(scope))
+        months = _month_rows(scope)
+        _write_accounts(balances, organisations, payment_habits(scope), _first_months(months))
         CustomerMonth.objects.filter(organisation=organisation).delete()
-        _write_months(scope)
+        CustomerMonth.objects.bulk_create(months, batch_size=BATCH)
     return len(ids)

@@ -125,13 +125,51 @@ def test_stored_path_on_random_operations(organisation, product):
     assert_same_report(organisation, today)
     assert_same_report(organisation, today + datetime.timedelta(days=45))
     # Earlier dates take later months back out through the monthly rows: each account as it stood.
-    for days in (0, 1, 9, 31, 45, 77, 120, 199):
+    for days in (0, 1, 9, 31, 45, 77, 120, 199, 230):
         as_of = today - datetime.timedelta(days=days)
         if days:
             assert_same_pages_on_date(organisation, as_of)
         nets = {row.customer_id: row.net for row in queries.customer_balances(organisation, as_of).rows}
         for customer in customers:
             assert nets.get(customer.pk, D("0.00")) == account_on(customer, as_of), (customer.name, as_of)
+
+
+def test_accounts_on_dates_before_after_and_between_movements(organisation, product):
+    """A month's closing serves every date: before a customer's first movement, after their last, and between."""
+    early, late = (
+        Customer.objects.create(
+            organisation=organisation,
+            kind=CustomerKind.INDIVIDUAL,
+            name=name,
+            email="compta@example.fr",
+            address_line1="1 rue",
+            postcode="69001",
+            city="Lyon",
+        )
+        for name in ("Boulangerie Martin", "Zinc & Co")
+    )
+    lines = [("Prestation", "1", "500.00", "20.00", product)]
+    with on(datetime.date(2026, 6, 10)):
+        issue(organisation, early, lines, datetime.date(2026, 6, 10))
+    with on(datetime.date(2026, 6, 20)):
+        receive_payment(early, D("250.00"), datetime.date(2026, 6, 20))
+    # On the first of a month: the movements from that day on are added to the previous month's closing.
+    with on(datetime.date(2026, 8, 1)):
+        receive_payment(early, D("100.00"), datetime.date(2026, 8, 1))
+    with on(datetime.date(2026, 10, 5)):
+        issue(organisation, late, lines, datetime.date(2026, 10, 5))
+    dates = [datetime.date(2026, 5, 31), datetime.date(2026, 6, 1), datetime.date(2026, 6, 15)]
+    dates += [datetime.date(2026, 6, 30), datetime.date(2026, 7, 14), datetime.date(2026, 7, 31)]
+    dates += [datetime.date(2026, 8, 1), datetime.date(2026, 8, 2), datetime.date(2026, 8, 20)]
+    dates += [datetime.date(2026, 10, 4), datetime.date(2026, 10, 16), datetime.date(2026, 11, 30)]
+    # Seen from December and from a later year: the current month reads the accounts, the others a closing.
+    for today in (datetime.date(2026, 12, 5), datetime.date(2027, 2, 10)):
+        with on(today):
+            for as_of in dates:
+                nets = {row.customer_id: row.net for row in queries.customer_balances(organisation, as_of).rows}
+                for customer in (early, late):
+                    expected = account_on(customer, as_of)
+                    assert nets.get(customer.pk, D("0.00")) == expected, (customer.name, as_of, today)
 
 
 def account_on(customer, as_of: datetime.date) -> Decimal:

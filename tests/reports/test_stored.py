@@ -34,11 +34,16 @@ D = Decimal
 def stored_rows(organisation) -> tuple[dict, dict, dict]:
     documents = {row["invoice_id"]: row for row in DocumentBalance.objects.filter(organisation=organisation).values()}
     accounts = {
-        (row["customer_id"], row["currency"]): (row["balance"], row["settled_count"], row["days_late_total"])
+        (row["customer_id"], row["currency"]): (
+            row["balance"],
+            row["settled_count"],
+            row["days_late_total"],
+            row["first_month"],
+        )
         for row in CustomerAccount.objects.filter(organisation=organisation).values()
     }
     months = {
-        (row["customer_id"], row["currency"], row["month"]): row["change"]
+        (row["customer_id"], row["currency"], row["month"]): (row["change"], row["closing"])
         for row in CustomerMonth.objects.filter(organisation=organisation).values()
     }
     return documents, accounts, months
