@@ -441,41 +441,9 @@ def _movements_between(
 
 def net_total(organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None = None) -> Decimal:
     """Return the sum of the customers' account balances on ``as_of`` (the « Solde net » total of the aging)."""
-    accounts = CustomerAccount.objects.filter(organisation=organisation, currency=currency)
-    if customer_id is not None:
-        accounts = accounts.filter(customer_id=customer_id)
-    total = sql.amount(accounts.aggregate(total=Sum("balance"))["total"])
-    return total - sum(
-        (movement for _key, movement in _movements_after(organisation, as_of, currency, customer_id)), ZERO
-    )
-
-
-def _movements_after(
-    organisation: Any, as_of: datetime.date, currency: str, customer_id: int | None, group: str | None = None
-) -> list[tuple[Any, Decimal]]:
-    """Return the change of the accounts after ``as_of``, per ``group`` (a column) or in one row keyed None."""
-    documents = Invoice.objects.filter(
-        organisation=organisation, status=InvoiceStatus.ISSUED, currency=currency, issue_date__gt=as_of
-    )
-    receipts = Receipt.objects.filter(organisation=organisation, currency=currency, date__gt=as_of)
-    if customer_id is not None:
-        documents = documents.filter(customer_id=customer_id)
-        receipts = receipts.filter(customer_id=customer_id)
-    signed = Case(When(type_code=CREDIT_NOTE, then=-F("amount_due")), default=F("amount_due"), output_field=AMOUNT)
-    received = Q(kind=ReceiptKind.RECEIVED)
-    money = {"received": Sum("amount", filter=received), "refunded": Sum("amount", filter=~received)}
-    changes: dict[Any, Decimal] = {}
-    if group is None:
-        total = documents.aggregate(total=Sum(signed))["total"]
-        flows = receipts.aggregate(**money)
-        changes[None] = sql.amount(total) - sql.amount(flows["received"]) + sql.amount(flows["refunded"])
-        return list(changes.items())
-    for row in documents.order_by().values(group).annotate(total=Sum(signed)):
-        changes[row[group]] = changes.get(row[group], ZERO) + sql.amount(row["total"])
-    for flow in receipts.order_by().values(group).annotate(**money):
-        key = flow[group]
-        changes[key] = changes.get(key, ZERO) - sql.amount(flow["received"]) + sql.amount(flow["refunded"])
-    return list(changes.items())
+    nets, params = _net_per_customer(organisation, as_of, currency, customer_id)
+    rows = sql.fetch("SELECT SUM(n.net) FROM (%s) n" % nets, params)  # noqa: S608
+    return sql.amount(rows[0][0])
 
 
 def open_invoice_rows(
