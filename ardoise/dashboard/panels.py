@@ -30,7 +30,7 @@ def charts(
         "invoiced_collected": invoiced_and_collected(months),
         "aging": aging(balances),
         "top_customers": top_customers(balances),
-        "expected": expected_receipts(organisation, today),
+        "expected": expected_receipts(organisation, today, balances.rows.current),
     }
 
 
@@ -91,8 +91,8 @@ def top_customers(balances: reports.BalanceReport) -> Chart:
     )
 
 
-def expected_receipts(organisation: Any, today: datetime.date) -> Chart:
-    expected = reports.expected_receipts(organisation, today, WEEKS_SHOWN)
+def expected_receipts(organisation: Any, today: datetime.date, current: bool | None = None) -> Chart:
+    expected = reports.expected_receipts(organisation, today, WEEKS_SHOWN, current=current)
     # Short axis labels; the table under the chart names each week in full.
     groups = [(week.start.strftime("%d/%m"), (week.amount,)) for week in expected.weeks]
     description = _(

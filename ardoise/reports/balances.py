@@ -31,7 +31,7 @@ from ardoise.customers.models import Customer
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
 from ardoise.reports import sql
-from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
+from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance, OpenDueDate
 from ardoise.reports.periods import add_months
 
 ZERO = Decimal("0.00")
@@ -215,18 +215,24 @@ def _grouped_figures(rows: str) -> str:
     )
 
 
-def figure_totals(organisation: Any, as_of: datetime.date, currency: str) -> tuple[str, tuple[Any, ...]]:
-    """Return the SQL of the total row of ``customer_figures``: ``FIGURES`` added over every customer.
+def stored_totals(organisation: Any, as_of: datetime.date, currency: str) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the total row of ``customer_figures`` on a date after every movement.
 
     Every figure adds up across customers (the oldest due date is the
     earliest), credit included, since each customer's credit is a difference
-    of sums. The open balances are first added per due date, a few hundred
-    rows, and only those are sorted into age buckets.
+    of sums. On such a date the open balances are the stored ones, already
+    added up per due date in ``OpenDueDate``: a few hundred rows, sorted into
+    age buckets, instead of every open invoice.
     """
-    balances, balance_params = invoice_balances(organisation, as_of, currency)
     nets, net_params = _net_per_customer(organisation, as_of, currency)
+    per_due_date = (
+        "(SELECT o.due_date AS due_date, o.open_amount AS open, o.owed_amount AS owed, "  # noqa: S608
+        f"o.open_count AS open_count FROM {sql.table(OpenDueDate)} o "
+        "WHERE o.organisation_id = %s AND o.currency = %s)"
+    )
     bucket_params = AgeBoundaries(as_of).bucket_params()
-    return _totals(f"({balances})", f"({nets})"), (*bucket_params, *net_params, *balance_params)
+    query = _bucketed_totals(per_due_date, f"({nets})")
+    return query, (*bucket_params, *net_params, organisation.pk, currency)
 
 
 def _totals(balances: str, nets: str) -> str:
@@ -235,10 +241,18 @@ def _totals(balances: str, nets: str) -> str:
     Its parameters are the bucket dates; the relations' own come after, nets first.
     """
     per_due_date = (
-        "SELECT b.due_date AS due_date, SUM(CASE WHEN b.balance > 0 THEN b.balance ELSE 0 END) AS open, "  # noqa: S608
+        "(SELECT b.due_date AS due_date, SUM(CASE WHEN b.balance > 0 THEN b.balance ELSE 0 END) AS open, "  # noqa: S608
         "SUM(CASE WHEN b.balance < 0 THEN -b.balance ELSE 0 END) AS owed, "
-        f"SUM(CASE WHEN b.balance > 0 THEN 1 ELSE 0 END) AS open_count FROM {balances} b GROUP BY b.due_date"
+        f"SUM(CASE WHEN b.balance > 0 THEN 1 ELSE 0 END) AS open_count FROM {balances} b GROUP BY b.due_date)"
     )
+    return _bucketed_totals(per_due_date, nets)
+
+
+def _bucketed_totals(per_due_date: str, nets: str) -> str:
+    """Return the SQL sorting the open amounts of ``per_due_date`` (due_date, open, owed, open_count) into buckets.
+
+    The parameters are the bucket dates, then those of ``nets``, then those of ``per_due_date``.
+    """
     return (
         "SELECT x.not_due AS not_due, x.days_1_30 AS days_1_30, x.days_31_60 AS days_31_60, "  # noqa: S608
         "x.days_61_90 AS days_61_90, x.over_90 AS over_90, x.owed_to_customer AS owed_to_customer, "
@@ -255,7 +269,7 @@ def _totals(balances: str, nets: str) -> str:
         "COALESCE(SUM(CASE WHEN g.due_date < %s THEN g.open_count END), 0) AS overdue_count, "
         "MIN(CASE WHEN g.open_count > 0 THEN g.due_date END) AS oldest_due_date, "
         f"(SELECT ROUND(COALESCE(SUM(n.net), 0), 2) FROM {nets} n) AS net "
-        f"FROM ({per_due_date}) g) x"
+        f"FROM {per_due_date} g) x"
     )
 
 

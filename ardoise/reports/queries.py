@@ -203,7 +203,7 @@ class BalanceRows(Sequence[CustomerBalance]):
         if not self.current:
             return self.summary()[1]
         if self._total is None:
-            totals, params = balances.figure_totals(self.organisation, self.as_of, self.currency)
+            totals, params = balances.stored_totals(self.organisation, self.as_of, self.currency)
             self._total = _customer_balance(None, _("Total"), sql.fetch(totals, params)[0])
         return self._total
 
@@ -1373,33 +1373,54 @@ class ExpectedReceipts:
 
 
 def expected_receipts(
-    organisation: Any, today: datetime.date, weeks: int = 8, currency: str = DEFAULT_CURRENCY
+    organisation: Any,
+    today: datetime.date,
+    weeks: int = 8,
+    currency: str = DEFAULT_CURRENCY,
+    current: bool | None = None,
 ) -> ExpectedReceipts:
     """Spread the open balances over the coming weeks, by due date moved by each customer's habit.
 
     An open invoice is expected on its due date plus its customer's average
     delay (days between due date and last payment, averaged over the
-    customer's last 12 invoices paid in full; 0 without any).
+    customer's last 12 invoices paid in full, rounded; 0 without any).
     What was expected before this week, late invoices included, is counted in
     this week. The sum of every week and ``later`` is the open amount of the
     aging report on ``today``.
+
+    When nothing is dated after ``today`` (``current``, found out when not
+    given), the open balances and each one's delay are read from the stored
+    balances alone. Otherwise the balances on ``today`` are computed and
+    joined with the accounts' habits.
     """
     monday = today - datetime.timedelta(days=today.weekday())
     starts = [monday + datetime.timedelta(weeks=index) for index in range(weeks)]
-    balances_sql, balance_params = balances.invoice_balances(organisation, today, currency)
-    delays_sql, delay_params = _average_delays(organisation, currency)
-    expected_on = sql.add_days("COALESCE(b.due_date, %s)", "COALESCE(ROUND(d.delay), 0)")
+    if current is None:
+        current = balances.stored_is_current(organisation, today)
+    if current:
+        stored = sql.table(DocumentBalance)
+        expected_on = sql.add_days("COALESCE(b.due_date, %s)", "b.expected_delay")
+        open_balances = (
+            f"{stored} b WHERE b.organisation_id = %s AND b.currency = %s AND b.is_credit_note = %s "  # noqa: S608
+            "AND b.balance <> 0"
+        )
+        source_params: list[Any] = [organisation.pk, currency, False]
+    else:
+        balances_sql, balance_params = balances.invoice_balances(organisation, today, currency)
+        delays_sql, delay_params = _average_delays(organisation, currency)
+        expected_on = sql.add_days("COALESCE(b.due_date, %s)", "COALESCE(ROUND(d.delay), 0)")
+        open_balances = f"({balances_sql}) b LEFT JOIN ({delays_sql}) d ON d.customer_id = b.customer_id WHERE 1 = 1"
+        source_params = [*balance_params, *delay_params]
     week_case = " ".join(f"WHEN e.expected_on < %s THEN {index}" for index in range(weeks))
     query = (
         f"SELECT CASE {week_case} ELSE {weeks} END AS week, SUM(e.balance), COUNT(*) FROM ("  # noqa: S608
-        f"SELECT b.balance AS balance, {expected_on} AS expected_on "
-        f"FROM ({balances_sql}) b LEFT JOIN ({delays_sql}) d ON d.customer_id = b.customer_id "
+        f"SELECT b.balance AS balance, {expected_on} AS expected_on FROM {open_balances} "
         # Apart: merged into the outer query, each date would be computed again for every week.
-        f"WHERE b.balance > 0 {sql.kept_apart()}"
+        f"AND b.balance > 0 {sql.kept_apart()}"
         ") e GROUP BY 1"
     )
     week_ends = [start + datetime.timedelta(days=7) for start in starts]
-    params = [*week_ends, today, *balance_params, *delay_params]
+    params = [*week_ends, today, *source_params]
     found = {int(week): (sql.amount(amount), int(count)) for week, amount, count in sql.fetch(query, params)}
     return ExpectedReceipts(
         weeks=[ExpectedWeek(start, *found.get(index, (ZERO, 0))) for index, start in enumerate(starts)],

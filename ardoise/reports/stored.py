@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, Max, Q, Sum, When, Window
+from django.db.models import Case, Count, DecimalField, F, Max, Q, Sum, Value, When, Window
 from django.db.models.functions import RowNumber, TruncMonth
 
 from ardoise.core.money import quantize
 from ardoise.invoicing.models import DocumentType, Invoice, InvoiceStatus
 from ardoise.invoicing.queries import with_balance
 from ardoise.payments.models import Payment, Receipt, ReceiptKind
-from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
+from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance, OpenDueDate
 from ardoise.reports.periods import add_months
 
 ZERO = Decimal("0.00")
@@ -44,6 +44,7 @@ DOCUMENT_FIELDS = (
     "balance",
     "last_paid_on",
     "last_moved",
+    "expected_delay",
 )
 
 
@@ -79,6 +80,31 @@ def refresh_documents(invoice_ids: Iterable[int | None]) -> None:
         CustomerAccount.objects.filter(customer_id=customer, currency=currency).update(
             settled_count=count, days_late_total=days
         )
+    _write_expected_delays(customers, habits)
+
+
+def expected_delay(count: int, days: int) -> int:
+    """Return the days a customer's invoice is expected after its due date: their average delay, rounded.
+
+    Halves round away from zero, as SQL's ROUND does; a customer who never
+    paid an invoice in full is expected on the due date.
+    """
+    if not count:
+        return 0
+    return int((Decimal(days) / Decimal(count)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _write_expected_delays(pairs: Iterable[tuple[int, str]], habits: dict[tuple[int, str], tuple[int, int]]) -> None:
+    """Write each (customer id, currency)'s expected delay on their open documents, where it changed."""
+    customers_of: dict[tuple[str, int], list[int]] = {}
+    for customer, currency in pairs:
+        delay = expected_delay(*habits.get((customer, currency), (0, 0)))
+        customers_of.setdefault((currency, delay), []).append(customer)
+    for (currency, delay), customers in customers_of.items():
+        for start in range(0, len(customers), BATCH):
+            DocumentBalance.objects.filter(customer_id__in=customers[start : start + BATCH], currency=currency).exclude(
+                balance=0
+            ).exclude(expected_delay=delay).update(expected_delay=delay)
 
 
 def _write_documents(ids: list[int]) -> set[tuple[int, str]]:
@@ -149,12 +175,60 @@ def _write_documents(ids: list[int]) -> set[tuple[int, str]]:
                 balance=_amount(row["balance_amount"]),
                 last_paid_on=last_paid.get(pk),
                 last_moved=max(date for date in dates if date is not None),
+                # Written by ``_write_expected_delays`` once the customer's habit is known.
+                expected_delay=0,
             )
         )
+    # A document keeps its currency and due date, but an earlier row may be missing or stale.
+    due_dates = set(
+        DocumentBalance.objects.filter(invoice_id__in=ids).values_list("organisation_id", "currency", "due_date")
+    )
     DocumentBalance.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["invoice"], update_fields=list(DOCUMENT_FIELDS)
     )
+    _write_due_dates(due_dates | {(row.organisation_id, row.currency, row.due_date) for row in rows})
     return {(row.customer_id, row.currency) for row in rows}
+
+
+def _write_due_dates(keys: set[tuple[int, str, datetime.date | None]]) -> None:
+    """Rewrite the ``OpenDueDate`` rows of these (organisation id, currency, due date) from the stored balances."""
+    dates_of: dict[tuple[int, str], set[datetime.date | None]] = {}
+    for organisation, currency, due_date in keys:
+        dates_of.setdefault((organisation, currency), set()).add(due_date)
+    for (organisation, currency), dates in dates_of.items():
+        selected = Q(due_date__in=[date for date in dates if date is not None])
+        if None in dates:
+            selected |= Q(due_date__isnull=True)
+        OpenDueDate.objects.filter(selected, organisation_id=organisation, currency=currency).delete()
+        scope = DocumentBalance.objects.filter(selected, organisation_id=organisation, currency=currency)
+        OpenDueDate.objects.bulk_create(_due_date_rows(scope))
+
+
+def _due_date_rows(balances: Any) -> list[OpenDueDate]:
+    """Return the ``OpenDueDate`` rows adding up the open invoices among ``balances``."""
+    amount = DecimalField(max_digits=14, decimal_places=2)
+    totals = (
+        balances.filter(is_credit_note=False)
+        .exclude(balance=0)
+        .order_by()
+        .values("organisation_id", "currency", "due_date")
+        .annotate(
+            open=Sum(Case(When(balance__gt=0, then=F("balance")), default=Value(ZERO), output_field=amount)),
+            owed=Sum(Case(When(balance__lt=0, then=-F("balance")), default=Value(ZERO), output_field=amount)),
+            count=Count("pk", filter=Q(balance__gt=0)),
+        )
+    )
+    return [
+        OpenDueDate(
+            organisation_id=row["organisation_id"],
+            currency=row["currency"],
+            due_date=row["due_date"],
+            open_amount=_amount(row["open"]),
+            owed_amount=_amount(row["owed"]),
+            open_count=row["count"],
+        )
+        for row in totals
+    ]
 
 
 def payment_habits(scope: Q) -> dict[tuple[int, str], tuple[int, int]]:
@@ -217,7 +291,9 @@ def refresh_accounts(customers: Iterable[tuple[int, str]]) -> None:
     missing = customer_ids - set(organisations)
     organisations.update(Customer.objects.filter(pk__in=missing).values_list("pk", "organisation_id"))
     months = _month_rows(Q(customer_id__in=customer_ids))
-    _write_accounts(balances, organisations, payment_habits(Q(customer_id__in=customer_ids)), _first_months(months))
+    habits = payment_habits(Q(customer_id__in=customer_ids))
+    _write_accounts(balances, organisations, habits, _first_months(months))
+    _write_expected_delays(pairs, habits)
     CustomerMonth.objects.filter(customer_id__in=customer_ids).delete()
     CustomerMonth.objects.bulk_create(months, batch_size=BATCH)
 
@@ -365,12 +441,14 @@ def rebuild(organisation: Any) -> int:
     """Rewrite every derived row of the organisation from scratch; return how many documents."""
     with transaction.atomic():
         DocumentBalance.objects.filter(organisation=organisation).delete()
+        OpenDueDate.objects.filter(organisation=organisation).delete()
         CustomerAccount.objects.filter(organisation=organisation).delete()
         ids = list(
             Invoice.objects.filter(organisation=organisation, status=InvoiceStatus.ISSUED)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        # Each batch rewrites the due dates of its documents, counting the batches before it.
         for start in range(0, len(ids), BATCH):
             _write_documents(ids[start : start + BATCH])
         balances: dict[tuple[int, str], Decimal] = {}
@@ -381,7 +459,9 @@ def rebuild(organisation: Any) -> int:
                 balances[pair] = balances.get(pair, ZERO) + amount
                 organisations[pair[0]] = organisation_id
         months = _month_rows(scope)
-        _write_accounts(balances, organisations, payment_habits(scope), _first_months(months))
+        habits = payment_habits(scope)
+        _write_accounts(balances, organisations, habits, _first_months(months))
+        _write_expected_delays(balances, habits)
         CustomerMonth.objects.filter(organisation=organisation).delete()
         CustomerMonth.objects.bulk_create(months, batch_size=BATCH)
     return len(ids)

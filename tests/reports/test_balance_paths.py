@@ -124,6 +124,10 @@ def test_stored_path_on_random_operations(organisation, product):
     assert len(list(queries.customer_balances(organisation, today).rows)) >= 4
     assert_same_report(organisation, today)
     assert_same_report(organisation, today + datetime.timedelta(days=45))
+    # The expected receipts read each open invoice's delay from its stored balance, or join the accounts.
+    for day in (today, today + datetime.timedelta(days=45)):
+        stored = queries.expected_receipts(organisation, day, current=True)
+        assert stored == queries.expected_receipts(organisation, day, current=False)
     # Earlier dates take later months back out through the monthly rows: each account as it stood.
     for days in (0, 1, 9, 31, 45, 77, 120, 199, 230):
         as_of = today - datetime.timedelta(days=days)

@@ -442,6 +442,25 @@ def test_payment_habit_last_twelve_paid(organisation, customer, product):
     assert (account.settled_count, account.days_late_total) == (12, 24)
 
 
+@pytest.mark.parametrize(("late", "moved"), [((0, 1), 1), ((-2, -3), -3), ((3, 3, 4), 3)])
+def test_expected_delay_rounds_halves_away_from_zero(organisation, customer, product, late, moved):
+    lines = [("Audit", "1", "100.00", "20.00", product)]
+    for days in late:
+        paid = issue(organisation, customer, lines, datetime.date(2026, 9, 1))
+        pay(paid, "120.00", paid.due_date + datetime.timedelta(days=days))
+    waiting = issue(organisation, customer, lines, datetime.date(2026, 11, 2))
+    day = waiting.due_date - datetime.timedelta(days=28)
+
+    with on(day):
+        stored = queries.expected_receipts(organisation, day, current=True)
+        joined = queries.expected_receipts(organisation, day, current=False)
+
+    assert stored == joined
+    expected_on = waiting.due_date + datetime.timedelta(days=moved)
+    week = (expected_on - stored.weeks[0].start).days // 7
+    assert [(index, row.amount) for index, row in enumerate(stored.weeks) if row.amount] == [(week, D("120.00"))]
+
+
 def test_expected_receipts_follow_habit(organisation, customer, product):
     lines = [("Audit", "1", "100.00", "20.00", product)]
     paid = issue(organisation, customer, lines, datetime.date(2026, 9, 1))

@@ -24,7 +24,7 @@ from ardoise.payments.services import (
     reverse_receipt,
 )
 from ardoise.reports import queries
-from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance
+from ardoise.reports.models import CustomerAccount, CustomerMonth, DocumentBalance, OpenDueDate
 from ardoise.reports.stored import rebuild
 from tests.reports.conftest import issue
 
@@ -46,7 +46,11 @@ def stored_rows(organisation) -> tuple[dict, dict, dict]:
         (row["customer_id"], row["currency"], row["month"]): (row["change"], row["closing"])
         for row in CustomerMonth.objects.filter(organisation=organisation).values()
     }
-    return documents, accounts, months
+    due_dates = sorted(
+        (row["currency"], str(row["due_date"]), row["open_amount"], row["owed_amount"], row["open_count"])
+        for row in OpenDueDate.objects.filter(organisation=organisation).values()
+    )
+    return documents, accounts, months, due_dates
 
 
 def assert_matches_rebuild(organisation) -> None:
@@ -56,6 +60,7 @@ def assert_matches_rebuild(organisation) -> None:
     assert kept[0] == fresh[0]
     assert kept[1] == fresh[1]
     assert kept[2] == fresh[2]
+    assert kept[3] == fresh[3]
 
 
 def test_autumn_balances_match_rebuild(autumn):

@@ -51,5 +51,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(condition=models.Q(('balance', 0), _negated=True), fields=['organisation', 'currency', 'due_date'], name='document_balance_open'), models.Index(fields=['organisation', 'last_moved'], name='document_balance_moved'), models.Index(fields=['organisation', 'last_paid_on'], name='document_balance_paid_on')],
             },
         ),
-        # The rows are filled by 0008, once every derived table exists.
+        # The rows are filled by 0009, once every derived table exists.
     ]

@@ -51,5 +51,5 @@ class Migration(migrations.Migration):
             model_name="customeraccount",
             index=models.Index(fields=["organisation", "currency", "-balance"], name="customer_account_balance"),
         ),
-        # The rows are filled by 0008, once every derived table exists.
+        # The rows are filled by 0009, once every derived table exists.
     ]

@@ -3,18 +3,6 @@
 from django.db import migrations, models
 
 
-def fill_derived_rows(apps, schema_editor):
-    # NOTE: this runs the current code of ardoise.reports.stored, which reads and writes the current
-    # models. It is the only migration that fills the stored balances, accounts and months (0002,
-    # 0005 and 0006 leave it to this one); a later change of those models must move this fill to
-    # its own migration, at the end.
-    from ardoise.accounts.models import Organisation
-    from ardoise.reports.stored import rebuild
-
-    for organisation in Organisation.objects.using(schema_editor.connection.alias).order_by("pk"):
-        rebuild(organisation)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_payment_terms"),
@@ -47,5 +35,4 @@ class Migration(migrations.Migration):
                 name="customer_month_org",
             ),
         ),
-        migrations.RunPython(fill_derived_rows, migrations.RunPython.noop),
     ]
