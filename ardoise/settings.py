@@ -249,12 +249,24 @@ HUEY = {
         else {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
     ),
 }
-# The cache holds the API's rate-limit counters: in memory for one process, in Redis when
-# REDIS_URL is set, so that every gunicorn worker and machine counts the same calls.
+# The default cache holds the API's rate-limit counters: in memory for one process, in Redis when
+# REDIS_URL is set, so that every gunicorn worker and machine counts the same calls. The "pdf"
+# cache keeps the customer statements rendered lately (ardoise.pdf.render), a few per process in
+# memory since each may weigh a megabyte.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "pdf": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "pdf"},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pdf": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pdf",
+            "OPTIONS": {"MAX_ENTRIES": 8},
+        },
+    }
 # Calls per minute allowed to each API token.
 ARDOISE_API_RATE_LIMIT = env_int("ARDOISE_API_RATE_LIMIT", 120)
 if ARDOISE_API_RATE_LIMIT <= 0:

@@ -28,6 +28,8 @@ def _fast_tests_and_tmp_outbox(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Each test renders its own PDFs; tests/pdf/test_render.py turns the cache on where it checks it.
+    settings.CACHES = {**settings.CACHES, "pdf": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 @pytest.fixture(autouse=True, scope="session")

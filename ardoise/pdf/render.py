@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, Final, cast
 
 import typst
+from django.core.cache import caches
 from django.utils.translation import gettext as _
 
 from ardoise.core.document import InvoiceDocument
@@ -51,6 +53,9 @@ LOGO_FORMATS = {
 }
 
 _threads = threading.local()
+
+# How long a rendered statement stays in the "pdf" cache.
+PDF_CACHE_SECONDS = 15 * 60
 
 
 class InvoicePdfError(Exception):
@@ -154,10 +159,17 @@ def render_statement_pdf(data: dict[str, Any], logo: bytes | None = None, logo_f
     """Render a customer statement, laid out like the invoices, from its already formatted ``data``.
 
     A statement is no e-invoice: it is a plain PDF, with the fonts embedded.
+    Typst lays out a long statement in about half a millisecond per line, so
+    the PDF of the same data, asked for again (opened, then sent by e-mail),
+    comes from the "pdf" cache: the key hashes the data and the templates.
     """
     data = _printable_tree(data)
     data["logo"] = _logo(logo, logo_format)
     payload = json.dumps(data, ensure_ascii=False)
+    key = "statement:" + hashlib.sha256(_templates_digest() + payload.encode()).hexdigest()
+    cached = _cache_get(key)
+    if cached is not None:
+        return cached
     try:
         pdf, warnings = _compiler(STATEMENT_TEMPLATE).compile_with_warnings(
             format="pdf", sys_inputs={"data": payload}, pdf_tags=PDF_TAGS
@@ -166,7 +178,33 @@ def render_statement_pdf(data: dict[str, Any], logo: bytes | None = None, logo_f
         raise StatementPdfError(error.message) from error
     for warning in warnings:
         logger.warning("Typst warning while rendering a statement: %s", warning.message)
+    _cache_set(key, pdf)
     return cast(bytes, pdf)
+
+
+@cache
+def _templates_digest() -> bytes:
+    """Hash the Typst templates and Typst's version: a change of either renders the statements again."""
+    digest = hashlib.sha256(typst.__version__.encode())
+    for path in sorted(TEMPLATE_DIRECTORY.glob("*.typ")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def _cache_get(key: str) -> bytes | None:
+    # The cache saves time only: when it fails (Redis stopped), the PDF is rendered as if it were empty.
+    try:
+        return cast(bytes | None, caches["pdf"].get(key))
+    except Exception:
+        logger.warning("The PDF cache could not be read; rendering the statement again", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, pdf: bytes) -> None:
+    try:
+        caches["pdf"].set(key, pdf, PDF_CACHE_SECONDS)
+    except Exception:
+        logger.warning("The PDF cache could not be written", exc_info=True)
 
 
 class LetterPdfError(Exception):

@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,6 +17,7 @@ from pypdf import PdfReader
 
 from ardoise.audit.models import AuditEntry
 from ardoise.mailing.models import DeliveryStatus, OutboundEmail
+from ardoise.pdf import render
 from ardoise.reports import queries
 from ardoise.reports.periods import Period
 
@@ -205,3 +207,46 @@ def test_unapplied_credit_is_taken_off_the_balance(owner_client, autumn, today):
     assert "après déduction de" in page
     assert "Moins votre crédit non affecté" in text
     assert "Dont" not in text
+
+
+@pytest.fixture
+def pdf_cache(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "pdf": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "statement-tests"},
+    }
+    caches["pdf"].clear()
+
+
+def test_statement_asked_again_is_rendered_once(pdf_cache, owner_client, autumn, today, monkeypatch):
+    rendered = []
+    compiler = render._compiler
+
+    def counting(template):
+        rendered.append(template.name)
+        return compiler(template)
+
+    monkeypatch.setattr(render, "_compiler", counting)
+    address = reverse("reports:statement_pdf", args=[autumn.martin.pk])
+
+    first = owner_client.get(address, PERIOD)
+    again = owner_client.get(address, PERIOD)
+    other = owner_client.get(address, {"du": "2026-11-01", "au": "2026-12-31"})
+
+    assert again.content == first.content
+    assert other.content != first.content
+    assert rendered == ["statement.typ", "statement.typ"]
+
+
+def test_statement_is_rendered_when_the_cache_fails(pdf_cache, owner_client, autumn, today, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise ConnectionError("Redis is not running")
+
+    monkeypatch.setattr(caches["pdf"], "get", broken)
+    monkeypatch.setattr(caches["pdf"], "set", broken)
+
+    response = owner_client.get(reverse("reports:statement_pdf", args=[autumn.martin.pk]), PERIOD)
+
+    assert response.status_code == 200
+    assert "Relevé de compte" in pdf_text(response.content)
+    assert "The PDF cache could not be read" in caplog.text
