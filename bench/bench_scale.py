@@ -75,9 +75,9 @@ def pages(customer_id: int, today: Any) -> list[tuple[str, str | Callable[[int],
         # the largest customer.
         ("customer statement, this year", "/rapports/releve/?client=%d&periode=annee" % customer_id),
         ("statement PDF, this year", "/rapports/releve/%d/pdf/?periode=annee" % customer_id),
-        # Typst keeps the layout of a document it rendered before: the two rows above measure a
-        # statement asked for again. A user usually asks for one once, so each request below ends
-        # the period a day earlier, a document Typst has not laid out yet.
+        # A statement asked for again comes from the PDF cache: the two rows above measure that.
+        # A user usually asks for one once, so each request below ends the period a day earlier,
+        # a document neither the cache nor Typst has seen.
         ("statement PDF, a new month", _moving_end(customer_id, month_start(today, 1), today, 30)),
         ("statement PDF, a new year", _moving_end(customer_id, today.replace(month=1, day=1), today, 0)),
     ]

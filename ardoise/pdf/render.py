@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -178,14 +179,15 @@ def render_statement_pdf(data: dict[str, Any], logo: bytes | None = None, logo_f
         raise StatementPdfError(error.message) from error
     for warning in warnings:
         logger.warning("Typst warning while rendering a statement: %s", warning.message)
-    _cache_set(key, pdf)
-    return cast(bytes, pdf)
+    document = cast(bytes, pdf)
+    _cache_set(key, document)
+    return document
 
 
 @cache
 def _templates_digest() -> bytes:
     """Hash the Typst templates and Typst's version: a change of either renders the statements again."""
-    digest = hashlib.sha256(typst.__version__.encode())
+    digest = hashlib.sha256(importlib.metadata.version("typst").encode())
     for path in sorted(TEMPLATE_DIRECTORY.glob("*.typ")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.digest()

@@ -84,19 +84,23 @@ def test_stored_path_equals_full_computation(autumn, as_of):
     assert_same_report(autumn.organisation, as_of, "USD")
 
 
+def new_customer(organisation, name: str) -> Customer:
+    return Customer.objects.create(
+        organisation=organisation,
+        kind=CustomerKind.INDIVIDUAL,
+        name=name,
+        email="compta@example.fr",
+        address_line1="1 rue",
+        postcode="69001",
+        city="Lyon",
+    )
+
+
 def test_stored_path_on_random_operations(organisation, product):
     rng = random.Random(4212)
     today = datetime.date(2026, 12, 10)
     customers = [
-        Customer.objects.create(
-            organisation=organisation,
-            kind=CustomerKind.INDIVIDUAL,
-            name=name,
-            email="compta@example.fr",
-            address_line1="1 rue",
-            postcode="69001",
-            city="Lyon",
-        )
+        new_customer(organisation, name)
         for name in ("Boulangerie Martin", "atelier Bois", "Zinc & Co", "École Jules Ferry", "Abeille SARL", "Garage")
     ]
     invoices = []
@@ -140,18 +144,7 @@ def test_stored_path_on_random_operations(organisation, product):
 
 def test_accounts_on_dates_before_after_and_between_movements(organisation, product):
     """A month's closing serves every date: before a customer's first movement, after their last, and between."""
-    early, late = (
-        Customer.objects.create(
-            organisation=organisation,
-            kind=CustomerKind.INDIVIDUAL,
-            name=name,
-            email="compta@example.fr",
-            address_line1="1 rue",
-            postcode="69001",
-            city="Lyon",
-        )
-        for name in ("Boulangerie Martin", "Zinc & Co")
-    )
+    early, late = (new_customer(organisation, name) for name in ("Boulangerie Martin", "Zinc & Co"))
     lines = [("Prestation", "1", "500.00", "20.00", product)]
     with on(datetime.date(2026, 6, 10)):
         issue(organisation, early, lines, datetime.date(2026, 6, 10))
