@@ -1401,8 +1401,7 @@ def expected_receipts(
         stored = sql.table(DocumentBalance)
         expected_on = sql.add_days("COALESCE(b.due_date, %s)", "b.expected_delay")
         open_balances = (
-            f"{stored} b WHERE b.organisation_id = %s AND b.currency = %s AND b.is_credit_note = %s "
-            "AND b.balance <> 0"
+            f"{stored} b WHERE b.organisation_id = %s AND b.currency = %s AND b.is_credit_note = %s AND b.balance <> 0"
         )
         source_params: list[Any] = [organisation.pk, currency, False]
     else:
