@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -21,12 +22,15 @@ from ardoise.invoicing.exceptions import InvoicingError
 from ardoise.mailing.forms import InvoiceEmailForm, composed_initial, recipients_initial
 from ardoise.mailing.models import DeliveryStatus
 from ardoise.mailing.templating import compose_statement_email
+from ardoise.pdf.render import StatementPdfError
 from ardoise.reports import queries, services, tables
 from ardoise.reports.forms import ReportFilters
 from ardoise.reports.statement_pdf import statement_filename, statement_pdf
 from ardoise.reports.views import MAX_PAGE, PAGE_SIZE, PAGES, filter_choices, sheet_of
 
 PAGE = PAGES["statement"]
+
+logger = logging.getLogger(__name__)
 
 
 def _statement(organisation: Any, filters: ReportFilters) -> queries.Statement:
@@ -103,7 +107,13 @@ def statement_pdf_view(request: HttpRequest, customer_pk: int) -> HttpResponse:
     if not filters.is_valid():
         return _render(request, filters)
     report = _statement(current_organisation(request), filters)
-    response = HttpResponse(statement_pdf(current_organisation(request), report), content_type="application/pdf")
+    try:
+        pdf = statement_pdf(current_organisation(request), report)
+    except StatementPdfError as error:
+        logger.exception("Statement PDF of customer %s failed", customer.pk)
+        messages.error(request, _("%(error)s. Réessayez dans un instant.") % {"error": str(error).rstrip(".")})
+        return _render(request, filters, status=503)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=False, filename=statement_filename(report)) or ""
     )
@@ -134,9 +144,9 @@ def statement_send(request: HttpRequest, customer_pk: int) -> HttpResponse:
             user=request.user,
             request=request,
         )
-    except InvoicingError as error:
-        messages.error(request, error.message)
-        form.add_error(None, error.message)
+    except (InvoicingError, StatementPdfError) as error:
+        messages.error(request, str(error))
+        form.add_error(None, str(error))
         return _render(request, filters, form, status=400)
     if outbound.status == DeliveryStatus.FAILED:
         reason = _(

@@ -122,6 +122,16 @@ def test_statement_needs_a_customer_and_writes_pdf(autumn, today, tmp_path):
     assert path.read_bytes().startswith(b"%PDF")
 
 
+def test_statement_pdf_that_fails_gets_a_french_message(autumn, today, tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+    monkeypatch.setattr("ardoise.pdf.render.LINES_RENDERED_APART", -1)
+    path = tmp_path / "releve.pdf"
+
+    with pytest.raises(CommandError, match="la mise en page s'est arrêtée avant la fin"):
+        run(autumn, "statement", "--customer", str(autumn.martin.pk), "--format", "pdf", "--output", str(path))
+    assert not path.exists()
+
+
 def test_statement_default_period(autumn, today):
     default = run(autumn, "statement", "--customer", str(autumn.durand.pk), "--format", "csv").splitlines()
     chosen = run(

@@ -250,3 +250,43 @@ def test_statement_is_rendered_when_the_cache_fails(pdf_cache, owner_client, aut
     assert response.status_code == 200
     assert "Relevé de compte" in pdf_text(response.content)
     assert "The PDF cache could not be read" in caplog.text
+
+
+def test_long_statement_is_rendered_in_a_child_process(owner_client, autumn, today, monkeypatch):
+    children = []
+    compile_apart = render.compile_apart
+
+    def counting(*args, **kwargs):
+        children.append(args[0].name)
+        return compile_apart(*args, **kwargs)
+
+    monkeypatch.setattr(render, "compile_apart", counting)
+    monkeypatch.setattr(render, "LINES_RENDERED_APART", 2)
+    address = reverse("reports:statement_pdf", args=[autumn.martin.pk])
+
+    response = owner_client.get(address, PERIOD)
+
+    assert children == ["statement.typ"]
+    text = pdf_text(response.content)
+    assert "Avoir %s" % autumn.a1.number in text
+    assert "Solde au 31/12/2026" in text
+
+
+def test_statement_pdf_that_fails_shows_the_statement_with_a_message(
+    owner_client, autumn, today, monkeypatch, smtp_settings
+):
+    monkeypatch.setattr("sys.executable", "/nonexistent/python")
+    monkeypatch.setattr(render, "LINES_RENDERED_APART", -1)
+
+    response = owner_client.get(reverse("reports:statement_pdf", args=[autumn.martin.pk]), PERIOD)
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "la mise en page s&#x27;est arrêtée avant la fin. Réessayez dans un instant." in page
+    assert "Boulangerie Martin SAS" in page
+
+    sent = send(owner_client, autumn.martin)
+
+    assert sent.status_code == 400
+    assert "la mise en page s&#x27;est arrêtée avant la fin" in sent.content.decode()
+    assert not OutboundEmail.objects.filter(to=autumn.martin.email).exists()

@@ -15,6 +15,7 @@ from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisatio
 from ardoise.core.csvfile import write_csv
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
+from ardoise.pdf.render import StatementPdfError
 from ardoise.reports import queries, tables
 from ardoise.reports.forms import FIRST_DATE, LAST_DATE
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
@@ -125,7 +126,11 @@ class Command(FrenchCommand):
             period = self.statement_period(options)
             report = queries.statement(organisation, customer, period, currency)
             if output_format == "pdf":
-                self.write_file(options["output"], statement_pdf(organisation, report))
+                try:
+                    pdf = statement_pdf(organisation, report)
+                except StatementPdfError as error:
+                    raise CommandError(str(error)) from error
+                self.write_file(options["output"], pdf)
                 return
             table = tables.statement_table(report)
         else:
