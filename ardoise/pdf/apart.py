@@ -4,8 +4,8 @@ Typst keeps what it computed for every document it compiled, for as long as
 the process lives, and typst-py offers no way to let it go: a long customer
 statement left about 170 MB behind in a web process. A long document is
 therefore compiled by ``python -m ardoise.pdf.apart``, started for it. The
-request goes to its standard input as JSON; the answer comes back on its
-standard output as one JSON line (warnings or error) followed by the PDF.
+request goes to its standard input as JSON. The child writes one JSON line
+(warnings or error) to its standard output, followed by the PDF.
 This module imports nothing of Django, so the child starts quickly.
 """
 
@@ -22,7 +22,8 @@ from typing import cast
 
 import typst
 
-# A year of 1,739 lines takes about a second: far longer means the child is stuck.
+# A year of 1,739 lines takes about a second on a 2-core machine, so this allows for far longer
+# statements on slower machines before the child is taken as stuck.
 TIMEOUT_SECONDS = 300
 
 
@@ -61,16 +62,17 @@ def compile_apart(template: Path, fonts: Sequence[Path], payload: str, *, tags: 
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        raise CompileError("no PDF after %d s" % TIMEOUT_SECONDS) from error
+        raise CompileError("Typst child process timed out after %d s" % TIMEOUT_SECONDS) from error
     except OSError as error:
-        raise CompileError("the child process could not start: %s" % error) from error
+        raise CompileError("Typst child process could not start: %s" % error) from error
     header, _newline, pdf = child.stdout.partition(b"\n")
     if child.returncode != 0 or not header:
-        raise CompileError("the child process failed (%s): %s" % (child.returncode, child.stderr.decode()[-500:]))
-    answer = json.loads(header)
-    if answer["error"] is not None:
-        raise CompileError(answer["error"], from_typst=True)
-    return pdf, answer["warnings"]
+        reason = child.stderr.decode(errors="replace")[-500:]
+        raise CompileError("Typst child process failed with exit status %s: %s" % (child.returncode, reason))
+    result = json.loads(header)
+    if result["error"] is not None:
+        raise CompileError(result["error"], from_typst=True)
+    return pdf, result["warnings"]
 
 
 def _compile(request: dict[str, object]) -> tuple[bytes, dict[str, object]]:
@@ -92,5 +94,5 @@ def _compile(request: dict[str, object]) -> tuple[bytes, dict[str, object]]:
 
 
 if __name__ == "__main__":
-    pdf, answer = _compile(json.loads(sys.stdin.buffer.read()))
-    sys.stdout.buffer.write(json.dumps(answer).encode() + b"\n" + pdf)
+    pdf, result = _compile(json.loads(sys.stdin.buffer.read()))
+    sys.stdout.buffer.write(json.dumps(result).encode() + b"\n" + pdf)

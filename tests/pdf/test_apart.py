@@ -1,4 +1,4 @@
-"""Long documents compiled in a child process: same PDF, Typst's errors reported, no memory left behind."""
+"""Long documents compiled in a child process: Typst's errors and a child that cannot start are reported."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from ardoise.pdf.apart import CompileError, compile_apart
 from ardoise.pdf.fonts import FONT_FILES
 
 
-def test_typst_error_in_the_child_comes_back_as_its_message():
+def test_child_typst_error_message():
     with pytest.raises(CompileError, match='does not contain key "labels"'):
         compile_apart(render.STATEMENT_TEMPLATE, FONT_FILES, "{}", tags=False)
 
 
-def test_child_that_cannot_start_is_reported(monkeypatch):
+def test_child_start_failure(monkeypatch):
     monkeypatch.setattr("sys.executable", "/nonexistent/python")
 
-    with pytest.raises(CompileError, match="could not start"):
+    with pytest.raises(CompileError, match="Typst child process could not start"):
         compile_apart(render.STATEMENT_TEMPLATE, FONT_FILES, "{}", tags=False)
 
 
-def test_statement_whose_child_fails_gets_a_french_message(monkeypatch, caplog):
+def test_statement_child_failure_french_message(monkeypatch, caplog):
     monkeypatch.setattr("sys.executable", "/nonexistent/python")
     monkeypatch.setattr(render, "LINES_RENDERED_APART", -1)
 
