@@ -70,7 +70,8 @@ def email_send(request: HttpRequest, invoice_pk: int) -> HttpResponse:
         return _refuse_send(request, invoice, form, error.message)
     if outbound.status == DeliveryStatus.FAILED:
         reason = _(
-            "L'e-mail n'a pas pu être envoyé. Réponse du serveur : %(reason)s. Vérifiez l'adresse puis réessayez."
+            "L'e-mail n'a pas pu être envoyé. Réponse du serveur : %(reason)s. "
+            "Vérifiez l'adresse et les réglages d'envoi, puis réessayez."
         ) % {"reason": outbound.error}
         return _refuse_send(request, invoice, form, reason)
     if outbound.status == DeliveryStatus.SENT:

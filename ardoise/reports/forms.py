@@ -46,7 +46,7 @@ def parse_date(raw: str) -> datetime.date:
     if WELL_FORMED_DATE.match(text):
         # The format is right but the calendar has no such day: 31/02, 29/02 of a common year.
         raise forms.ValidationError(
-            _("Le « %(value)s » n'existe pas dans le calendrier : vérifiez le jour et le mois.") % {"value": raw}
+            _("La date « %(value)s » n'existe pas dans le calendrier : vérifiez le jour et le mois.") % {"value": raw}
         )
     raise forms.ValidationError(
         _("La date « %(value)s » n'est pas valide : saisissez-la au format JJ/MM/AAAA, par exemple 04/12/2026.")

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ardoise.reports import monthly, stored
 from ardoise.reports.breakdowns import fill_missing
 
 
-def rebuild_all(organisation: Any) -> int:
+class Rebuilt(NamedTuple):
+    documents: int  # issued documents whose stored balances were rewritten
+    filled: int  # documents that got their missing VAT and revenue rows
+
+
+def rebuild_all(organisation: Any) -> Rebuilt:
     """Fill the missing VAT and revenue rows, then rebuild the stored balances and monthly totals.
 
-    Return how many documents got their rows filled. Used after writes that
-    bypass the model signals, such as an organisation import's bulk inserts.
+    Used after writes that bypass the model signals, such as an organisation
+    import's bulk inserts.
     """
     filled = fill_missing(organisation)
-    stored.rebuild(organisation)
+    documents = stored.rebuild(organisation)
     monthly.rebuild(organisation)
-    return filled
+    return Rebuilt(documents, filled)

@@ -150,7 +150,8 @@ def statement_send(request: HttpRequest, customer_pk: int) -> HttpResponse:
         return _render(request, filters, form, status=400)
     if outbound.status == DeliveryStatus.FAILED:
         reason = _(
-            "Le relevé n'a pas pu être envoyé. Réponse du serveur : %(reason)s. Vérifiez l'adresse puis réessayez."
+            "Le relevé n'a pas pu être envoyé. Réponse du serveur : %(reason)s. "
+            "Vérifiez l'adresse et les réglages d'envoi, puis réessayez."
         ) % {"reason": outbound.error}
         messages.error(request, reason)
         form.add_error(None, reason)

@@ -69,7 +69,7 @@ def test_day_not_in_calendar_is_named(autumn, today, raw):
 
     assert caught.value.returncode == 2
     assert str(caught.value) == (
-        "--as-of : le « %s » n'existe pas dans le calendrier, vérifiez le jour et le mois." % raw
+        "--as-of : la date « %s » n'existe pas dans le calendrier, vérifiez le jour et le mois." % raw
     )
 
 
@@ -92,7 +92,7 @@ def test_bad_date_exits_2_from_the_command_line(autumn, today, capsys):
         )
 
     assert caught.value.code == 2
-    assert "Erreur : --from : le « 2026-02-30 » n'existe pas dans le calendrier" in capsys.readouterr().err
+    assert "Erreur : --from : la date « 2026-02-30 » n'existe pas dans le calendrier" in capsys.readouterr().err
 
 
 def test_unknown_customer_is_refused(autumn, today):
@@ -160,7 +160,10 @@ def test_refresh_fills_missing_rows(autumn, today):
 
     output = run(autumn, "refresh")
 
-    assert output == "Tables des rapports à jour : 1 document(s) ajouté(s).\n"
+    assert output == (
+        "Tables des rapports reconstruites : 7 documents émis recalculés. "
+        "Lignes de TVA et de chiffre d'affaires ajoutées à 1 document.\n"
+    )
     assert VatBreakdownRow.objects.filter(invoice=autumn.f2).exists()
 
 

@@ -148,7 +148,7 @@ def test_rebuild_command_rewrites_monthly_totals(autumn, today):
     call_command("report", "--organisation", str(autumn.organisation.pk), "rebuild", stdout=output)
 
     assert monthly_rows(autumn.organisation) == kept
-    assert output.getvalue() == "Tables des rapports à jour : 0 document(s) ajouté(s).\n"
+    assert output.getvalue() == "Tables des rapports reconstruites : 7 documents émis recalculés.\n"
 
 
 def from_documents(monkeypatch) -> None:

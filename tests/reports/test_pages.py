@@ -134,7 +134,7 @@ def test_revenue_xlsx_export_has_numbers(owner_client, autumn, today):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"du": "2026-13-01", "au": "2026-12-31"}, "Le « 2026-13-01 » n'existe pas dans le calendrier"),
+        ({"du": "2026-13-01", "au": "2026-12-31"}, "La date « 2026-13-01 » n'existe pas dans le calendrier"),
         ({"du": "13-2026-01", "au": "2026-12-31"}, "La date « 13-2026-01 » n'est pas valide"),
         ({"du": "2026-12-31", "au": "2026-01-01"}, "La fin de la période (01/01/2026) précède son début (31/12/2026)"),
         ({"du": "2026-01-01"}, "Indiquez les deux dates de la période"),
@@ -160,7 +160,7 @@ def test_day_not_in_calendar_is_explained(owner_client, autumn, today, raw):
     response = owner_client.get(reverse("reports:aging"), {"date": raw})
 
     assert response.status_code == 400
-    assert "Le « %s » n&#x27;existe pas dans le calendrier : vérifiez le jour et le mois." % raw in (
+    assert "La date « %s » n&#x27;existe pas dans le calendrier : vérifiez le jour et le mois." % raw in (
         response.content.decode()
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
 from ardoise.core.csvfile import write_csv
@@ -55,7 +56,7 @@ def parse_date(raw: str, option: str) -> datetime.date:
     except ValueError:
         if ISO_DATE_SHAPE.match(raw):
             raise CommandError(
-                _("%(option)s : le « %(value)s » n'existe pas dans le calendrier, vérifiez le jour et le mois.")
+                _("%(option)s : la date « %(value)s » n'existe pas dans le calendrier, vérifiez le jour et le mois.")
                 % {"option": option, "value": raw},
                 returncode=USAGE_ERROR,
             ) from None
@@ -139,8 +140,20 @@ class Command(FrenchCommand):
 
     def refresh(self, organisation: Any) -> None:
         """Fill the VAT and revenue rows of issued documents, then rebuild the stored balances and monthly totals."""
-        filled = rebuild_all(organisation)
-        self.stdout.write(_("Tables des rapports à jour : %(count)s document(s) ajouté(s).") % {"count": filled})
+        rebuilt = rebuild_all(organisation)
+        message = ngettext(
+            "Tables des rapports reconstruites : %(documents)s document émis recalculé",
+            "Tables des rapports reconstruites : %(documents)s documents émis recalculés",
+            rebuilt.documents,
+        ) % {"documents": rebuilt.documents}
+        message += "."
+        if rebuilt.filled:
+            message += " " + ngettext(
+                "Lignes de TVA et de chiffre d'affaires ajoutées à %(filled)s document.",
+                "Lignes de TVA et de chiffre d'affaires ajoutées à %(filled)s documents.",
+                rebuilt.filled,
+            ) % {"filled": rebuilt.filled}
+        self.stdout.write(message)
 
     def table(
         self, name: str, organisation: Any, options: dict[str, Any], customer_id: int | None, currency: str
