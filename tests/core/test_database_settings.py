@@ -36,10 +36,9 @@ def test_options_given_in_the_url_come_last_so_they_win():
     assert options.index("max_parallel_workers_per_gather=0") < options.index("max_parallel_workers_per_gather=2")
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_the_test_database_connection_has_the_settings():
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL session settings")
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         workers = cursor.fetchone()[0]
