@@ -179,14 +179,11 @@ def _write_documents(ids: list[int]) -> set[tuple[int, str]]:
                 expected_delay=0,
             )
         )
-    # A document keeps its currency and due date, but an earlier row may be missing or stale.
-    due_dates = set(
-        DocumentBalance.objects.filter(invoice_id__in=ids).values_list("organisation_id", "currency", "due_date")
-    )
     DocumentBalance.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["invoice"], update_fields=list(DOCUMENT_FIELDS)
     )
-    _write_due_dates(due_dates | {(row.organisation_id, row.currency, row.due_date) for row in rows})
+    # An issued document never changes its currency or due date, so the rows' keys are those it had before.
+    _write_due_dates({(row.organisation_id, row.currency, row.due_date) for row in rows})
     return {(row.customer_id, row.currency) for row in rows}
 
 
@@ -390,12 +387,10 @@ def _month_rows(scope: Q) -> list[CustomerMonth]:
 
 
 def _first_months(rows: list[CustomerMonth]) -> dict[tuple[int, str], datetime.date]:
-    """Return the first month of each (customer id, currency) among ``rows``."""
+    """Return the first month of each (customer id, currency) among ``rows``, which ``_month_rows`` lists in order."""
     first: dict[tuple[int, str], datetime.date] = {}
     for row in rows:
-        pair = (row.customer_id, row.currency)
-        if pair not in first or row.month < first[pair]:
-            first[pair] = row.month
+        first.setdefault((row.customer_id, row.currency), row.month)
     return first
 
 
