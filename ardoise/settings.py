@@ -249,7 +249,7 @@ HUEY = {
         else {"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")}
     ),
 }
-# The default cache holds the API's rate-limit counters: in memory for one process, in Redis when
+# The default cache stores the API's rate-limit counters: in memory for one process, in Redis when
 # REDIS_URL is set, so that every gunicorn worker and machine counts the same calls. The "pdf"
 # cache keeps the customer statements rendered lately (ardoise.pdf.render), a few per process in
 # memory since each may weigh a megabyte.

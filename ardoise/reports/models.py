@@ -136,7 +136,7 @@ class DocumentBalance(models.Model):
                 name="document_balance_open",
             ),
             # Covering on PostgreSQL: the balances on an earlier date start from the documents moved since,
-            # and look up each one's later movements by its invoice, where the stored figures say there are some.
+            # and look up each one's later movements by its invoice when the stored figures show some.
             models.Index(
                 fields=["organisation", "last_moved"],
                 include=[
@@ -237,7 +237,7 @@ class CustomerMonth(models.Model):
     """How much one customer's account (411) moved in one month, in one currency, and its balance then.
 
     Derived data. ``change`` is the documents issued that month (credit notes
-    negative), minus the money received, plus the refunds paid; ``closing``
+    negative), minus the money received, plus the refunds paid. ``closing``
     is the account's balance at the month's end. A customer has a row for
     every month from their first movement to their last, months without any
     included, and ``stored.refresh_accounts`` rewrites them with the account.

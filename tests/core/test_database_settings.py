@@ -23,13 +23,13 @@ def _options_for(url: str) -> str:
     return json.loads(output)["options"]
 
 
-def test_postgresql_connections_turn_jit_and_parallel_workers_off():
+def test_connection_options_turn_jit_and_workers_off():
     options = _options_for("postgres://ardoise@127.0.0.1:5432/ardoise")
 
     assert options == "-c jit=off -c max_parallel_workers_per_gather=0"
 
 
-def test_options_given_in_the_url_come_last_so_they_win():
+def test_url_options_override_defaults():
     options = _options_for("postgres://ardoise@127.0.0.1:5432/ardoise?options=-c%20max_parallel_workers_per_gather%3D2")
 
     assert options.endswith("-c max_parallel_workers_per_gather=2")
@@ -38,7 +38,7 @@ def test_options_given_in_the_url_come_last_so_they_win():
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_test_database_connection_has_the_settings():
+def test_connection_has_session_settings():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         workers = cursor.fetchone()[0]

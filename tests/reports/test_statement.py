@@ -218,7 +218,7 @@ def pdf_cache(settings):
     caches["pdf"].clear()
 
 
-def test_statement_asked_again_is_rendered_once(pdf_cache, owner_client, autumn, today, monkeypatch):
+def test_statement_pdf_cached(pdf_cache, owner_client, autumn, today, monkeypatch):
     rendered = []
     compiler = render._compiler
 
@@ -238,7 +238,7 @@ def test_statement_asked_again_is_rendered_once(pdf_cache, owner_client, autumn,
     assert rendered == ["statement.typ", "statement.typ"]
 
 
-def test_statement_is_rendered_when_the_cache_fails(pdf_cache, owner_client, autumn, today, monkeypatch, caplog):
+def test_statement_pdf_cache_failure(pdf_cache, owner_client, autumn, today, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise ConnectionError("Redis is not running")
 
@@ -252,7 +252,7 @@ def test_statement_is_rendered_when_the_cache_fails(pdf_cache, owner_client, aut
     assert "The PDF cache could not be read" in caplog.text
 
 
-def test_long_statement_is_rendered_in_a_child_process(owner_client, autumn, today, monkeypatch):
+def test_long_statement_pdf_in_child(owner_client, autumn, today, monkeypatch):
     children = []
     compile_apart = render.compile_apart
 
@@ -272,9 +272,7 @@ def test_long_statement_is_rendered_in_a_child_process(owner_client, autumn, tod
     assert "Solde au 31/12/2026" in text
 
 
-def test_statement_pdf_that_fails_shows_the_statement_with_a_message(
-    owner_client, autumn, today, monkeypatch, smtp_settings
-):
+def test_statement_pdf_failure_message(owner_client, autumn, today, monkeypatch, smtp_settings):
     monkeypatch.setattr("sys.executable", "/nonexistent/python")
     monkeypatch.setattr(render, "LINES_RENDERED_APART", -1)
 
