@@ -299,11 +299,12 @@ def figures_page(
         f"WITH b AS (SELECT o.customer_id AS customer_id, o.due_date AS due_date, o.balance AS balance "  # noqa: S608
         f"FROM ({balances}) o), "
         f"n AS ({nets}), "
-        "k AS (SELECT b.customer_id AS customer_id FROM b "
-        "UNION SELECT n.customer_id FROM n WHERE ROUND(n.net, 2) <> 0), "
-        f"p AS (SELECT c.id AS id, c.name AS name, COUNT(*) OVER () AS row_count FROM {customer} c "
-        "WHERE c.organisation_id = %s AND c.id IN (SELECT k.customer_id FROM k) ORDER BY LOWER(c.name), c.id "
-        "LIMIT %s OFFSET %s), "
+        # Every customer with an issued document has an account: the accounts give the customers to
+        # show, those with a balance or an open invoice, without a UNION to deduplicate.
+        f"p AS (SELECT c.id AS id, c.name AS name, COUNT(*) OVER () AS row_count FROM n "
+        f"INNER JOIN {customer} c ON c.id = n.customer_id WHERE c.organisation_id = %s "
+        "AND (ROUND(n.net, 2) <> 0 OR n.customer_id IN (SELECT b.customer_id FROM b)) "
+        "ORDER BY LOWER(c.name), c.id LIMIT %s OFFSET %s), "
         f"t AS ({_totals('b', 'n')}) "
         f"SELECT p.id, p.name, {columns}, p.row_count, {totals} FROM p "
         f"INNER JOIN ({_grouped_figures(rows)}) f ON f.customer_id = p.id CROSS JOIN t "

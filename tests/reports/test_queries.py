@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from ardoise.payments.services import receive_payment
 from ardoise.reports import queries
 from ardoise.reports.models import CustomerAccount
 from ardoise.reports.periods import Grouping, Period
@@ -147,6 +148,16 @@ def test_balance_rows_read_by_page(autumn, today):
         "Cabinet Durand & Associés",
         "Claire Petit",
     ]
+
+
+def test_open_invoice_listed_when_credit_settles_account(autumn, today):
+    # On 18/11 Claire Petit pays 480,00 without saying for what: her account is settled, F4 is still open.
+    receive_payment(autumn.petit, D("480.00"), datetime.date(2026, 11, 18), allocations=[])
+    report = queries.customer_balances(autumn.organisation, datetime.date(2026, 11, 20))
+    report.rows.prefetch_page(0, 10)
+
+    petit = {row.customer_name: row for row in report.rows[0:10]}["Claire Petit"]
+    assert (petit.open_amount, petit.credit, petit.net) == (D("480.00"), D("480.00"), D("0.00"))
 
 
 def test_balance_total_adds_up_rows(autumn, today):
