@@ -20,6 +20,7 @@ from ardoise.mailing.models import DeliveryStatus, OutboundEmail
 from ardoise.pdf import render
 from ardoise.reports import queries
 from ardoise.reports.periods import Period
+from ardoise.reports.statement_pdf import statement_context
 
 pytestmark = pytest.mark.django_db
 
@@ -270,6 +271,38 @@ def test_long_statement_pdf_in_child(owner_client, autumn, today, monkeypatch):
     text = pdf_text(response.content)
     assert "Avoir %s" % autumn.a1.number in text
     assert "Solde au 31/12/2026" in text
+
+
+def text_heights(content: bytes) -> list[tuple[int, float, str]]:
+    """Return (page number, height above the page's bottom edge, text) of every piece of text of a PDF."""
+    found = []
+    for number, page in enumerate(PdfReader(io.BytesIO(content)).pages, start=1):
+
+        def visit(text, matrix, text_matrix, font, size, number=number):
+            if text.strip():
+                found.append((number, text_matrix[5] * matrix[3] + matrix[5], text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_long_list_of_open_invoices_flows_over_pages(autumn, today):
+    statement = queries.statement(autumn.organisation, autumn.martin, Period(datetime.date(2026, 10, 1), today))
+    data = statement_context(autumn.organisation, statement, today)
+    # Far more open invoices than a page holds: they once ran off the bottom of the page.
+    data["open_invoices"] = [
+        {"number": "F-2026-%04d" % index, "due": "01/10/2026", "balance": "10,00 €", "late": "61 j"}
+        for index in range(1, 121)
+    ]
+
+    content = render.render_statement_pdf(data)
+
+    heights = text_heights(content)
+    assert min(height for _page, height, _text in heights) > 0
+    printed = {text for _page, _height, text in heights}
+    assert {"F-2026-%04d" % index for index in range(1, 121)} <= printed
+    caption_pages = {page for page, _height, text in heights if text == "FACTURES RESTANT DUES"}
+    assert len(caption_pages) >= 2
 
 
 def test_statement_pdf_failure_message(owner_client, autumn, today, monkeypatch, smtp_settings):
