@@ -13,6 +13,7 @@ from ardoise.core.document import Address, DocumentLine, Note, VatExemption
 from ardoise.pdf.fonts import FONT_FILES
 from ardoise.pdf.render import InvoicePdfError, render_invoice_pdf, typst_fonts
 from ardoise.pdf.samples import BUYER, LEGAL_MENTIONS, document_discount, sample_invoice
+from tests.pdf.pages import lowest_text, text_heights
 
 FRANCHISE = "TVA non applicable, art. 293 B du CGI"
 
@@ -362,3 +363,35 @@ def test_line_vat_wording_does_not_overlap_unit_price():
     assert texts == ["Journée de conseil", "3", "forfait", "650,00\u00a0€", "Autoliquidation", "1\u202f950,00\u00a0€"]
     for (text, x, _y, size), following in itertools.pairwise(row):
         assert x + text_width(text, size) <= following[1], "%r runs into %r" % (text, following[0])
+
+
+# Text of any length flows over the pages instead of running off the bottom of one.
+
+GENERAL_TERMS = "\n".join(
+    "Article %d. Les présentes conditions s'appliquent à toute commande passée auprès du vendeur." % number
+    for number in range(1, 90)
+)
+
+
+def test_long_note_flows_over_pages():
+    pdf = render_invoice_pdf(sample_invoice(3, notes=(Note(GENERAL_TERMS, "AAB"),)))
+
+    assert lowest_text(pdf) > 0
+    printed = " ".join(text for _page, _height, text in text_heights(pdf))
+    assert "Article 89." in printed
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        " ".join("Étape %d : analyse, développement, recette et mise en production." % n for n in range(1, 130)),
+        "\n".join("- point %d" % number for number in range(1, 90)),
+    ],
+    ids=["long text", "many short lines"],
+)
+def test_line_taller_than_page_splits(description):
+    line = dataclasses.replace(sample_invoice(1).lines[0], description=description)
+
+    pdf = render_invoice_pdf(sample_invoice(0, lines=(line, *sample_invoice(2).lines)))
+
+    assert lowest_text(pdf) > 0

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from ardoise.quotes.models import Quote, QuoteKind, QuoteLine
 from ardoise.quotes.services import issue, save_draft
+from tests.pdf.pages import lowest_text
 
 from .conftest import ISSUE_DAY
 
@@ -92,3 +93,16 @@ def test_deposit_printed_in_conditions(organisation, customer):
     text = squeeze(pdf_text(quote.issued_pdf()))
     assert "Acompte de 30" in text
     assert "360,00" in text
+
+
+def test_general_terms_flow_over_pages(draft_quote):
+    # Many businesses print their general terms of sale in a quote's conditions: several pages.
+    terms = "\n".join("Article %d. Toute commande vaut acceptation des conditions." % n for n in range(1, 120))
+    draft_quote.conditions = terms
+    draft_quote.save(update_fields=["conditions"])
+
+    pdf = issue(draft_quote, today=ISSUE_DAY).issued_pdf()
+
+    assert lowest_text(pdf) > 0
+    assert "Article 119." in pdf_text(pdf)
+    assert "BON POUR ACCORD" in pdf_text(pdf)

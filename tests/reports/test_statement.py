@@ -21,6 +21,7 @@ from ardoise.pdf import render
 from ardoise.reports import queries
 from ardoise.reports.periods import Period
 from ardoise.reports.statement_pdf import statement_context
+from tests.pdf.pages import lowest_text, text_heights
 
 pytestmark = pytest.mark.django_db
 
@@ -273,19 +274,6 @@ def test_long_statement_pdf_in_child(owner_client, autumn, today, monkeypatch):
     assert "Solde au 31/12/2026" in text
 
 
-def text_heights(content: bytes) -> list[tuple[int, float, str]]:
-    """Return (page number, height above the page's bottom edge, text) of every piece of text of a PDF."""
-    found = []
-    for number, page in enumerate(PdfReader(io.BytesIO(content)).pages, start=1):
-
-        def visit(text, matrix, text_matrix, font, size, number=number):
-            if text.strip():
-                found.append((number, text_matrix[5] * matrix[3] + matrix[5], text.strip()))
-
-        page.extract_text(visitor_text=visit)
-    return found
-
-
 def test_long_list_of_open_invoices_flows_over_pages(autumn, today):
     statement = queries.statement(autumn.organisation, autumn.martin, Period(datetime.date(2026, 10, 1), today))
     data = statement_context(autumn.organisation, statement, today)
@@ -298,7 +286,7 @@ def test_long_list_of_open_invoices_flows_over_pages(autumn, today):
     content = render.render_statement_pdf(data)
 
     heights = text_heights(content)
-    assert min(height for _page, height, _text in heights) > 0
+    assert lowest_text(content) > 0
     printed = {text for _page, _height, text in heights}
     assert {"F-2026-%04d" % index for index in range(1, 121)} <= printed
     caption_pages = {page for page, _height, text in heights if text == "FACTURES RESTANT DUES"}
