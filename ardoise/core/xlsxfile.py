@@ -89,6 +89,6 @@ def _cell(worksheet: WriteOnlyWorksheet, value: Any) -> Any:
 
 
 def _sheet_title(title: str) -> str:
-    # Excel refuses these characters in a sheet name.
-    cleaned = "".join(" " if character in "[]:*?/\\" else character for character in title)
+    # Excel refuses these characters in a sheet name. A date keeps its shape: « 10-12-2026 ».
+    cleaned = "".join("-" if character in "/\\" else " " if character in "[]:*?" else character for character in title)
     return cleaned[:MAX_SHEET_TITLE] or "Feuille"

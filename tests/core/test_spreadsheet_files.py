@@ -72,4 +72,4 @@ def test_xlsx_keeps_numbers_dates_and_bold_header():
     assert row[2].number_format == "DD/MM/YYYY"
     assert sheet.column_dimensions["A"].width == 30
     # Excel refuses « / » and « : » in a sheet name, and more than 31 characters.
-    assert sheet.title == "Balance âgée au 10 12 2026   cl"
+    assert sheet.title == "Balance âgée au 10-12-2026   cl"
