@@ -32,6 +32,12 @@ from ardoise.pdf import labels
 # VAT categories printed with their rate. The other categories are printed by name.
 RATED_CATEGORIES = {"S", "Z", "L", "M"}
 
+# A line's description is printed in parts, one table row each, and a row never splits across two
+# pages. A part of at most 15 lines and 1,000 characters wraps to about 36 printed lines in the
+# narrowest column: always less than a page, so no row runs off one.
+DESCRIPTION_PART_LINES = 15
+DESCRIPTION_PART_CHARACTERS = 1000
+
 
 def invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
     """Build the invoice's printable data in the document's own language."""
@@ -152,15 +158,19 @@ def _delivery_address(doc: InvoiceDocument) -> list[str]:
     return address_lines(address)
 
 
-def _line(line: DocumentLine, currency: str) -> dict[str, str]:
+def _line(line: DocumentLine, currency: str) -> dict[str, Any]:
     unit_price = format_unit_price(line.net_price, currency)
     if line.base_quantity != 1:
         unit_price = f"{unit_price} / {format_quantity(line.base_quantity)}"
+    description = "\n".join(
+        filter(None, [line.description, _price_discount_note(line, currency), _adjustment_note(line, currency)])
+    )
+    first, *rest = description_parts(description) or [""]
     return {
         "name": line.name,
-        "description": "\n".join(
-            filter(None, [line.description, _price_discount_note(line, currency), _adjustment_note(line, currency)])
-        ),
+        # The first part prints under the name, each other part in a row of its own below.
+        "description": first,
+        "continued": rest,
         "quantity": format_quantity(line.quantity),
         "unit": line.unit_label,
         "unit_price": unit_price,
@@ -168,6 +178,35 @@ def _line(line: DocumentLine, currency: str) -> dict[str, str]:
         "vat": _vat_label(line.vat_category, line.vat_rate),
         "total": format_amount(line.net_amount, currency),
     }
+
+
+def description_parts(text: str) -> list[str]:
+    """Split ``text`` into parts within ``DESCRIPTION_PART_LINES`` lines and ``DESCRIPTION_PART_CHARACTERS``.
+
+    Parts end at line breaks. A longer line is cut at its last space before
+    the limit, or at the limit when it has no space.
+    """
+    pieces = []
+    for text_line in text.split("\n"):
+        while len(text_line) > DESCRIPTION_PART_CHARACTERS:
+            cut = text_line.rfind(" ", 0, DESCRIPTION_PART_CHARACTERS + 1)
+            if cut <= 0:
+                cut = DESCRIPTION_PART_CHARACTERS
+            pieces.append(text_line[:cut])
+            text_line = text_line[cut:].lstrip(" ")
+        pieces.append(text_line)
+
+    parts: list[list[str]] = []
+    size = 0
+    for piece in pieces:
+        if not parts or len(parts[-1]) == DESCRIPTION_PART_LINES or size + len(piece) > DESCRIPTION_PART_CHARACTERS:
+            parts.append([])
+            size = 0
+        parts[-1].append(piece)
+        size += len(piece) + 1
+
+    joined = ("\n".join(part).strip("\n") for part in parts)
+    return [part for part in joined if part]
 
 
 def _price_discount_note(line: DocumentLine, currency: str) -> str:

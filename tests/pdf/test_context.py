@@ -3,7 +3,13 @@ from decimal import Decimal
 
 from ardoise.core.document import Note
 from ardoise.core.money import Adjustment, VatKey
-from ardoise.pdf.context import document_metadata, invoice_context
+from ardoise.pdf.context import (
+    DESCRIPTION_PART_CHARACTERS,
+    DESCRIPTION_PART_LINES,
+    description_parts,
+    document_metadata,
+    invoice_context,
+)
 from ardoise.pdf.samples import LEGAL_MENTIONS, document_discount, sample_invoice
 
 
@@ -149,3 +155,31 @@ def test_metadata_names_document_seller_and_customer():
         "author": "Atelier Dupont SARL",
         "subject": "Avoir F-2026-0042 du 04/12/2026, client : Boulangerie Martin SAS",
     }
+
+
+def test_short_description_is_one_part():
+    assert description_parts("Première étape\nDeuxième étape") == ["Première étape\nDeuxième étape"]
+    assert description_parts("") == []
+
+
+def test_description_parts_stay_under_both_limits():
+    many_lines = "\n".join("- point %d" % number for number in range(1, 41))
+    one_paragraph = " ".join("mot%d" % number for number in range(600))
+
+    for text in (many_lines, one_paragraph, "x" * 2500):
+        parts = description_parts(text)
+        assert len(parts) > 1
+        assert all(len(part) <= DESCRIPTION_PART_CHARACTERS for part in parts)
+        assert all(part.count("\n") < DESCRIPTION_PART_LINES for part in parts)
+        # Only the spaces and line breaks where a part ends are left out.
+        assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+def test_long_description_continues_in_rows_of_its_own():
+    line = dataclasses.replace(sample_invoice(1).lines[0], description="\n".join("étape %d" % n for n in range(40)))
+
+    printed = invoice_context(sample_invoice(0, lines=(line,)))["lines"][0]
+
+    assert printed["description"].startswith("étape 0\n")
+    assert len(printed["continued"]) == 2
+    assert printed["continued"][-1].endswith("étape 39")

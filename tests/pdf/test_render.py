@@ -382,16 +382,30 @@ def test_long_note_flows_over_pages():
 
 
 @pytest.mark.parametrize(
-    "description",
+    ("description", "last"),
     [
-        " ".join("Étape %d : analyse, développement, recette et mise en production." % n for n in range(1, 130)),
-        "\n".join("- point %d" % number for number in range(1, 90)),
+        (" ".join("Étape %d : analyse, recette et mise en production." % n for n in range(1, 130)), "Étape 129"),
+        ("\n".join("- point %d" % number for number in range(1, 90)), "- point 89"),
     ],
     ids=["long text", "many short lines"],
 )
-def test_line_taller_than_page_splits(description):
+def test_line_taller_than_page_continues(description, last):
     line = dataclasses.replace(sample_invoice(1).lines[0], description=description)
 
     pdf = render_invoice_pdf(sample_invoice(0, lines=(line, *sample_invoice(2).lines)))
 
+    assert lowest_text(pdf) > 0
+    assert last in " ".join(text for _page, _height, text in text_heights(pdf))
+
+
+@pytest.mark.parametrize("lines_before", range(18, 32, 2))
+def test_line_name_stays_with_its_description(lines_before):
+    # Wherever the long line starts, its name prints on the page of its description's first lines.
+    description = "\n".join("Intervention n° %d sur le parc" % number for number in range(1, 31))
+    long_line = dataclasses.replace(sample_invoice(1).lines[0], name="Maintenance du parc", description=description)
+
+    pdf = render_invoice_pdf(sample_invoice(0, lines=(*sample_invoice(lines_before).lines, long_line)))
+
+    pages = {text: page for page, _height, text in text_heights(pdf)}
+    assert pages["Maintenance du parc"] == pages["Intervention n° 1 sur le parc"]
     assert lowest_text(pdf) > 0
