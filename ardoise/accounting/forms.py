@@ -14,6 +14,7 @@ from ardoise.accounting.layouts import GENERIC, LAYOUT_CHOICES
 from ardoise.accounting.models import AccountingSettings, CustomerAccount, ProductAccount, VatRateAccounts
 from ardoise.catalogue.models import Product
 from ardoise.core.formats import format_rate
+from ardoise.core.forms import DateField
 from ardoise.core.vat import LINE_VAT_RATE_CHOICES
 from ardoise.customers.models import Customer
 from ardoise.invoicing.forms import DateInput
@@ -36,8 +37,8 @@ class ExportForm(forms.Form):
 
 
 class JournalForm(forms.Form):
-    start = forms.DateField(label=_("Du"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
-    end = forms.DateField(label=_("Au"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    start = DateField(label=_("Du"), widget=DateInput())
+    end = DateField(label=_("Au"), widget=DateInput())
     layout = forms.ChoiceField(
         label=_("Présentation"),
         choices=LAYOUT_CHOICES,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.api.models import ApiToken, TokenScope
+from ardoise.core.forms import DateField
 from ardoise.invoicing.forms import DateInput
 
 
@@ -20,11 +21,10 @@ class TokenForm(forms.ModelForm):
             "« Lecture seule » suffit pour consulter ; « Lecture et écriture » permet aussi de créer et d'émettre."
         ),
     )
-    expires_on = forms.DateField(
+    expires_on = DateField(
         label=_("Date d'expiration"),
         required=False,
         widget=DateInput(),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         help_text=_("Facultatif : le jeton cesse de fonctionner après ce jour. Laissez vide pour aucune expiration."),
     )
 

@@ -7,9 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.formats import format_date
+from ardoise.core.forms import DateField
 from ardoise.invoicing.forms import DateInput
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
 class JournalFilterForm(forms.Form):
@@ -18,8 +17,8 @@ class JournalFilterForm(forms.Form):
     user: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Utilisateur"), queryset=None, required=False, empty_label=_("Tous les utilisateurs")
     )
-    start = forms.DateField(label=_("Du"), required=False, widget=DateInput(), input_formats=DATE_FORMATS)
-    end = forms.DateField(label=_("Au"), required=False, widget=DateInput(), input_formats=DATE_FORMATS)
+    start = DateField(label=_("Du"), required=False, widget=DateInput())
+    end = DateField(label=_("Au"), required=False, widget=DateInput())
 
     def __init__(self, *args: Any, users: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,7 +1,8 @@
-"""Form fields shared by the apps: French decimals, identifiers and countries."""
+"""Form fields shared by the apps: French dates and decimals, identifiers and countries."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -12,6 +13,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core import validators
+from ardoise.core.formats import format_date
+
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+# Either format's shape, whatever the values: a date of that shape that does not parse is not in the calendar.
+WELL_FORMED_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})$")
+# The dates a form may take: far beyond them, date arithmetic leaves Python's calendar.
+FIRST_DATE = datetime.date(1900, 1, 1)
+LAST_DATE = datetime.date(2199, 12, 31)
 
 # ISO 3166-1 alpha-2 codes of the countries most French businesses invoice:
 # France first, then the EU member states, then the usual partners outside it.
@@ -285,3 +294,45 @@ def check_french_postcode(form: forms.BaseForm, cleaned: dict[str, Any], field: 
         cleaned[field] = validators.clean_french_postcode(postcode)
     except ValidationError as error:
         form.add_error(field, error)
+
+
+def parse_date(raw: str) -> datetime.date:
+    """Read a date typed as 2026-12-04 (the date picker) or 04/12/2026; raise a French error naming it."""
+    text = raw.strip()
+    for pattern in DATE_FORMATS:
+        try:
+            found = datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007  (a calendar date, no time)
+        except ValueError:
+            continue
+        if not FIRST_DATE <= found <= LAST_DATE:
+            raise forms.ValidationError(
+                _("La date « %(value)s » est hors limites : saisissez une date entre le %(first)s et le %(last)s.")
+                % {"value": raw, "first": format_date(FIRST_DATE), "last": format_date(LAST_DATE)}
+            )
+        return found
+    if WELL_FORMED_DATE.match(text):
+        # The format is right but the calendar has no such day: 31/02, 29/02 of a common year.
+        raise forms.ValidationError(
+            _("La date « %(value)s » n'existe pas dans le calendrier : vérifiez le jour et le mois.") % {"value": raw}
+        )
+    raise forms.ValidationError(
+        _("La date « %(value)s » n'est pas valide : saisissez-la au format JJ/MM/AAAA, par exemple 04/12/2026.")
+        % {"value": raw}
+    )
+
+
+class DateField(forms.DateField):
+    """A date typed as 2026-12-04 (the date picker) or 04/12/2026, with errors that name the typed value.
+
+    Django's own field answers « Saisissez une date valide. » whatever the
+    mistake; this one says whether the format or the calendar is wrong.
+    """
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        return parse_date(str(value))

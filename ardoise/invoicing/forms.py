@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ardoise.accounts.models import Organisation
 from ardoise.catalogue.models import Product, ProductKind
 from ardoise.core import forms as core_forms
+from ardoise.core.forms import DateField
 from ardoise.core.money import Adjustment, VatKey, currency_decimals, is_currency_code, quantize
 from ardoise.core.payment_term_forms import clean_payment_term
 from ardoise.core.reasons import ALLOWANCE_REASONS, CHARGE_REASONS, reason_label
@@ -224,6 +225,8 @@ class DraftForm(forms.ModelForm):
             "discount_value",
             "discount_reason",
         ]
+        # Errors that name the typed date and say whether the format or the calendar is wrong.
+        field_classes = {"delivery_date": DateField, "payment_terms_fixed_date": DateField}
         widgets = {
             "delivery_date": DateInput(),
             "payment_terms_fixed_date": DateInput(),
@@ -235,12 +238,6 @@ class DraftForm(forms.ModelForm):
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        delivery_date = self.fields["delivery_date"]
-        assert isinstance(delivery_date, forms.DateField)
-        delivery_date.input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-        fixed_date = self.fields["payment_terms_fixed_date"]
-        assert isinstance(fixed_date, forms.DateField)
-        fixed_date.input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         customer_field = self.fields["customer"]
         customer_field.queryset = Customer.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
         customer_field.empty_label = _("Choisissez un client")  # type: ignore[attr-defined]

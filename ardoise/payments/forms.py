@@ -11,14 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core.formats import format_amount, format_date
-from ardoise.core.forms import FrenchDecimalField
+from ardoise.core.forms import DateField, FrenchDecimalField
 from ardoise.customers.models import Customer
 from ardoise.invoicing.forms import DateInput
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.models import PaymentMethod
 
 ZERO = Decimal("0")
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 BANK_FEES_HELP = _(
     "Facultatif : ce que la banque ou le terminal de paiement a retenu. "
     "Le compte reçoit le montant moins ces frais ; la facture est réglée du montant entier."
@@ -29,7 +28,7 @@ class PaymentForm(forms.Form):
     """A payment received for an issued invoice; ``record_payment`` checks it against the balance."""
 
     amount = FrenchDecimalField(label=_("Montant reçu"), max_digits=14, decimal_places=2)
-    date = forms.DateField(label=_("Date du paiement"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    date = DateField(label=_("Date du paiement"), widget=DateInput())
     method = forms.ChoiceField(
         label=_("Moyen de paiement"), choices=PaymentMethod.choices, initial=PaymentMethod.TRANSFER
     )
@@ -107,7 +106,7 @@ class ReceiptForm(forms.Form):
         label=_("Client"), queryset=None, empty_label=_("Choisissez un client")
     )
     amount = FrenchDecimalField(label=_("Montant reçu"), max_digits=14, decimal_places=2)
-    date = forms.DateField(label=_("Date de réception"), widget=DateInput(), input_formats=DATE_FORMATS)
+    date = DateField(label=_("Date de réception"), widget=DateInput())
     method = forms.ChoiceField(
         label=_("Moyen de paiement"), choices=PaymentMethod.choices, initial=PaymentMethod.TRANSFER
     )
@@ -239,8 +238,8 @@ class ReceiptForm(forms.Form):
 class ReceiptFilterForm(forms.Form):
     """Filters of the receipts list: a range of dates (both included), a customer, a method, a reference."""
 
-    start = forms.DateField(label=_("Du"), required=False, widget=DateInput(), input_formats=DATE_FORMATS)
-    end = forms.DateField(label=_("Au"), required=False, widget=DateInput(), input_formats=DATE_FORMATS)
+    start = DateField(label=_("Du"), required=False, widget=DateInput())
+    end = DateField(label=_("Au"), required=False, widget=DateInput())
     client: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Client"), queryset=None, required=False, empty_label=_("Tous les clients")
     )
@@ -276,7 +275,7 @@ class CreditRefundForm(forms.Form):
     """A refund of part or all of a customer's credit in one currency, checked against that credit."""
 
     amount = FrenchDecimalField(label=_("Montant remboursé"), max_digits=14, decimal_places=2)
-    date = forms.DateField(label=_("Date du remboursement"), widget=DateInput(), input_formats=DATE_FORMATS)
+    date = DateField(label=_("Date du remboursement"), widget=DateInput())
     method = forms.ChoiceField(
         label=_("Moyen de paiement"), choices=PaymentMethod.choices, initial=PaymentMethod.TRANSFER
     )

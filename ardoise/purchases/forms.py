@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ardoise.core.forms import DateField
 from ardoise.invoicing.forms import DateInput
 from ardoise.payments.models import PaymentMethod
 
@@ -33,6 +34,6 @@ class UploadForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    date = forms.DateField(label=_("Payée le"), widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    date = DateField(label=_("Payée le"), widget=DateInput())
     method = forms.ChoiceField(label=_("Moyen de paiement"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Référence"), max_length=140, required=False)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.accounts.models import Organisation
+from ardoise.core.forms import DateField
 from ardoise.customers.models import Customer
 from ardoise.invoicing.forms import BaseLineFormSet, DateInput, DecimalInput, FrenchDecimalField, LineForm
 from ardoise.quotes.models import Quote, QuoteLine, QuoteSettings
@@ -55,6 +56,7 @@ class QuoteForm(forms.ModelForm):
             "deposit_percent",
             "auto_deposit_on_acceptance",
         ]
+        field_classes = {"validity_date": DateField}
         widgets = {
             "validity_date": DateInput(),
             "conditions": forms.Textarea(attrs={"rows": 3}),
@@ -119,7 +121,7 @@ class AcceptForm(forms.Form):
         required=False,
         help_text=_("Nom de la personne qui a signé « Bon pour accord »."),
     )
-    date = forms.DateField(label=_("Date de la signature"), widget=DateInput(), required=False)
+    date = DateField(label=_("Date de la signature"), widget=DateInput(), required=False)
 
 
 class RefuseForm(forms.Form):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ardoise.core import forms as core_forms
+from ardoise.core.forms import DateField
 from ardoise.invoicing.forms import DateInput
 from ardoise.recurring import indexation
 from ardoise.recurring.models import PriceIndex, RecurringPlan, RevisionKind
@@ -55,14 +56,11 @@ class PlanForm(forms.ModelForm):
             "revision_date",
             "revision_every_months",
         ]
+        field_classes = {"start_date": DateField, "end_date": DateField, "revision_date": DateField}
         widgets = {"start_date": DateInput(), "end_date": DateInput(), "revision_date": DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("start_date", "end_date", "revision_date"):
-            field = self.fields[name]
-            assert isinstance(field, forms.DateField)
-            field.input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         self.fields["revision_every_months"].required = False
         indices = self.fields["price_index"]
         assert isinstance(indices, forms.ModelChoiceField)

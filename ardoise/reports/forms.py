@@ -14,44 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ardoise.core.formats import format_date
+from ardoise.core.forms import parse_date
 from ardoise.customers.models import Customer
 from ardoise.reports.models import CustomerAccount
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
 
 CUSTOM = "personnalisee"
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-# Either format's shape, whatever the values: a date of that shape that does not parse is not in the calendar.
-WELL_FORMED_DATE = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})$")
 # A report over more than this many years is almost always a typing mistake (2062 for 2026).
 MAX_PERIOD_YEARS = 10
-# The dates a report may ask for: far beyond them, date arithmetic leaves Python's calendar.
-FIRST_DATE = datetime.date(1900, 1, 1)
-LAST_DATE = datetime.date(2199, 12, 31)
-
-
-def parse_date(raw: str) -> datetime.date:
-    """Read a date typed as 2026-12-04 (the date picker) or 04/12/2026; raise a French error naming it."""
-    text = raw.strip()
-    for pattern in DATE_FORMATS:
-        try:
-            found = datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007  (a calendar date, no time)
-        except ValueError:
-            continue
-        if not FIRST_DATE <= found <= LAST_DATE:
-            raise forms.ValidationError(
-                _("La date « %(value)s » est hors limites : saisissez une date entre le %(first)s et le %(last)s.")
-                % {"value": raw, "first": format_date(FIRST_DATE), "last": format_date(LAST_DATE)}
-            )
-        return found
-    if WELL_FORMED_DATE.match(text):
-        # The format is right but the calendar has no such day: 31/02, 29/02 of a common year.
-        raise forms.ValidationError(
-            _("La date « %(value)s » n'existe pas dans le calendrier : vérifiez le jour et le mois.") % {"value": raw}
-        )
-    raise forms.ValidationError(
-        _("La date « %(value)s » n'est pas valide : saisissez-la au format JJ/MM/AAAA, par exemple 04/12/2026.")
-        % {"value": raw}
-    )
 
 
 # Above this many customers, the customer filter is a text field rather than a list.

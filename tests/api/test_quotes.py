@@ -415,7 +415,8 @@ def test_accept_without_body_is_today(api, issued_quote):
 @pytest.mark.parametrize(
     ("payload", "field", "fragment"),
     [
-        ({"date": "2999-01-01"}, "date", "dans le futur"),
+        ({"date": "2199-12-31"}, "date", "dans le futur"),
+        ({"date": "2999-01-01"}, "date", "hors limites"),
         ({"date": "demain"}, "date", "AAAA-MM-JJ"),
         ({"name": "M" * 201}, "name", "200"),
     ],

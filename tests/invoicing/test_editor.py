@@ -295,6 +295,17 @@ def test_payment_terms_above_sixty_days_rejected(owner_client, customer):
 
 
 @pytest.mark.django_db
+def test_impossible_delivery_date_named(owner_client, customer):
+    response = owner_client.post(
+        reverse("invoicing:create"), editor_data(customer, TWO_LINES, delivery_date="31/02/2026")
+    )
+
+    assert response.status_code == 200
+    assert "La date « 31/02/2026 » n&#x27;existe pas dans le calendrier" in response.text
+    assert Invoice.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_unit_price_beyond_six_decimals_rejected(owner_client, customer):
     lines = [line_fields(name="Électricité", quantity="100", unit_price="0,1234567")]
 

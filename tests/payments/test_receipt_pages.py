@@ -454,7 +454,11 @@ def test_member_records_a_receipt_too(member_client, customer, invoices):
             "date",
             "La date du paiement (11/12/2026) est dans le futur : enregistrez le paiement une fois reçu.",
         ),
-        ({"date": "31/02/2026"}, "date", "Saisissez une date valide."),
+        (
+            {"date": "31/02/2026"},
+            "date",
+            "La date « 31/02/2026 » n'existe pas dans le calendrier : vérifiez le jour et le mois.",
+        ),
     ],
 )
 def test_bad_input_refused_on_its_field(owner_client, customer, invoices, typed, field, message):

@@ -14,11 +14,11 @@ from django.utils.translation import ngettext
 
 from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
 from ardoise.core.csvfile import write_csv
+from ardoise.core.forms import FIRST_DATE, LAST_DATE
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
 from ardoise.pdf.render import StatementPdfError
 from ardoise.reports import queries, tables
-from ardoise.reports.forms import FIRST_DATE, LAST_DATE
 from ardoise.reports.periods import Grouping, Period, Preset, preset_period
 from ardoise.reports.rebuild import rebuild_all
 from ardoise.reports.statement_pdf import statement_pdf
