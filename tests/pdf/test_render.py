@@ -409,3 +409,17 @@ def test_line_name_stays_with_its_description(lines_before):
     pages = {text: page for page, _height, text in text_heights(pdf)}
     assert pages["Maintenance du parc"] == pages["Intervention n° 1 sur le parc"]
     assert lowest_text(pdf) > 0
+
+
+def test_part_starting_page_clears_header():
+    # The part carried over to page 2 starts under the repeated header, as clear of it as a line.
+    description = "\n".join("Intervention n° %d sur le parc" % number for number in range(1, 31))
+    long_line = dataclasses.replace(sample_invoice(1).lines[0], name="Maintenance du parc", description=description)
+
+    short_lines = [dataclasses.replace(line, description="") for line in sample_invoice(20).lines]
+
+    pdf = render_invoice_pdf(sample_invoice(0, lines=(*short_lines, long_line)))
+
+    second_page = {text: height for page, height, text in text_heights(pdf) if page == 2}
+    # 16 points below the header's baseline for a line's name; 10 when the part touched the header.
+    assert second_page["Désignation"] - second_page["Intervention n° 16 sur le parc"] > 12
