@@ -324,8 +324,8 @@ def parse_date(raw: str) -> datetime.date:
 class DateField(forms.DateField):
     """A date typed as 2026-12-04 (the date picker) or 04/12/2026, with errors that name the typed value.
 
-    Django's own field answers « Saisissez une date valide. » whatever the
-    mistake; this one says whether the format or the calendar is wrong.
+    Django's own field returns « Saisissez une date valide. » for every
+    mistake. This one tells whether the format, the calendar or the range is wrong.
     """
 
     def to_python(self, value: Any) -> datetime.date | None:

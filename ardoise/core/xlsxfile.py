@@ -90,5 +90,9 @@ def _cell(worksheet: WriteOnlyWorksheet, value: Any) -> Any:
 
 def _sheet_title(title: str) -> str:
     # Excel refuses these characters in a sheet name. A date keeps its shape: « 10-12-2026 ».
-    cleaned = "".join("-" if character in "/\\" else " " if character in "[]:*?" else character for character in title)
+    cleaned = title
+    for character in "/\\":
+        cleaned = cleaned.replace(character, "-")
+    for character in "[]:*?":
+        cleaned = cleaned.replace(character, " ")
     return cleaned[:MAX_SHEET_TITLE] or "Feuille"

@@ -225,7 +225,7 @@ class DraftForm(forms.ModelForm):
             "discount_value",
             "discount_reason",
         ]
-        # Errors that name the typed date and say whether the format or the calendar is wrong.
+        # Date errors name the typed value and tell whether the format or the calendar is wrong.
         field_classes = {"delivery_date": DateField, "payment_terms_fixed_date": DateField}
         widgets = {
             "delivery_date": DateInput(),
