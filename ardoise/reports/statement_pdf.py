@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
@@ -61,6 +62,8 @@ def statement_context(
         "lang": "fr",
         "metadata": {"title": "%s %s" % (title, statement.customer.name), "author": organisation.name},
         "title": title,
+        # Printed beside the page number from page 2 on: a long name would squeeze the legal mentions.
+        "reference": "%s %s" % (title, Truncator(statement.customer.name).chars(40)),
         "subtitle": statement.customer.name,
         "facts": [
             [

@@ -82,6 +82,8 @@ def test_sixty_lines_repeat_header_on_pages(pdf_pages):
     for number, page in enumerate(pages, start=1):
         assert "Désignation Qté Unité Prix unitaire HT TVA Total HT" in page
         assert f"{number}/{len(pages)}" in page
+        # The header names the invoice on page 1; the footer does on the pages after it.
+        assert ("Facture F-2026-0042 · %d/%d" % (number, len(pages)) in page) == (number > 1)
         assert "Indemnité forfaitaire pour frais de recouvrement : 40 €" in page
     text = "".join(pages)
     for number in range(1, 61):

@@ -291,6 +291,19 @@ def test_long_list_of_open_invoices_flows_over_pages(autumn, today):
     assert {"F-2026-%04d" % index for index in range(1, 121)} <= printed
     caption_pages = {page for page, _height, text in heights if text == "FACTURES RESTANT DUES"}
     assert len(caption_pages) >= 2
+    last_page = max(page for page, _height, _text in heights)
+    footers = [text for page, _height, text in heights if page == last_page and text.startswith("Relevé de compte")]
+    assert footers == ["Relevé de compte Boulangerie Martin SAS · %d/%d" % (last_page, last_page)]
+
+
+def test_long_customer_name_is_shortened_in_page_footer(autumn, today):
+    autumn.martin.name = "Société coopérative de production des boulangers réunis du Val-de-Marne"
+    statement = queries.statement(autumn.organisation, autumn.martin, Period(datetime.date(2026, 10, 1), today))
+
+    data = statement_context(autumn.organisation, statement, today)
+
+    assert data["subtitle"] == autumn.martin.name
+    assert data["reference"] == "Relevé de compte Société coopérative de production des b…"
 
 
 def test_statement_pdf_failure_message(owner_client, autumn, today, monkeypatch, smtp_settings):
