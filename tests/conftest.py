@@ -68,6 +68,23 @@ def make_user(email: str, organisation: Organisation | None, role: str = Role.ME
 
 
 @pytest.fixture
+def december_2026() -> Iterator[None]:
+    """Run the test from 10 December 2026, 10:00 in Paris, with the clock ticking.
+
+    For tests that issue documents today and expect what that month gives: the numbers
+    F-2026-0001 onwards, a due date still to come, a payment deadline past the legal limit.
+    """
+    import datetime
+    import zoneinfo
+
+    import time_machine
+
+    start = datetime.datetime(2026, 12, 10, 10, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+    with time_machine.travel(start, tick=True):
+        yield
+
+
+@pytest.fixture
 def organisation(db) -> Organisation:
     return make_organisation()
 

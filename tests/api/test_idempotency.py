@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.models import Payment
@@ -64,8 +66,9 @@ def test_keys_belong_to_one_token(api, read_api, other_api, customer):
 
 
 def test_payment_with_key_is_recorded_once(api, issued_invoice):
-    headers = {"Idempotency-Key": "virement-2026-12-05"}
-    body = {"amount": "65.00", "date": "2026-12-05"}
+    today = timezone.localdate().isoformat()
+    headers = {"Idempotency-Key": "virement-%s" % today}
+    body = {"amount": "65.00", "date": today}
 
     first = api.post("/invoices/%s/payments" % issued_invoice.pk, body, headers=headers)
     second = api.post("/invoices/%s/payments" % issued_invoice.pk, body, headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from ardoise.audit.models import AuditEntry, AuditSource
 from ardoise.customers.models import Customer
@@ -13,6 +14,12 @@ from ardoise.mailing.models import OutboundEmail
 from ardoise.payments.models import Payment
 
 from .test_auth import assert_problem
+
+
+def _today():
+    """The issued invoices carry today's date, so a payment cannot be dated earlier."""
+    return timezone.localdate().isoformat()
+
 
 READ_PATHS = [
     "/customers/{customer}",
@@ -192,7 +199,7 @@ def test_issue_then_download_then_pay(api, draft_invoice):
     assert b"CrossIndustryInvoice" in cii.content
     assert b"urn:oasis:names:specification:ubl" in ubl.content
 
-    paid = api.post("/invoices/%s/payments" % draft_invoice.pk, {"amount": "100.00", "date": "2026-12-05"})
+    paid = api.post("/invoices/%s/payments" % draft_invoice.pk, {"amount": "100.00", "date": _today()})
     assert paid.status_code == 201
     assert Payment.objects.get().amount == Decimal("100.00")
     invoice = api.get("/invoices/%s" % draft_invoice.pk).json()
@@ -202,7 +209,7 @@ def test_issue_then_download_then_pay(api, draft_invoice):
 
 
 def test_payment_over_balance_is_validation_error(api, issued_invoice):
-    response = api.post("/invoices/%s/payments" % issued_invoice.pk, {"amount": "0", "date": "2026-12-05"})
+    response = api.post("/invoices/%s/payments" % issued_invoice.pk, {"amount": "0", "date": _today()})
 
     body = assert_problem(response, 422, "validation-error")
     assert body["errors"][0]["field"] == "amount"
@@ -230,6 +237,7 @@ def test_send_rejects_bad_address(api, issued_invoice):
     assert not OutboundEmail.objects.exists()
 
 
+@pytest.mark.usefixtures("december_2026")
 def test_invoice_list_filters_by_type_and_state(api, issued_invoice, customer):
     draft = api.post("/invoices/", {"customer": customer.pk}).json()
 

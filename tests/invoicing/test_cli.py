@@ -353,6 +353,7 @@ def test_totals_exits_with_status_zero_without_gap():
         ("ubl", "Facture-F-2026-0001.ubl.xml"),
     ],
 )
+@pytest.mark.usefixtures("december_2026")
 def test_export_without_output_writes_download_name(draft_invoice, tmp_path, monkeypatch, export_format, filename):
     number = run("invoice", "issue", str(draft_invoice.pk))
     monkeypatch.chdir(tmp_path)
@@ -364,6 +365,7 @@ def test_export_without_output_writes_download_name(draft_invoice, tmp_path, mon
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("december_2026")
 def test_export_without_output_keeps_an_existing_file(draft_invoice, tmp_path, monkeypatch):
     number = run("invoice", "issue", str(draft_invoice.pk))
     monkeypatch.chdir(tmp_path)

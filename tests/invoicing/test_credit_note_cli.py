@@ -27,6 +27,7 @@ def credit_notes():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("december_2026")
 def test_credit_whole_invoice_and_issue(issued_invoice):
     number, _err = run("invoice", "credit", issued_invoice.number, "--issue")
 

@@ -145,6 +145,7 @@ def test_credit_note_pdf_is_named_avoir(owner_client, issued_invoice):
     assert 'filename="Avoir-F-2026-0002.pdf"' in response["Content-Disposition"]
 
 
+@pytest.mark.usefixtures("december_2026")
 def test_replace_confirmation_then_action(owner_client, issued_invoice):
     url = reverse("invoicing:replace", args=[issued_invoice.pk])
 

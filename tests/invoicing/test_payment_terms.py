@@ -99,6 +99,7 @@ def test_issue_refused_beyond_legal_maximum(draft_invoice):
     assert draft_invoice.is_draft
 
 
+@pytest.mark.usefixtures("december_2026")
 def test_editor_refuses_end_of_month_beyond_limit(owner_client, customer):
     data = editor_data(customer, TWO_LINES, payment_terms_kind="days_end_of_month", payment_terms_days="60")
 

@@ -86,6 +86,7 @@ def test_paid_invoice_shows_no_payment_details(client, portal_path, issued_invoi
     assert "Comment régler" not in text
 
 
+@pytest.mark.usefixtures("december_2026")
 def test_partly_paid_invoice_asks_for_the_balance(client, portal_path, issued_invoice):
     record_payment(issued_invoice, amount=Decimal("65.00"), date=datetime.date(2026, 12, 4), method="virement")
 

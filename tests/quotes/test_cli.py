@@ -55,6 +55,7 @@ def valid_description(customer) -> dict:
     }
 
 
+@pytest.mark.usefixtures("december_2026")
 def test_create_issue_accept(tmp_path, customer, product, settings):
     quote_id = run("quote", "create", write(tmp_path, valid_description(customer)))
     quote = Quote.objects.get(pk=int(quote_id))

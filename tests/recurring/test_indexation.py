@@ -170,6 +170,7 @@ def test_missing_index_value_leaves_draft_waiting(organisation, customer, syntec
         assert "La valeur de l&#x27;indice Syntec pour août 2025 manque" in page, url
 
 
+@pytest.mark.usefixtures("december_2026")
 def test_entering_value_reprices_and_issues(organisation, customer, syntec, django_capture_on_commit_callbacks):
     plan = index_plan(organisation, customer, syntec, start_date=datetime.date(2026, 1, 31))
     run_on(datetime.date(2026, 1, 31))
