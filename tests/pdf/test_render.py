@@ -383,6 +383,22 @@ def test_long_note_flows_over_pages():
     assert "Article 89." in printed
 
 
+def test_word_longer_than_its_column_wraps():
+    # A name or a note with no space in it once ran past its column and off the page edge.
+    line = dataclasses.replace(sample_invoice(1).lines[0], name="Kx" * 43)
+    notes = (Note("Jy" * 1500, "AAB"),)
+
+    rows: dict[tuple[int, int], str] = {}
+    for page, height, text in text_heights(render_invoice_pdf(sample_invoice(0, lines=(line,), notes=notes))):
+        rows[page, round(height)] = rows.get((page, round(height)), "") + text.replace("\u200b", "")
+
+    # Each word is a letter pair repeated: the name over at least 2 lines, the note over at least 15.
+    for pair, repeats, least in (("Kx", 43, 2), ("Jy", 1500, 15)):
+        found = [text for text in rows.values() if pair in text]
+        assert len(found) >= least
+        assert sum(text.count(pair[0]) for text in found) == repeats
+
+
 @pytest.mark.parametrize(
     ("description", "last"),
     [
