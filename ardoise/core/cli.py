@@ -1,4 +1,4 @@
-"""Shared pieces of the ``ardoise`` subcommands: French errors and organisation lookup."""
+"""Shared pieces of the ``ardoise`` subcommands: French help and errors, organisation lookup."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import sys
 from typing import Any, NoReturn
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -52,6 +52,19 @@ def translate_usage_error(message: str) -> str:
     return message
 
 
+# Help texts argparse and Django write in English, by destination; SUPPRESS hides the option.
+FRENCH_HELP = {
+    "help": "Afficher cette aide et quitter.",
+    "verbosity": "Quantité de messages affichés : 0 (le minimum) à 3 (tout le détail).",
+    "skip_checks": argparse.SUPPRESS,
+}
+
+
+class FrenchHelpFormatter(DjangoHelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Utilisation : " if prefix is None else prefix)
+
+
 class FrenchCommandParser(CommandParser):
     def error(self, message: str) -> NoReturn:
         if getattr(self, "called_from_command_line", False):
@@ -60,21 +73,36 @@ class FrenchCommandParser(CommandParser):
         raise CommandError(translate_usage_error(message))
 
 
-def _use_french_errors(parser: argparse.ArgumentParser) -> None:
-    """Switch a parser built by BaseCommand, and its subcommand parsers, to French errors."""
+def _speak_french(parser: argparse.ArgumentParser) -> None:
+    """Switch a parser built by BaseCommand, and its subcommand parsers, to French help and errors."""
     parser.__class__ = FrenchCommandParser
+    parser.formatter_class = FrenchHelpFormatter
+    parser._positionals.title = "arguments"
+    parser._optionals.title = "options"
     for action in parser._actions:
+        if action.dest in FRENCH_HELP:
+            action.help = FRENCH_HELP[action.dest]
         if isinstance(action, argparse._SubParsersAction):
             for subparser in action.choices.values():
-                _use_french_errors(subparser)
+                _speak_french(subparser)
 
 
 class FrenchCommand(BaseCommand):
-    """A command whose errors print as « Erreur : … » in French and exit non-zero."""
+    """A command whose help is French and whose errors print as « Erreur : … » and exit non-zero."""
+
+    # Django's options for developers still work; the help of a user's command leaves them out.
+    suppressed_base_arguments = {
+        "--version",
+        "--settings",
+        "--pythonpath",
+        "--traceback",
+        "--no-color",
+        "--force-color",
+    }
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        _use_french_errors(parser)
+        _speak_french(parser)
         return parser
 
     def execute(self, *args: Any, **options: Any) -> Any:

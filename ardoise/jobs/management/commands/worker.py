@@ -28,6 +28,7 @@ class Command(FrenchCommand):
         parser.add_argument(
             "--workers",
             type=int,
+            metavar="NOMBRE",
             default=defaults["workers"],
             help="Nombre de tâches exécutées en parallèle (par défaut : %(default)s).",
         )

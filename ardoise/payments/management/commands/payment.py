@@ -345,7 +345,9 @@ def add_method_arguments(parser: CommandParser) -> None:
         default=PaymentMethod.TRANSFER,
         help="Moyen de paiement : virement, cheque, carte, especes ou prelevement (par défaut : virement).",
     )
-    parser.add_argument("--reference", default="", help="Référence (libellé du virement, numéro de chèque…).")
+    parser.add_argument(
+        "--reference", default="", metavar="RÉFÉRENCE", help="Référence (libellé du virement, numéro de chèque…)."
+    )
 
 
 def error_text(error: Exception) -> str:

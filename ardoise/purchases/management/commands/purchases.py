@@ -29,10 +29,20 @@ class Command(FrenchCommand):
         list_parser = actions.add_parser("list", help="Factures reçues, avec leur identifiant.")
         list_parser.add_argument("--unpaid", action="store_true", help="Seulement celles à payer.")
         pay = actions.add_parser("pay", help="Marquer une facture payée.")
-        pay.add_argument("id", type=int, metavar="ID")
+        pay.add_argument("id", type=int, metavar="ID", help="Identifiant de la facture, donné par « list ».")
         pay.add_argument("--date", metavar="AAAA-MM-JJ", help="Date du paiement (par défaut : aujourd'hui).")
-        pay.add_argument("--method", choices=PaymentMethod.values, default=PaymentMethod.TRANSFER)
-        pay.add_argument("--reference", default="")
+        pay.add_argument(
+            "--method",
+            choices=PaymentMethod.values,
+            default=PaymentMethod.TRANSFER,
+            help="Moyen de paiement (par défaut : virement).",
+        )
+        pay.add_argument(
+            "--reference",
+            default="",
+            metavar="RÉFÉRENCE",
+            help="Référence du paiement (libellé du virement, numéro de chèque…).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])

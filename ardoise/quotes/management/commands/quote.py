@@ -41,7 +41,9 @@ class Command(FrenchCommand):
 
         accepting = actions.add_parser("accept", help="Enregistrer l'accord du client sur un devis émis.")
         accepting.add_argument("number", metavar="NUMERO", help="Numéro du devis, par exemple D-2026-0001.")
-        accepting.add_argument("--name", default="", help="Nom de la personne qui a signé « Bon pour accord ».")
+        accepting.add_argument(
+            "--name", default="", metavar="NOM", help="Nom de la personne qui a signé « Bon pour accord »."
+        )
         accepting.add_argument(
             "--date", default="", help="Date de la signature, au format AAAA-MM-JJ. Par défaut : aujourd'hui."
         )
@@ -60,7 +62,10 @@ class Command(FrenchCommand):
         )
         sending.add_argument("number", metavar="NUMERO", help="Numéro du devis, par exemple D-2026-0001.")
         sending.add_argument(
-            "--to", default="", help="Destinataires séparés par des virgules. Par défaut : les contacts du client."
+            "--to",
+            default="",
+            metavar="ADRESSES",
+            help="Destinataires séparés par des virgules. Par défaut : les contacts du client.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -99,7 +99,9 @@ class Command(FrenchCommand):
             formats = (*FORMATS, "pdf") if name == "statement" else FORMATS
             report.add_argument("--format", choices=formats, default="table", help="Format de sortie.")
             report.add_argument("--customer", metavar="ID", help="Identifiant du client (page du client).")
-            report.add_argument("--currency", default="EUR", help="Devise des soldes (EUR par défaut).")
+            report.add_argument(
+                "--currency", default="EUR", metavar="DEVISE", help="Devise des soldes (EUR par défaut)."
+            )
             report.add_argument("--output", metavar="FICHIER", help="Fichier à écrire (obligatoire pour xlsx et pdf).")
 
     def handle(self, *args: Any, **options: Any) -> None:
