@@ -386,11 +386,21 @@ def test_long_note_flows_over_pages():
 def test_word_longer_than_its_column_wraps():
     # A name or a note with no space in it once ran past its column and off the page edge.
     line = dataclasses.replace(sample_invoice(1).lines[0], name="Kx" * 43)
-    notes = (Note("Jy" * 1500, "AAB"),)
+    url = "https://www.exemple.fr/paiement?facture=F-2026-0014&montant=1234.56&utm_source=ardoise_facture_pdf"
+    notes = (Note("Jy" * 1500, "AAB"), Note("Payer en ligne sur le portail de l'atelier : %s" % url, "AAB"))
+
+    pdf = render_invoice_pdf(sample_invoice(0, lines=(line,), notes=notes), payment_qr=True)
 
     rows: dict[tuple[int, int], str] = {}
-    for page, height, text in text_heights(render_invoice_pdf(sample_invoice(0, lines=(line,), notes=notes))):
-        rows[page, round(height)] = rows.get((page, round(height)), "") + text.replace("\u200b", "")
+    for page, height, text in text_heights(pdf):
+        rows[page, round(height)] = rows.get((page, round(height)), "") + text
+    # The text a reader copies or searches stays as written, with no invisible break character.
+    text = "\n".join(rows.values())
+    assert "\u200b" not in text
+    assert "AGRIFRPP" in text
+    # The URL is too long for the rest of its line: it breaks after a separator, never inside a word.
+    [start] = [row for row in rows.values() if "https://" in row]
+    assert start.endswith(url) or start[-1] in "/.&?=_"
 
     # Each word is a letter pair repeated: the name over at least 2 lines, the note over at least 15.
     for pair, repeats, least in (("Kx", 43, 2), ("Jy", 1500, 15)):
