@@ -83,14 +83,18 @@ def _speak_french(parser: argparse.ArgumentParser) -> None:
         if action.dest in FRENCH_HELP:
             action.help = FRENCH_HELP[action.dest]
         if isinstance(action, argparse._SubParsersAction):
-            for subparser in action.choices.values():
+            # An action's help shows in its parent's list; its own help starts with the same line.
+            summaries = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, subparser in action.choices.items():
+                if subparser.description is None and summaries.get(name):
+                    subparser.description = summaries[name]
                 _speak_french(subparser)
 
 
 class FrenchCommand(BaseCommand):
     """A command whose help is French and whose errors print as « Erreur : … » and exit non-zero."""
 
-    # Django's options for developers still work; the help of a user's command leaves them out.
+    # Django's options for developers stay out of the help of a user's command; --traceback still works.
     suppressed_base_arguments = {
         "--version",
         "--settings",

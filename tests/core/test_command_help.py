@@ -7,6 +7,7 @@ import argparse
 import pytest
 from django.core.management import get_commands, load_command_class
 
+from ardoise import cli
 from ardoise.core.cli import FrenchCommand
 
 ENGLISH = ("usage:", "positional arguments", "show this help", "Verbosity level", "settings module", "Skip system")
@@ -30,6 +31,15 @@ def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     return found
 
 
+def test_action_help_starts_with_its_summary():
+    parser = load_command_class("ardoise.reports", "report").create_parser("ardoise", "report")
+
+    [actions] = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    text = actions.choices["aging"].format_help()
+
+    assert text.split("\n\n")[1].startswith("Balance âgée : soldes par ancienneté")
+
+
 def test_every_command_is_listed():
     names = {name for _app, name in ardoise_commands()}
 
@@ -45,6 +55,32 @@ def test_help_is_french_and_explains_every_option(app, name):
         assert not [word for word in ENGLISH if word in text], parser.prog
         assert "--traceback" not in text
         unexplained = [
-            action.option_strings[-1] for action in parser._actions if action.option_strings and action.help is None
+            action.option_strings[-1] if action.option_strings else action.metavar or action.dest
+            for action in parser._actions
+            if action.help is None and not isinstance(action, argparse._SubParsersAction)
         ]
         assert unexplained == [], parser.prog
+
+
+@pytest.mark.parametrize("arguments", [[], ["help"], ["--help"]])
+def test_ardoise_alone_lists_its_commands_in_french(arguments, monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["ardoise", *arguments])
+
+    cli.main()
+
+    text = capsys.readouterr().out
+    assert text.startswith("Utilisation : ardoise COMMANDE [ACTION] [options]\n\nCommandes :\n")
+    assert "  invoice " in text
+    assert "Importer, émettre, exporter, créditer et afficher des factures" in text
+    assert "startapp" not in text
+    assert "Available subcommands" not in text
+
+
+def test_option_before_the_command_is_explained(monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["ardoise", "--traceback", "invoice", "show", "F-2026-0001"])
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+
+    assert exit_info.value.code == 1
+    assert "« --traceback » se place après le nom de la commande" in capsys.readouterr().err

@@ -25,7 +25,9 @@ class Command(FrenchCommand):
         parser.add_argument("--organisation", help="SIREN ou identifiant de l'entreprise, s'il y en a plusieurs.")
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         receive_parser = actions.add_parser("receive", help="Recevoir un ou plusieurs fichiers.")
-        receive_parser.add_argument("files", nargs="+", metavar="FICHIER")
+        receive_parser.add_argument(
+            "files", nargs="+", metavar="FICHIER", help="Fichier Factur-X (PDF), CII ou UBL (XML)."
+        )
         list_parser = actions.add_parser("list", help="Factures reçues, avec leur identifiant.")
         list_parser.add_argument("--unpaid", action="store_true", help="Seulement celles à payer.")
         pay = actions.add_parser("pay", help="Marquer une facture payée.")

@@ -22,11 +22,14 @@ class Command(FrenchCommand):
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         actions.add_parser("list", help="Abonnements, avec leur identifiant et leurs envois en attente.")
         deliveries = actions.add_parser("deliveries", help="Derniers envois d'un abonnement.")
-        deliveries.add_argument("subscription", type=int, metavar="ID")
+        subscription_help = "Identifiant de l'abonnement, donné par « list »."
+        deliveries.add_argument("subscription", type=int, metavar="ID", help=subscription_help)
         test = actions.add_parser("test", help="Mettre en file un événement de test vers un abonnement.")
-        test.add_argument("subscription", type=int, metavar="ID")
+        test.add_argument("subscription", type=int, metavar="ID", help=subscription_help)
         again = actions.add_parser("replay", help="Renvoyer un événement (même identifiant, même contenu).")
-        again.add_argument("delivery", type=int, metavar="ENVOI")
+        again.add_argument(
+            "delivery", type=int, metavar="ENVOI", help="Identifiant de l'envoi, donné par « deliveries »."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
