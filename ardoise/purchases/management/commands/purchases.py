@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
-from ardoise.payments.models import PaymentMethod
+from ardoise.payments.management.commands.payment import add_method_arguments
 from ardoise.purchases.models import Source, SupplierInvoice
 from ardoise.purchases.services import ReceiveError, mark_paid, receive
 
@@ -33,18 +33,7 @@ class Command(FrenchCommand):
         pay = actions.add_parser("pay", help="Marquer une facture payée.")
         pay.add_argument("id", type=int, metavar="ID", help="Identifiant de la facture, donné par « list ».")
         pay.add_argument("--date", metavar="AAAA-MM-JJ", help="Date du paiement (par défaut : aujourd'hui).")
-        pay.add_argument(
-            "--method",
-            choices=PaymentMethod.values,
-            default=PaymentMethod.TRANSFER,
-            help="Moyen de paiement (par défaut : virement).",
-        )
-        pay.add_argument(
-            "--reference",
-            default="",
-            metavar="RÉFÉRENCE",
-            help="Référence du paiement (libellé du virement, numéro de chèque…).",
-        )
+        add_method_arguments(pay)
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
