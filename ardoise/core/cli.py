@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import errno
 import re
 import sys
 from typing import Any, NoReturn
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
+
+# The exit status of a command typed wrong, as argparse gives it.
+USAGE_ERROR = 2
 
 # argparse has no French catalogue: translate the usage errors users can meet.
 ARGPARSE_ERRORS = [
@@ -42,6 +47,26 @@ def os_error_reason(error: OSError) -> str:
         errno.EROFS: _("disque en lecture seule"),
     }
     return str(reasons.get(error.errno, error.strerror or error.__class__.__name__))
+
+
+def parse_cli_date(raw: str, option: str) -> datetime.date:
+    """Read a date option typed as 2026-12-04 or 04/12/2026, as the forms do.
+
+    A mistake is a usage error naming the option, the value and what is wrong with it: its
+    format, a day the calendar lacks (2026-02-31) or a year out of range.
+    """
+    from ardoise.core.forms import parse_date
+
+    try:
+        return parse_date(raw)
+    except ValidationError as error:
+        if error.code == "format":
+            message = _("date « %(value)s » invalide, écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-12-04.") % {
+                "value": raw
+            }
+        else:
+            message = error.messages[0][0].lower() + error.messages[0][1:]
+        raise CommandError("%s : %s" % (option, message), returncode=USAGE_ERROR) from None
 
 
 def translate_usage_error(message: str) -> str:

@@ -307,17 +307,20 @@ def parse_date(raw: str) -> datetime.date:
         if not FIRST_DATE <= found <= LAST_DATE:
             raise forms.ValidationError(
                 _("La date « %(value)s » est hors limites : saisissez une date entre le %(first)s et le %(last)s.")
-                % {"value": raw, "first": format_date(FIRST_DATE), "last": format_date(LAST_DATE)}
+                % {"value": raw, "first": format_date(FIRST_DATE), "last": format_date(LAST_DATE)},
+                code="range",
             )
         return found
     if WELL_FORMED_DATE.match(text):
         # The format is right but the calendar has no such day: 31/02, 29/02 of a common year.
         raise forms.ValidationError(
-            _("La date « %(value)s » n'existe pas dans le calendrier : vérifiez le jour et le mois.") % {"value": raw}
+            _("La date « %(value)s » n'existe pas dans le calendrier : vérifiez le jour et le mois.") % {"value": raw},
+            code="calendar",
         )
     raise forms.ValidationError(
         _("La date « %(value)s » n'est pas valide : saisissez-la au format JJ/MM/AAAA, par exemple 04/12/2026.")
-        % {"value": raw}
+        % {"value": raw},
+        code="format",
     )
 
 

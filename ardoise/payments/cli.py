@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,13 +28,6 @@ def parse_amount(raw: str, option: str = "") -> Decimal:
     if not amount.is_finite() or amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise CommandError(_("Montant %(value)s invalide : deux décimales au plus.") % {"value": label})
     return amount
-
-
-def parse_date(raw: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise CommandError(_("Date « %(value)s » invalide : utilisez le format AAAA-MM-JJ.") % {"value": raw}) from None
 
 
 def parse_currency(raw: str) -> str:

@@ -8,22 +8,12 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
+from ardoise.core.cli import parse_cli_date
 from ardoise.invoicing.models import Invoice, InvoiceStatus
-
-# The exit status of a usage error, as argparse gives for a bad option.
-USAGE_ERROR = 2
 
 
 def parse_day(raw: str | None, default: datetime.date) -> datetime.date:
-    if not raw:
-        return default
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise CommandError(
-            _("Date « %(value)s » invalide : utilisez le format AAAA-MM-JJ, par exemple 2026-12-04.") % {"value": raw},
-            returncode=USAGE_ERROR,
-        ) from None
+    return parse_cli_date(raw, "--date") if raw else default
 
 
 def find_invoice(organisation: Organisation, number: str) -> Invoice:

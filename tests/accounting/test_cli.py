@@ -100,7 +100,10 @@ def test_journal_written_as_csv(autumn, tmp_path):
 
 @pytest.mark.parametrize(
     ("start", "end", "message"),
-    [("2026-13-01", "2026-12-31", "--from : date « 2026-13-01 » invalide"), ("2026-12-31", "2026-01-01", "inversez")],
+    [
+        ("2026-13-01", "2026-12-31", "--from : la date « 2026-13-01 » n'existe pas"),
+        ("2026-12-31", "2026-01-01", "inversez"),
+    ],
 )
 def test_journal_refuses_bad_dates(autumn, tmp_path, start, end, message):
     with pytest.raises(CommandError, match=message) as error:

@@ -107,9 +107,12 @@ def test_unknown_job_is_usage_error(recording):
     assert raised.value.returncode == 2
 
 
-@pytest.mark.parametrize("raw", ["2026-02-30", "04/12/2026", "demain"])
-def test_bad_date_names_value_and_format(raw):
-    with pytest.raises(CommandError, match="Date « %s » invalide : utilisez le format AAAA-MM-JJ" % raw) as raised:
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [("2026-02-30", "n'existe pas dans le calendrier"), ("04-12-2026", "invalide"), ("demain", "invalide")],
+)
+def test_bad_date_names_value_and_format(raw, problem):
+    with pytest.raises(CommandError, match="--date : (la )?date « %s » %s" % (raw, problem)) as raised:
         run_scheduled("--date", raw)
 
     assert raised.value.returncode == 2
@@ -157,7 +160,7 @@ def test_real_command_exits_2_on_bad_date(tmp_path):
 
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "Erreur : Date « 2026-13-01 » invalide : utilisez le format AAAA-MM-JJ, par exemple 2026-12-04."
+        "Erreur : --date : la date « 2026-13-01 » n'existe pas dans le calendrier : vérifiez le jour et le mois."
     )
     assert result.stdout == ""
 

@@ -132,7 +132,10 @@ def test_receive_allocate_options_exclusive(customer, invoices):
         (["12,5O"], "Montant « 12,5O » invalide : écrivez-le comme 1234.56 ou 1234,56."),
         (["12,345"], "Montant « 12,345 » invalide : deux décimales au plus."),
         (["0"], "Le montant doit être positif (0,00\u00a0€ saisi)."),
-        (["100", "--date", "10/12/2026"], "Date « 10/12/2026 » invalide : utilisez le format AAAA-MM-JJ."),
+        (
+            ["100", "--date", "10-12-2026"],
+            "--date : date « 10-12-2026 » invalide, écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-12-04.",
+        ),
         (
             ["100", "--date", "2026-12-11"],
             "La date du paiement (11/12/2026) est dans le futur : enregistrez le paiement une fois reçu.",

@@ -168,9 +168,9 @@ def test_accept_unknown_number(organisation):
 
 
 def test_accept_bad_date(issued_quote):
-    error = failure("quote", "accept", issued_quote.number, "--date", "10/12/2026")
+    error = failure("quote", "accept", issued_quote.number, "--date", "le 10 décembre")
 
-    assert "La date « 10/12/2026 » est invalide" in str(error)
+    assert "--date : date « le 10 décembre » invalide, écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA" in str(error)
 
 
 def test_list_by_status(issued_quote, draft_quote):

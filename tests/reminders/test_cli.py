@@ -63,6 +63,6 @@ def test_penalties_by_hand(issued_invoice):
 
 def test_penalties_bad_date(issued_invoice):
     with pytest.raises(CommandError) as error:
-        run("penalties", "F-2026-0001", "--date", "02/02/2027")
+        run("penalties", "F-2026-0001", "--date", "30/02/2027")
 
-    assert "AAAA-MM-JJ" in str(error.value)
+    assert "--date : la date « 30/02/2027 » n'existe pas dans le calendrier" in str(error.value)

@@ -51,15 +51,19 @@ def test_aging_as_xlsx_needs_output_file(autumn, today, tmp_path):
     assert rows[-1][-1] == pytest.approx(920.00)
 
 
-@pytest.mark.parametrize("raw", ["2026-1-4", "10/12/2026", "hier"])
+@pytest.mark.parametrize("raw", ["2026/12/10", "10.12.2026", "hier"])
 def test_bad_date_is_named_with_exit_code_2(autumn, today, raw):
     with pytest.raises(CommandError) as caught:
         run(autumn, "aging", "--as-of", raw)
 
     assert caught.value.returncode == 2
     assert str(caught.value) == (
-        "--as-of : date « %s » invalide, utilisez le format AAAA-MM-JJ, par exemple 2026-12-31." % raw
+        "--as-of : date « %s » invalide, écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-12-04." % raw
     )
+
+
+def test_french_date_is_read_like_in_the_forms(autumn, today):
+    assert run(autumn, "aging", "--as-of", "10/12/2026") == run(autumn, "aging", "--as-of", "2026-12-10")
 
 
 @pytest.mark.parametrize("raw", ["2026-13-45", "2026-02-29"])
@@ -69,7 +73,7 @@ def test_day_not_in_calendar_is_named(autumn, today, raw):
 
     assert caught.value.returncode == 2
     assert str(caught.value) == (
-        "--as-of : la date « %s » n'existe pas dans le calendrier, vérifiez le jour et le mois." % raw
+        "--as-of : la date « %s » n'existe pas dans le calendrier : vérifiez le jour et le mois." % raw
     )
 
 
@@ -173,4 +177,6 @@ def test_far_date_is_refused_with_exit_code_2(autumn, today, raw):
         run(autumn, "aging", "--as-of", raw)
 
     assert caught.value.returncode == 2
-    assert "date « %s » hors limites" % raw in str(caught.value)
+    assert str(caught.value) == (
+        "--as-of : la date « %s » est hors limites : saisissez une date entre le 01/01/1900 et le 31/12/2199." % raw
+    )

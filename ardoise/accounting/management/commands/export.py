@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,8 @@ from ardoise.accounting.layouts import GENERIC, LAYOUT_CHOICES, QUADRA, journal_
 from ardoise.accounting.services import export_fec
 from ardoise.audit.models import AuditSource
 from ardoise.audit.services import record
-from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
+from ardoise.core.cli import USAGE_ERROR, FrenchCommand, os_error_reason, parse_cli_date, resolve_organisation
 
-USAGE_ERROR = 2
 # The first fiscal year an invoice can be in, to catch a mistyped year such as 226.
 FIRST_YEAR = 1990
 
@@ -148,8 +146,8 @@ class Command(FrenchCommand):
         )
 
     def write_journal(self, options: dict[str, Any]) -> None:
-        start = self.parse_date(options["start"], "--from")
-        end = self.parse_date(options["end"], "--to")
+        start = parse_cli_date(options["start"], "--from")
+        end = parse_cli_date(options["end"], "--to")
         if end < start:
             raise CommandError(
                 _("--to %(end)s est avant --from %(start)s : inversez les deux dates.")
@@ -179,14 +177,3 @@ class Command(FrenchCommand):
             _("%(path)s : %(entries)s écriture(s), %(lines)s ligne(s).")
             % {"path": path, "entries": len(entries), "lines": written.lines}
         )
-
-    @staticmethod
-    def parse_date(raw: str, option: str) -> datetime.date:
-        try:
-            return datetime.date.fromisoformat(raw)
-        except ValueError:
-            raise CommandError(
-                _("%(option)s : date « %(value)s » invalide, utilisez le format AAAA-MM-JJ, par exemple 2026-01-31.")
-                % {"option": option, "value": raw},
-                returncode=USAGE_ERROR,
-            ) from None

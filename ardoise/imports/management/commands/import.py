@@ -9,12 +9,11 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from ardoise.audit.models import AuditSource
-from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
+from ardoise.core.cli import USAGE_ERROR, FrenchCommand, os_error_reason, resolve_organisation
 from ardoise.imports.services import ImportRejected, analyse, import_rows
 from ardoise.imports.tables import Table, TableFileError, read_table
 from ardoise.imports.targets import CUSTOMERS, PRODUCTS, Target, guess_mapping, plain
 
-USAGE_ERROR = 2
 TARGETS = {"customers": CUSTOMERS, "products": PRODUCTS}
 
 

@@ -15,15 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ardoise.core.cli import FrenchCommand
+from ardoise.core.cli import USAGE_ERROR, FrenchCommand, parse_cli_date
 from ardoise.core.formats import format_date
 from ardoise.invoicing.templatetags.ardoise_formats import datetime_fr
 from ardoise.jobs.models import RunStatus
 from ardoise.jobs.registry import Job, all_jobs, get_job
 from ardoise.jobs.services import Outcome, SweepReport, run_due
-
-# The exit status of a usage error, as argparse gives for a bad option.
-USAGE_ERROR = 2
 
 
 class Command(FrenchCommand):
@@ -41,7 +38,7 @@ class Command(FrenchCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        day = parse_day(options["date"]) if options["date"] else timezone.localdate()
+        day = parse_cli_date(options["date"], "--date") if options["date"] else timezone.localdate()
         jobs = [find_job(options["job"])] if options["job"] else all_jobs()
 
         report = run_due(day, jobs)
@@ -67,16 +64,6 @@ class Command(FrenchCommand):
                 _("  ✗ %(job)s : impossible de lister le travail dû : %(error)s")
                 % {"job": job.label if job else name, "error": error}
             )
-
-
-def parse_day(raw: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(raw)
-    except ValueError:
-        raise CommandError(
-            _("Date « %(value)s » invalide : utilisez le format AAAA-MM-JJ, par exemple 2026-12-04.") % {"value": raw},
-            returncode=USAGE_ERROR,
-        ) from None
 
 
 def find_job(name: str) -> Job:

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.cli import FrenchCommand, parse_cli_date, resolve_organisation
 from ardoise.core.formats import format_amount, format_date
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Invoice
@@ -21,7 +21,6 @@ from ardoise.payments.cli import (
     parse_allocations,
     parse_amount,
     parse_currency,
-    parse_date,
     receipt_line,
 )
 from ardoise.payments.models import Payment, PaymentMethod, Receipt
@@ -141,7 +140,7 @@ class Command(FrenchCommand):
 
         amount = parse_amount(options["amount"])
         fees = parse_amount(options["fees"], "--fees") if options["fees"] else Decimal("0.00")
-        date = parse_date(options["date"])
+        date = parse_cli_date(options["date"], "--date")
         invoice = find_invoice(organisation, options["number"])
         try:
             payment = record_payment(invoice, amount, date, options["method"], options["reference"], bank_fees=fees)
@@ -200,7 +199,7 @@ class Command(FrenchCommand):
 
         amount = parse_amount(options["amount"])
         fees = parse_amount(options["fees"], "--fees") if options["fees"] else Decimal("0.00")
-        date = parse_date(options["date"]) if options["date"] else timezone.localdate()
+        date = parse_cli_date(options["date"], "--date") if options["date"] else timezone.localdate()
         customer = find_customer(organisation, options["customer"])
         allocations = None
         if options["no_allocate"]:
@@ -288,7 +287,7 @@ class Command(FrenchCommand):
 
         customer = find_customer(organisation, options["customer"])
         amount = parse_amount(options["amount"])
-        date = parse_date(options["date"]) if options["date"] else timezone.localdate()
+        date = parse_cli_date(options["date"], "--date") if options["date"] else timezone.localdate()
         currency = parse_currency(options["currency"])
         try:
             receipt = refund_credit(customer, amount, date, options["method"], options["reference"], currency=currency)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +9,10 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
+from ardoise.core.cli import FrenchCommand, os_error_reason, parse_cli_date, resolve_organisation
 from ardoise.payments.management.commands.payment import add_method_arguments
 from ardoise.purchases.models import Source, SupplierInvoice
 from ardoise.purchases.services import ReceiveError, mark_paid, receive
-
-USAGE_ERROR = 2
 
 
 class Command(FrenchCommand):
@@ -110,13 +107,7 @@ class Command(FrenchCommand):
                 _("Aucune facture fournisseur n° %(id)s : « ardoise purchases list » donne leurs identifiants.")
                 % {"id": options["id"]}
             )
-        try:
-            date = datetime.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
-        except ValueError:
-            raise CommandError(
-                _("--date : « %(value)s » invalide, utilisez le format AAAA-MM-JJ.") % {"value": options["date"]},
-                returncode=USAGE_ERROR,
-            ) from None
+        date = parse_cli_date(options["date"], "--date") if options["date"] else timezone.localdate()
         mark_paid(invoice, date, options["method"], options["reference"])
         self.stdout.write(
             _("Facture %(number)s marquée payée le %(date)s.")

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.cli import USAGE_ERROR, FrenchCommand, parse_cli_date, resolve_organisation
 from ardoise.core.formats import format_amount, format_date
 from ardoise.customers.contacts import billing_recipients
 from ardoise.invoicing.exceptions import InvoicingError
@@ -19,9 +19,6 @@ from ardoise.quotes import services
 from ardoise.quotes.billing_cli import add_invoice_parser, handle_invoice
 from ardoise.quotes.description import DescriptionError, parse_description
 from ardoise.quotes.models import Quote, QuoteStatus
-
-# Exit status of a command given invalid input (a usage error, as argparse uses).
-USAGE_ERROR = 2
 
 
 class Command(FrenchCommand):
@@ -45,7 +42,7 @@ class Command(FrenchCommand):
             "--name", default="", metavar="NOM", help="Nom de la personne qui a signé « Bon pour accord »."
         )
         accepting.add_argument(
-            "--date", default="", help="Date de la signature, au format AAAA-MM-JJ. Par défaut : aujourd'hui."
+            "--date", default="", metavar="AAAA-MM-JJ", help="Date de la signature (par défaut : aujourd'hui)."
         )
 
         listing = actions.add_parser("list", help="Lister les devis, les plus récents d'abord.")
@@ -116,14 +113,7 @@ class Command(FrenchCommand):
         quote = find_issued(organisation, options["number"])
         accepted_at = None
         if options["date"]:
-            try:
-                day = datetime.date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError(
-                    _("La date « %(value)s » est invalide : écrivez-la au format AAAA-MM-JJ, par exemple 2026-12-04.")
-                    % {"value": options["date"]},
-                    returncode=USAGE_ERROR,
-                ) from None
+            day = parse_cli_date(options["date"], "--date")
             accepted_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
         try:
             quote = services.accept(quote, name=options["name"], accepted_at=accepted_at)

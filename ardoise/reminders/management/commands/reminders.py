@@ -8,10 +8,10 @@ from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ardoise.core.cli import FrenchCommand, resolve_organisation
+from ardoise.core.cli import USAGE_ERROR, FrenchCommand, resolve_organisation
 from ardoise.core.formats import format_amount, format_date
 from ardoise.reminders import services
-from ardoise.reminders.cli import USAGE_ERROR, find_invoice, parse_day
+from ardoise.reminders.cli import find_invoice, parse_day
 from ardoise.reminders.models import Channel, ReminderLevel, ReminderStatus
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ardoise.core.cli import FrenchCommand, os_error_reason, resolve_organisation
+from ardoise.core.cli import USAGE_ERROR, FrenchCommand, os_error_reason, parse_cli_date, resolve_organisation
 from ardoise.core.csvfile import write_csv
-from ardoise.core.forms import FIRST_DATE, LAST_DATE
 from ardoise.core.xlsxfile import write_xlsx
 from ardoise.customers.models import Customer
 from ardoise.pdf.render import StatementPdfError
@@ -26,7 +23,6 @@ from ardoise.reports.templatetags.report_tags import format_cell
 from ardoise.reports.views import sheet_of
 
 # Exit status for values the user typed wrong, as argparse uses for its own usage errors.
-USAGE_ERROR = 2
 FORMATS = ("table", "csv", "xlsx")
 REVENUE_GROUPINGS = [value for value, _label in queries.RevenueGrouping.CHOICES]
 
@@ -47,33 +43,6 @@ REPORTS = {
 
 
 # AAAA-MM-JJ whatever the values: a date of that shape that does not parse is not in the calendar.
-ISO_DATE_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_date(raw: str, option: str) -> datetime.date:
-    try:
-        found = datetime.date.fromisoformat(raw)
-    except ValueError:
-        if ISO_DATE_SHAPE.match(raw):
-            raise CommandError(
-                _("%(option)s : la date « %(value)s » n'existe pas dans le calendrier, vérifiez le jour et le mois.")
-                % {"option": option, "value": raw},
-                returncode=USAGE_ERROR,
-            ) from None
-        raise CommandError(
-            _("%(option)s : date « %(value)s » invalide, utilisez le format AAAA-MM-JJ, par exemple 2026-12-31.")
-            % {"option": option, "value": raw},
-            returncode=USAGE_ERROR,
-        ) from None
-    if not FIRST_DATE <= found <= LAST_DATE:
-        raise CommandError(
-            _("%(option)s : date « %(value)s » hors limites, donnez une date entre %(first)s et %(last)s.")
-            % {"option": option, "value": raw, "first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
-            returncode=USAGE_ERROR,
-        )
-    return found
-
-
 class Command(FrenchCommand):
     help = "Afficher un rapport (balance âgée, encours, chiffre d'affaires, TVA…) en CSV, XLSX ou tableau."
 
@@ -161,7 +130,7 @@ class Command(FrenchCommand):
         self, name: str, organisation: Any, options: dict[str, Any], customer_id: int | None, currency: str
     ) -> tables.Table:
         if name in ("outstanding", "aging"):
-            as_of = parse_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
+            as_of = parse_cli_date(options["as_of"], "--as-of") if options["as_of"] else timezone.localdate()
             balances = queries.customer_balances(organisation, as_of, currency, customer_id)
             return tables.outstanding_table(balances) if name == "outstanding" else tables.aging_table(balances)
         if name == "revenue":
@@ -183,7 +152,7 @@ class Command(FrenchCommand):
             return preset_period(default, timezone.localdate())
         if not start or not end:
             raise CommandError(_("Indiquez les deux dates de la période : --from et --to."), returncode=USAGE_ERROR)
-        period = Period(parse_date(start, "--from"), parse_date(end, "--to"))
+        period = Period(parse_cli_date(start, "--from"), parse_cli_date(end, "--to"))
         if period.end < period.start:
             raise CommandError(
                 _("--to (%(end)s) précède --from (%(start)s) : inversez les deux dates.")
