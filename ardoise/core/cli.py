@@ -21,11 +21,17 @@ USAGE_ERROR = 2
 
 # argparse has no French catalogue: translate the usage errors users can meet.
 ARGPARSE_ERRORS = [
+    (re.compile(r"the following arguments are required: (.+, .+)"), "Arguments obligatoires manquants : %s."),
     (re.compile(r"the following arguments are required: (.+)"), "Argument obligatoire manquant : %s."),
+    (re.compile(r"unrecognized arguments: (.+ .+)"), "Arguments inconnus : %s."),
     (re.compile(r"unrecognized arguments: (.+)"), "Argument inconnu : %s."),
     (
-        re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"),
+        re.compile(r"argument (-.+?): invalid choice: (.+?) \(choose from (.+)\)"),
         "Option %s : valeur %s invalide, choisissez parmi %s.",
+    ),
+    (
+        re.compile(r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)"),
+        "%s : valeur %s invalide, choisissez parmi %s.",
     ),
     (re.compile(r"argument (.+?): invalid int value: (.+)"), "%s doit être un nombre entier, pas %s."),
     (re.compile(r"argument (.+?): invalid (\w+) value: (.+)"), "Option %s : valeur %s invalide (%s)."),
@@ -69,11 +75,15 @@ def parse_cli_date(raw: str, option: str) -> datetime.date:
         raise CommandError("%s : %s" % (option, message), returncode=USAGE_ERROR) from None
 
 
+# argparse quotes values the English way: 'pdf'.
+QUOTED_VALUE = re.compile(r"'([^']*)'")
+
+
 def translate_usage_error(message: str) -> str:
     for pattern, french in ARGPARSE_ERRORS:
         match = pattern.search(message)
         if match:
-            return french % match.groups()
+            return QUOTED_VALUE.sub(r"« \1 »", french % match.groups())
     return message
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import get_commands, load_command_class
 
 from ardoise import cli
-from ardoise.core.cli import FrenchCommand
+from ardoise.core.cli import FrenchCommand, translate_usage_error
 
 ENGLISH = ("usage:", "positional arguments", "show this help", "Verbosity level", "settings module", "Skip system")
 
@@ -84,3 +84,28 @@ def test_option_before_the_command_is_explained(monkeypatch, capsys):
 
     assert exit_info.value.code == 1
     assert "« --traceback » se place après le nom de la commande" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("english", "french"),
+    [
+        ("the following arguments are required: ID", "Argument obligatoire manquant : ID."),
+        (
+            "the following arguments are required: NUMERO, MONTANT, --date",
+            "Arguments obligatoires manquants : NUMERO, MONTANT, --date.",
+        ),
+        ("unrecognized arguments: --vite", "Argument inconnu : --vite."),
+        ("unrecognized arguments: un deux", "Arguments inconnus : un deux."),
+        (
+            "argument --format: invalid choice: 'pdf' (choose from 'table', 'csv')",
+            "Option --format : valeur « pdf » invalide, choisissez parmi « table », « csv ».",
+        ),
+        (
+            "argument RAPPORT: invalid choice: 'bilan' (choose from 'aging', 'vat')",
+            "RAPPORT : valeur « bilan » invalide, choisissez parmi « aging », « vat ».",
+        ),
+        ("argument --workers: invalid int value: 'deux'", "--workers doit être un nombre entier, pas « deux »."),
+    ],
+)
+def test_usage_errors_read_as_french(english, french):
+    assert translate_usage_error(english) == french

@@ -308,7 +308,7 @@ def test_cli_rejects_an_invalid_pattern_in_french(organisation):
 
 @pytest.mark.django_db
 def test_cli_rejects_an_unknown_reset_policy_in_french(organisation):
-    with pytest.raises(CommandError, match="valeur 'weekly' invalide, choisissez parmi"):
+    with pytest.raises(CommandError, match="valeur « weekly » invalide, choisissez parmi « yearly »"):
         run("add", "Formations", "--pattern", "FO-{NNN}", "--reset", "weekly")
 
 
