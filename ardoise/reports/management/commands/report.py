@@ -60,8 +60,10 @@ class Command(FrenchCommand):
             if kind == "as_of":
                 report.add_argument("--as-of", metavar="AAAA-MM-JJ", help="Date des soldes (par défaut : aujourd'hui).")
             else:
-                report.add_argument("--from", dest="start", metavar="AAAA-MM-JJ", help="Début de la période.")
-                report.add_argument("--to", dest="end", metavar="AAAA-MM-JJ", help="Fin de la période.")
+                report.add_argument(
+                    "--from", dest="start", metavar="AAAA-MM-JJ", help="Début de la période, avec --to."
+                )
+                report.add_argument("--to", dest="end", metavar="AAAA-MM-JJ", help="Fin de la période, avec --from.")
             if name in ("revenue", "receipts"):
                 choices = REVENUE_GROUPINGS if name == "revenue" else Grouping.values
                 report.add_argument("--by", choices=choices, default=Grouping.MONTH, help="Regroupement.")
@@ -71,7 +73,10 @@ class Command(FrenchCommand):
             report.add_argument(
                 "--currency", default="EUR", metavar="DEVISE", help="Devise des soldes (EUR par défaut)."
             )
-            report.add_argument("--output", metavar="FICHIER", help="Fichier à écrire (obligatoire pour xlsx et pdf).")
+            needs_file = "xlsx et pdf" if name == "statement" else "xlsx"
+            report.add_argument(
+                "--output", metavar="FICHIER", help="Fichier à écrire (obligatoire pour %s)." % needs_file
+            )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = resolve_organisation(options["organisation"])
