@@ -38,6 +38,7 @@ def main() -> None:
 
 def overview() -> str:
     """Return the French list of Ardoise's own commands, each with the first sentence of its help."""
+    # Imported here because the command modules need Django set up first.
     from django.core.management import get_commands, load_command_class
 
     from ardoise.core.cli import FrenchCommand

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ardoise.accounts.models import Organisation
+from ardoise.core.forms import parse_date
 
 # The exit status of a command typed wrong, as argparse gives it.
 USAGE_ERROR = 2
@@ -56,22 +57,23 @@ def os_error_reason(error: OSError) -> str:
 
 
 def parse_cli_date(raw: str, option: str) -> datetime.date:
-    """Read a date option typed as 2026-12-04 or 04/12/2026, as the forms do.
+    """Parse a date option typed as 2026-12-04 or 04/12/2026, as the forms do.
 
-    A mistake is a usage error naming the option, the value and what is wrong with it: its
-    format, a day the calendar lacks (2026-02-31) or a year out of range.
+    An invalid date raises a usage error that names the option, the value and the problem: the
+    format, a day missing from the calendar (2026-02-31) or a year out of range.
     """
-    from ardoise.core.forms import parse_date
-
     try:
         return parse_date(raw)
     except ValidationError as error:
         if error.code == "format":
+            # The forms suggest JJ/MM/AAAA only; the command line documents AAAA-MM-JJ first.
             message = _("date « %(value)s » invalide, écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-12-04.") % {
                 "value": raw
             }
         else:
-            message = error.messages[0][0].lower() + error.messages[0][1:]
+            # The message follows the option's name after a colon, so it starts in lower case.
+            sentence = error.messages[0]
+            message = sentence[:1].lower() + sentence[1:]
         raise CommandError("%s : %s" % (option, message), returncode=USAGE_ERROR) from None
 
 
@@ -87,7 +89,8 @@ def translate_usage_error(message: str) -> str:
     return message
 
 
-# Help texts argparse and Django write in English, by destination; SUPPRESS hides the option.
+# French help of the options that argparse and Django describe in English, by destination.
+# SUPPRESS hides the option from the help.
 FRENCH_HELP = {
     "help": "Afficher cette aide et quitter.",
     "verbosity": "Quantité de messages affichés : 0 (le minimum) à 3 (tout le détail).",
@@ -104,7 +107,7 @@ class FrenchCommandParser(CommandParser):
     def error(self, message: str) -> NoReturn:
         if getattr(self, "called_from_command_line", False):
             self.print_usage(sys.stderr)
-            self.exit(2, "Erreur : %s\n" % translate_usage_error(message))
+            self.exit(USAGE_ERROR, "Erreur : %s\n" % translate_usage_error(message))
         raise CommandError(translate_usage_error(message))
 
 
@@ -118,7 +121,7 @@ def _speak_french(parser: argparse.ArgumentParser) -> None:
         if action.dest in FRENCH_HELP:
             action.help = FRENCH_HELP[action.dest]
         if isinstance(action, argparse._SubParsersAction):
-            # An action's help shows in its parent's list; its own help starts with the same line.
+            # An action's summary appears in its parent's list, and again at the top of its own help.
             summaries = {choice.dest: choice.help for choice in action._choices_actions}
             for name, subparser in action.choices.items():
                 if subparser.description is None and summaries.get(name):
@@ -129,7 +132,7 @@ def _speak_french(parser: argparse.ArgumentParser) -> None:
 class FrenchCommand(BaseCommand):
     """A command whose help is French and whose errors print as « Erreur : … » and exit non-zero."""
 
-    # Django's options for developers stay out of the help of a user's command; --traceback still works.
+    # Django's developer options are hidden from the help but still accepted, --traceback included.
     suppressed_base_arguments = {
         "--version",
         "--settings",

@@ -328,7 +328,7 @@ class DateField(forms.DateField):
     """A date typed as 2026-12-04 (the date picker) or 04/12/2026, with errors that name the typed value.
 
     Django's own field returns « Saisissez une date valide. » for every
-    mistake. This one tells whether the format, the calendar or the range is wrong.
+    mistake. This one names the problem: the format, the calendar or the range.
     """
 
     def to_python(self, value: Any) -> datetime.date | None:

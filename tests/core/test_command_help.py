@@ -31,7 +31,7 @@ def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
     return found
 
 
-def test_action_help_starts_with_its_summary():
+def test_action_help_starts_with_summary():
     parser = load_command_class("ardoise.reports", "report").create_parser("ardoise", "report")
 
     [actions] = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
@@ -47,7 +47,7 @@ def test_every_command_is_listed():
 
 
 @pytest.mark.parametrize(("app", "name"), ardoise_commands(), ids=lambda value: value)
-def test_help_is_french_and_explains_every_option(app, name):
+def test_help_french_and_complete(app, name):
     for parser in parsers(load_command_class(app, name).create_parser("ardoise", name)):
         text = parser.format_help()
 
@@ -63,7 +63,7 @@ def test_help_is_french_and_explains_every_option(app, name):
 
 
 @pytest.mark.parametrize("arguments", [[], ["help"], ["--help"]])
-def test_ardoise_alone_lists_its_commands_in_french(arguments, monkeypatch, capsys):
+def test_overview_lists_commands_in_french(arguments, monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["ardoise", *arguments])
 
     cli.main()
@@ -76,7 +76,7 @@ def test_ardoise_alone_lists_its_commands_in_french(arguments, monkeypatch, caps
     assert "Available subcommands" not in text
 
 
-def test_option_before_the_command_is_explained(monkeypatch, capsys):
+def test_option_before_command_is_explained(monkeypatch, capsys):
     monkeypatch.setattr("sys.argv", ["ardoise", "--traceback", "invoice", "show", "F-2026-0001"])
 
     with pytest.raises(SystemExit) as exit_info:
@@ -107,5 +107,5 @@ def test_option_before_the_command_is_explained(monkeypatch, capsys):
         ("argument --workers: invalid int value: 'deux'", "--workers doit être un nombre entier, pas « deux »."),
     ],
 )
-def test_usage_errors_read_as_french(english, french):
+def test_usage_errors_in_french(english, french):
     assert translate_usage_error(english) == french
