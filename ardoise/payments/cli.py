@@ -1,11 +1,11 @@
-"""Argument parsing and output lines of ``ardoise payment``: amounts, dates, customers, receipts."""
+"""Arguments and output lines of ``ardoise payment``: methods, amounts, customers, receipts."""
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from ardoise.core.formats import format_amount, format_date
@@ -13,7 +13,20 @@ from ardoise.core.forms import parse_french_decimal
 from ardoise.core.money import is_currency_code
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Invoice
-from ardoise.payments.models import Receipt
+from ardoise.payments.models import PaymentMethod, Receipt
+
+
+def add_method_arguments(parser: CommandParser) -> None:
+    """Add --method and --reference, shared by the commands that record a payment."""
+    parser.add_argument(
+        "--method",
+        choices=PaymentMethod.values,
+        default=PaymentMethod.TRANSFER,
+        help="Moyen de paiement : virement, cheque, carte, especes ou prelevement (par défaut : virement).",
+    )
+    parser.add_argument(
+        "--reference", default="", metavar="RÉFÉRENCE", help="Référence (libellé du virement, numéro de chèque…)."
+    )
 
 
 def parse_amount(raw: str, option: str = "") -> Decimal:

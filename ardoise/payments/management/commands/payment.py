@@ -15,6 +15,7 @@ from ardoise.core.formats import format_amount, format_date
 from ardoise.customers.models import Customer
 from ardoise.invoicing.models import Invoice
 from ardoise.payments.cli import (
+    add_method_arguments,
     find_customer,
     find_invoice,
     find_receipt,
@@ -23,7 +24,7 @@ from ardoise.payments.cli import (
     parse_currency,
     receipt_line,
 )
-from ardoise.payments.models import Payment, PaymentMethod, Receipt
+from ardoise.payments.models import Payment, Receipt
 
 
 class Command(FrenchCommand):
@@ -335,18 +336,6 @@ class Command(FrenchCommand):
             _("Crédit client de %(customer)s : %(credit)s.")
             % {"customer": customer.name, "credit": format_amount(customer_credit(customer, currency), currency)}
         )
-
-
-def add_method_arguments(parser: CommandParser) -> None:
-    parser.add_argument(
-        "--method",
-        choices=PaymentMethod.values,
-        default=PaymentMethod.TRANSFER,
-        help="Moyen de paiement : virement, cheque, carte, especes ou prelevement (par défaut : virement).",
-    )
-    parser.add_argument(
-        "--reference", default="", metavar="RÉFÉRENCE", help="Référence (libellé du virement, numéro de chèque…)."
-    )
 
 
 def error_text(error: Exception) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ardoise.core.cli import FrenchCommand, os_error_reason, parse_cli_date, resolve_organisation
-from ardoise.payments.management.commands.payment import add_method_arguments
+from ardoise.payments.cli import add_method_arguments
 from ardoise.purchases.models import Source, SupplierInvoice
 from ardoise.purchases.services import ReceiveError, mark_paid, receive
 
